@@ -1,0 +1,3 @@
+from notebook_publish.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""What a fixer may know about the world: the note's place and a snapshot of the files.
+
+Fixers are pure functions of (text, context). The snapshot of files is taken once per
+build by `notes.py`, so a fixer never touches the disk and can be tested with made-up
+paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class NoteContext:
+    path: Path  # absolute path of the note being normalised
+    notes_dir: Path
+    media_dirs: tuple[Path, ...] = ()
+    files: frozenset[Path] = field(default_factory=frozenset)  # every file under notes_dir and media_dirs
+
+    @property
+    def note_dir(self) -> Path:
+        return self.path.parent
+
+
+def context_for_text(path: Path | str = "note.md") -> NoteContext:
+    """A context for text with no folder around it (tests, `normalize` on a lone file)."""
+    path = Path(path).resolve()
+    return NoteContext(path=path, notes_dir=path.parent)

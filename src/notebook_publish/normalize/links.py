@@ -1,0 +1,59 @@
+"""Point every link to another note at a note that exists, or flag it as broken.
+
+Exports link subpages by names that rarely survive the trip (percent-encoded, with
+Notion ids, in another case). A link that resolves is rewritten to the note's path;
+one that doesn't keeps its text, gains the class `broken-link` and a diagnostic, and
+the writers print it as plain text with a marker instead of a dead link. Anchors are
+checked later, against the parsed headings, by `notes.py`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from notebook_publish.diagnostics import Diagnostic, warning
+from notebook_publish.normalize import linkscan
+from notebook_publish.normalize.resolve import (
+    IMAGE_SUFFIXES,
+    NOTE_SUFFIXES,
+    closest_candidate,
+    display_name,
+    is_external,
+    relative_link,
+    resolve_target,
+    split_anchor,
+)
+
+BROKEN_CLASS = "broken-link"
+
+
+def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+
+    def replace(match: re.Match, line: int, col: int) -> str:
+        target = linkscan.destination(match)
+        path, anchor = split_anchor(target)
+        if not path or is_external(target) or not _looks_like_note(path):
+            return match.group(0)
+        found = resolve_target(path, ctx, NOTE_SUFFIXES)
+        if found is not None:
+            dest = relative_link(found, ctx)
+            if anchor:
+                dest = dest[:-1] + f"#{anchor}>" if dest.startswith("<") else f"{dest}#{anchor}"
+            return linkscan.with_class(match, dest, None)
+        close = closest_candidate(path, ctx, NOTE_SUFFIXES)
+        hint = f"did you mean `{display_name(close, ctx)}`?" if close else "the note is not in the notes folder"
+        diagnostics.append(warning(ctx.path, line, "broken-link", f"link to `{path}` goes nowhere", hint, col))
+        return linkscan.with_class(match, match.group("dest"), BROKEN_CLASS)
+
+    return linkscan.rewrite(text, linkscan.LINK, replace), diagnostics
+
+
+def _looks_like_note(path: str) -> bool:
+    """Local links to notes, not to attachments such as PDFs or images."""
+    lower = path.lower().split("?")[0]
+    if lower.endswith(NOTE_SUFFIXES):
+        return True
+    if lower.endswith(IMAGE_SUFFIXES):
+        return False
+    return "." not in lower.rsplit("/", 1)[-1]  # wiki-style `[x](Other Note)`

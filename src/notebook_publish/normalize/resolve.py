@@ -1,0 +1,132 @@
+"""Find the file a note means when it names an image or another note.
+
+Exports rarely keep paths intact: Notion adds ids to names (`image_1b505834-….png`),
+exporters percent-encode spaces, notes move between folders and case changes on
+the way from macOS to Linux. We try, in order: the path as written (relative to the
+note, then to the notes folder), its percent-decoded form, each media folder, the
+file name anywhere under the notes and media folders, the name without Notion ids,
+and finally a case-insensitive match. Only files in the context's snapshot can be
+returned, so a target can never escape the notes and media folders.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+NOTE_SUFFIXES = (".md", ".markdown")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff")
+
+# Notion appends a 32-hex-digit id, bare or as a dashed UUID, after a space or underscore.
+_NOTION_ID = re.compile(
+    r"[ _-]?(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=\.|$)",
+    re.IGNORECASE,
+)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def strip_notion_id(name: str) -> str:
+    """`Page 1b505834…30de.md` -> `Page.md`; names without an id are unchanged."""
+    return _NOTION_ID.sub("", name)
+
+
+def is_external(target: str) -> bool:
+    """http:, mailto:, data:, file: … anything with a scheme is not a path in the notes."""
+    return bool(_SCHEME.match(target)) and not re.match(r"^[a-zA-Z]:[\\/]", target)
+
+
+def split_anchor(target: str) -> tuple[str, str]:
+    path, _, anchor = target.partition("#")
+    return path, anchor
+
+
+def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
+    """The file in `ctx.files` that `target` names, or None."""
+    if not target or is_external(target):
+        return None
+    candidates = [f for f in ctx.files if f.suffix.lower() in suffixes]
+    written = [target, unquote(target)]
+    if not PurePosixPath(unquote(target)).suffix and ".md" in suffixes:
+        written += [w + ".md" for w in written]  # Obsidian and wiki-style links omit it
+
+    def in_files(path: Path) -> Path | None:
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            return None
+        return resolved if resolved in ctx.files and resolved.suffix.lower() in suffixes else None
+
+    for text in written:
+        rel = text.lstrip("/")
+        for base in (ctx.note_dir, ctx.notes_dir):
+            if (found := in_files(base / text if not text.startswith("/") else base / rel)) is not None:
+                return found
+        for media in ctx.media_dirs:
+            parts = PurePosixPath(rel).parts
+            # `./media/x.png` written from a note that is not beside media/.
+            tails = [rel] + ["/".join(parts[i:]) for i in range(1, len(parts))]
+            for tail in tails:
+                if (found := in_files(media / tail)) is not None:
+                    return found
+    names = [PurePosixPath(w).name for w in written]
+    for same in (
+        lambda f, n: f.name == n,
+        lambda f, n: strip_notion_id(f.name) == strip_notion_id(n),
+        lambda f, n: f.name.lower() == n.lower(),
+        lambda f, n: strip_notion_id(f.name).lower() == strip_notion_id(n).lower(),
+    ):
+        matches = sorted({f for f in candidates for n in names if same(f, n)}, key=lambda f: (_distance(f, ctx.note_dir), str(f)))
+        if matches:
+            return matches[0]
+    return None
+
+
+def _distance(path: Path, start: Path) -> int:
+    """How far a file is from the note's folder, to prefer the nearest of equal names."""
+    try:
+        return len(path.relative_to(start).parts)
+    except ValueError:
+        return 100 + len(path.parts)
+
+
+def closest_candidate(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
+    """The file whose name is most like `target`'s, for a "did you mean" hint."""
+    name = strip_notion_id(PurePosixPath(unquote(target)).name).lower()
+    if not name:
+        return None
+    by_name = {}
+    for f in sorted(ctx.files):
+        if f.suffix.lower() in suffixes:
+            by_name.setdefault(strip_notion_id(f.name).lower(), f)
+    close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
+    return by_name[close[0]] if close else None
+
+
+def relative_link(path: Path, ctx) -> str:
+    """`path` as a Markdown link destination relative to the note's folder."""
+    try:
+        rel = PurePosixPath(Path(path).relative_to(ctx.note_dir).as_posix())
+    except ValueError:
+        rel = PurePosixPath(_relpath(path, ctx.note_dir))
+    text = str(rel)
+    return f"<{text}>" if re.search(r"[\s()<>]", text) else text
+
+
+def _relpath(path: Path, start: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def display_name(path: Path, ctx) -> str:
+    try:
+        return path.relative_to(ctx.notes_dir).as_posix()
+    except ValueError:
+        for media in ctx.media_dirs:
+            try:
+                return (Path(media.name) / path.relative_to(media)).as_posix()
+            except ValueError:
+                continue
+    return path.name
