@@ -35,8 +35,11 @@ class Diagnostic:
     hint: str = ""
 
     def format(self, cwd: Path | None = None) -> str:
-        where = _display_path(self.path, cwd) if self.path else "<config>"
-        text = f"{where}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        if self.path is None:
+            where = "notebook-publish"  # a problem with the command line, not with a file
+        else:
+            where = f"{_display_path(self.path, cwd)}:{self.line}:{self.col}"
+        text = f"{where}: {self.severity}[{self.code}]: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
         return text

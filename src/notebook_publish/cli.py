@@ -1,0 +1,222 @@
+"""Command line: arguments in, exit codes out. The work happens in the other modules.
+
+Exit codes: 0 ok (warnings allowed), 1 failed (or --strict and warnings), 2 bad usage
+or config, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from notebook_publish import __version__
+from notebook_publish.config import SCHEMA, Config, describe_schema, load_config
+from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, exit_code, print_diagnostics, summarise
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+DESCRIPTION = """\
+Turn a folder of Markdown notes (exported from Notion, Obsidian, GitBook, or written by
+hand) into a typeset PDF handbook and one slide deck per topic. Broken exports are
+repaired at build time; the notes on disk are never changed unless you ask.
+
+Settings come from ./handbook.yml if it exists; every key can also be given here with
+--set KEY=VALUE (see `notebook-publish config`). Without a handbook.yml, point the
+tool at any folder with --notes DIR.
+"""
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("project")
+    g.add_argument("--config", type=Path, metavar="FILE", help="config file (default: ./handbook.yml if present)")
+    g.add_argument("--notes", type=Path, metavar="DIR", help="folder of Markdown notes (config: notes, default: notes)")
+    g.add_argument("--index", type=Path, metavar="FILE", help="index note that orders the book (config: index)")
+    g.add_argument("--media", type=Path, action="append", metavar="DIR", help="media folder; repeat for several (config: media)")
+    g.add_argument("--title", help="book title (config: title)")
+    g.add_argument("--theme", metavar="NAME|DIR", help="theme name or folder (config: theme)")
+    g.add_argument("--output", type=Path, metavar="DIR", help="output folder (config: output, default: build)")
+    g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key, e.g. --set pdf.paper=letter")
+    o = common.add_argument_group("output")
+    o.add_argument("--strict", action="store_true", help="treat warnings as errors (exit code 1), for CI and releases")
+    o.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    o.add_argument("-v", "--verbose", action="store_true", help="also print notes about repairs made")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="notebook-publish", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser(
+        "check",
+        parents=[common],
+        help="report problems in the notes: broken links, missing images, bad math ...",
+        description="Read every note, repair what can be repaired in memory, and print each problem as "
+        "`path:line:col: severity[code]: message (hint)`, then a summary. Exit code 0, or 1 with --strict "
+        "if anything was found.",
+    )
+    p.set_defaults(run=run_check)
+
+    p = sub.add_parser(
+        "normalize",
+        parents=[common],
+        help="print a note as the build sees it, after repairs",
+        description="Print the normalised Markdown of each FILE to stdout: mojibake repaired, emphasis "
+        "markers fixed, math fences rewritten, image and link targets resolved. The file itself is not "
+        "changed unless --write is given.",
+    )
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the text")
+    mode.add_argument("--write", action="store_true", help="rewrite each file in place with its normalised text")
+    p.set_defaults(run=run_normalize)
+
+    p = sub.add_parser("config", parents=[common], help="list the config keys with their defaults, or print the effective config")
+    p.add_argument("--effective", action="store_true", help="print the values in force after handbook.yml and --set")
+    p.set_defaults(run=run_config)
+
+    _add_build_commands(sub, common)
+    return parser
+
+
+def _add_build_commands(sub, common) -> None:
+    """Commands that write outputs. Each module registers what it builds."""
+    from notebook_publish import commands
+
+    for spec in commands.BUILD_COMMANDS:
+        p = sub.add_parser(spec.name, parents=[common], help=spec.help, description=spec.description)
+        spec.add_arguments(p)
+        p.set_defaults(run=spec.run)
+
+
+def _overrides(args) -> dict:
+    overrides: dict = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(_usage_diag(f"--set expects KEY=VALUE, got {item!r}", "for example --set pdf.paper=letter"))
+        overrides[key.strip()] = value
+    for name in ("notes", "index", "title", "theme", "output"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = str(value)
+    if getattr(args, "media", None):
+        overrides["media"] = [str(m) for m in args.media]
+    return overrides
+
+
+def _usage_diag(message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(None, 0, 0, Severity.ERROR, "usage", message, hint)
+
+
+def config_from_args(args) -> Config:
+    return load_config(args.config, _overrides(args))
+
+
+def min_severity(args) -> Severity:
+    if args.quiet:
+        return Severity.ERROR
+    return Severity.INFO if args.verbose else Severity.WARNING
+
+
+def report(diagnostics, args, stream=None) -> int:
+    """Print diagnostics and the summary line; return the exit code they call for."""
+    stream = stream or sys.stderr
+    diagnostics = list(diagnostics)
+    print_diagnostics(diagnostics, stream, min_severity(args))
+    if not args.quiet:
+        print(summarise(diagnostics), file=stream)
+    return exit_code(diagnostics, args.strict)
+
+
+def run_check(args) -> int:
+    from notebook_publish.build import open_cache
+    from notebook_publish.notes import load_book
+
+    config = config_from_args(args)
+    book = load_book(config, open_cache(config))
+    diagnostics = list(book.diagnostics)
+    print_diagnostics(diagnostics, sys.stdout, min_severity(args))
+    print(f"{len(book.chapters)} chapter(s): {summarise(diagnostics)}")
+    return exit_code(diagnostics, args.strict)
+
+
+def run_normalize(args) -> int:
+    import difflib as _difflib
+
+    from notebook_publish.build import write_atomically
+    from notebook_publish.notes import list_files, read_note_text
+    from notebook_publish.normalize import NoteContext, normalize
+
+    config = config_from_args(args)
+    notes_dir = config.notes.resolve() if config.notes.is_dir() else None
+    media = tuple(m.resolve() for m in config.media if m.is_dir())
+    diagnostics: list[Diagnostic] = []
+    for file in args.files:
+        if not file.is_file():
+            raise UsageError(_usage_diag(f"no such note: {file}", "give the path of a Markdown file"))
+        path = file.resolve()
+        root = notes_dir if notes_dir and path.is_relative_to(notes_dir) else path.parent
+        files = list_files([root, *media])
+        raw, found = read_note_text(path)
+        diagnostics.extend(found)
+        if raw is None:
+            continue
+        text, found = normalize(raw, NoteContext(path=path, notes_dir=root, media_dirs=media, files=files))
+        diagnostics.extend(found)
+        if args.diff:
+            sys.stdout.writelines(
+                _difflib.unified_diff(raw.splitlines(True), text.splitlines(True), f"a/{file}", f"b/{file}")
+            )
+        elif args.write:
+            if text != raw:
+                write_atomically(path, text.encode("utf-8"))
+                print(f"rewrote {file}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+    print_diagnostics(diagnostics, sys.stderr, min_severity(args))
+    return exit_code(diagnostics, args.strict)
+
+
+def run_config(args) -> int:
+    if not args.effective:
+        print(describe_schema())
+        return EXIT_OK
+    config = config_from_args(args)
+    for section, keys in SCHEMA.items():
+        holder = getattr(config, section) if section else config
+        for key in keys:
+            name = f"{section}.{key.name}" if section else key.name
+            print(f"{name}: {getattr(holder, key.name)!s}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and not argv[0].startswith("-"):
+        names = list(parser._subparsers._group_actions[0].choices)
+        if argv[0] not in names:
+            close = difflib.get_close_matches(argv[0], names, n=1)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            print(f"notebook-publish: unknown command `{argv[0]}`.{hint} Commands: {', '.join(names)}", file=sys.stderr)
+            return EXIT_USAGE
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(exc.diagnostic.format(), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("notebook-publish: interrupted; outputs from earlier builds are intact", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK

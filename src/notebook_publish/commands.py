@@ -1,0 +1,123 @@
+"""The commands that build outputs: pdf, html, slides.
+
+Each spec names its arguments and a `run(args) -> exit code`. The writers are imported
+only when their command runs, so `check` stays quick.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    help: str
+    description: str
+    add_arguments: Callable
+    run: Callable
+
+
+def _jobs_argument(parser) -> None:
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: number of CPUs)"
+    )
+
+
+def _load(args):
+    from notebook_publish.build import open_cache
+    from notebook_publish.cli import config_from_args
+    from notebook_publish.notes import load_book
+
+    config = config_from_args(args)
+    return config, load_book(config, open_cache(config))
+
+
+def run_pdf(args) -> int:
+    from notebook_publish.cli import report
+    from notebook_publish.handbook import build_pdf
+
+    config, book = _load(args)
+    out = args.out or config.output / "handbook.pdf"
+    diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs)
+    code = report(diagnostics, args)
+    if not args.quiet:
+        print(f"wrote {out}")
+    return code
+
+
+def run_html(args) -> int:
+    from notebook_publish.cli import report
+    from notebook_publish.handbook import build_html
+
+    config, book = _load(args)
+    out = args.out or config.output / "handbook.html"
+    diagnostics = list(book.diagnostics) + build_html(book, out)
+    code = report(diagnostics, args)
+    if not args.quiet:
+        print(f"wrote {out}")
+    return code
+
+
+def run_slides(args) -> int:
+    from notebook_publish.cli import report
+    from notebook_publish.slides import build_decks
+
+    config, book = _load(args)
+    out_dir = args.out or config.output / "slides"
+    written, diagnostics = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs)
+    code = report(list(book.diagnostics) + diagnostics, args)
+    if not args.quiet:
+        for path in written:
+            print(f"wrote {path}")
+    return code
+
+
+def _pdf_arguments(parser) -> None:
+    from pathlib import Path
+
+    parser.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF (default: build/handbook.pdf)")
+    _jobs_argument(parser)
+
+
+def _html_arguments(parser) -> None:
+    from pathlib import Path
+
+    parser.add_argument("--out", type=Path, metavar="FILE", help="where to write the page (default: build/handbook.html)")
+
+
+def _slides_arguments(parser) -> None:
+    from pathlib import Path
+
+    parser.add_argument("--out", type=Path, metavar="DIR", help="folder for the decks (default: build/slides)")
+    parser.add_argument("--topic", metavar="TITLE", help="build only the deck of this topic (its heading text)")
+    _jobs_argument(parser)
+
+
+BUILD_COMMANDS = (
+    CommandSpec(
+        "pdf",
+        "build the PDF handbook (build/handbook.pdf)",
+        "Build the typeset handbook: cover, contents with page numbers, chapters in the index "
+        "note's order, vector math, an index of the terms set in bold, PDF bookmarks and links.",
+        _pdf_arguments,
+        run_pdf,
+    ),
+    CommandSpec(
+        "html",
+        "build the handbook as one web page, for preview (build/handbook.html)",
+        "Write the same book as the PDF as a single HTML page, to preview in a browser.",
+        _html_arguments,
+        run_html,
+    ),
+    CommandSpec(
+        "slides",
+        "build one PPTX deck per topic (build/slides/NN-topic.pptx)",
+        "Build a slide deck per topic: a section at `slides.level` (default: level-2 headings), or a "
+        "whole note with `slides.topic: note`. Overflowing slides are split, never clipped.",
+        _slides_arguments,
+        run_slides,
+    ),
+)

@@ -1,0 +1,484 @@
+"""TeX math in, what the two writers need out: SVG for the HTML/PDF handbook, OMML or
+PNG for slides, and plain Unicode for places that can show neither.
+
+Everything here is a pure function of the TeX (plus the display flag) and of the
+versions of the tools that render it, so results can be stored in a `Cache` under a
+key that names those versions: an upgrade of ziamath or pandoc never serves an old
+entry. Nothing here raises on bad TeX; failures come back as values.
+
+ziamath draws through latex2mathml, and latex2mathml quietly prints an unknown
+command such as `\\foo` as the letters "\\foo". We therefore check every command
+against what latex2mathml knows before drawing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import struct
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Iterator, Protocol
+from xml.etree import ElementTree as ET
+
+import latex2mathml.commands as l2m_commands
+from latex2mathml.symbols_parser import SYMBOLS as L2M_SYMBOLS
+
+
+class Cache(Protocol):
+    """Byte store keyed by strings. A missing key answers None."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class MathResult:
+    ok: bool  # False if the TeX could not be rendered
+    svg: str  # standalone <svg>, glyphs drawn as <path>; '' if not ok
+    width_em: float  # size in em of the surrounding text, for sizing in HTML
+    height_em: float
+    baseline_em: float  # from the bottom of the SVG up to the baseline: CSS vertical-align: -<baseline_em>em
+    error: str  # why not ok; '' when ok
+
+
+# Drawing at 16 px per em makes the SVG's own width/height the natural size next to
+# 12 pt text (CSS: 96 px per inch), so it looks right even if a caller forgets to size it.
+REF_SIZE_PX = 16.0
+# ziamath pads the drawing so antialiased edges are not clipped; we count it in the em sizes.
+MARGIN_PX = 1.0
+# Bump when the output of this module changes for the same tool versions.
+FORMAT_VERSION = "1"
+
+M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+# --- which commands latex2mathml knows -------------------------------------------------
+
+
+def _commands_known_to_latex2mathml() -> frozenset[str]:
+    """Every `\\name` that latex2mathml's own tables mention, plus its symbol list."""
+    known: set[str] = set()
+
+    def add(value: object) -> None:
+        if isinstance(value, str) and value.startswith("\\"):
+            known.add(value.rstrip("*"))
+
+    for value in vars(l2m_commands).values():
+        if isinstance(value, dict):
+            for key in value:
+                add(key)
+        elif isinstance(value, (tuple, list, set, frozenset)):
+            for item in value:
+                add(item)
+        else:
+            add(value)
+    for key in L2M_SYMBOLS:
+        add(key)
+    # One-character commands: TeX spacing and escaped specials (latex2mathml's tokenizer
+    # accepts these). `\ ` (backslash-space) is matched separately, as whitespace.
+    known.update("\\" + c for c in "\\,;:!>{}|_%#$&[]")
+    return frozenset(known)
+
+
+_KNOWN_COMMANDS = _commands_known_to_latex2mathml()
+
+# A command is a backslash and letters, or a backslash and one other character.
+_COMMAND = re.compile(r"\\(?:[a-zA-Z]+|.)", re.DOTALL)
+# Commands the formula defines for itself; latex2mathml expands these.
+_DEFINED_COMMAND = re.compile(
+    r"\\(?:newcommand|renewcommand|def|DeclareMathOperator)\*?\s*\{?\s*(\\[a-zA-Z]+)"
+)
+
+
+def unknown_commands(tex: str) -> list[str]:
+    """Commands in `tex` that latex2mathml (and so ziamath) would print as plain text,
+    in order of first appearance, each once."""
+    # ziamath's declareoperator() appends to FUNCTIONS at run time: read it live.
+    known = _KNOWN_COMMANDS.union(l2m_commands.FUNCTIONS, _DEFINED_COMMAND.findall(tex))
+    unknown: list[str] = []
+    for name in _COMMAND.findall(tex):
+        if name[1].isspace() or name in known or name in unknown:
+            continue
+        unknown.append(name)
+    return unknown
+
+
+def _brace_error(tex: str) -> str:
+    """'' if braces nest properly, else what is wrong. latex2mathml accepts `a}` and `{a`
+    without complaint and draws something other than what was meant."""
+    depth = 0
+    for token in re.findall(r"\\.|[{}]", tex, re.DOTALL):
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth < 0:
+                return "unbalanced braces: '}' without a matching '{'"
+    return "unbalanced braces: missing '}'" if depth else ""
+
+
+# --- SVG ------------------------------------------------------------------------------
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def _mode(display: bool) -> str:
+    return "display" if display else "inline"
+
+
+def _svg_cache_key(tex: str, display: bool) -> str:
+    tools = ",".join(f"{d}={_version(d)}" for d in ("ziamath", "ziafont", "latex2mathml"))
+    return f"mathrender-svg:{FORMAT_VERSION}:{tools}:{_mode(display)}:{_digest(tex)}"
+
+
+@contextmanager
+def _ziamath_settings() -> Iterator[None]:
+    """ziamath keeps its options in a process-wide config. Pin the ones that change the
+    output for the duration of one drawing, and put back whatever was there."""
+    from ziamath.config import config
+
+    saved = (config.svg2, config.precision, config.numbering.autonumber)
+    # svg2=False draws each glyph as a plain <path>; the SVG 2 default puts glyphs in
+    # <symbol id="STIXTwoMathRegular_NNN"> elements, and those same ids would then
+    # repeat in every formula of a page.
+    config.svg2 = False
+    config.precision = 3
+    config.numbering.autonumber = False
+    try:
+        yield
+    finally:
+        config.svg2, config.precision, config.numbering.autonumber = saved
+
+
+def _prefix_ids(svg: ET.Element, prefix: str) -> None:
+    """Make every id in `svg` start with `prefix`, and the references to them too, so
+    that several formulas can share one HTML page."""
+    ids = {el.get("id") for el in svg.iter() if el.get("id")}
+    if not ids:
+        return
+    url_ref = re.compile(r"url\(#([^)]+)\)")
+    for el in svg.iter():
+        for name, value in el.attrib.items():
+            if name == "id":
+                el.set(name, prefix + value)
+            elif name.endswith("href") and value.startswith("#") and value[1:] in ids:
+                el.set(name, "#" + prefix + value[1:])
+            elif "url(#" in value:
+                el.set(name, url_ref.sub(lambda m: f"url(#{prefix}{m.group(1)})" if m.group(1) in ids else m.group(0), value))
+
+
+def _error_text(exc: BaseException) -> str:
+    """latex2mathml raises bare exception classes (MissingSuperScriptOrSubscriptError())
+    and assertions with no message; turn the class name into words."""
+    if str(exc):
+        return str(exc)
+    name = type(exc).__name__.removesuffix("Error")
+    if name == "Assertion":
+        return "malformed TeX (a command is missing an argument?)"
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+def _failed(error: str) -> MathResult:
+    return MathResult(False, "", 0.0, 0.0, 0.0, error)
+
+
+def _draw_svg(tex: str, display: bool) -> MathResult:
+    if not tex.strip():
+        return _failed("empty formula")
+    unknown = unknown_commands(tex)
+    if unknown:
+        return _failed("unknown command" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown))
+    brace_error = _brace_error(tex)
+    if brace_error:
+        return _failed(brace_error)
+    try:
+        import ziamath
+
+        with _ziamath_settings():
+            math = ziamath.Latex(tex, inline=not display, size=REF_SIZE_PX, margin=MARGIN_PX)
+            svg = math.svgxml()
+            bbox = math.node.bbox
+    except Exception as exc:  # any failure inside the renderer is a bad formula, not a crash
+        return _failed(_error_text(exc))
+    if any(el.tag == "text" for el in svg.iter()):
+        return _failed("renderer produced text that needs a font")
+    _prefix_ids(svg, f"m{_digest(_mode(display), tex)[:8]}-")
+    # The viewBox runs from -(ymax + margin) to -(ymin - margin) with the baseline at 0,
+    # y pointing down, so the baseline sits (margin - ymin) above the bottom edge.
+    em = REF_SIZE_PX
+    return MathResult(
+        ok=True,
+        svg=ET.tostring(svg, encoding="unicode"),
+        width_em=round((bbox.xmax - bbox.xmin + 2 * MARGIN_PX) / em, 4),
+        height_em=round((bbox.ymax - bbox.ymin + 2 * MARGIN_PX) / em, 4),
+        baseline_em=round((MARGIN_PX - bbox.ymin) / em, 4),
+        error="",
+    )
+
+
+def render_svg(tex: str, display: bool, cache: Cache | None = None) -> MathResult:
+    """Draw `tex` as a self-contained SVG (no fonts needed). Never raises."""
+    key = _svg_cache_key(tex, display)
+    if cache is not None:
+        stored = cache.get(key)
+        if stored is not None:
+            try:
+                return MathResult(**json.loads(stored))
+            except (ValueError, TypeError):
+                pass  # unreadable entry: draw again and overwrite it
+    result = _draw_svg(tex, display)
+    if cache is not None:
+        cache.put(key, json.dumps(asdict(result), sort_keys=True).encode("utf-8"))
+    return result
+
+
+# --- PNG ------------------------------------------------------------------------------
+
+
+def render_png(tex: str, display: bool, dpi: int = 300, cache: Cache | None = None) -> tuple[bytes, int, int] | None:
+    """The SVG of `render_svg` as a PNG with a transparent background, drawn so that one
+    em is 12 pt at `dpi`. Returns (png, width_px, height_px), or None if not ok."""
+    result = render_svg(tex, display, cache)
+    if not result.ok:
+        return None
+    key = f"mathrender-png:{FORMAT_VERSION}:resvg-py={_version('resvg-py')}:{dpi}:{_digest(result.svg)}"
+    png = cache.get(key) if cache is not None else None
+    if png is None:
+        import resvg_py
+
+        # SVG user units are CSS px, 96 to the inch. We set the pixel size on the <svg>
+        # ourselves: resvg's zoom multiplies the size after rounding it to whole pixels,
+        # which at 300 dpi is off by a few pixels and bends the aspect ratio.
+        width = max(1, round(result.width_em * REF_SIZE_PX * dpi / 96))
+        height = max(1, round(result.height_em * REF_SIZE_PX * dpi / 96))
+        head, rest = result.svg.split(">", 1)  # the opening <svg ...> tag, and the drawing
+        head = re.sub(r' width="[^"]*"', f' width="{width}"', head)
+        head = re.sub(r' height="[^"]*"', f' height="{height}"', head)
+        sized = head + ">" + rest
+        try:
+            png = bytes(resvg_py.svg_to_bytes(svg_string=sized, skip_system_fonts=True))
+        except Exception:
+            return None
+        if cache is not None:
+            cache.put(key, png)
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    width, height = struct.unpack(">II", png[16:24])  # from the IHDR chunk
+    return png, width, height
+
+
+# --- OMML through pandoc ---------------------------------------------------------------
+
+
+def _pandoc_version() -> str:
+    import pypandoc
+
+    try:
+        return pypandoc.get_pandoc_version()  # pypandoc remembers it: one spawn per process
+    except OSError:
+        return "missing"
+
+
+def _omml_cache_key(tex: str, display: bool, pandoc_version: str) -> str:
+    return f"mathrender-omml:{FORMAT_VERSION}:pandoc={pandoc_version}:{_mode(display)}:{_digest(tex)}"
+
+
+def _haskell_string(text: str) -> str:
+    """A Haskell string literal, for pandoc's `native` reader. Going through native rather
+    than Markdown means no TeX can break out of its `$...$` and become Markdown."""
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif " " <= ch <= "~":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch)}\\&")  # decimal escape; \& ends it before a digit
+    return '"' + "".join(out) + '"'
+
+
+def _pandoc_omml(items: list[tuple[str, bool]]) -> list[str | None] | None:
+    """One pandoc run for all `items`: one paragraph per formula in a .docx, then each
+    paragraph's math element. None if pandoc itself could not run."""
+    import pypandoc
+
+    blocks = ",".join(
+        f"Para [Math {'DisplayMath' if display else 'InlineMath'} {_haskell_string(tex)}]" for tex, display in items
+    )
+    with tempfile.TemporaryDirectory(prefix="mathrender-") as tmp:
+        docx = os.path.join(tmp, "math.docx")
+        try:
+            # --quiet: formulas pandoc cannot read come back as None; no need to print its warning too.
+            pypandoc.convert_text(f"[{blocks}]", "docx", format="native", outputfile=docx, extra_args=["--quiet"])
+            with zipfile.ZipFile(docx) as zf:
+                document = ET.fromstring(zf.read("word/document.xml"))
+        except (OSError, RuntimeError, KeyError, zipfile.BadZipFile, ET.ParseError):
+            return None
+    body = document.find(f"{{{W_NS}}}body")
+    paragraphs = body.findall(f"{{{W_NS}}}p") if body is not None else []
+    if len(paragraphs) != len(items):
+        return None
+    # Keep the usual prefixes instead of ElementTree's ns0/ns1.
+    ET.register_namespace("m", M_NS)
+    ET.register_namespace("w", W_NS)
+    results: list[str | None] = []
+    for paragraph, (_, display) in zip(paragraphs, items):
+        math = paragraph.find(f"{{{M_NS}}}oMathPara" if display else f"{{{M_NS}}}oMath")
+        # A formula pandoc cannot read becomes a text run with the TeX in it.
+        results.append(ET.tostring(math, encoding="unicode") if math is not None else None)
+    return results
+
+
+def tex_to_omml_many(items: list[tuple[str, bool]], cache: Cache | None = None) -> list[str | None]:
+    """OMML for each (tex, display), in order; None for those pandoc cannot convert.
+    Everything not in the cache is converted in one pandoc run."""
+    pandoc_version = _pandoc_version()
+    keys = [_omml_cache_key(tex, display, pandoc_version) for tex, display in items]
+    found: dict[str, str | None] = {}
+    if cache is not None:
+        for key in set(keys):
+            stored = cache.get(key)
+            if stored is not None:
+                found[key] = stored.decode("utf-8") or None  # b'' records "pandoc cannot"
+    missing = list(dict.fromkeys((key, item) for key, item in zip(keys, items) if key not in found))
+    if missing:
+        converted = _pandoc_omml([item for _, item in missing])
+        for (key, _), omml in zip(missing, converted or [None] * len(missing)):
+            found[key] = omml
+            # Only pandoc's verdict on the TeX is worth keeping; a pandoc that did not run is not.
+            if cache is not None and converted is not None:
+                cache.put(key, (omml or "").encode("utf-8"))
+    return [found[key] for key in keys]
+
+
+def tex_to_omml(tex: str, display: bool, cache: Cache | None = None) -> str | None:
+    """OMML for one formula: <m:oMathPara> for display, <m:oMath> for inline, with the
+    m: namespace declared on it. None if pandoc cannot convert it."""
+    return tex_to_omml_many([(tex, display)], cache)[0]
+
+
+# --- plain Unicode --------------------------------------------------------------------
+
+_UNI_TOKEN = re.compile(r"\\[a-zA-Z]+\*?|\\.|\s+|.", re.DOTALL)
+# Commands that only change size, spacing or style: their argument (if any) is kept as is.
+_UNI_KEEP_ARGUMENT = re.compile(r"\\(math[a-z]*|text[a-z]*|operatorname\*?|mbox|hbox|bm|boldsymbol|pmb|boxed|fbox)$")
+_UNI_DROP = {"\\left", "\\right", "\\middle", "\\limits", "\\nolimits", "\\displaystyle", "\\textstyle",
+             "\\scriptstyle", "\\scriptscriptstyle", "\\nonumber", "\\notag", "\\mathstrut"}
+_UNI_SPACES = {"\\,", "\\;", "\\:", "\\>", "\\ ", "\\\\", "\\quad", "\\qquad", "\\enspace", "\\thinspace", "\\space"}
+_UNI_ACCENTS = {"\\hat": "\u0302", "\\widehat": "\u0302", "\\bar": "\u0304", "\\overline": "\u0305",
+                "\\tilde": "\u0303", "\\widetilde": "\u0303", "\\vec": "\u20d7", "\\dot": "\u0307", "\\ddot": "\u0308"}
+
+
+class _UnicodeWriter:
+    """A small recursive reader over TeX tokens; it only has to be readable, not exact."""
+
+    def __init__(self, tex: str) -> None:
+        self.tokens = _UNI_TOKEN.findall(tex)
+        self.pos = 0
+
+    def next(self) -> str | None:
+        if self.pos >= len(self.tokens):
+            return None
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def document(self) -> str:
+        out = []
+        while (token := self.next()) is not None:
+            out.append(self.token(token))  # a stray '}' here becomes ''
+        return "".join(out)
+
+    def until(self, closing: str) -> str:
+        out = []
+        while (token := self.next()) is not None and token != closing:
+            out.append(self.token(token))
+        return "".join(out)
+
+    def argument(self) -> str:
+        while (token := self.next()) is not None and token.isspace():
+            pass
+        return "" if token is None else self.token(token)
+
+    def token(self, token: str) -> str:
+        if token == "{":
+            return self.until("}")
+        if token == "}":
+            return ""
+        if token.isspace() or token == "&":  # & separates cells of a matrix or alignment
+            return " "
+        if token in "_^":
+            arg = self.argument().strip()
+            return token + _parenthesize(arg)
+        if not token.startswith("\\"):
+            return token
+        if token in _UNI_DROP or token.startswith(("\\big", "\\Big")):
+            if token in ("\\left", "\\right", "\\middle") and self.peek() == ".":
+                self.pos += 1  # \left. is an invisible delimiter
+            return ""
+        if token in _UNI_SPACES:
+            return " "
+        if token == "\\!":
+            return ""
+        if len(token) == 2 and not token[1].isalpha():
+            return "\u2016" if token == "\\|" else token[1]  # \{ \} \% \$ \& \# \_
+        if token in ("\\frac", "\\dfrac", "\\tfrac", "\\cfrac"):
+            numerator, denominator = self.argument().strip(), self.argument().strip()
+            return f"{_parenthesize(numerator)}/{_parenthesize(denominator)}"
+        if token == "\\sqrt":
+            index = ""
+            if self.peek() == "[":
+                self.pos += 1
+                index = self.until("]")
+            return f"{index}\u221a{_parenthesize(self.argument().strip())}"
+        if token in ("\\begin", "\\end"):
+            self.argument()  # the environment's name
+            return ""
+        if token in _UNI_ACCENTS:
+            arg = self.argument()
+            return arg + _UNI_ACCENTS[token] if len(arg) == 1 else arg
+        if token == "\\not":
+            return self.argument() + "\u0338"
+        if _UNI_KEEP_ARGUMENT.match(token):
+            arg = self.argument()
+            # latex2mathml lists \mathbb{R} and friends as symbols of their own.
+            return _unicode_symbol(f"{token}{{{arg}}}") or arg
+        # \log, \sin, \max ... and anything unknown read best as their bare name.
+        return _unicode_symbol(token) or token[1:].rstrip("*")
+
+
+def _unicode_symbol(command: str) -> str:
+    code = L2M_SYMBOLS.get(command)
+    return "".join(chr(int(c, 16)) for c in code.split()) if code else ""
+
+
+def _parenthesize(text: str) -> str:
+    return text if len(text) <= 1 or text.isalnum() else f"({text})"
+
+
+def tex_to_unicode(tex: str) -> str:
+    """A best-effort plain rendering: `\\omega_t + \\alpha` -> `ω_t + α`. Never raises."""
+    try:
+        text = _UnicodeWriter(tex).document()
+    except Exception:  # the fallback cannot fail: just drop the backslashes
+        text = tex.replace("\\", "")
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,267 @@
+"""Find the notes and media, and build the `Book`: chapters in the index note's order.
+
+The index note comes first; the notes it links to follow in link order, each followed
+depth-first by the notes it links to in turn. That one rule orders a Notion index
+page, a GitBook/mdBook `SUMMARY.md` and a hand-made table of contents. Notes nothing
+reaches are appended in path order. This module does the I/O (reading notes, listing
+files); the normaliser and the parser it calls are pure.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from notebook_publish.config import Config
+from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
+from notebook_publish.markdown import ParseError, parse_markdown
+from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+from notebook_publish.normalize import NoteContext, normalize
+from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_anchor, strip_notion_id
+
+INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
+MAX_NOTE_BYTES = 50 * 1024 * 1024  # far above any real note; keeps a runaway file from eating memory
+
+
+@dataclass(frozen=True)
+class Note:
+    path: Path  # absolute
+    rel: str  # path relative to the notes folder, posix style
+    raw: str
+    text: str  # normalised
+    ast: dict
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        return frozenset(b["c"][1][0] for b in walk_blocks(self.ast.get("blocks", [])) if b.get("t") == "Header")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    note: Note
+    title: str
+    depth: int  # 0 for the index note and the notes it links to, +1 per level of linking
+
+
+@dataclass(frozen=True)
+class Book:
+    config: Config
+    chapters: tuple[Chapter, ...]
+    media_files: frozenset[Path]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    def chapter_for(self, path: Path) -> Chapter | None:
+        for chapter in self.chapters:
+            if chapter.note.path == path:
+                return chapter
+        return None
+
+
+def list_files(roots: list[Path]) -> frozenset[Path]:
+    """Every regular file under the roots, resolved, that really lies inside a root.
+
+    Symlinks that lead outside the notes and media folders are left out, so nothing a
+    note names can make us read a file elsewhere.
+    """
+    found: set[Path] = set()
+    real_roots = [r.resolve() for r in roots if r.is_dir()]
+    for root in real_roots:
+        for folder, dirs, files in os.walk(root, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in files:
+                if name.startswith("."):
+                    continue
+                path = Path(folder, name)
+                try:
+                    real = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    continue
+                if real.is_file() and any(real.is_relative_to(r) for r in real_roots):
+                    found.add(Path(folder, name).absolute() if real == path.absolute() else real)
+    return frozenset(found)
+
+
+def find_index(config: Config, notes: list[Path]) -> Path | None:
+    if config.index is not None:
+        if not config.index.is_file():
+            raise UsageError(
+                error(config.source, 1, "config", f"index note not found: {config.index}", "set `index:` to a note in the notes folder")
+            )
+        return config.index.resolve()
+    by_name = {p.relative_to(config.notes.resolve()).as_posix().lower(): p for p in notes}
+    for name in INDEX_NAMES:
+        if name.lower() in by_name:
+            return by_name[name.lower()]
+    return None
+
+
+def read_note_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
+    """Decode a note: UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1 with a warning."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTE_BYTES:
+            return None, [error(path, 1, "note-too-large", f"note is {size // (1024 * 1024)} MB", f"notes over {MAX_NOTE_BYTES // (1024 * 1024)} MB are skipped; split it")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error(path, 1, "unreadable", f"cannot read note: {exc.strerror}", "check the file's permissions")]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:8192]:
+        return None, [error(path, 1, "binary-note", "note looks like a binary file", "only Markdown text can be published")]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return data.decode("latin-1"), [warning(path, line, "not-utf8", "note is not UTF-8; read it as Latin-1", "save the note as UTF-8")]
+
+
+def load_book(config: Config, cache=None) -> Book:
+    notes_dir = config.notes.resolve()
+    if not notes_dir.is_dir():
+        raise UsageError(
+            error(config.source, 1, "config", f"notes folder not found: {config.notes}", "pass --notes DIR or set `notes:` in handbook.yml")
+        )
+    media_dirs = tuple(m.resolve() for m in config.media if m.is_dir())
+    files = list_files([notes_dir, *media_dirs])
+    note_paths = sorted((f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(notes_dir)), key=lambda p: p.as_posix())
+    diagnostics: list[Diagnostic] = []
+
+    notes: dict[Path, Note] = {}
+    for path in note_paths:
+        raw, found = read_note_text(path)
+        diagnostics.extend(found)
+        if raw is None:
+            continue
+        ctx = NoteContext(path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files)
+        text, found = normalize(raw, ctx)
+        try:
+            ast = parse_markdown(text, cache)
+        except ParseError as exc:
+            diagnostics.append(error(path, 1, "parse", f"pandoc could not read the note: {exc}", "look for unclosed fences or HTML"))
+            continue
+        note = Note(path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found))
+        notes[path] = note
+        diagnostics.extend(found)
+
+    if not notes:
+        raise UsageError(error(config.notes, 1, "no-notes", f"no Markdown notes in {config.notes}", "notes are *.md files"))
+
+    index = find_index(config, list(notes))
+    if index is not None and index not in notes:
+        raise UsageError(error(config.source, 1, "config", f"index note could not be read: {index}", ""))
+    chapters, found = order_chapters(notes, index)
+    diagnostics.extend(found)
+    diagnostics.extend(check_anchors(notes))
+    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics))
+
+
+def order_chapters(notes: dict[Path, Note], index: Path | None) -> tuple[list[Chapter], list[Diagnostic]]:
+    """Index first, then linked notes depth-first in link order, then orphans in path order."""
+    diagnostics: list[Diagnostic] = []
+    chapters: list[Chapter] = []
+    placed: set[Path] = set()
+    link_titles: dict[Path, str] = {}
+
+    def visit(path: Path, depth: int, stack: tuple[Path, ...]) -> None:
+        placed.add(path)
+        note = notes[path]
+        chapters.append(Chapter(note=note, title=chapter_title(note, link_titles.get(path)), depth=depth))
+        for target, text in note_links(note):
+            if target == path or target not in notes:
+                continue
+            link_titles.setdefault(target, text)
+            if target in stack:
+                line = _line_of(note.text, target.name)
+                diagnostics.append(
+                    info(path, line, "link-cycle", f"link back to `{notes[target].rel}` forms a cycle", "each note appears once, where it is first linked")
+                )
+                continue
+            if target not in placed:
+                visit(target, depth + 1 if path != index else 0, stack + (path,))
+
+    if index is not None:
+        visit(index, 0, ())
+    else:
+        diagnostics.append(info(None, 0, "no-index", "no index note; chapters follow the notes' paths", "add index.md, README.md or SUMMARY.md, or set `index:`"))
+    for path in notes:
+        if path not in placed:
+            if index is not None:
+                diagnostics.append(
+                    warning(path, 1, "orphan-note", "no link from the index reaches this note", "link it from the index note to place it; it goes at the end")
+                )
+            visit(path, 0, ())
+    return chapters, diagnostics
+
+
+def note_links(note: Note) -> list[tuple[Path, str]]:
+    """Local note links in document order: (absolute target, link text)."""
+    out = []
+    for inline in walk_inlines(note.ast.get("blocks", [])):
+        if inline.get("t") != "Link":
+            continue
+        attr, content, (url, _title) = inline["c"]
+        if "broken-link" in attr[1] or is_external(url):
+            continue
+        path, _ = split_anchor(unquote(url))
+        if path.lower().endswith(NOTE_SUFFIXES):
+            out.append(((note.path.parent / path).resolve(), stringify(content).strip()))
+    return out
+
+
+_HEADING_ATX = re.compile(r"^#{1,6}\s")
+
+
+def chapter_title(note: Note, link_text: str | None) -> str:
+    """Link text, else the first level-1 heading, else the first heading, else the file name."""
+    if link_text:
+        return strip_notion_id(link_text)
+    headers = [b for b in walk_blocks(note.ast.get("blocks", [])) if b.get("t") == "Header"]
+    for wanted in (1, None):
+        for h in headers:
+            if wanted is None or h["c"][0] == wanted:
+                title = stringify(h["c"][2]).strip()
+                if title:
+                    return strip_notion_id(title)
+    return strip_notion_id(Path(note.rel).stem).replace("_", " ").replace("-", " ").strip() or note.rel
+
+
+def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:
+    """Every `#anchor` in a local link must name a heading of its target note."""
+    diagnostics = []
+    for note in notes.values():
+        for inline in walk_inlines(note.ast.get("blocks", [])):
+            if inline.get("t") != "Link":
+                continue
+            attr, _content, (url, _title) = inline["c"]
+            if "broken-link" in attr[1] or is_external(url):
+                continue
+            path, anchor = split_anchor(unquote(url))
+            if not anchor:
+                continue
+            target = note if not path else notes.get((note.path.parent / path).resolve())
+            if target is None or anchor in target.anchors:
+                continue
+            close = difflib.get_close_matches(anchor, sorted(target.anchors), n=1)
+            diagnostics.append(
+                warning(
+                    note.path,
+                    _line_of(note.text, f"#{anchor}"),
+                    "broken-anchor",
+                    f"`#{anchor}` is not a heading of {target.rel}",
+                    f"did you mean `#{close[0]}`?" if close else "anchors are heading texts in lower case, spaces as dashes",
+                )
+            )
+    return diagnostics
+
+
+def _line_of(text: str, needle: str) -> int:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
