@@ -27,3 +27,21 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# ---- outputs -------------------------------------------------------------
+.PHONY: pdf html slides bench-pdf bench-slides
+
+pdf: $(STAMP)
+	$(NP) pdf
+
+html: $(STAMP)
+	$(NP) html
+
+slides: $(STAMP)
+	$(NP) slides
+
+bench-pdf: $(STAMP)
+	$(BIN)/python bench/bench_pdf.py
+
+bench-slides: $(STAMP)
+	$(BIN)/python bench/bench_slides.py
