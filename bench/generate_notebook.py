@@ -1,0 +1,109 @@
+"""Write a synthetic notebook of N notes for benchmarks and stress tests.
+
+Seeded and deterministic: the same (notes, seed) gives byte-identical files. Each note
+has headings, nested bullets with bold key terms, inline and display math, a code
+block, a table, an image (a small PNG written into media/) and links to other notes;
+`index.md` links every note, as an exported index page would.
+
+    python bench/generate_notebook.py OUT_DIR --notes 60 --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import struct
+import zlib
+from pathlib import Path
+
+WORDS = (
+    "model attention encoder decoder gradient loss token embedding layer training inference "
+    "diffusion noise sampling schedule transformer vision language projection contrastive "
+    "retrieval batch optimizer weight residual normalisation dropout kernel feature latent "
+    "prompt adapter distillation quantisation memory throughput dataset benchmark"
+).split()
+
+FORMULAS = (
+    r"L = -\sum_{t} \log P(\omega_t \mid \omega_{<t})",
+    r"\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right) V",
+    r"x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon",
+    r"L_{ITM} = -Y \log P - (1 - Y) \log (1 - P)",
+    r"\theta \leftarrow \theta - \eta \nabla_\theta L",
+)
+
+
+def _phrase(rng: random.Random, lo: int, hi: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
+
+
+def _png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    """A plain PNG, written by hand so the generator needs nothing but the stdlib."""
+    row = b"\x00" + bytes(colour) * width
+    raw = zlib.compress(row * height, 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def _bullets(rng: random.Random, count: int, depth: int = 0) -> list[str]:
+    lines = []
+    for _ in range(count):
+        text = _phrase(rng, 4, 12)
+        if rng.random() < 0.3:
+            text += f" **{_phrase(rng, 1, 3)}**"
+        if rng.random() < 0.15:
+            text += f" with $\\alpha_{{{rng.randint(1, 9)}}}$"
+        lines.append("    " * depth + f"- {text}")
+        if depth < 2 and rng.random() < 0.35:
+            lines += _bullets(rng, rng.randint(1, 3), depth + 1)
+    return lines
+
+
+def note_text(rng: random.Random, number: int, total: int) -> str:
+    title = f"Topic {number:03d}: {_phrase(rng, 1, 3).title()}"
+    out = [f"# {title}", "", _phrase(rng, 20, 40).capitalize() + ".", ""]
+    for section in range(rng.randint(2, 3)):
+        out += [f"## {_phrase(rng, 1, 3).title()} {section + 1}", ""]
+        out += _bullets(rng, rng.randint(4, 8)) + [""]
+        if rng.random() < 0.6:
+            out += ["$$", rng.choice(FORMULAS), "$$", ""]
+        if rng.random() < 0.3:
+            out += ["```python", f"def step_{number}_{section}(x):", "    return x * 2  # " + _phrase(rng, 2, 4), "```", ""]
+    out += ["| term | meaning |", "| --- | --- |"]
+    out += [f"| {_phrase(rng, 1, 2)} | {_phrase(rng, 3, 7)} |" for _ in range(3)] + [""]
+    out += [f"![{_phrase(rng, 2, 4)}](media/figure-{number:03d}.png)", ""]
+    if total > 1:
+        other = (number % total) + 1
+        out += [f"See also [topic {other:03d}](note-{other:03d}.md#{'topic-%03d' % other}).", ""]
+    return "\n".join(out)
+
+
+def generate_notebook(folder: Path, notes: int, seed: int = 1) -> None:
+    folder = Path(folder)
+    rng = random.Random(seed)
+    media = folder / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    links = []
+    for number in range(1, notes + 1):
+        text = note_text(rng, number, notes)
+        (folder / f"note-{number:03d}.md").write_text(text, encoding="utf-8")
+        colour = (rng.randint(60, 200), rng.randint(60, 200), rng.randint(60, 200))
+        (media / f"figure-{number:03d}.png").write_bytes(_png(rng.randint(200, 400), rng.randint(120, 240), colour))
+        links.append(f"- [{text.splitlines()[0][2:]}](note-{number:03d}.md)")
+    (folder / "index.md").write_text("# Synthetic notebook\n\n" + "\n".join(links) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--notes", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    generate_notebook(args.out, args.notes, args.seed)
+
+
+if __name__ == "__main__":
+    main()
