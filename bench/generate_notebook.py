@@ -62,8 +62,15 @@ def _bullets(rng: random.Random, count: int, depth: int = 0) -> list[str]:
     return lines
 
 
-def note_text(rng: random.Random, number: int, total: int) -> str:
-    title = f"Topic {number:03d}: {_phrase(rng, 1, 3).title()}"
+def _slug(title: str) -> str:
+    """The anchor GitHub-style Markdown gives a heading."""
+    kept = "".join(c for c in title.lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+def note_text(rng: random.Random, number: int, titles: list[str]) -> str:
+    total = len(titles)
+    title = titles[number - 1]
     out = [f"# {title}", "", _phrase(rng, 20, 40).capitalize() + ".", ""]
     for section in range(rng.randint(2, 3)):
         out += [f"## {_phrase(rng, 1, 3).title()} {section + 1}", ""]
@@ -77,7 +84,7 @@ def note_text(rng: random.Random, number: int, total: int) -> str:
     out += [f"![{_phrase(rng, 2, 4)}](media/figure-{number:03d}.png)", ""]
     if total > 1:
         other = (number % total) + 1
-        out += [f"See also [topic {other:03d}](note-{other:03d}.md#{'topic-%03d' % other}).", ""]
+        out += [f"See also [topic {other:03d}](note-{other:03d}.md#{_slug(titles[other - 1])}).", ""]
     return "\n".join(out)
 
 
@@ -86,9 +93,10 @@ def generate_notebook(folder: Path, notes: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     media = folder / "media"
     media.mkdir(parents=True, exist_ok=True)
+    titles = [f"Topic {n:03d}: {_phrase(rng, 1, 3).title()}" for n in range(1, notes + 1)]
     links = []
     for number in range(1, notes + 1):
-        text = note_text(rng, number, notes)
+        text = note_text(rng, number, titles)
         (folder / f"note-{number:03d}.md").write_text(text, encoding="utf-8")
         colour = (rng.randint(60, 200), rng.randint(60, 200), rng.randint(60, 200))
         (media / f"figure-{number:03d}.png").write_bytes(_png(rng.randint(200, 400), rng.randint(120, 240), colour))
