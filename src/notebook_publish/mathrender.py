@@ -3,8 +3,8 @@ PNG for slides, and plain Unicode for places that can show neither.
 
 Everything here is a pure function of the TeX (plus the display flag) and of the
 versions of the tools that render it, so results can be stored in a `Cache` under a
-key that names those versions: an upgrade of ziamath or pandoc never serves an old
-entry. Nothing here raises on bad TeX; failures come back as values.
+key made from all of them: an upgrade of ziamath or pandoc never serves an old entry.
+Nothing here raises on bad TeX; failures come back as values.
 
 ziamath draws through latex2mathml, and latex2mathml quietly prints an unknown
 command such as `\\foo` as the letters "\\foo". We therefore check every command
@@ -13,7 +13,6 @@ against what latex2mathml knows before drawing anything.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,19 +22,13 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import Iterator, Protocol
+from typing import Iterator
 from xml.etree import ElementTree as ET
 
 import latex2mathml.commands as l2m_commands
 from latex2mathml.symbols_parser import SYMBOLS as L2M_SYMBOLS
 
-
-class Cache(Protocol):
-    """Byte store keyed by strings. A missing key answers None."""
-
-    def get(self, key: str) -> bytes | None: ...
-
-    def put(self, key: str, data: bytes) -> None: ...
+from notebook_publish.cache import Cache, content_key
 
 
 @dataclass(frozen=True)
@@ -135,17 +128,13 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
-
-
 def _mode(display: bool) -> str:
     return "display" if display else "inline"
 
 
 def _svg_cache_key(tex: str, display: bool) -> str:
-    tools = ",".join(f"{d}={_version(d)}" for d in ("ziamath", "ziafont", "latex2mathml"))
-    return f"mathrender-svg:{FORMAT_VERSION}:{tools}:{_mode(display)}:{_digest(tex)}"
+    tools = [f"{dist}={_version(dist)}" for dist in ("ziamath", "ziafont", "latex2mathml")]
+    return content_key("math-svg", FORMAT_VERSION, *tools, _mode(display), tex)
 
 
 @contextmanager
@@ -173,7 +162,10 @@ def _prefix_ids(svg: ET.Element, prefix: str) -> None:
     ids = {el.get("id") for el in svg.iter() if el.get("id")}
     if not ids:
         return
-    url_ref = re.compile(r"url\(#([^)]+)\)")
+
+    def renamed(match: re.Match[str]) -> str:
+        return f"url(#{prefix}{match.group(1)})" if match.group(1) in ids else match.group(0)
+
     for el in svg.iter():
         for name, value in el.attrib.items():
             if name == "id":
@@ -181,7 +173,7 @@ def _prefix_ids(svg: ET.Element, prefix: str) -> None:
             elif name.endswith("href") and value.startswith("#") and value[1:] in ids:
                 el.set(name, "#" + prefix + value[1:])
             elif "url(#" in value:
-                el.set(name, url_ref.sub(lambda m: f"url(#{prefix}{m.group(1)})" if m.group(1) in ids else m.group(0), value))
+                el.set(name, re.sub(r"url\(#([^)]+)\)", renamed, value))
 
 
 def _error_text(exc: BaseException) -> str:
@@ -219,7 +211,7 @@ def _draw_svg(tex: str, display: bool) -> MathResult:
         return _failed(_error_text(exc))
     if any(el.tag == "text" for el in svg.iter()):
         return _failed("renderer produced text that needs a font")
-    _prefix_ids(svg, f"m{_digest(_mode(display), tex)[:8]}-")
+    _prefix_ids(svg, f"m{content_key(_mode(display), tex)[:8]}-")
     # The viewBox runs from -(ymax + margin) to -(ymin - margin) with the baseline at 0,
     # y pointing down, so the baseline sits (margin - ymin) above the bottom edge.
     em = REF_SIZE_PX
@@ -258,7 +250,7 @@ def render_png(tex: str, display: bool, dpi: int = 300, cache: Cache | None = No
     result = render_svg(tex, display, cache)
     if not result.ok:
         return None
-    key = f"mathrender-png:{FORMAT_VERSION}:resvg-py={_version('resvg-py')}:{dpi}:{_digest(result.svg)}"
+    key = content_key("math-png", FORMAT_VERSION, f"resvg-py={_version('resvg-py')}", str(dpi), result.svg)
     png = cache.get(key) if cache is not None else None
     if png is None:
         import resvg_py
@@ -297,7 +289,7 @@ def _pandoc_version() -> str:
 
 
 def _omml_cache_key(tex: str, display: bool, pandoc_version: str) -> str:
-    return f"mathrender-omml:{FORMAT_VERSION}:pandoc={pandoc_version}:{_mode(display)}:{_digest(tex)}"
+    return content_key("math-omml", FORMAT_VERSION, f"pandoc={pandoc_version}", _mode(display), tex)
 
 
 def _haskell_string(text: str) -> str:
