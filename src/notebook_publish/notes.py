@@ -174,9 +174,11 @@ def order_chapters(notes: dict[Path, Note], index: Path | None) -> tuple[list[Ch
         placed.add(path)
         note = notes[path]
         chapters.append(Chapter(note=note, title=chapter_title(note, link_titles.get(path)), depth=depth))
+        seen_here: set[Path] = set()
         for target, text in note_links(note):
-            if target == path or target not in notes:
+            if target == path or target not in notes or target in seen_here:
                 continue
+            seen_here.add(target)
             link_titles.setdefault(target, text)
             if target in stack:
                 line = _line_of(note.text, target.name)
