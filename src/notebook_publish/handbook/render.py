@@ -1,0 +1,96 @@
+"""Templates to HTML, HTML to laid-out pages (WeasyPrint), pages to PDF bytes.
+
+Every resource goes through the `SafeFetcher`. WeasyPrint's own log messages are
+collected as diagnostics instead of being printed, so the build reports them once,
+in the same form as everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from notebook_publish.diagnostics import Diagnostic, info
+from notebook_publish.fonts import FontFace, font_faces
+from notebook_publish.themes import Theme
+
+FONT_KINDS = ("serif", "sans", "mono", "math")
+
+
+def template_environment(theme: Theme) -> Environment:
+    """User theme first, default theme last: a theme may override single templates."""
+    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in theme.template_dirs()])
+    return Environment(loader=loader, autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def all_font_faces() -> list[FontFace]:
+    return [face for kind in FONT_KINDS for face in font_faces(kind)]
+
+
+# Weights the theme may ask for. WeasyPrint reads no weight ranges in @font-face, so
+# a variable font is declared once per weight; it instantiates each one when embedding.
+VARIABLE_WEIGHTS = (300, 400, 600, 700)
+
+
+def font_face_css(url_of: Callable[[Path], str]) -> str:
+    rules = []
+    for face in all_font_faces():
+        style = "italic" if face.italic else "normal"
+        for weight in VARIABLE_WEIGHTS if face.variable else (400,):
+            rules.append(
+                f'@font-face {{ font-family: "{face.family}"; src: url("{url_of(face.path)}"); '
+                f"font-weight: {weight}; font-style: {style}; }}"
+            )
+    return "\n".join(rules)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def weasyprint_messages(sink: list[Diagnostic], where: Path | None) -> Iterator[None]:
+    """Route WeasyPrint's warnings into diagnostics for the duration of a render."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    old_propagate, old_level = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = old_propagate, old_level
+        for message in dict.fromkeys(handler.messages):
+            # Refused fetches are reported by the fetcher, with a better message.
+            if "refused by notebook-publish" in message:
+                continue
+            # About the system's HarfBuzz build, not about the book.
+            if "HarfBuzz-Subset" in message:
+                continue
+            sink.append(info(where, 1, "typesetting", message.strip()[:300], "from WeasyPrint; usually a CSS rule of the theme it does not support"))
+
+
+def render_document(html: str, base_url: str, fetcher, font_config):
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=font_config)
+
+
+def anchor_pages(document, first_page: int) -> dict[str, int]:
+    """The printed page number of every id in a laid-out document."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=first_page):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, number)
+    return pages
