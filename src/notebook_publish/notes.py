@@ -24,7 +24,7 @@ from notebook_publish.normalize import NoteContext, normalize
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_anchor, strip_notion_id
 
 INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
-MAX_NOTE_BYTES = 50 * 1024 * 1024  # far above any real note; keeps a runaway file from eating memory
+MAX_NOTE_BYTES = 10 * 1024 * 1024  # far above any real note; keeps a runaway file from eating time and memory
 
 
 @dataclass(frozen=True)

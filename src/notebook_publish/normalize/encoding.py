@@ -91,20 +91,36 @@ def _repair_lost_bytes(pattern: re.Pattern, text: str) -> str:
     return pattern.sub(lambda m: _restore_lost_byte(m.group(0)) or m.group(0), text)
 
 
+def repair_line(line: str) -> str:
+    repaired = ftfy.fix_text(_repair_lost_bytes(_SHORT4, line), FTFY_CONFIG)
+    if repaired != line:
+        # The line is known to be mojibake, so a short three-byte piece (like the "â€"
+        # of a closing quote that lost its 0x9D) is one too: repair those before ftfy
+        # reads "â€ " as a dagger.
+        repaired = ftfy.fix_text(_repair_lost_bytes(_SHORT3, _repair_lost_bytes(_SHORT4, line)), FTFY_CONFIG)
+    return repaired
+
+
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     """Return the text with mojibake repaired. Text that isn't mojibake is unchanged."""
     if text.isascii():
         return text, []
-    repaired = ftfy.fix_text(_repair_lost_bytes(_SHORT4, text), FTFY_CONFIG)
-    if repaired != text:
-        # The text is known to be mojibake, so a short three-byte piece (like the "â€" of
-        # a closing quote that lost its 0x9D) is one too: repair those before ftfy reads
-        # "â€ " as a dagger.
-        repaired = ftfy.fix_text(_repair_lost_bytes(_SHORT3, _repair_lost_bytes(_SHORT4, text)), FTFY_CONFIG)
-    if repaired == text:
+    # Line by line, skipping ASCII lines (they can't be mojibake) and repeated lines:
+    # ftfy is thorough but slow, and a long note must still normalise in seconds.
+    lines = text.split("\n")
+    done: dict[str, str] = {}
+    changed = []
+    for number, line in enumerate(lines):
+        if line.isascii():
+            continue
+        if line not in done:
+            done[line] = repair_line(line)
+        if done[line] != line:
+            lines[number] = done[line]
+            changed.append(number + 1)
+    if not changed:
         return text, []
-    old_lines, new_lines = text.splitlines(), repaired.splitlines()
-    changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines), start=1) if a != b]
+    repaired = "\n".join(lines)
     first = changed[0] if changed else 1
     return repaired, [
         info(

@@ -16,6 +16,7 @@ from notebook_publish.normalize.resolve import (
     IMAGE_SUFFIXES,
     closest_candidate,
     display_name,
+    memoised,
     is_external,
     relative_link,
     resolve_target,
@@ -27,6 +28,8 @@ _MEANINGLESS_ALT = {"image", "img", "picture", "untitled"}
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
+    resolve = memoised(resolve_target)
+    closest = memoised(closest_candidate)
 
     def replace(match: re.Match, line: int, col: int) -> str:
         target = linkscan.destination(match)
@@ -36,7 +39,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             match = linkscan.IMAGE.match(rewritten)
         if target.startswith("data:"):
             return rewritten
-        found = None if is_external(target) else resolve_target(target, ctx, IMAGE_SUFFIXES)
+        found = None if is_external(target) else resolve(target, ctx, IMAGE_SUFFIXES)
         if found is not None:
             return linkscan.with_class(match, relative_link(found, ctx), None)
         if is_external(target):
@@ -44,7 +47,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             hint = "download it into a media folder" if scheme in ("http", "https") else "copy the file into a media folder"
             diagnostics.append(warning(ctx.path, line, "remote-image", f"image `{_short(target)}` is not fetched", hint, col))
         else:
-            close = closest_candidate(target, ctx, IMAGE_SUFFIXES)
+            close = closest(target, ctx, IMAGE_SUFFIXES)
             hint = f"did you mean `{display_name(close, ctx)}`?" if close else "add the file to a media folder"
             diagnostics.append(warning(ctx.path, line, "missing-image", f"image `{_short(target)}` not found", hint, col))
         return linkscan.with_class(match, match.group("dest"), MISSING_CLASS)

@@ -18,6 +18,7 @@ from notebook_publish.normalize.resolve import (
     NOTE_SUFFIXES,
     closest_candidate,
     display_name,
+    memoised,
     is_external,
     relative_link,
     resolve_target,
@@ -29,19 +30,21 @@ BROKEN_CLASS = "broken-link"
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
+    resolve = memoised(resolve_target)
+    closest = memoised(closest_candidate)
 
     def replace(match: re.Match, line: int, col: int) -> str:
         target = linkscan.destination(match)
         path, anchor = split_anchor(target)
         if not path or is_external(target) or not _looks_like_note(path):
             return match.group(0)
-        found = resolve_target(path, ctx, NOTE_SUFFIXES)
+        found = resolve(path, ctx, NOTE_SUFFIXES)
         if found is not None:
             dest = relative_link(found, ctx)
             if anchor:
                 dest = dest[:-1] + f"#{anchor}>" if dest.startswith("<") else f"{dest}#{anchor}"
             return linkscan.with_class(match, dest, None)
-        close = closest_candidate(path, ctx, NOTE_SUFFIXES)
+        close = closest(path, ctx, NOTE_SUFFIXES)
         hint = f"did you mean `{display_name(close, ctx)}`?" if close else "the note is not in the notes folder"
         diagnostics.append(warning(ctx.path, line, "broken-link", f"link to `{path}` goes nowhere", hint, col))
         return linkscan.with_class(match, match.group("dest"), BROKEN_CLASS)

@@ -86,9 +86,12 @@ def mask_code(line: str) -> tuple[str, list[str]]:
     return mask_protected(line, _CODE_AND_MATH)
 
 
+_MASK_ALPHABET = re.compile("[\U000F0000-\U0010FFFF]")
+
+
 def has_mask_characters(line: str) -> bool:
     """Lines that already hold the masking alphabet are left alone rather than garbled."""
-    return any(ord(c) >= _PRIVATE_USE for c in line)
+    return _MASK_ALPHABET.search(line) is not None
 
 
 def unmask(line: str, saved: list[str]) -> str:

@@ -12,6 +12,7 @@ returned, so a target can never escape the notes and media folders.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
@@ -25,6 +26,20 @@ _NOTION_ID = re.compile(
     re.IGNORECASE,
 )
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def memoised(lookup):
+    """A per-call memo of a lookup, so a note that names one file a thousand times
+    searches for it once. Local to one fixer run: nothing outlives it."""
+    memo: dict = {}
+
+    def wrapper(target: str, ctx, suffixes: tuple[str, ...]):
+        key = (target, suffixes)
+        if key not in memo:
+            memo[key] = lookup(target, ctx, suffixes)
+        return memo[key]
+
+    return wrapper
 
 
 def strip_notion_id(name: str) -> str:
@@ -52,11 +67,10 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
         written += [w + ".md" for w in written]  # Obsidian and wiki-style links omit it
 
     def in_files(path: Path) -> Path | None:
-        try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError):
-            return None
-        return resolved if resolved in ctx.files and resolved.suffix.lower() in suffixes else None
+        # Lexical normalisation only: the snapshot in ctx.files is the truth, and the
+        # fixer must not touch the disk.
+        normal = Path(os.path.normpath(path))
+        return normal if normal in ctx.files and normal.suffix.lower() in suffixes else None
 
     for text in written:
         rel = text.lstrip("/")
@@ -115,8 +129,6 @@ def relative_link(path: Path, ctx) -> str:
 
 
 def _relpath(path: Path, start: Path) -> str:
-    import os
-
     return Path(os.path.relpath(path, start)).as_posix()
 
 
