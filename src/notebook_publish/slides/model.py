@@ -1,0 +1,535 @@
+"""From the book's pandoc AST to the deck model: topic ▸ slides ▸ bullet tree.
+
+The model says what a deck contains, not where anything goes: `layout.py` measures it
+and splits what does not fit, and `pptx_writer.py` draws the result. Every value here
+is a plain, picklable dataclass, so decks can be handed to worker processes.
+
+A topic is a section at `slides.level` (default: every `##` heading), or a whole note
+with `slides.topic: note`. Inside a topic every deeper heading starts a slide. Speaker
+notes are written as a `::: notes` block, or as a block quote whose text starts with
+"Note:"; both land on the notes page of the slide they follow.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import unquote
+
+from notebook_publish.diagnostics import Diagnostic, info, warning
+from notebook_publish.mathrender import tex_to_unicode
+from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external
+from notebook_publish.notes import Book, Note
+from notebook_publish.pandoc_ast import stringify
+
+NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
+# Notion exports every picture as `![Image](...)`; that alt text is no caption.
+MEANINGLESS_ALT = {"", "image", "img", "picture", "figure", "untitled"}
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one formatting."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    code: bool = False
+    math: bool = False  # inline math, written out in Unicode
+    strike: bool = False
+    baseline: int = 0  # 1 superscript, -1 subscript
+    link: str | None = None  # external URL
+
+    def same_format(self, other: "Run") -> bool:
+        return replace(self, text="") == replace(other, text="")
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """The number of an ordered-list item: PowerPoint numbers it itself (`scheme`)."""
+
+    scheme: str  # arabicPeriod, alphaLcPeriod, romanUcPeriod, ...
+    number: int
+    label: str  # as shown, e.g. "3." or "c."
+
+
+@dataclass(frozen=True)
+class Bullet:
+    """One paragraph of a slide and the items nested under it.
+
+    `marker` is "bullet" for a bullet-list item, a `Numbering` for an ordered list
+    item, or None for a plain paragraph.
+    """
+
+    runs: tuple[Run, ...]
+    children: tuple = ()
+    marker: "str | Numbering | None" = "bullet"
+    quote: bool = False
+
+
+@dataclass(frozen=True)
+class Formula:
+    tex: str
+    omml: str | None = None  # filled in for the whole build at once (one pandoc run)
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    text: str
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[tuple[tuple[Run, ...], ...], ...]  # rows of cells of runs
+    rows: tuple[tuple[tuple[Run, ...], ...], ...]
+    aligns: tuple[str, ...]  # "l", "c" or "r" per column
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """A horizontal rule (`---`) in a note: start a new slide here."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    target: str  # as the note wrote it (after normalisation)
+    path: Path | None  # None when the file is missing
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Slide:
+    title: str
+    items: tuple = ()
+    pictures: tuple[Picture, ...] = ()
+    notes: str = ""
+    kind: str = "content"  # content | agenda | section
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Deck:
+    number: int
+    title: str
+    slug: str
+    source: Path
+    line: int
+    book_title: str
+    date_line: str  # date and version, for the title slide
+    slides: tuple[Slide, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number:02d}-{self.slug}.pptx"
+
+    @property
+    def footer(self) -> str:
+        return f"{self.book_title} · {self.title}"
+
+
+@dataclass(frozen=True)
+class Topic:
+    title: str
+    note: Note
+    blocks: tuple
+    line: int
+
+
+# --- topics ---------------------------------------------------------------------------
+
+
+def find_topics(book: Book) -> list[Topic]:
+    """Every topic of the book in reading order, empty ones included."""
+    topics: list[Topic] = []
+    slides = book.config.slides
+    for chapter in book.chapters:
+        note = chapter.note
+        blocks = note.ast.get("blocks", [])
+        if slides.topic == "note":
+            if blocks and blocks[0].get("t") == "Header" and blocks[0]["c"][0] == 1:
+                blocks = blocks[1:]
+            topics.append(Topic(chapter.title, note, tuple(blocks), 1))
+            continue
+        current: list | None = None
+        title, line = "", 1
+        for block in blocks:
+            if block.get("t") == "Header" and block["c"][0] <= slides.level:
+                if current is not None:
+                    topics.append(Topic(title, note, tuple(current), line))
+                    current = None
+                if block["c"][0] == slides.level:
+                    title = stringify(block["c"][2]).strip()
+                    line = heading_line(note.text, title)
+                    current = []
+                continue
+            if current is not None:
+                current.append(block)
+        if current is not None:
+            topics.append(Topic(title, note, tuple(current), line))
+    return topics
+
+
+def slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug[:60].rstrip("-") or "topic"
+
+
+def heading_line(text: str, title: str) -> int:
+    """The line of the heading with this text (the AST carries no positions)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#") and title and title in line:
+            return number
+    return 1
+
+
+# --- deck -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Section:
+    title: str
+    level: int
+    line: int
+    items: list = field(default_factory=list)
+    pictures: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.items or self.pictures)
+
+
+def build_deck(topic: Topic, number: int, book: Book, date_line: str) -> tuple[Deck | None, list[Diagnostic]]:
+    """The deck of one topic, or None (and an info) when the topic has no content."""
+    diagnostics: list[Diagnostic] = []
+    reader = _BlockReader(topic.note, book, diagnostics)
+    sections = [_Section(topic.title, 0, topic.line)]
+    for block in topic.blocks:
+        if block.get("t") == "Header":
+            title = stringify(block["c"][2]).strip()
+            sections.append(_Section(title, block["c"][0], heading_line(topic.note.text, title)))
+        else:
+            reader.read(block, sections[-1])
+
+    if not any(s.has_content for s in sections):
+        diagnostics.append(
+            info(topic.note.path, topic.line, "empty-topic", f"topic `{topic.title}` has no content; no deck written", "add bullets under the heading")
+        )
+        return None, diagnostics
+
+    slides: list[Slide] = []
+    headings = [s for s in sections[1:]]
+    top = min((s.level for s in headings), default=0)
+    subtopics = [s.title for i, s in enumerate(sections) if i and s.level == top and _subtree_has_content(sections, i)]
+    if len(subtopics) >= 3:
+        slides.append(Slide("Agenda", tuple(Bullet((Run(t),)) for t in subtopics), kind="agenda", line=topic.line))
+    for i, section in enumerate(sections):
+        if section.has_content:
+            slides.append(Slide(section.title, tuple(section.items), tuple(section.pictures), "\n\n".join(section.notes), "content", section.line))
+        elif i and _subtree_has_content(sections, i):
+            slides.append(Slide(section.title, kind="section", notes="\n\n".join(section.notes), line=section.line))
+    deck = Deck(number, topic.title, slugify(topic.title), topic.note.path, topic.line, book.config.title, date_line, tuple(slides))
+    return deck, diagnostics
+
+
+def _subtree_has_content(sections: list[_Section], index: int) -> bool:
+    level = sections[index].level
+    for section in sections[index:]:
+        if section is not sections[index] and section.level <= level:
+            break
+        if section.has_content:
+            return True
+    return False
+
+
+class _BlockReader:
+    """Turns the blocks of a section into slide items, pictures and speaker notes."""
+
+    def __init__(self, note: Note, book: Book, diagnostics: list[Diagnostic]):
+        self.note = note
+        self.book = book
+        self.diagnostics = diagnostics
+        self._media: frozenset[Path] | None = None
+
+    @property
+    def media(self) -> frozenset[Path]:
+        """The files the note may embed: only those the book found in its folders."""
+        if self._media is None:
+            self._media = frozenset(p.resolve() for p in self.book.media_files)
+        return self._media
+
+    def read(self, block: dict, section: _Section) -> None:
+        section.items.extend(self.items(block, section))
+
+    def items(self, block: dict, section: _Section, marker=None) -> list:
+        t, c = block.get("t"), block.get("c")
+        if t in ("Para", "Plain"):
+            return self.paragraph(c, section, marker)
+        if t == "BulletList":
+            return [self.list_item(item, section, "bullet") for item in c]
+        if t == "OrderedList":
+            (start, style, _delim), items = c
+            return [self.list_item(item, section, _ordinal(start + i, style["t"])) for i, item in enumerate(items)]
+        if t == "CodeBlock":
+            (_id, classes, _kv), text = c
+            return [CodeBlock(text.rstrip("\n"), classes[0] if classes else "")]
+        if t == "Table":
+            return [self.table(c)]
+        if t == "BlockQuote":
+            text = "\n\n".join(stringify(_block_inlines(b)) for b in c).strip()
+            if NOTE_PREFIX.match(text):
+                section.notes.append(NOTE_PREFIX.sub("", text, count=1))
+                return []
+            out = []
+            for b in c:
+                out += [replace(i, quote=True) if isinstance(i, Bullet) else i for i in self.items(b, section, None)]
+            return out
+        if t == "Div":
+            (_id, classes, _kv), blocks = c
+            if "notes" in classes:
+                section.notes.append("\n\n".join(stringify(_block_inlines(b)) for b in blocks).strip())
+                return []
+            return [i for b in blocks for i in self.items(b, section, None)]
+        if t == "Figure":
+            _attr, caption, blocks = c
+            caption_text = " ".join(stringify(_block_inlines(b)) for b in caption[1]).strip()
+            pictures = [i for b in blocks for i in _walk_images(b)]
+            for image in pictures:
+                self.add_picture(image, section, caption_text)
+            return []
+        if t == "HorizontalRule":
+            return [PageBreak()]
+        if t == "LineBlock":
+            return [Bullet(self.runs(line), marker=None) for line in c]
+        if t == "DefinitionList":
+            out = []
+            for term, definitions in c:
+                children = [i for d in definitions for b in d for i in self.items(b, section, None)]
+                out.append(Bullet(tuple(replace(r, bold=True) for r in self.runs(term)), tuple(children), marker=None))
+            return out
+        if t == "Header":  # a heading inside a list or quote: keep it as a bold line
+            return [Bullet(tuple(replace(r, bold=True) for r in self.runs(c[2])), marker=None)]
+        return []  # RawBlock and the like have nothing to show on a slide
+
+    def list_item(self, blocks: list, section: _Section, marker) -> Bullet:
+        head: tuple[Run, ...] = ()
+        children: list = []
+        for i, block in enumerate(blocks):
+            if i == 0 and block.get("t") in ("Para", "Plain"):
+                found = self.paragraph(block["c"], section, marker)
+                if found and isinstance(found[0], Bullet):
+                    head = found[0].runs
+                    children += found[1:]
+                else:
+                    children += found
+            else:
+                children += self.items(block, section, None)
+        return Bullet(head, tuple(children), marker)
+
+    def paragraph(self, inlines: list, section: _Section, marker) -> list:
+        """A paragraph's text; display math and pictures in it become items of their own."""
+        out: list = []
+        pending: list = []
+
+        def flush() -> None:
+            runs = self.runs(pending)
+            if any(r.text.strip() for r in runs):
+                out.append(Bullet(runs, marker=marker if not out else None))
+            pending.clear()
+
+        if _only_note_links(inlines):
+            return []  # a bare link to another note (an exported sub-page link) is navigation
+        for inline in inlines:
+            t = inline.get("t")
+            if t == "Math" and inline["c"][0]["t"] == "DisplayMath":
+                flush()
+                out.append(Formula(inline["c"][1].strip()))
+            elif t == "Image":
+                self.add_picture(inline, section, "")
+            else:
+                pending.append(inline)
+        flush()
+        return out
+
+    def add_picture(self, image: dict, section: _Section, caption: str) -> None:
+        attr, alt, (target, _title) = image["c"]
+        alt_text = stringify(alt).strip()
+        if not caption and alt_text.lower() not in MEANINGLESS_ALT:
+            caption = alt_text
+        path: Path | None = None
+        if "missing-image" not in attr[1] and not is_external(target):
+            candidate = (self.note.path.parent / unquote(target)).resolve()
+            if candidate in self.media:
+                path = candidate
+        if path is None and "missing-image" not in attr[1]:
+            self.diagnostics.append(
+                warning(self.note.path, heading_line(self.note.text, target), "slide-image", f"image `{target}` cannot be placed on a slide", "only local image files are embedded")
+            )
+        section.pictures.append(Picture(target, path, caption))
+
+    def table(self, c: list) -> Table:
+        _attr, _caption, colspecs, head, bodies, foot = c
+        aligns = tuple({"AlignRight": "r", "AlignCenter": "c"}.get(spec[0]["t"], "l") for spec in colspecs)
+
+        def rows_of(rows: list) -> tuple:
+            out = []
+            for _row_attr, cells in rows:
+                row = []
+                for cell in cells:
+                    blocks = cell[4]
+                    runs: list[Run] = []
+                    for b in blocks:
+                        if runs:
+                            runs.append(Run(" "))
+                        runs += self.runs(_block_inlines(b))
+                    row.append(tuple(runs))
+                while len(row) < len(aligns):
+                    row.append(())
+                out.append(tuple(row))
+            return tuple(out)
+
+        body_rows: list = []
+        for body in bodies:
+            body_rows += list(rows_of(body[2])) + list(rows_of(body[3]))
+        body_rows += list(rows_of(foot[1]))
+        return Table(rows_of(head[1]), tuple(body_rows), aligns)
+
+    def runs(self, inlines: list) -> tuple[Run, ...]:
+        out: list[Run] = []
+        self._runs(inlines, Run(""), out)
+        merged: list[Run] = []
+        for run in out:
+            if merged and merged[-1].same_format(run):
+                merged[-1] = replace(merged[-1], text=merged[-1].text + run.text)
+            else:
+                merged.append(run)
+        if merged:  # no stray spaces at the ends of a paragraph
+            merged[0] = replace(merged[0], text=merged[0].text.lstrip(" "))
+            merged[-1] = replace(merged[-1], text=merged[-1].text.rstrip(" "))
+        return tuple(r for r in merged if r.text)
+
+    def _runs(self, inlines: list, fmt: Run, out: list[Run]) -> None:
+        for inline in inlines:
+            t, c = inline.get("t"), inline.get("c")
+            if t == "Str":
+                out.append(replace(fmt, text=c))
+            elif t in ("Space", "SoftBreak"):
+                out.append(replace(fmt, text=" "))
+            elif t == "LineBreak":
+                out.append(replace(fmt, text="\n"))
+            elif t == "Strong":
+                self._runs(c, replace(fmt, bold=True), out)
+            elif t == "Emph":
+                self._runs(c, replace(fmt, italic=not fmt.italic), out)
+            elif t == "Strikeout":
+                self._runs(c, replace(fmt, strike=True), out)
+            elif t == "Superscript":
+                self._runs(c, replace(fmt, baseline=1), out)
+            elif t == "Subscript":
+                self._runs(c, replace(fmt, baseline=-1), out)
+            elif t in ("Underline", "SmallCaps"):
+                self._runs(c, fmt, out)
+            elif t == "Code":
+                out.append(replace(fmt, text=c[1], code=True))
+            elif t == "Math":
+                out.append(replace(fmt, text=tex_to_unicode(c[1]), math=True))
+            elif t == "Link":
+                attr, content, (url, _title) = c
+                external = is_external(url) and "broken-link" not in attr[1] and not url.startswith("#")
+                self._runs(content, replace(fmt, link=url) if external else fmt, out)
+            elif t == "Span":
+                self._runs(c[1], fmt, out)
+            elif t == "Quoted":
+                quotes = "“”" if c[0]["t"] == "DoubleQuote" else "‘’"
+                out.append(replace(fmt, text=quotes[0]))
+                self._runs(c[1], fmt, out)
+                out.append(replace(fmt, text=quotes[1]))
+            elif t == "Cite":
+                self._runs(c[1], fmt, out)
+            # Image: placed by `paragraph`; Note (footnote), RawInline: nothing to show inline
+
+
+def _only_note_links(inlines: list) -> bool:
+    links = 0
+    for inline in inlines:
+        t = inline.get("t")
+        if t in ("Space", "SoftBreak", "LineBreak"):
+            continue
+        if t != "Link":
+            return False
+        url = inline["c"][2][0]
+        if is_external(url) or not unquote(url).split("#")[0].lower().endswith(NOTE_SUFFIXES):
+            return False
+        links += 1
+    return links > 0
+
+
+def _ordinal(number: int, style: str) -> Numbering:
+    if style in ("LowerAlpha", "UpperAlpha"):
+        letter = chr(ord("a") + (number - 1) % 26)
+        upper = style == "UpperAlpha"
+        return Numbering("alphaUcPeriod" if upper else "alphaLcPeriod", number, (letter.upper() if upper else letter) + ".")
+    if style in ("LowerRoman", "UpperRoman"):
+        upper = style == "UpperRoman"
+        roman = _roman(number)
+        return Numbering("romanUcPeriod" if upper else "romanLcPeriod", number, (roman if upper else roman.lower()) + ".")
+    return Numbering("arabicPeriod", number, f"{number}.")
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+def _block_inlines(block: dict) -> list:
+    t, c = block.get("t"), block.get("c")
+    if t in ("Para", "Plain"):
+        return c
+    if t == "Header":
+        return c[2]
+    return []
+
+
+def _walk_images(block: dict) -> list:
+    from notebook_publish.pandoc_ast import walk_inlines
+
+    return [i for i in walk_inlines([block]) if i.get("t") == "Image"]
+
+
+def formulas_of(deck: Deck) -> list[Formula]:
+    found: list[Formula] = []
+
+    def visit(items) -> None:
+        for item in items:
+            if isinstance(item, Formula):
+                found.append(item)
+            elif isinstance(item, Bullet):
+                visit(item.children)
+
+    for slide in deck.slides:
+        visit(slide.items)
+    return found
+
+
+def with_omml(deck: Deck, omml: dict[str, str | None]) -> Deck:
+    """The deck with each formula's OMML filled in from `omml` (TeX -> OMML)."""
+
+    def fill(items) -> tuple:
+        out = []
+        for item in items:
+            if isinstance(item, Formula):
+                item = replace(item, omml=omml.get(item.tex))
+            elif isinstance(item, Bullet) and item.children:
+                item = replace(item, children=fill(item.children))
+            out.append(item)
+        return tuple(out)
+
+    return replace(deck, slides=tuple(replace(s, items=fill(s.items)) for s in deck.slides))
