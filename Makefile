@@ -1,13 +1,24 @@
-# notebook-publish: every target sets up .venv on first use.
+# notebook-publish. Every target sets up .venv on first use, then builds only what
+# changed: each output depends on the notes, media, theme, config and code it uses.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NP     := $(BIN)/notebook-publish
+STRICT ?=
+JOBS   ?=
 
-.PHONY: all check test clean distclean
+# File lists with spaces escaped, so make can depend on notes named "My Page 1b50….md".
+files_in = $(shell find $(1) -type f -not -name '.*' 2>/dev/null | sed 's/ /\\ /g')
+CODE   := $(call files_in,src) pyproject.toml
+NOTES  := $(call files_in,notes media)
+THEME  := $(call files_in,themes)
+CONFIG := $(wildcard handbook.yml)
+INPUTS := $(STAMP) $(CODE) $(NOTES) $(THEME) $(CONFIG)
 
-all: check
+.PHONY: all pdf html slides check test release bench bench-pdf bench-slides fuzz clean distclean
+
+all: pdf slides
 
 # Re-install whenever the project's metadata changes.
 $(STAMP): pyproject.toml
@@ -16,32 +27,40 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+pdf: build/handbook.pdf
+build/handbook.pdf: $(INPUTS)
+	$(NP) pdf $(STRICT) $(if $(JOBS),--jobs $(JOBS))
+	@touch $@
+
+html: build/handbook.html
+build/handbook.html: $(INPUTS)
+	$(NP) html $(STRICT)
+	@touch $@
+
+slides: build/slides/.built
+build/slides/.built: $(INPUTS)
+	$(NP) slides $(STRICT) $(if $(JOBS),--jobs $(JOBS))
+	@touch $@
+
+release: pdf slides
+	$(NP) release
+
 check: $(STAMP)
-	$(NP) check
+	$(NP) check $(STRICT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-clean:
-	rm -rf build
-
-distclean: clean
-	rm -rf $(VENV)
-
-# ---- outputs -------------------------------------------------------------
-.PHONY: pdf html slides bench-pdf bench-slides
-
-pdf: $(STAMP)
-	$(NP) pdf
-
-html: $(STAMP)
-	$(NP) html
-
-slides: $(STAMP)
-	$(NP) slides
+bench: bench-pdf bench-slides
 
 bench-pdf: $(STAMP)
 	$(BIN)/python bench/bench_pdf.py
 
 bench-slides: $(STAMP)
 	$(BIN)/python bench/bench_slides.py
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(VENV)

@@ -75,6 +75,24 @@ def run_slides(args) -> int:
     return code
 
 
+def run_release(args) -> int:
+    from notebook_publish.build import book_version
+    from notebook_publish.cli import config_from_args
+    from notebook_publish.release import make_release
+
+    config = config_from_args(args)
+    version = args.version or book_version(config)
+    written = make_release(config.output / "handbook.pdf", config.output / "slides", config.output / "release", version)
+    if not args.quiet:
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
+def _release_arguments(parser) -> None:
+    parser.add_argument("--version", dest="version", metavar="V", help="version for the file names (default: git describe --tags)")
+
+
 def _pdf_arguments(parser) -> None:
     from pathlib import Path
 
@@ -119,5 +137,14 @@ BUILD_COMMANDS = (
         "whole note with `slides.topic: note`. Overflowing slides are split, never clipped.",
         _slides_arguments,
         run_slides,
+    ),
+    CommandSpec(
+        "release",
+        "gather build/release/: handbook-VERSION.pdf, slides-VERSION.zip, SHA256SUMS",
+        "Collect the built handbook and decks under build/release/ with the version in their names "
+        "(from `git describe --tags`, else the config's `version`) and a SHA256SUMS file. Build them "
+        "first with `make pdf slides`; `make release` does all of it.",
+        _release_arguments,
+        run_release,
     ),
 )

@@ -1,0 +1,51 @@
+import hashlib
+import zipfile
+
+import pytest
+
+from notebook_publish.diagnostics import UsageError
+from notebook_publish.release import make_release, release_version
+
+
+@pytest.fixture
+def built(tmp_path):
+    (tmp_path / "slides").mkdir()
+    (tmp_path / "handbook.pdf").write_bytes(b"%PDF-1.7 handbook")
+    (tmp_path / "slides" / "01-a.pptx").write_bytes(b"deck a")
+    (tmp_path / "slides" / "02-b.pptx").write_bytes(b"deck b")
+    return tmp_path
+
+
+def test_release_files_and_checksums(built, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    written = make_release(built / "handbook.pdf", built / "slides", built / "release", "v1.2.0")
+    assert [p.name for p in written] == ["handbook-1.2.0.pdf", "slides-1.2.0.zip", "SHA256SUMS"]
+    sums = (built / "release" / "SHA256SUMS").read_text().splitlines()
+    for line in sums:
+        digest, name = line.split("  ")
+        assert hashlib.sha256((built / "release" / name).read_bytes()).hexdigest() == digest
+    with zipfile.ZipFile(built / "release" / "slides-1.2.0.zip") as archive:
+        assert archive.namelist() == ["01-a.pptx", "02-b.pptx"]
+        assert archive.read("02-b.pptx") == b"deck b"
+        assert archive.getinfo("01-a.pptx").date_time == (2023, 11, 14, 22, 13, 20)
+
+
+def test_release_zip_is_reproducible(built, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = make_release(built / "handbook.pdf", built / "slides", built / "r1", "v1")[1].read_bytes()
+    (built / "slides" / "01-a.pptx").touch()
+    second = make_release(built / "handbook.pdf", built / "slides", built / "r2", "v1")[1].read_bytes()
+    assert first == second
+
+
+def test_release_needs_built_files(tmp_path):
+    with pytest.raises(UsageError) as caught:
+        make_release(tmp_path / "handbook.pdf", tmp_path / "slides", tmp_path / "release", "v1")
+    assert "make pdf" in caught.value.diagnostic.hint
+
+
+def test_version_for_file_names():
+    assert release_version("v2.0.1") == "2.0.1"
+    assert release_version("v2.0.1-3-gabc1234-dirty") == "2.0.1-3-gabc1234-dirty"
+    assert release_version("") == "0.0.0"
+    assert release_version("a/b c") == "a-b-c"
