@@ -89,6 +89,32 @@ def run_release(args) -> int:
     return 0
 
 
+def run_watch(args) -> int:
+    from notebook_publish.watch import watch
+
+    builders = []
+    if args.pdf or not (args.html or args.slides):
+        builders.append(("pdf", lambda a: run_pdf(_with_out(a, None))))
+    if args.html:
+        builders.append(("html", lambda a: run_html(_with_out(a, None))))
+    if args.slides:
+        builders.append(("slides", lambda a: run_slides(_with_out(a, None, topic=None))))
+    return watch(args, builders)
+
+
+def _with_out(args, out, **extra):
+    import argparse
+
+    return argparse.Namespace(**{**vars(args), "out": out, **extra})
+
+
+def _watch_arguments(parser) -> None:
+    parser.add_argument("--pdf", action="store_true", help="rebuild the PDF (the default)")
+    parser.add_argument("--html", action="store_true", help="rebuild the HTML preview")
+    parser.add_argument("--slides", action="store_true", help="rebuild the decks")
+    _jobs_argument(parser)
+
+
 def _release_arguments(parser) -> None:
     parser.add_argument("--version", dest="version", metavar="V", help="version for the file names (default: git describe --tags)")
 
@@ -137,6 +163,15 @@ BUILD_COMMANDS = (
         "whole note with `slides.topic: note`. Overflowing slides are split, never clipped.",
         _slides_arguments,
         run_slides,
+    ),
+    CommandSpec(
+        "watch",
+        "rebuild on every save of a note, image, theme file or the config",
+        "Build once, then watch the notes, media and theme folders and handbook.yml, and rebuild "
+        "what you choose (--pdf, the default; --html; --slides) after each burst of saves. "
+        "Problems are printed as path:line like `check`. Stop with Ctrl-C.",
+        _watch_arguments,
+        run_watch,
     ),
     CommandSpec(
         "release",
