@@ -86,7 +86,7 @@ def default_geometry(style: SlideStyle, width: float, height: float) -> Geometry
     inner_w = width - m["left"] - m["right"]
     title_h = style.title_height * 72
     title = Box(m["left"], m["top"], inner_w, title_h)
-    footer_h = max(style.footer_size * 2.0, 20.0)
+    footer_h = style.line_height(style.footer_size) + 2 * INSET_Y + SLACK + 4
     footer_y = height - m["bottom"] + (m["bottom"] - footer_h) / 2
     body_top = title.bottom + 8
     body = Box(m["left"], body_top, inner_w, footer_y - 6 - body_top)
@@ -142,14 +142,15 @@ class TextMeasurer:
                     values.append(axis["default"])
             font.set_variation_by_axes(values)
         loaded.append(font)
-        names = FALLBACK_FONTS[face.kind]
-        name = names[(2 if face.italic else 0) + (1 if face.bold else 0)]
-        for folder in SYSTEM_FONT_DIRS:
-            candidate = folder / f"{name}.ttf"
-            if candidate.is_file():
-                loaded.append(ImageFont.truetype(str(candidate), self.REF))
-                break
-        else:
+        variant = (2 if face.italic else 0) + (1 if face.bold else 0)
+        # The like substitute, and the generic default a viewer may fall back to instead.
+        for names in {FALLBACK_FONTS[face.kind], FALLBACK_FONTS["sans"]}:
+            for folder in SYSTEM_FONT_DIRS:
+                candidate = folder / f"{names[variant]}.ttf"
+                if candidate.is_file():
+                    loaded.append(ImageFont.truetype(str(candidate), self.REF))
+                    break
+        if len(loaded) == 1:
             # No system substitute: Pillow's own font stands in for "some other font".
             loaded.append(ImageFont.load_default(self.REF))
         self._fonts[face] = loaded
@@ -510,7 +511,7 @@ class DeckLayout:
             return found[1]
         if entry.kind == "para":
             size = self.level_size(entry.level, d)
-            pieces = self.pieces(self.display_runs(entry), size, entry.quote)
+            pieces = self.pieces(self.display_runs(entry, d, width), size, entry.quote)
             lines = wrap(pieces, width - 2 * INSET_X - self.indent_of(entry), self.measurer)
             h = len(lines) * self.style.line_height(size)
         elif entry.kind == "code":
@@ -526,10 +527,34 @@ class DeckLayout:
         self._heights[key] = (entry, h)
         return h
 
-    def display_runs(self, entry: Entry) -> tuple[Run, ...]:
-        if entry.context:
-            return entry.runs + (Run(" " + self.style.continued, italic=True),)
-        return entry.runs
+    def display_runs(self, entry: Entry, d: float, width: float) -> tuple[Run, ...]:
+        """The runs as shown: a context line is cut to one line and marked as continued."""
+        if not entry.context:
+            return entry.runs
+        key = ("context", id(entry), d, width)
+        found = self._heights.get(key)
+        if found is not None and found[0] is entry:
+            return found[1]
+        size = self.level_size(entry.level, d)
+        room = width - 2 * INSET_X - self.indent_of(entry)
+        suffix = Run(" " + self.style.continued, italic=True)
+        runs = entry.runs + (suffix,)
+        if len(wrap(self.pieces(runs, size, entry.quote), room, self.measurer)) > 1:
+            ellipsis = Run(" …")
+            reserve = sum(self.measurer.width(r.text, self.face(r)) for r in (ellipsis, suffix)) * size / SAFETY + 2
+            first = wrap(self.pieces(entry.runs, size, entry.quote), max(room - reserve, 1.0), self.measurer)[0]
+            while True:
+                cut = tuple(replace(p.key, text=p.text) for p in first)
+                if cut:
+                    cut = cut[:-1] + (replace(cut[-1], text=cut[-1].text.rstrip()),)
+                runs = cut + (ellipsis, suffix)
+                if len(first) <= 1 and len(first[0].text if first else "") <= 1 or len(wrap(self.pieces(runs, size, entry.quote), room, self.measurer)) == 1:
+                    break
+                last = first[-1]
+                shorter = last.text.rsplit(" ", 1)[0] if " " in last.text.strip() else ""
+                first = first[:-1] + ([Piece(shorter, last.face, last.size, last.key)] if shorter else [])
+        self._heights[key] = (entry, runs)
+        return runs
 
     def row_heights(self, entry: Entry, d: float, width: float) -> list[float]:
         size = self.shrunk(self.style.table_size, d)
@@ -667,13 +692,16 @@ class DeckLayout:
             cap, w = capacity(page_no), width(page_no)
             context = self.context_for(entries, start)
             chosen = None
-            for d in range(0, d_max + 1):
+            # A paragraph or code line taller than a slide is cut at the theme's size;
+            # only what cannot be cut (a table row, a formula) shrinks to make room.
+            chunkable = entries[start].kind in ("para", "code")
+            for d in range(0, (0 if chunkable else d_max) + 1):
                 ends, heights = self.fill(entries, start, context, d, cap, w)
                 if ends:
                     chosen = d
                     break
             if chosen is None:
-                d = d_max
+                d = 0 if chunkable else d_max
                 pieces = self.chunk(entries[start], context, d, cap, w)
                 if pieces is not None:
                     entries[start : start + 1] = pieces
@@ -877,7 +905,7 @@ class DeckLayout:
                     size = self.level_size(e.level, d)
                     paragraphs.append(
                         LaidParagraph(
-                            self.display_runs(e), size, e.level, e.marker, self.indent_of(e), self.hanging_of(e),
+                            self.display_runs(e, d, frame.w), size, e.level, e.marker, self.indent_of(e), self.hanging_of(e),
                             self.style.paragraph_space if i else 0.0, self.style.line_height(size), e.context, e.quote,
                         )
                     )

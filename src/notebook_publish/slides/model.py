@@ -270,10 +270,10 @@ class _BlockReader:
         if t in ("Para", "Plain"):
             return self.paragraph(c, section, marker)
         if t == "BulletList":
-            return [self.list_item(item, section, "bullet") for item in c]
+            return _non_empty(self.list_item(item, section, "bullet") for item in c)
         if t == "OrderedList":
             (start, style, _delim), items = c
-            return [self.list_item(item, section, _ordinal(start + i, style["t"])) for i, item in enumerate(items)]
+            return _non_empty(self.list_item(item, section, _ordinal(start + i, style["t"])) for i, item in enumerate(items))
         if t == "CodeBlock":
             (_id, classes, _kv), text = c
             return [CodeBlock(text.rstrip("\n"), classes[0] if classes else "")]
@@ -451,6 +451,10 @@ class _BlockReader:
             elif t == "Cite":
                 self._runs(c[1], fmt, out)
             # Image: placed by `paragraph`; Note (footnote), RawInline: nothing to show inline
+
+
+def _non_empty(bullets) -> list[Bullet]:
+    return [b for b in bullets if b.runs or b.children]
 
 
 def _only_note_links(inlines: list) -> bool:

@@ -59,6 +59,7 @@ NS_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDENUM_FIELD_ID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # any fixed GUID: output stays reproducible
+PITCH_FAMILY = {"Source Code Pro": "49", "Source Serif 4": "18", "Source Sans 3": "34"}  # fixed/modern, variable/roman, variable/swiss
 NATIVE_PICTURE = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
@@ -212,6 +213,11 @@ class DeckWriter:
             else:
                 family = self.family(kind or self.style.body_font)
             f.name = family
+            # The pitch-and-family hint lets a viewer without the font pick a like one
+            # (a monospace font for code rather than its default sans).
+            rPr_latin = r._r.get_or_add_rPr().find(qn("a:latin"))
+            if rPr_latin is not None:
+                rPr_latin.set("pitchFamily", PITCH_FAMILY.get(family, "34"))
             f.bold = bool(run.bold if bold is None else bold)
             f.italic = bool(run.italic or italic or run.math)
             if run.link:
