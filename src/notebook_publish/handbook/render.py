@@ -75,8 +75,10 @@ def weasyprint_messages(sink: list[Diagnostic], where: Path | None) -> Iterator[
             # Refused fetches are reported by the fetcher, with a better message.
             if "refused by notebook-publish" in message:
                 continue
-            # About the system's HarfBuzz build, not about the book.
             if "HarfBuzz-Subset" in message:
+                # About the system, not the book: say it once, with what to do.
+                if not any(d.code == "slow-fonts" for d in sink):
+                    sink.append(info(None, 0, "slow-fonts", "fonts are subset with fontTools, which is slow", "install HarfBuzz-Subset (Debian/Ubuntu: libharfbuzz-subset0) for faster PDF builds"))
                 continue
             sink.append(info(where, 1, "typesetting", message.strip()[:300], "from WeasyPrint; usually a CSS rule of the theme it does not support"))
 
