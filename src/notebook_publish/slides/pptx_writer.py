@@ -22,6 +22,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.oxml import oxml_parser
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
@@ -196,42 +197,49 @@ class DeckWriter:
             etree.SubElement(pPr, qn("a:buChar")).set("char", marker)
 
     def add_run(self, p, run: Run, size: float, *, kind: str | None = None, colour: str | None = None, italic: bool = False, bold: bool | None = None) -> None:
-        parts = run.text.split("\n")
-        for i, text in enumerate(parts):
+        """Append `run` to paragraph `p` with every property explicit (lxml directly:
+        python-pptx's proxies cost more than the rest of the deck together)."""
+        if run.code:
+            family = self.family(self.style.code_font)
+        elif run.math:
+            family = self.family(self.style.math_font)
+        else:
+            family = self.family(kind or self.style.body_font)
+        if run.link:
+            colour = self.style.colour("link")
+        elif run.code:
+            colour = colour or self.style.colour("accent")
+        end = p._p.find(_END)
+        for i, text in enumerate(run.text.split("\n")):
             if i:
-                p.add_line_break()
+                br = oxml_parser.makeelement(_BR)
+                etree.SubElement(br, _RPR).set("sz", str(int(round(size * 100))))
+                _insert(p._p, br, end)
             if not text:
                 continue
-            r = p.add_run()
-            r.text = text
-            f = r.font
-            f.size = Pt(size)
-            if run.code:
-                family = self.family(self.style.code_font)
-            elif run.math:
-                family = self.family(self.style.math_font)
-            else:
-                family = self.family(kind or self.style.body_font)
-            f.name = family
-            # The pitch-and-family hint lets a viewer without the font pick a like one
-            # (a monospace font for code rather than its default sans).
-            rPr_latin = r._r.get_or_add_rPr().find(qn("a:latin"))
-            if rPr_latin is not None:
-                rPr_latin.set("pitchFamily", PITCH_FAMILY.get(family, "34"))
-            f.bold = bool(run.bold if bold is None else bold)
-            f.italic = bool(run.italic or italic or run.math)
-            if run.link:
-                r.hyperlink.address = run.link
-                colour = self.style.colour("link")
-            elif run.code:
-                colour = colour or self.style.colour("accent")
-            if colour:
-                f.color.rgb = RGBColor.from_string(colour)
-            rPr = r._r.get_or_add_rPr()
+            r = oxml_parser.makeelement(_R)
+            rPr = etree.SubElement(r, _RPR)
+            rPr.set("lang", "en-US")
+            rPr.set("sz", str(int(round(size * 100))))
+            rPr.set("b", "1" if (run.bold if bold is None else bold) else "0")
+            rPr.set("i", "1" if (run.italic or italic or run.math) else "0")
             if run.strike:
                 rPr.set("strike", "sngStrike")
             if run.baseline:
                 rPr.set("baseline", "30000" if run.baseline > 0 else "-25000")
+            if colour:
+                etree.SubElement(etree.SubElement(rPr, _SOLID), _SRGB).set("val", colour)
+            latin = etree.SubElement(rPr, _LATIN)
+            latin.set("typeface", family)
+            # The pitch-and-family hint lets a viewer without the font pick a like one
+            # (a monospace font for code rather than its default sans).
+            latin.set("pitchFamily", PITCH_FAMILY.get(family, "34"))
+            etree.SubElement(r, _T).text = text
+            _insert(p._p, r, end)
+            if run.link:
+                from pptx.text.text import _Run
+
+                _Run(r, p).hyperlink.address = run.link
 
     def end_size(self, p, size: float) -> None:
         end = p._p.get_or_add_endParaRPr()
@@ -308,11 +316,11 @@ class DeckWriter:
                 if ph.placeholder_format.idx not in used:
                     ph._element.getparent().remove(ph._element)
             if ls.layout != "cover":
-                self.write_footer(slide, g, laid.footer)
+                self.write_footer(slide, g, laid.footer, number)
             if ls.notes:
                 slide.notes_slide.notes_text_frame.text = ls.notes
 
-    def write_footer(self, slide, g: Geometry, footer: str) -> None:
+    def write_footer(self, slide, g: Geometry, footer: str, number: int) -> None:
         size = self.style.footer_size
         box = slide.shapes.add_textbox(emu(g.footer.x), emu(g.footer.y), emu(g.footer.w), emu(g.footer.h))
         box.name = "Footer"
@@ -326,7 +334,6 @@ class DeckWriter:
         self.frame(num, g.number, MSO_ANCHOR.MIDDLE)
         p = num.text_frame.paragraphs[0]
         self.paragraph_format(p, line_height=self.style.line_height(size), align=PP_ALIGN.RIGHT)
-        number = str(self.prs.slides.index(slide) + 1)
         fld = etree.SubElement(p._p, qn("a:fld"))
         fld.set("id", SLIDENUM_FIELD_ID)
         fld.set("type", "slidenum")
@@ -336,7 +343,7 @@ class DeckWriter:
         fill = etree.SubElement(rPr, qn("a:solidFill"))
         etree.SubElement(fill, qn("a:srgbClr")).set("val", self.style.colour("muted"))
         etree.SubElement(rPr, qn("a:latin")).set("typeface", self.family(self.style.body_font))
-        etree.SubElement(fld, qn("a:t")).text = number
+        etree.SubElement(fld, qn("a:t")).text = str(number)
         end = p._p.find(qn("a:endParaRPr"))
         if end is not None:  # endParaRPr must stay last
             p._p.remove(end)
@@ -451,6 +458,17 @@ class DeckWriter:
             self.paragraph_format(p, line_height=self.style.line_height(block.caption_size), align=PP_ALIGN.CENTER)
             self.add_run(p, Run(block.picture.caption, italic=True), block.caption_size, colour=self.style.colour("muted"))
             self.end_size(p, block.caption_size)
+
+
+_END, _BR, _R, _RPR, _T = qn("a:endParaRPr"), qn("a:br"), qn("a:r"), qn("a:rPr"), qn("a:t")
+_SOLID, _SRGB, _LATIN = qn("a:solidFill"), qn("a:srgbClr"), qn("a:latin")
+
+
+def _insert(paragraph, element, end) -> None:
+    if end is not None:
+        end.addprevious(element)
+    else:
+        paragraph.append(element)
 
 
 def _placeholder(slide, idx: int):
