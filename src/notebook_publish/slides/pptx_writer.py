@@ -506,6 +506,11 @@ def _omml_for_slides(omml: str, size: int, colour: str) -> str:
             m_rpr.addnext(rpr)
         else:
             run.insert(0, rpr)
+    for t in root.iter(f"{{{NS_M}}}t"):
+        # LibreOffice reads OMML text as StarMath, where "|" means "or" (∨); U+2223
+        # looks the same in every viewer and is the proper relation anyway.
+        if t.text and "|" in t.text:
+            t.text = t.text.replace("|", "\u2223")
     for jc in root.iter(f"{{{NS_M}}}jc"):
         jc.set(f"{{{NS_M}}}val", "centerGroup")
     return etree.tostring(root, encoding="unicode")
