@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
 from notebook_publish.diagnostics import Diagnostic, error
@@ -155,7 +156,7 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
     here = out.parent
 
     def relative(path: Path) -> str:
-        return Path(os.path.relpath(path, here)).as_posix()
+        return quote(Path(os.path.relpath(path, here)).as_posix())
 
     theme = load_theme(config)
     template = template_environment(theme).get_template("base.html.j2")

@@ -411,8 +411,9 @@ class _ChapterWriter:
         if self.options.url_base is None:
             return path.as_uri()
         import os
+        from urllib.parse import quote
 
-        return Path(os.path.relpath(path, self.options.url_base)).as_posix()
+        return quote(Path(os.path.relpath(path, self.options.url_base)).as_posix())
 
     def _placeholder(self, target: str, block: bool) -> str:
         name = unquote(target.rsplit("/", 1)[-1]) if not is_external(target) else target

@@ -42,6 +42,9 @@ def term_of(text: str, max_words: int) -> str | None:
     """
     text = " ".join(text.split())
     text = _EDGE.sub("", text)
+    for opening, closing in ("()", "[]"):
+        if text.count(opening) > text.count(closing):
+            text += closing  # the edge strip took the closing bracket of "text (a triplet)"
     if not text or not any(ch.isalpha() for ch in text):
         return None
     if len(text.split()) > max_words:
