@@ -59,6 +59,10 @@ bench-pdf: $(STAMP)
 bench-slides: $(STAMP)
 	$(BIN)/python bench/bench_slides.py
 
+# Longer property-based runs than CI's (tests/test_fuzz.py reads FUZZ_EXAMPLES).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest -q tests/test_fuzz.py
+
 clean:
 	rm -rf build
 
