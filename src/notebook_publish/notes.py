@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -203,22 +202,24 @@ def order_chapters(notes: dict[Path, Note], index: Path | None) -> tuple[list[Ch
     return chapters, diagnostics
 
 
-def note_links(note: Note) -> list[tuple[Path, str]]:
-    """Local note links in document order: (absolute target, link text)."""
-    out = []
+def local_links(note: Note):
+    """(target note path or None for this note, anchor, link text) of each working local link."""
     for inline in walk_inlines(note.ast.get("blocks", [])):
         if inline.get("t") != "Link":
             continue
         attr, content, (url, _title) = inline["c"]
         if "broken-link" in attr[1] or is_external(url):
             continue
-        path, _ = split_anchor(unquote(url))
-        if path.lower().endswith(NOTE_SUFFIXES):
-            out.append(((note.path.parent / path).resolve(), stringify(content).strip()))
-    return out
+        path, anchor = split_anchor(unquote(url))
+        if path and not path.lower().endswith(NOTE_SUFFIXES):
+            continue  # an attachment, not a note
+        target = Path(os.path.normpath(note.path.parent / path)) if path else None
+        yield target, anchor, stringify(content).strip()
 
 
-_HEADING_ATX = re.compile(r"^#{1,6}\s")
+def note_links(note: Note) -> list[tuple[Path, str]]:
+    """Links to other notes in document order: (absolute target, link text)."""
+    return [(target, text) for target, _anchor, text in local_links(note) if target is not None]
 
 
 def chapter_title(note: Note, link_text: str | None) -> str:
@@ -239,16 +240,10 @@ def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:
     """Every `#anchor` in a local link must name a heading of its target note."""
     diagnostics = []
     for note in notes.values():
-        for inline in walk_inlines(note.ast.get("blocks", [])):
-            if inline.get("t") != "Link":
-                continue
-            attr, _content, (url, _title) = inline["c"]
-            if "broken-link" in attr[1] or is_external(url):
-                continue
-            path, anchor = split_anchor(unquote(url))
+        for target_path, anchor, _text in local_links(note):
             if not anchor:
                 continue
-            target = note if not path else notes.get((note.path.parent / path).resolve())
+            target = note if target_path is None else notes.get(target_path)
             if target is None or anchor in target.anchors:
                 continue
             close = difflib.get_close_matches(anchor, sorted(target.anchors), n=1)
