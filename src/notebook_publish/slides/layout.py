@@ -946,12 +946,15 @@ class DeckLayout:
             caption_h = len(lines) * self.style.line_height(self.style.caption_size) + 2 * INSET_Y + SLACK
         room = Box(frame.x, frame.y, frame.w, frame.h - caption_h - (CAPTION_GAP if caption_h else 0))
         ratio = 4 / 3
-        if picture.path is not None:
+        if picture.path is not None and picture.path.suffix.lower() != ".svg":
             try:
                 with Image.open(picture.path) as im:
                     ratio = im.width / im.height if im.height else ratio
-            except (OSError, ValueError):
-                pass  # unreadable: the writer draws the placeholder instead
+            except Exception as exc:  # not a picture, truncated, or a decompression bomb
+                self.diagnostics.append(
+                    warning(self._deck.source if self._deck else None, self._line, "bad-image", f"cannot read picture `{picture.path.name}`: {type(exc).__name__}", "a placeholder is drawn; replace the file")
+                )
+                picture = replace(picture, path=None)
         w = min(room.w, room.h * ratio)
         h = w / ratio
         box = Box(room.x + (room.w - w) / 2, room.y + (room.h - h) / 2, w, h)

@@ -23,10 +23,12 @@ from notebook_publish.mathrender import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external
 from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc_ast import stringify
+from notebook_publish.rawhtml import RawHtmlFilter
 
 NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
 # Notion exports every picture as `![Image](...)`; that alt text is no caption.
 MEANINGLESS_ALT = {"", "image", "img", "picture", "figure", "untitled"}
+SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,9 @@ class _BlockReader:
         self.book = book
         self.diagnostics = diagnostics
         self._media: frozenset[Path] | None = None
+        # The words pandoc parses between raw `<script>`, `<object>` ... tags are dropped
+        # with them, as the handbook does.
+        self.block_html = RawHtmlFilter()
 
     @property
     def media(self) -> frozenset[Path]:
@@ -268,6 +273,12 @@ class _BlockReader:
 
     def items(self, block: dict, section: _Section, marker=None) -> list:
         t, c = block.get("t"), block.get("c")
+        if t == "RawBlock":
+            if c[0].lower() == "html":
+                self.block_html.feed(c[1])
+            return []
+        if self.block_html.suppressing:
+            return []
         if t in ("Para", "Plain"):
             return self.paragraph(c, section, marker)
         if t == "BulletList":
@@ -401,7 +412,7 @@ class _BlockReader:
 
     def runs(self, inlines: list) -> tuple[Run, ...]:
         out: list[Run] = []
-        self._runs(inlines, Run(""), out)
+        self._runs(inlines, Run(""), out, RawHtmlFilter())
         merged: list[Run] = []
         for run in out:
             if merged and merged[-1].same_format(run):
@@ -413,9 +424,15 @@ class _BlockReader:
             merged[-1] = replace(merged[-1], text=merged[-1].text.rstrip(" "))
         return tuple(r for r in merged if r.text)
 
-    def _runs(self, inlines: list, fmt: Run, out: list[Run]) -> None:
+    def _runs(self, inlines: list, fmt: Run, out: list[Run], raw: RawHtmlFilter) -> None:
         for inline in inlines:
             t, c = inline.get("t"), inline.get("c")
+            if t == "RawInline":
+                if c[0].lower() == "html":
+                    raw.feed(c[1])
+                continue
+            if raw.suppressing:
+                continue
             if t == "Str":
                 out.append(_with_text(fmt, c))
             elif t in ("Space", "SoftBreak"):
@@ -423,35 +440,37 @@ class _BlockReader:
             elif t == "LineBreak":
                 out.append(_with_text(fmt, "\n"))
             elif t == "Strong":
-                self._runs(c, replace(fmt, bold=True), out)
+                self._runs(c, replace(fmt, bold=True), out, raw)
             elif t == "Emph":
-                self._runs(c, replace(fmt, italic=not fmt.italic), out)
+                self._runs(c, replace(fmt, italic=not fmt.italic), out, raw)
             elif t == "Strikeout":
-                self._runs(c, replace(fmt, strike=True), out)
+                self._runs(c, replace(fmt, strike=True), out, raw)
             elif t == "Superscript":
-                self._runs(c, replace(fmt, baseline=1), out)
+                self._runs(c, replace(fmt, baseline=1), out, raw)
             elif t == "Subscript":
-                self._runs(c, replace(fmt, baseline=-1), out)
+                self._runs(c, replace(fmt, baseline=-1), out, raw)
             elif t in ("Underline", "SmallCaps"):
-                self._runs(c, fmt, out)
+                self._runs(c, fmt, out, raw)
             elif t == "Code":
                 out.append(replace(fmt, text=c[1], code=True))
             elif t == "Math":
                 out.append(replace(fmt, text=tex_to_unicode(c[1]), math=True))
             elif t == "Link":
                 attr, content, (url, _title) = c
-                external = is_external(url) and "broken-link" not in attr[1] and not url.startswith("#")
-                self._runs(content, replace(fmt, link=url) if external else fmt, out)
+                # Only web and mail links are clickable; `javascript:`, `file:` and the
+                # like would run or open something on the viewer's machine.
+                safe = url.strip().lower().startswith(SAFE_LINK_SCHEMES) and "broken-link" not in attr[1]
+                self._runs(content, replace(fmt, link=url.strip()) if safe else fmt, out, raw)
             elif t == "Span":
-                self._runs(c[1], fmt, out)
+                self._runs(c[1], fmt, out, raw)
             elif t == "Quoted":
                 quotes = "“”" if c[0]["t"] == "DoubleQuote" else "‘’"
                 out.append(replace(fmt, text=quotes[0]))
-                self._runs(c[1], fmt, out)
+                self._runs(c[1], fmt, out, raw)
                 out.append(replace(fmt, text=quotes[1]))
             elif t == "Cite":
-                self._runs(c[1], fmt, out)
-            # Image: placed by `paragraph`; Note (footnote), RawInline: nothing to show inline
+                self._runs(c[1], fmt, out, raw)
+            # Image: placed by `paragraph`; Note (footnote): nothing to show inline
 
 
 def _with_text(fmt: Run, text: str) -> Run:

@@ -13,6 +13,7 @@ which LibreOffice, Google Slides and Keynote show instead.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -432,9 +433,13 @@ class DeckWriter:
         box = block.box
         data = _picture_bytes(block.picture.path) if block.picture.path is not None else None
         if data is not None:
-            pic = slide.shapes.add_picture(io.BytesIO(data), emu(box.x), emu(box.y), emu(box.w), emu(box.h))
-            _set_descr(pic, block.picture.caption or Path(block.picture.target).name)
-        else:
+            try:
+                pic = slide.shapes.add_picture(io.BytesIO(data), emu(box.x), emu(box.y), emu(box.w), emu(box.h))
+            except Exception:  # python-pptx could not read it after all: a placeholder, not a crash
+                data = None
+            else:
+                _set_descr(pic, block.picture.caption or Path(block.picture.target).name)
+        if data is None:
             shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
             shape.name = "Missing image"
             shape.shadow.inherit = False
@@ -522,9 +527,17 @@ def _picture_bytes(path: Path) -> bytes | None:
         if path.suffix.lower() == ".svg":
             import resvg_py
 
-            return bytes(resvg_py.svg_to_bytes(svg_path=str(path), skip_system_fonts=True))
+            svg = self_contained_svg(path.read_bytes())
+            if svg is None:
+                return None
+            return bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
         if path.suffix.lower() in NATIVE_PICTURE:
-            return path.read_bytes()
+            data = path.read_bytes()
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as im:  # reads the header only; refuses non-pictures and bombs
+                im.size
+            return data
         from PIL import Image
 
         with Image.open(path) as im:
@@ -533,6 +546,72 @@ def _picture_bytes(path: Path) -> bytes | None:
             return out.getvalue()
     except Exception:
         return None  # unreadable: drawn as a missing-image placeholder
+
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# Raster pictures only: a nested SVG in a data: URI would be read with the same rights.
+_SAFE_DATA = ("data:image/png", "data:image/jpeg", "data:image/jpg", "data:image/gif", "data:image/webp")
+_CSS_URL = re.compile(r"@import[^;]*;?|url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
+_UNSAFE_ELEMENTS = ("script", "foreignObject", "iframe", "object", "embed")
+
+
+def self_contained_svg(data: bytes) -> str | None:
+    """The SVG with every reference to anything outside itself removed, or None.
+
+    resvg reads `<image href>` from the disk, so an SVG in the media folder could draw
+    `/etc/passwd`'s neighbour pictures into a slide. Entities are not expanded (no XXE,
+    no billion laughs), the DOCTYPE is dropped, and only `#fragment` and raster
+    `data:` references are kept, in attributes and in CSS alike.
+    """
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None or etree.QName(root).localname != "svg":
+        return None
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # entity references, comments
+            if element.getparent() is not None:
+                _remove_keeping_tail(element)
+            continue
+        name = etree.QName(element).localname
+        if name in _UNSAFE_ELEMENTS:
+            _remove_keeping_tail(element)
+            continue
+        for attr in list(element.attrib):
+            value = element.attrib[attr].strip()
+            local = etree.QName(attr).localname
+            if local == "href" or attr == _XLINK_HREF:
+                if not (value.startswith("#") or value.lower().startswith(_SAFE_DATA)):
+                    del element.attrib[attr]
+            elif local.lower().startswith("on"):
+                del element.attrib[attr]
+            elif "url(" in value.lower() or "@import" in value.lower():
+                element.attrib[attr] = _CSS_URL.sub(_css_replacement, value)
+        if name == "style" and element.text:
+            element.text = _CSS_URL.sub(_css_replacement, element.text)
+    return etree.tostring(root, encoding="unicode")
+
+
+def _css_replacement(match: re.Match) -> str:
+    return "" if match.group(0).startswith("@") else "none"
+
+
+def _remove_keeping_tail(element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 # --- saving ---------------------------------------------------------------------------

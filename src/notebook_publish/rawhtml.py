@@ -1,0 +1,174 @@
+"""Raw HTML from the notes passes only through an allow-list of harmless tags.
+
+Both writers use it: the handbook keeps what it returns, the slides only ask whether
+the words in between belong to a dropped element (`suppressing`).
+
+pandoc hands raw HTML over in pieces: a `<span>` as one RawInline, the words inside
+as ordinary inlines, the `</span>` as another RawInline. The filter therefore keeps
+state across pieces: which allowed tags are open (so stray closing tags cannot break
+the page structure) and whether we are inside an element whose content is dropped
+along with it (`<script>`, `<iframe>`, ...), so the writer can skip the words pandoc
+parsed between its tags.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Callable
+
+# Harmless structure and phrasing; nothing here can load a resource or run code.
+ALLOWED_TAGS = frozenset(
+    """a abbr aside b bdi blockquote br caption center cite code dd del details dfn div dl dt em
+    figcaption figure h1 h2 h3 h4 h5 h6 hr i ins kbd li mark ol p pre q s samp small span strong
+    sub summary sup table tbody td tfoot th thead time tr u ul var""".split()
+)
+VOID_TAGS = frozenset({"br", "hr", "img"})
+# Dropped together with everything inside them.
+DROP_WITH_CONTENT = frozenset(
+    """script style iframe object embed template noscript textarea select svg math canvas
+    video audio frame frameset applet title head noembed noframes xmp""".split()
+)
+_GLOBAL_ATTRS = frozenset({"class", "title", "lang", "dir"})
+_TAG_ATTRS = {
+    "a": {"href"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align"},
+    "ol": {"start", "type", "reversed"},
+    "time": {"datetime"},
+    "details": {"open"},
+}
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+@dataclass
+class Dropped:
+    """What the filter removed, for diagnostics: tag names and attribute names."""
+
+    tags: list[str] = field(default_factory=list)
+    attrs: list[str] = field(default_factory=list)
+
+
+class RawHtmlFilter:
+    """Feed raw HTML pieces in document order; get back only allowed markup.
+
+    `image` is called for an `<img>` with its `src` and `alt`; it returns the HTML to
+    put in its place (a checked image or a placeholder), so the filter itself never
+    decides which files may be read.
+    """
+
+    def __init__(self, image: Callable[[str, str], str] | None = None):
+        self.open: list[str] = []
+        self.suppress: list[str] = []  # stack of dropped-with-content elements we are inside
+        self.dropped = Dropped()
+        self._image = image
+
+    @property
+    def suppressing(self) -> bool:
+        return bool(self.suppress)
+
+    def feed(self, raw: str) -> str:
+        out: list[str] = []
+        parser = _Tokens(self, out)
+        parser.feed(raw)
+        parser.close()
+        return "".join(out)
+
+    def close_all(self) -> str:
+        """Close every allowed tag still open, so the fragment is well formed."""
+        closing = "".join(f"</{tag}>" for tag in reversed(self.open))
+        self.open.clear()
+        self.suppress.clear()
+        return closing
+
+    # --- called by the tokenizer -----------------------------------------------------
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], out: list[str], self_closing: bool) -> None:
+        if self.suppress:
+            if tag in DROP_WITH_CONTENT and not self_closing:
+                self.suppress.append(tag)
+            return
+        if tag in DROP_WITH_CONTENT:
+            self.dropped.tags.append(tag)
+            if not self_closing:
+                self.suppress.append(tag)
+            return
+        if tag == "img":
+            values = {k: v or "" for k, v in attrs}
+            self.dropped.attrs.extend(k for k in values if k.startswith("on"))
+            if self._image is not None:
+                out.append(self._image(values.get("src", ""), values.get("alt", "")))
+            else:
+                self.dropped.tags.append(tag)
+            return
+        if tag not in ALLOWED_TAGS:
+            self.dropped.tags.append(tag)
+            return
+        kept = []
+        allowed = _GLOBAL_ATTRS | _TAG_ATTRS.get(tag, set())
+        for name, value in attrs:
+            value = value or ""
+            if name not in allowed:
+                self.dropped.attrs.append(name)
+                continue
+            if name == "href" and not value.strip().lower().startswith(_SAFE_SCHEMES):
+                self.dropped.attrs.append(name)
+                continue
+            kept.append(f' {name}="{html.escape(value, quote=True)}"')
+        if tag == "a" and not any(k.startswith(" href=") for k in kept):
+            tag_html = "<span" + "".join(kept) + ">"
+            tag = "span"
+        else:
+            tag_html = f"<{tag}{''.join(kept)}>"
+        out.append(tag_html)
+        if tag not in VOID_TAGS and not self_closing:
+            self.open.append(tag)
+
+    def _end(self, tag: str, out: list[str]) -> None:
+        if self.suppress:
+            if tag == self.suppress[-1]:
+                self.suppress.pop()
+            return
+        if tag == "a" and "a" not in self.open and "span" in self.open:
+            tag = "span"  # an <a> without a safe href was opened as a span
+        if tag not in self.open:
+            return  # a stray closing tag would close our own markup
+        while self.open:
+            top = self.open.pop()
+            out.append(f"</{top}>")
+            if top == tag:
+                break
+
+    def _text(self, text: str, out: list[str]) -> None:
+        if not self.suppress:
+            out.append(html.escape(text, quote=False))
+
+
+class _Tokens(HTMLParser):
+    def __init__(self, owner: RawHtmlFilter, out: list[str]):
+        super().__init__(convert_charrefs=True)
+        self.owner = owner
+        self.out = out
+
+    def handle_starttag(self, tag, attrs):
+        self.owner._start(tag.lower(), [(k.lower(), v) for k, v in attrs], self.out, False)
+
+    def handle_startendtag(self, tag, attrs):
+        self.owner._start(tag.lower(), [(k.lower(), v) for k, v in attrs], self.out, True)
+
+    def handle_endtag(self, tag):
+        self.owner._end(tag.lower(), self.out)
+
+    def handle_data(self, data):
+        self.owner._text(data, self.out)
+
+    # Comments, doctypes and processing instructions are dropped silently.
+    def handle_comment(self, data):
+        pass
+
+    def handle_decl(self, decl):
+        pass
+
+    def handle_pi(self, data):
+        pass
