@@ -56,6 +56,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("index_terms", "strs", [], "Extra terms for the index, found wherever they appear."),
         Key("index_exclude", "strs", [], "Terms never to list in the index."),
         Key("index_max_words", "int", 4, "Longest bold phrase, in words, that counts as an index term."),
+        Key("chapter_timeout", "int", 600, "Seconds one chapter may take to typeset before its worker is stopped and the build fails."),
     ),
     "slides": (
         Key("topic", "choice", "heading", "What one deck covers: a section at `level`, or a whole note.", ("heading", "note")),
@@ -76,6 +77,7 @@ class PdfConfig:
     index_terms: tuple[str, ...] = ()
     index_exclude: tuple[str, ...] = ()
     index_max_words: int = 4
+    chapter_timeout: int = 600
 
 
 @dataclass(frozen=True)

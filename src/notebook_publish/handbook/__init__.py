@@ -1,15 +1,19 @@
 """The handbook: the Book's chapters as HTML through the theme's templates, then a PDF.
 
-The PDF is typeset as three documents and merged page by page:
+Each chapter is typeset on its own, in parallel worker processes, and cached by a hash
+of everything its pages depend on; the parts are then merged with pypdf:
 
-1. the body (all chapters), whose pages are numbered from 1;
-2. the index, typeset once the body's pages are known, numbered on from the body;
-3. the front matter (cover and contents), typeset last, when every page number it
-   prints is known. It is numbered in roman numerals, as books do.
+1. the chapters, with page numbers drawn on a separate folio layer (see `folio.py`),
+   since a chapter does not know on which page it starts;
+2. once every chapter's pages are known: the index (numbered on from the body), the
+   front matter (cover and contents, in roman numerals, listing every page number) and
+   the folio layer (the body's page numbers), typeset in parallel too;
+3. the assembly (`assemble.py`) lays the folio over the chapters, turns links between
+   parts into GoTo destinations and rebuilds the outline.
 
-Links, bookmarks and metadata survive the merge: WeasyPrint resolves anchors over all
-pages of the merged document. Chapters are rendered to HTML by a pure function of
-the chapter and the options, so they could be rendered apart and merged the same way.
+An edited note re-typesets its own chapter; the other chapters come from the cache,
+and so do the index, contents and folio when the pages they list did not change. The
+same inputs give the same bytes whether the parts were cached or not.
 """
 
 from __future__ import annotations
@@ -20,22 +24,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
-from notebook_publish.diagnostics import Diagnostic, error
-from notebook_publish.handbook.fetcher import SafeFetcher
+from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.handbook.html_writer import ChapterHtml, WriterOptions, render_chapter
 from notebook_publish.handbook.ids import note_prefixes
 from notebook_publish.handbook.index_terms import build_index
 from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
-from notebook_publish.handbook.render import (
-    all_font_faces,
-    anchor_pages,
-    font_face_css,
-    render_document,
-    template_environment,
-    weasyprint_messages,
-)
+from notebook_publish.handbook.render import font_face_css, template_environment
 from notebook_publish.notes import Book
 from notebook_publish.themes import load_theme
+
+from notebook_publish.handbook.pdf_build import build_pdf  # noqa: E402  (needs the helpers above at call time)
 
 __all__ = ["build_pdf", "build_html", "render_chapters"]
 
@@ -88,65 +86,6 @@ def writer_options(book: Book, url_base: Path | None) -> WriterOptions:
 def render_chapters(book: Book, options: WriterOptions, math_cache=None) -> list[ChapterHtml]:
     numbering = book.config.pdf.numbering
     return [render_chapter(chapter, i + 1 if numbering else None, options, math_cache) for i, chapter in enumerate(book.chapters)]
-
-
-def build_pdf(book: Book, out: Path, jobs: int = 1) -> list[Diagnostic]:
-    """Typeset the handbook to `out`. `jobs` is accepted for the CLI; chapters render in one process today."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    config = book.config
-    diagnostics: list[Diagnostic] = []
-    theme = load_theme(config)
-    env = template_environment(theme)
-    template = env.get_template("base.html.j2")
-    math_cache = open_cache(config).child("math-svg")
-    chapters = render_chapters(book, writer_options(book, None), math_cache)
-    for chapter in chapters:
-        diagnostics.extend(chapter.diagnostics)
-
-    fonts = frozenset(face.path for face in all_font_faces())
-    fetcher = SafeFetcher(files=book.media_files | fonts, folders=tuple(theme.folders))
-    font_config = FontConfiguration()
-    base_url = config.notes.resolve().as_uri() + "/"
-    common = dict(
-        book=book_meta(book),
-        paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(lambda p: p.as_uri()),
-        stylesheet_url=theme.file("handbook.css").as_uri(),
-        mode="pdf",
-        index_anchor=INDEX_ANCHOR,
-        chapters=chapters,
-        toc=[],
-        index=(),
-        first_page_number=None,
-    )
-
-    def typeset(**parts):
-        return render_document(template.render({**common, **parts}), base_url, fetcher, font_config)
-
-    try:
-        with weasyprint_messages(diagnostics, config.source):
-            body = typeset(parts=["chapters"])
-            page_of = anchor_pages(body, first_page=1)
-            index_doc = None
-            if config.pdf.index:
-                groups = build_index([t for c in chapters for t in c.terms], page_of, config.pdf.index_exclude)
-                if groups:
-                    first = len(body.pages) + 1
-                    index_doc = typeset(parts=["index"], index=groups, first_page_number=first)
-                    page_of[INDEX_ANCHOR] = first
-            toc = with_pages(toc_entries(chapters, with_index=index_doc is not None), page_of)
-            front = typeset(parts=["cover", "toc"], toc=toc)
-            pages = front.pages + body.pages + (index_doc.pages if index_doc else [])
-            # A content hash as the file identifier keeps reproducible builds identical.
-            pdf = front.copy(pages).write_pdf(pdf_identifier=True)
-    except Exception as exc:  # a WeasyPrint bug must not leave a traceback or a torn file
-        diagnostics.extend(fetcher.diagnostics(config.source))
-        diagnostics.append(error(config.source, 1, "typesetting", f"WeasyPrint failed: {type(exc).__name__}: {exc}", "handbook.pdf was not changed"))
-        return diagnostics
-    diagnostics.extend(fetcher.diagnostics(config.source))
-    write_atomically(out, pdf)
-    return diagnostics
 
 
 def build_html(book: Book, out: Path) -> list[Diagnostic]:

@@ -1,0 +1,129 @@
+"""One part of the handbook (a chapter, the index, the front matter, the folio layer)
+typeset to PDF bytes, with what the assembly needs to know about its pages.
+
+`typeset_part` runs in a worker process. Every internal link is turned into an
+`xref:<anchor>` URI before the PDF is written, because the anchor may live in another
+part; the assembly resolves those URIs into GoTo destinations once every part's
+anchors are known. Positions are in PDF points, origin bottom-left, as in the file.
+
+A `Part` is a plain value: it is cached as JSON plus the PDF bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from notebook_publish.diagnostics import Diagnostic, Severity
+
+XREF = "xref:"
+PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; a PDF point is 4/3 of one
+
+# Test hook, read only in the worker process: "hang:<text>" or "crash:<text>" makes the
+# worker typesetting a part whose label or source path contains <text> hang or die.
+# tests/test_build_faults.py uses it; nothing else should set it.
+FAULT_HOOK = "NOTEBOOK_PUBLISH_TEST_WORKER_FAULT"
+
+
+@dataclass(frozen=True)
+class PartJob:
+    key: str  # cache key: a hash of everything the part's bytes depend on
+    kind: str  # chapter | index | front | folio
+    label: str  # what progress shows: the note's path, or "index"
+    source: Path | None  # where diagnostics point (the note, or the config file)
+    html: str
+    base_url: str
+    files: frozenset[Path]  # what the fetcher may read
+    folders: tuple[Path, ...]
+    user_css: str = ""
+    weight: int = 1  # rough cost, to start big parts first
+    members: tuple[str, ...] = ()  # the notes a chapter part holds, for messages
+
+
+@dataclass
+class Part:
+    pdf: bytes
+    page_names: list[str]
+    anchors: dict[str, tuple[int, float, float]]  # anchor -> (page index in the part, x, y)
+    bookmarks: list[tuple[int, str, int, float, float, bool]]  # (level, label, page, x, y, open)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def page_count(self) -> int:
+        return len(self.page_names)
+
+    def to_bytes(self) -> bytes:
+        head = {
+            "page_names": self.page_names,
+            "anchors": self.anchors,
+            "bookmarks": self.bookmarks,
+            "diagnostics": [[str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in self.diagnostics],
+        }
+        blob = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return len(blob).to_bytes(8, "big") + blob + self.pdf
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Part":
+        size = int.from_bytes(data[:8], "big")
+        head = json.loads(data[8 : 8 + size])
+        return cls(
+            pdf=data[8 + size :],
+            page_names=head["page_names"],
+            anchors={k: tuple(v) for k, v in head["anchors"].items()},
+            bookmarks=[tuple(b) for b in head["bookmarks"]],
+            diagnostics=[Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint) for p, line, col, sev, code, msg, hint in head["diagnostics"]],
+        )
+
+
+def typeset_part(job: PartJob, font_config) -> Part:
+    """HTML to PDF bytes with WeasyPrint (in a worker). Raises on a WeasyPrint failure."""
+    from weasyprint import CSS, HTML
+
+    from notebook_publish.handbook.fetcher import SafeFetcher
+    from notebook_publish.handbook.render import weasyprint_messages
+
+    _injected_fault(job)
+    started = time.perf_counter()
+    fetcher = SafeFetcher(files=job.files, folders=job.folders)
+    diagnostics: list[Diagnostic] = []
+    with weasyprint_messages(diagnostics, job.source):
+        sheets = [CSS(string=job.user_css)] if job.user_css else None
+        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config, stylesheets=sheets)
+        anchors: dict[str, tuple[int, float, float]] = {}
+        bookmarks = []
+        names = []
+        for number, page in enumerate(document.pages):
+            height = page.height
+            names.append(_page_name(page))
+            for anchor, (x, y, *_rest) in page.anchors.items():
+                anchors.setdefault(anchor, (number, round(x * PX_TO_PT, 3), round((height - y) * PX_TO_PT, 3)))
+            for level, label, (x, y), state in page.bookmarks:
+                bookmarks.append((level, label, number, round(x * PX_TO_PT, 3), round((height - y) * PX_TO_PT, 3), state != "closed"))
+            page.links[:] = [
+                ("external", XREF + target, rect, box) if kind == "internal" else (kind, target, rect, box) for kind, target, rect, box in page.links
+            ]
+        pdf = document.write_pdf(pdf_identifier=True)
+    diagnostics.extend(fetcher.diagnostics(job.source))
+    return Part(pdf, names, anchors, bookmarks, diagnostics, time.perf_counter() - started)
+
+
+def _page_name(page) -> str:
+    page_type = getattr(getattr(page, "_page_box", None), "page_type", None)
+    name = getattr(page_type, "name", "") or ""
+    return name if isinstance(name, str) else ""
+
+
+def _injected_fault(job: PartJob) -> None:
+    fault = os.environ.get(FAULT_HOOK, "")
+    kind, _, where = fault.partition(":")
+    if not where or not any(where in text for text in (job.label, str(job.source or ""), *job.members)):
+        return
+    if kind == "hang":
+        while True:
+            time.sleep(60)
+    if kind == "crash":
+        os._exit(70)

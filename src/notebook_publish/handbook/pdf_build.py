@@ -1,0 +1,264 @@
+"""`build_pdf`: chapters typeset in parallel and cached, then index, contents, folio, merge.
+
+See the package docstring for the shape. What a part's cache key holds:
+
+- the part's whole HTML document (chapter text, its number, the links and anchors of
+  the book it refers to, paper size, font and stylesheet URLs);
+- the bytes of every image it shows and of the font files;
+- the theme's fingerprint (every file of it) and the override CSS of the folio split;
+- the versions of WeasyPrint and pydyf, and the source of the modules that typeset
+  and post-process parts.
+
+Nothing that changes between two builds of the same inputs (the clock, `git
+describe --dirty`) goes into a chapter document: the date and version are on the
+cover only, and the PDF metadata is set at assembly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from notebook_publish.build import write_atomically
+from notebook_publish.cache import content_key
+from notebook_publish.diagnostics import Diagnostic, error
+from notebook_publish.handbook.assemble import PdfMeta, assemble
+from notebook_publish.handbook.folio import folio_html, page_layers
+from notebook_publish.handbook.index_terms import build_index
+from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
+from notebook_publish.handbook.parts import Part, PartJob
+from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs
+from notebook_publish.progress import NO_PROGRESS, Progress
+
+_IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
+
+
+@cache
+def _code_fingerprint() -> str:
+    import pydyf
+    import weasyprint
+
+    from notebook_publish.handbook import assemble as assemble_module, folio, parts
+
+    sources = [Path(m.__file__).read_bytes() for m in (parts, folio, assemble_module)]
+    return content_key("handbook-parts-1", weasyprint.__version__, pydyf.__version__, *sources)
+
+
+# Every WeasyPrint document pays a fixed cost (about 0.3 s on the default theme, mostly
+# turning the variable fonts' subsets into static fonts), so short chapters are typeset
+# a few at a time. Where a part ends depends on the notes' paths, not on their text, so
+# editing a note changes only the part it is in.
+PART_SIZE = 4
+MAX_PART_HTML = 400_000  # a part never grows past this much HTML (unless one chapter is)
+
+
+def chapter_groups(rels: list[str], sizes: list[int], part_size: int = 0) -> list[list[int]]:
+    """Consecutive runs of chapter indices; a run ends after a chapter whose path hashes to 0 mod `part_size`."""
+    part_size = part_size or PART_SIZE
+    groups: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for i, (rel, size) in enumerate(zip(rels, sizes)):
+        if current and weight + size > MAX_PART_HTML:
+            groups.append(current)
+            current, weight = [], 0
+        current.append(i)
+        weight += size
+        if part_size == 1 or int(hashlib.sha256(rel.encode("utf-8")).hexdigest()[:8], 16) % part_size == 0:
+            groups.append(current)
+            current, weight = [], 0
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _file_hash(path: Path, memo: dict[Path, str]) -> str:
+    if path not in memo:
+        try:
+            memo[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            memo[path] = "unreadable"
+    return memo[path]
+
+
+def _images_of(html: str) -> list[Path]:
+    paths = []
+    for url in dict.fromkeys(_IMG_SRC.findall(html)):
+        try:
+            paths.append(Path(url2pathname(unquote(urlsplit(url.replace("&amp;", "&")).path))))
+        except ValueError:
+            continue
+    return paths
+
+
+def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, part_size: int = 0) -> list[Diagnostic]:
+    """Typeset the handbook to `out` with up to `jobs` worker processes (0: one per CPU).
+
+    `part_size`: chapters per typeset part on average (0: `PART_SIZE`); 1 typesets
+    every chapter on its own.
+    """
+    from notebook_publish.build import open_cache
+    from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
+    from notebook_publish.handbook.render import all_font_faces, font_face_css, template_environment
+    from notebook_publish.themes import load_theme
+
+    config = book.config
+    diagnostics: list[Diagnostic] = []
+    theme = load_theme(config)
+    template = template_environment(theme).get_template("base.html.j2")
+    cache_root = open_cache(config)
+    parts_cache = cache_root.child("pdf-parts")
+    chapters = render_chapters(book, writer_options(book, None), cache_root.child("math-svg"))
+    for chapter in chapters:
+        diagnostics.extend(chapter.diagnostics)
+
+    stylesheet = theme.file("handbook.css")
+    layers = page_layers(stylesheet.read_text(encoding="utf-8"))
+    font_paths = sorted(face.path for face in all_font_faces())
+    files = frozenset(book.media_files) | frozenset(font_paths)
+    folders = tuple(theme.folders)
+    base_url = config.notes.resolve().as_uri() + "/"
+    memo: dict[Path, str] = {}
+    fingerprint = content_key(_code_fingerprint(), theme.fingerprint(), *(f"{p}:{_file_hash(p, memo)}" for p in font_paths))
+
+    meta = book_meta(book)
+    # Chapter documents carry no date or version: those change without the chapter changing.
+    neutral = BookMeta(meta.title, "", "", meta.language, (), "", "", "")
+    common = dict(
+        paper=PAPER_SIZES[config.pdf.paper],
+        font_css=font_face_css(lambda p: p.as_uri()),
+        stylesheet_url=stylesheet.as_uri(),
+        mode="pdf",
+        index_anchor=INDEX_ANCHOR,
+        toc=[],
+        index=(),
+        first_page_number=None,
+    )
+
+    def job(kind: str, label: str, source, html: str, user_css: str = "", members: tuple[str, ...] = ()) -> PartJob:
+        images = [f"{p}:{_file_hash(p, memo)}" for p in _images_of(html)]
+        key = content_key(fingerprint, kind, html, user_css, *images)
+        return PartJob(key, kind, label, source, html, base_url, files, folders, user_css, weight=len(html), members=members)
+
+    groups_of_chapters = chapter_groups([c.note.rel for c in book.chapters], [len(c.body) for c in chapters], part_size)
+    chapter_jobs = []
+    for group in groups_of_chapters:
+        first = book.chapters[group[0]].note
+        label = first.rel if len(group) == 1 else f"{first.rel} (+{len(group) - 1})"
+        html = template.render({**common, "book": neutral, "chapters": [chapters[i] for i in group], "parts": ["chapters"]})
+        members = tuple(book.chapters[i].note.rel for i in group)
+        chapter_jobs.append(job("chapter", label, first.path, html, layers.chapter_css, members))
+
+    jobs = jobs if jobs and jobs > 0 else default_jobs()
+    pool = TypesetPool(jobs, timeout=config.pdf.chapter_timeout)
+    try:
+        parts = _typeset(chapter_jobs, parts_cache, pool, progress, "typesetting chapters")
+        for chapter_job in chapter_jobs:
+            diagnostics.extend(parts[chapter_job.key].diagnostics)
+
+        # Every chapter's pages are known: the body's page numbers follow.
+        page_of: dict[str, int] = {}
+        body_pages = 0
+        for chapter_job in chapter_jobs:
+            part = parts[chapter_job.key]
+            for anchor, (page, _x, _y) in part.anchors.items():
+                page_of.setdefault(anchor, body_pages + page + 1)
+            body_pages += part.page_count
+
+        later: list[PartJob] = []
+        index_job = None
+        groups = ()
+        if config.pdf.index:
+            groups = build_index([t for c in chapters for t in c.terms], page_of, config.pdf.index_exclude)
+            if groups:
+                html = template.render({**common, "book": neutral, "chapters": chapters, "parts": ["index"], "index": groups, "first_page_number": body_pages + 1})
+                index_job = job("index", "index", config.source, html)
+                later.append(index_job)
+                page_of[INDEX_ANCHOR] = body_pages + 1
+        toc = with_pages(toc_entries(chapters, with_index=index_job is not None), page_of)
+        front_html = template.render({**common, "book": meta, "chapters": chapters, "parts": ["cover", "toc"], "toc": toc})
+        front_job = job("front", "contents", config.source, front_html)
+        later.append(front_job)
+        names = [name for chapter_job in chapter_jobs for name in parts[chapter_job.key].page_names]
+        head = f'<style>{common["font_css"]}</style><link rel="stylesheet" href="{stylesheet.as_uri()}"><style>@page {{ size: {common["paper"]}; }}</style>'
+        folio_job = job("folio", "page numbers", config.source, folio_html(names, head), layers.folio_css)
+        later.append(folio_job)
+        parts.update(_typeset(later, parts_cache, pool, progress, "typesetting contents, index and page numbers"))
+    except PartFailed as failed:
+        where = failed.job.source if failed.job.kind == "chapter" else config.source
+        what = ", ".join(f"`{m}`" for m in failed.job.members) if failed.job.kind == "chapter" else f"the {failed.job.label}"
+        diagnostics.append(error(where, 1, "typesetting", f"typesetting {what} failed: {failed.message}", "handbook.pdf was not changed"))
+        return diagnostics
+    finally:
+        pool.close()
+
+    for extra in later:
+        for d in parts[extra.key].diagnostics:
+            if d not in diagnostics:
+                diagnostics.append(d)
+    pdf_meta = PdfMeta(
+        title=meta.title,
+        author=meta.author,
+        subject=meta.subtitle,
+        keywords=", ".join(meta.keywords),
+        language=meta.language,
+        date="D:" + meta.date_iso.replace("-", "").replace("T", "").replace(":", ""),
+        producer=_producer(),
+    )
+    try:
+        pdf = assemble(
+            parts[front_job.key],
+            [parts[j.key] for j in chapter_jobs],
+            parts[index_job.key] if index_job else None,
+            parts[folio_job.key],
+            pdf_meta,
+        )
+    except Exception as exc:  # a pypdf bug must not leave a traceback or a torn file
+        diagnostics.append(error(config.source, 1, "typesetting", f"merging the typeset parts failed: {type(exc).__name__}: {exc}", "handbook.pdf was not changed"))
+        return diagnostics
+    write_atomically(out, pdf)
+    return diagnostics
+
+
+def _producer() -> str:
+    import pypdf
+    import weasyprint
+
+    return f"WeasyPrint {weasyprint.__version__}, pypdf {pypdf.__version__}"
+
+
+def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Progress, title: str) -> dict[str, Part]:
+    """Parts from the cache where they are, the rest from the workers (then cached)."""
+    parts: dict[str, Part] = {}
+    missing: list[PartJob] = []
+    for part_job in jobs:
+        if part_job.key in parts:
+            continue
+        blob = parts_cache.get(part_job.key)
+        part = None
+        if blob is not None:
+            try:
+                part = Part.from_bytes(blob)
+            except (ValueError, KeyError, TypeError):
+                part = None  # an entry from an older layout: typeset again
+        if part is not None:
+            parts[part_job.key] = part
+        elif part_job.key not in {j.key for j in missing}:
+            missing.append(part_job)
+    if missing:
+        pool.start(len(missing))  # fork before the progress display starts a thread
+    with progress.stage(title, len(jobs)) as stage:
+        for part_job in jobs:
+            if part_job.key in parts:
+                stage.cached(part_job.key, part_job.label)
+
+        def done(part_job: PartJob, part: Part) -> None:
+            parts_cache.put(part_job.key, part.to_bytes())
+            stage.finish(part_job.key, part_job.label, f"{part.page_count} pages")
+
+        parts.update(pool.run(missing, on_start=lambda j: stage.start(j.key, j.label), on_done=done))
+    return parts
