@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,9 @@ from notebook_publish.diagnostics import Diagnostic, Severity
 XREF = "xref:"
 PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; a PDF point is 4/3 of one
 
-# Test hook, read only in the worker process: "hang:<text>" or "crash:<text>" makes the
-# worker typesetting a part whose label or source path contains <text> hang or die.
+# Test hook, read only in the worker process: "hang:<text>", "crash:<text>" (os._exit)
+# or "kill:<text>" (SIGKILL) makes the worker typesetting a part whose label, source or
+# notes contain <text> hang or die.
 # tests/test_build_faults.py uses it; nothing else should set it.
 FAULT_HOOK = "NOTEBOOK_PUBLISH_TEST_WORKER_FAULT"
 
@@ -127,3 +129,5 @@ def _injected_fault(job: PartJob) -> None:
             time.sleep(60)
     if kind == "crash":
         os._exit(70)
+    if kind == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from notebook_publish.build import book_version, build_time, open_cache, write_a
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info
 from notebook_publish.notes import Book
+from notebook_publish.progress import NO_PROGRESS, Progress
 from notebook_publish.slides.model import Deck, build_deck, find_topics, formulas_of, slugify, with_omml
 from notebook_publish.slides.style import SlideStyle, load_slide_style
 from notebook_publish.themes import load_theme
@@ -89,7 +90,7 @@ def _find_wanted(topics, name: str):
     raise UsageError(error(None, 0, "usage", f"no topic named `{name}`", hint))
 
 
-def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int = 1) -> tuple[list[Path], list[Diagnostic]]:
+def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int = 1, progress: Progress = NO_PROGRESS) -> tuple[list[Path], list[Diagnostic]]:
     """Write one deck per topic into `out_dir`; returns the files written and what was found."""
     from notebook_publish.slides.pptx_writer import open_template
 
@@ -112,11 +113,26 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
     job_list = [_Job(tuple(b), config, style, out_dir, when, cache_root) for b in batches if b]
 
     results: list[tuple[list[Path], list[Diagnostic]]] = []
-    if workers == 1:
-        results = [_build_batch(job) for job in job_list]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_build_batch, job_list))
+    with progress.stage("writing decks", len(decks)) as stage:
+        if workers == 1:
+            for job in job_list:
+                for deck in job.decks:
+                    stage.start(deck.filename, deck.filename)
+                    results.append(_build_batch(replace(job, decks=(deck,))))
+                    stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
+        else:
+            # One task per deck, so progress is per deck; biggest first, as the batches were.
+            order = [deck for job in job_list for deck in job.decks]
+            order.sort(key=lambda d: -len(d.slides))
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {}
+                for deck in order:
+                    futures[pool.submit(_build_batch, replace(job_list[0], decks=(deck,)))] = deck
+                    stage.start(deck.filename, deck.filename)
+                for future in as_completed(futures):
+                    deck = futures[future]
+                    results.append(future.result())
+                    stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
     written: list[Path] = []
     for paths, found in results:
         written += paths
@@ -135,13 +151,26 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
     return written, diagnostics
 
 
+_MEASURERS: dict[int, object] = {}
+
+
+def _worker_measurer(make):
+    """One text measurer per process, so its width cache serves every deck the process writes."""
+    import os
+
+    pid = os.getpid()
+    if pid not in _MEASURERS:
+        _MEASURERS[pid] = make()
+    return _MEASURERS[pid]
+
+
 def _build_batch(job: _Job) -> tuple[list[Path], list[Diagnostic]]:
     """Lay out and write some decks (in a worker process); never raises on user errors."""
     from notebook_publish.cache import Cache
     from notebook_publish.slides.layout import TextMeasurer, layout_deck
     from notebook_publish.slides.pptx_writer import DeckWriter, open_template, save_deck, set_core_properties, template_geometry
 
-    measurer = TextMeasurer()  # one per batch: its width cache serves all of the batch's decks
+    measurer = _worker_measurer(TextMeasurer)
     cache = Cache(job.cache_root).child("math") if job.cache_root else None
     written: list[Path] = []
     diagnostics: list[Diagnostic] = []
