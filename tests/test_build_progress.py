@@ -56,5 +56,6 @@ def test_bars_on_a_terminal_but_lines_in_ci(monkeypatch):
     assert isinstance(progress, RichProgress)
     run_stage(progress)
     assert "typesetting chapters: 3 done" in term.getvalue()
+    assert "━" in term.getvalue() and "3/3" in term.getvalue()  # a bar was drawn
     monkeypatch.setenv("CI", "true")
     assert isinstance(make_progress(stream=FakeTerminal()), PlainProgress)

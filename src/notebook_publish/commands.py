@@ -35,13 +35,19 @@ def _load(args):
     return config, load_book(config, open_cache(config))
 
 
+def _progress(args):
+    from notebook_publish.progress import make_progress
+
+    return make_progress(quiet=args.quiet, verbose=args.verbose)
+
+
 def run_pdf(args) -> int:
     from notebook_publish.cli import report
     from notebook_publish.handbook import build_pdf
 
     config, book = _load(args)
     out = args.out or config.output / "handbook.pdf"
-    diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs)
+    diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args))
     code = report(diagnostics, args)
     if not args.quiet:
         print(f"wrote {out}")
@@ -67,7 +73,7 @@ def run_slides(args) -> int:
 
     config, book = _load(args)
     out_dir = args.out or config.output / "slides"
-    written, diagnostics = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs)
+    written, diagnostics = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs, progress=_progress(args))
     code = report(list(book.diagnostics) + diagnostics, args)
     if not args.quiet:
         for path in written:

@@ -107,7 +107,7 @@ class RichProgress(Progress):
         with Bars(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bars:
             overall = bars.add_task(f"[bold]{title}", total=total)
             yield _RichStage(bars, overall)
-        console.print(f"{title}: {total} done")
+        console.print(f"{title}: {total} done", highlight=False)
 
 
 def make_progress(quiet: bool = False, verbose: bool = False, stream: TextIO | None = None) -> Progress:
