@@ -127,7 +127,10 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
 
     meta = book_meta(book)
     # Chapter documents carry no date or version: those change without the chapter changing.
-    neutral = BookMeta(meta.title, "", "", meta.language, (), "", "", "")
+    # The parts' own PDF metadata is dropped at the merge, so their <meta> dates are fixed.
+    neutral = BookMeta(meta.title, "", "", meta.language, (), "", "1970-01-01T00:00:00Z", "")
+    # The cover prints the day; the front matter must not change within it.
+    front_meta = BookMeta(meta.title, meta.subtitle, meta.author, meta.language, meta.keywords, meta.date, meta.date_iso[:10] + "T00:00:00Z", meta.version)
     common = dict(
         paper=PAPER_SIZES[config.pdf.paper],
         font_css=font_face_css(lambda p: p.as_uri()),
@@ -180,7 +183,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
                 later.append(index_job)
                 page_of[INDEX_ANCHOR] = body_pages + 1
         toc = with_pages(toc_entries(chapters, with_index=index_job is not None), page_of)
-        front_html = template.render({**common, "book": meta, "chapters": chapters, "parts": ["cover", "toc"], "toc": toc})
+        front_html = template.render({**common, "book": front_meta, "chapters": chapters, "parts": ["cover", "toc"], "toc": toc})
         front_job = job("front", "contents", config.source, front_html)
         later.append(front_job)
         names = [name for chapter_job in chapter_jobs for name in parts[chapter_job.key].page_names]

@@ -1,0 +1,231 @@
+"""The build benchmark behind BENCHMARKS.md: ours and the peers', in one run.
+
+    python bench/bench.py [--notes 108] [--topics 100] [--jobs N] [--write BENCHMARKS.md]
+
+On a generated, seeded notebook (bench/generate_notebook.py; 108 notes give about 300
+pages) it times, each as a separate `notebook-publish` command like a user runs it:
+
+- a cold handbook build (empty cache), with the peak memory of the whole process tree;
+- a no-op rebuild (nothing changed) and a rebuild after editing one note;
+- a no-op `make` in this repository (after `make pdf slides` has run once);
+- slides for `--topics` topics (one deck per note), cold cache and warm;
+
+and, on the same notes, the peers: pandoc with `--pdf-engine=weasyprint` (the pandoc
+that pypandoc ships, the venv's weasyprint, MathML for math) and `pandoc -t pptx`, one
+run per note with the same number of parallel jobs. A benchmark, not a test: nothing
+fails on a slow machine; the figures and ratios are printed and, with --write, saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate_notebook import generate_notebook  # noqa: E402
+
+CONFIG = "title: Synthetic notebook\nauthor: Benchmark\nversion: bench\nnotes: notes\nmedia: [notes/media]\noutput: build\n"
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants (from /proc), in kB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
+    """Wall time in seconds and peak RSS in MB of the command's whole process tree.
+
+    RSS is summed over the processes, so pages that forked workers share with their
+    parent are counted once per process: the figure is an upper bound."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _out, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if proc.returncode not in (0,):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return elapsed, peak / 1024
+
+
+def pdf_pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(path)).pages)
+
+
+def book_order(notes: Path) -> list[Path]:
+    """The notes in the order the index note lists them (how the handbook orders them)."""
+    import re
+
+    index = (notes / "index.md").read_text(encoding="utf-8")
+    listed = [notes / m for m in re.findall(r"\]\(([^)#]+\.md)\)", index)]
+    return [notes / "index.md"] + [p for p in dict.fromkeys(listed) if p.is_file()]
+
+
+def machine() -> list[str]:
+    import pypandoc
+    import weasyprint
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return [
+        f"- CPUs (nproc): {os.cpu_count()}; CPU: {cpu}; memory: {mem}",
+        f"- {platform.system()} {platform.release()}, Python {platform.python_version()}",
+        f"- WeasyPrint {weasyprint.__version__}, pandoc {pypandoc.get_pandoc_version()} (from pypandoc-binary)",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=int, default=108, help="notes in the handbook notebook (108 give about 300 pages)")
+    parser.add_argument("--topics", type=int, default=100, help="notes (one deck each) in the slides notebook")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-make", action="store_true", help="skip the no-op `make` of this repository")
+    parser.add_argument("--write", type=Path, help="write the results as Markdown to this file")
+    args = parser.parse_args()
+
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    weasyprint_exe = shutil.which("weasyprint", path=str(Path(sys.executable).parent)) or shutil.which("weasyprint")
+    np = [sys.executable, "-m", "notebook_publish"]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    rows: list[tuple[str, str]] = []
+    results: dict[str, float] = {}
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        root = Path(tmp) / "book"
+        generate_notebook(root / "notes", args.notes, args.seed)
+        (root / "handbook.yml").write_text(CONFIG, encoding="utf-8")
+        pdf_cmd = np + ["pdf", "-q", "--jobs", str(args.jobs)]
+
+        results["cold"], results["peak"] = timed(pdf_cmd, root, env)
+        pages = pdf_pages(root / "build" / "handbook.pdf")
+        results["noop"], _ = timed(pdf_cmd, root, env)
+        edited = book_order(root / "notes")[len(book_order(root / "notes")) // 2]
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n\nOne more sentence, added for the benchmark.\n", encoding="utf-8")
+        results["edit"], _ = timed(pdf_cmd, root, env)
+
+        # The peer: pandoc to HTML, WeasyPrint to PDF, on the same notes in the same order.
+        sources = [str(p.relative_to(root / "notes")) for p in book_order(root / "notes")]
+        peer_cmd = [pandoc, *sources, "--resource-path=.", "--mathml", f"--pdf-engine={weasyprint_exe}", "-o", str(root / "pandoc.pdf")]
+        results["pandoc_pdf"], results["pandoc_peak"] = timed(peer_cmd, root / "notes", env)
+        peer_pages = pdf_pages(root / "pandoc.pdf")
+
+        slides_root = Path(tmp) / "slides"
+        generate_notebook(slides_root / "notes", args.topics, args.seed)
+        (slides_root / "handbook.yml").write_text(CONFIG, encoding="utf-8")
+        slides_cmd = np + ["slides", "-q", "--jobs", str(args.jobs), "--set", "slides.topic=note"]
+        results["slides_cold"], _ = timed(slides_cmd, slides_root, env)
+        results["slides_warm"], _ = timed(slides_cmd, slides_root, env)
+        decks = len(list((slides_root / "build" / "slides").glob("*.pptx")))
+        notes = sorted((slides_root / "notes").glob("note-*.md"))
+        (slides_root / "pandoc").mkdir()
+
+        def to_pptx(source: Path) -> None:
+            subprocess.run([pandoc, source.name, "-t", "pptx", "-o", str(slides_root / "pandoc" / (source.stem + ".pptx"))], cwd=source.parent, check=True, capture_output=True)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            list(pool.map(to_pptx, notes))
+        results["pandoc_pptx"] = time.perf_counter() - started
+
+    if not args.no_make:
+        subprocess.run(["make", "-s", "pdf", "slides"], cwd=REPO, check=True, capture_output=True)
+        started = time.perf_counter()
+        done = subprocess.run(["make"], cwd=REPO, check=True, capture_output=True, text=True)
+        results["make_noop"] = time.perf_counter() - started
+        make_said = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+    r = results
+    lines = ["| measure | figure | target | holds |", "| --- | --- | --- | --- |"]
+
+    def row(name: str, figure: str, target: str, holds: bool | None) -> None:
+        lines.append(f"| {name} | {figure} | {target} | {'n/a' if holds is None else 'yes' if holds else '**no**'} |")
+
+    row(f"cold handbook build, {args.notes} notes, {pages} pages, {args.jobs} jobs", f"{r['cold']:.1f} s", "", None)
+    row(f"pandoc --pdf-engine=weasyprint, same notes ({peer_pages} pages)", f"{r['pandoc_pdf']:.1f} s", "", None)
+    row("cold build / pandoc+weasyprint", f"{r['cold'] / r['pandoc_pdf']:.2f}x", "≤ 0.70x", r["cold"] / r["pandoc_pdf"] <= 0.7)
+    row("rebuild after a one-note edit", f"{r['edit']:.1f} s ({100 * r['edit'] / r['cold']:.0f}% of cold)", "≤ 25% of cold", r["edit"] <= 0.25 * r["cold"])
+    row("no-op rebuild (`notebook-publish pdf`, nothing changed)", f"{r['noop']:.1f} s", "", None)
+    if "make_noop" in r:
+        row(f"no-op `make` in this repository ({make_said or 'nothing to do'})", f"{r['make_noop']:.2f} s", "≤ 1 s", r["make_noop"] <= 1.0)
+    row("peak memory of the cold build (RSS summed over the process tree)", f"{r['peak']:.0f} MB", "≤ 600 MB", r["peak"] <= 600)
+    row("pandoc+weasyprint peak memory", f"{r['pandoc_peak']:.0f} MB", "", None)
+    row(f"slides, {decks} decks, cold cache", f"{r['slides_cold']:.1f} s", "≤ 15 s", r["slides_cold"] <= 15)
+    row(f"slides, {decks} decks, warm cache", f"{r['slides_warm']:.1f} s", "≤ 15 s", r["slides_warm"] <= 15)
+    row(f"pandoc -t pptx, {len(notes)} notes, {args.jobs} parallel", f"{r['pandoc_pptx']:.1f} s", "", None)
+    row("slides (warm) / pandoc -t pptx", f"{r['slides_warm'] / r['pandoc_pptx']:.2f}x", "", None)
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        text = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+        start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+        block = f"{start}\nMachine:\n\n" + "\n".join(machine()) + f"\n\n{table}\n{end}"
+        if start in text and end in text:
+            text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
+        args.write.write_text(text, encoding="utf-8")
+        print(f"wrote {args.write}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
