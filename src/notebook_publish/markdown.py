@@ -8,6 +8,8 @@ never parsed twice. The AST is the one document model both writers read.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from functools import cache
 
 import pypandoc
@@ -18,8 +20,28 @@ import pypandoc
 READER = "gfm+tex_math_dollars+tex_math_gfm+attributes+definition_lists+fenced_divs+footnotes+task_lists+pipe_tables"
 
 
+PANDOC_HEAP_MB = 1536  # a 9 MB note needs about 1 GB
+PANDOC_SECONDS = 180  # the same note takes about 25 s
+
+# How deep the writers may find the AST. They walk it recursively, as pandoc's own
+# writers do; a note whose lists nest deeper (an export gone wrong, or a hostile note)
+# has its deeper levels flattened, so the text is kept and the stack is not exhausted.
+MAX_BLOCK_NESTING = 40  # lists, quotes and divs inside each other
+_JSON_FAST_DEPTH = 300  # JSON levels loaded without further thought (about 60 list levels)
+_JSON_MAX_DEPTH = 8000  # beyond this the note is refused
+_AST_MAX_DEPTH = 600  # JSON levels left after flattening (deep inline nesting)
+_CONTAINERS = ("BulletList", "OrderedList", "BlockQuote", "Div", "DefinitionList", "Figure")
+
+
+DEEP_NESTING_KEY = "notebook-publish-deep-nesting"
+
+
 class ParseError(Exception):
     """pandoc refused the text. Carries pandoc's own message."""
+
+
+class TooDeep(ParseError):
+    """The note nests deeper than any writer can follow, even after flattening lists."""
 
 
 @cache
@@ -33,11 +55,168 @@ def parse_markdown(text: str, cache=None) -> dict:
 
     key = content_key("ast", pandoc_version(), READER, text)
     if cache is not None and (hit := cache.get(key)) is not None:
-        return json.loads(hit)
-    try:
-        raw = pypandoc.convert_text(text, "json", format=READER, extra_args=["--wrap=none"], sandbox=True)
-    except RuntimeError as exc:
-        raise ParseError(str(exc).strip()) from None
+        try:
+            return load_ast(hit)
+        except ValueError:
+            pass  # an entry that is not JSON after all: parse again
+    ast = load_ast(raw := run_pandoc(text))
     if cache is not None:
         cache.put(key, raw.encode("utf-8"))
-    return json.loads(raw)
+    return ast
+
+
+def run_pandoc(text: str) -> str:
+    """pandoc's JSON for the text, in a sandbox, with bounded memory and time.
+
+    `--sandbox` keeps pandoc from reading files or the network; the heap limit is
+    what pandoc's manual recommends for untrusted input, and the time limit stops a
+    pathological note from holding the build forever.
+    """
+    command = [
+        pypandoc.get_pandoc_path(), f"--from={READER}", "--to=json", "--wrap=none", "--sandbox",
+        "+RTS", f"-M{PANDOC_HEAP_MB}m", "-RTS",
+    ]
+    try:
+        done = subprocess.run(command, input=text.encode("utf-8", "replace"), capture_output=True, timeout=PANDOC_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise ParseError(f"pandoc took more than {PANDOC_SECONDS} s") from None
+    except OSError as exc:
+        raise ParseError(f"cannot run pandoc: {exc.strerror}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        if "Heap exhausted" in message:
+            raise ParseError(f"pandoc needed more than {PANDOC_HEAP_MB} MB")
+        raise ParseError(message.splitlines()[0] if message else f"pandoc failed with exit code {done.returncode}")
+    return done.stdout.decode("utf-8")
+
+
+def _frame_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
+def load_ast(raw: str | bytes) -> dict:
+    """pandoc's JSON as a dict, however deeply it nests (up to a hard limit).
+
+    Ordinary notes load under a recursion limit lowered to just above what they need;
+    one that hits it is loaded again with a higher limit, then flattened.
+    """
+    old = sys.getrecursionlimit()
+    here = _frame_depth()
+    try:
+        sys.setrecursionlimit(here + _JSON_FAST_DEPTH)
+        try:
+            return json.loads(raw)
+        except RecursionError:
+            pass
+        sys.setrecursionlimit(here + _JSON_MAX_DEPTH)
+        try:
+            ast = json.loads(raw)
+        except RecursionError:
+            raise TooDeep(f"the note nests more than {_JSON_MAX_DEPTH} levels deep") from None
+    finally:
+        sys.setrecursionlimit(old)
+    ast, _flattened = limit_nesting(ast)
+    if ast_depth(ast) > _AST_MAX_DEPTH:
+        raise TooDeep(f"the note nests more than {_AST_MAX_DEPTH} levels deep, even with its lists flattened")
+    return ast
+
+
+def ast_depth(node) -> int:
+    """How deeply lists and objects nest in a JSON value, without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return deepest
+
+
+def limit_nesting(ast: dict, max_nesting: int = MAX_BLOCK_NESTING) -> tuple[dict, bool]:
+    """The AST with containers below `max_nesting` levels replaced by their content.
+
+    Below the limit a list's items, a quote's paragraphs ... become plain blocks of the
+    item at the limit: every word stays, in order, one level deep. Returns the AST and
+    whether anything was flattened. The AST's `meta` gets `DEEP_NESTING_KEY` (the text at
+    the first flattened place) so a diagnostic can point at its line.
+    """
+    state = {"first": None}
+
+    def leaves(block: dict) -> list:
+        out, stack = [], [block]
+        while stack:
+            b = stack.pop()
+            kids = _children(b)
+            if kids is None:
+                # A tight list's items are `Plain`; as paragraphs they stay apart.
+                out.append({"t": "Para", "c": b["c"]} if b.get("t") == "Plain" else b)
+            else:
+                stack.extend(reversed(kids))
+        if state["first"] is None:
+            from notebook_publish.pandoc_ast import stringify
+
+            first = out[0] if out else {}
+            inlines = first.get("c") if first.get("t") in ("Para", "Plain") else []
+            state["first"] = stringify(inlines or [])[:40]
+        return out
+
+    def blocks(items: list, depth: int) -> list:
+        out = []
+        for b in items:
+            if not isinstance(b, dict) or b.get("t") not in _CONTAINERS:
+                out.append(b)
+            elif depth >= max_nesting:
+                out.extend(leaves(b))
+            else:
+                out.append(_rebuild(b, lambda bs: blocks(bs, depth + 1)))
+        return out
+
+    flat = dict(ast, blocks=blocks(ast.get("blocks", []), 0))
+    if state["first"] is None:
+        return ast, False
+    meta = dict(flat.get("meta") or {})
+    meta[DEEP_NESTING_KEY] = {"t": "MetaString", "c": state["first"] or ""}
+    flat["meta"] = meta
+    return flat, True
+
+
+def _children(block: dict) -> list | None:
+    """The blocks inside a container, in order (a definition's term as a paragraph)."""
+    t, c = block.get("t"), block.get("c")
+    if t == "BulletList":
+        return [b for item in c for b in item]
+    if t == "OrderedList":
+        return [b for item in c[1] for b in item]
+    if t == "BlockQuote":
+        return list(c)
+    if t == "Div":
+        return list(c[1])
+    if t == "Figure":
+        return list(c[2])
+    if t == "DefinitionList":
+        return [b for term, defs in c for b in [{"t": "Plain", "c": term}] + [x for d in defs for x in d]]
+    return None
+
+
+def _rebuild(block: dict, inner) -> dict:
+    t, c = block["t"], block["c"]
+    if t == "BulletList":
+        return {"t": t, "c": [inner(item) for item in c]}
+    if t == "OrderedList":
+        return {"t": t, "c": [c[0], [inner(item) for item in c[1]]]}
+    if t == "BlockQuote":
+        return {"t": t, "c": inner(c)}
+    if t == "Div":
+        return {"t": t, "c": [c[0], inner(c[1])]}
+    if t == "Figure":
+        return {"t": t, "c": [c[0], c[1], inner(c[2])]}
+    if t == "DefinitionList":
+        return {"t": t, "c": [[term, [inner(d) for d in defs]] for term, defs in c]}
+    return block

@@ -13,14 +13,13 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
-from notebook_publish.markdown import ParseError, parse_markdown
+from notebook_publish.markdown import DEEP_NESTING_KEY, MAX_BLOCK_NESTING, ParseError, TooDeep, parse_markdown
 from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext, normalize
-from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_anchor, strip_notion_id
+from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link, strip_notion_id
 
 INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
 MAX_NOTE_BYTES = 10 * 1024 * 1024  # far above any real note; keeps a runaway file from eating time and memory
@@ -143,9 +142,17 @@ def load_book(config: Config, cache=None) -> Book:
         text, found = normalize(raw, ctx)
         try:
             ast = parse_markdown(text, cache)
-        except ParseError as exc:
-            diagnostics.append(error(path, 1, "parse", f"pandoc could not read the note: {exc}", "look for unclosed fences or HTML"))
+        except TooDeep as exc:
+            diagnostics.append(error(path, 1, "too-deep", f"note skipped: {exc}", "nest lists, quotes and emphasis less deeply"))
             continue
+        except ParseError as exc:
+            diagnostics.append(error(path, 1, "parse", f"note skipped: pandoc could not read it: {exc}", "look for deeply nested lists or quotes, or split the note"))
+            continue
+        deep = ast.get("meta", {}).get(DEEP_NESTING_KEY)
+        if deep is not None:
+            found = found + [
+                warning(path, _line_of(text, deep.get("c", "")), "deep-nesting", f"lists nest more than {MAX_BLOCK_NESTING} levels deep; deeper levels are flattened", "indent less; the text is kept")
+            ]
         note = Note(path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found))
         notes[path] = note
         diagnostics.extend(found)
@@ -210,7 +217,7 @@ def local_links(note: Note):
         attr, content, (url, _title) = inline["c"]
         if "broken-link" in attr[1] or is_external(url):
             continue
-        path, anchor = split_anchor(unquote(url))
+        path, anchor = split_link(url)
         if path and not path.lower().endswith(NOTE_SUFFIXES):
             continue  # an attachment, not a note
         target = Path(os.path.normpath(note.path.parent / path)) if path else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -26,7 +27,7 @@ from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.handbook.ids import heading_anchor
 from notebook_publish.handbook.index_terms import TermUse, term_key, term_of
 from notebook_publish.handbook.sanitize import RawHtmlFilter
-from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_anchor
+from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Chapter
 from notebook_publish.pandoc_ast import INLINE_CONTAINERS
 
@@ -34,6 +35,7 @@ from notebook_publish.pandoc_ast import INLINE_CONTAINERS
 CALLOUT_CLASSES = frozenset({"callout", "note", "tip", "info", "warning", "caution", "important", "aside", "danger"})
 _CLASS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,40}$")
 _TASK_MARKS = {"☐": False, "☒": True}
+MAX_LIST_INDENT = 12
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class _State:
     section_counters: list[int] = field(default_factory=lambda: [0] * 7)
     figures: int = 0
     anchors: int = 0
+    list_depth: int = 0
 
 
 class _ChapterWriter:
@@ -220,12 +223,14 @@ class _ChapterWriter:
         if t == "BlockQuote":
             return f'<blockquote class="callout">\n{self.blocks(c)}</blockquote>\n'
         if t == "BulletList":
-            return self.bullet_list(c)
+            with self._nested_list() as flat:
+                return self.bullet_list(c).replace("<ul", "<ul" + flat, 1)
         if t == "OrderedList":
             (start, style, _delim), items = c
             kind = {"LowerAlpha": "a", "UpperAlpha": "A", "LowerRoman": "i", "UpperRoman": "I"}.get(style["t"], "1")
             attrs = (f' start="{int(start)}"' if start != 1 else "") + (f' type="{kind}"' if kind != "1" else "")
-            return f"<ol{attrs}>\n" + "".join(f"<li>{self.blocks(item)}</li>\n" for item in items) + "</ol>\n"
+            with self._nested_list() as flat:
+                return f"<ol{attrs}{flat}>\n" + "".join(f"<li>{self.blocks(item)}</li>\n" for item in items) + "</ol>\n"
         if t == "DefinitionList":
             parts = ["<dl>\n"]
             for term, definitions in c:
@@ -249,6 +254,16 @@ class _ChapterWriter:
             _attr_, caption, content = c
             return f"<figure>{self.blocks(content)}<figcaption>{self.blocks(caption[1])}</figcaption></figure>\n"
         return ""
+
+    @contextmanager
+    def _nested_list(self):
+        """Lists deeper than MAX_LIST_INDENT levels are not indented further: forty
+        indents would leave a column one letter wide."""
+        self.state.list_depth += 1
+        try:
+            yield ' style="padding-left:0"' if self.state.list_depth > MAX_LIST_INDENT else ""
+        finally:
+            self.state.list_depth -= 1
 
     def header(self, level: int, attr: list, content: list) -> str:
         ident = attr[0]
@@ -508,7 +523,7 @@ class _ChapterWriter:
             if url.lower().startswith(("http://", "https://", "mailto:")):
                 return f'<a class="external" href="{_attr(url)}">{inner}</a>'
             return f'<span class="plain-link">{inner}</span>'
-        path, anchor = split_anchor(unquote(url))
+        path, anchor = split_link(url)
         rel = self.note.rel
         if path:
             if not path.lower().endswith(NOTE_SUFFIXES):

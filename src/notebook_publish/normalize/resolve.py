@@ -57,6 +57,14 @@ def split_anchor(target: str) -> tuple[str, str]:
     return path, anchor
 
 
+def split_link(url: str) -> tuple[str, str]:
+    """(path, anchor) of a link destination, the path percent-decoded.
+
+    The anchor is split off first: `a%23b.md` names the file `a#b.md`."""
+    path, anchor = split_anchor(url)
+    return unquote(path), unquote(anchor)
+
+
 def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
     """The file in `ctx.files` that `target` names, or None."""
     if not target or is_external(target):
@@ -124,7 +132,8 @@ def relative_link(path: Path, ctx) -> str:
         rel = PurePosixPath(Path(path).relative_to(ctx.note_dir).as_posix())
     except ValueError:
         rel = PurePosixPath(_relpath(path, ctx.note_dir))
-    text = str(rel)
+    # `%` and `#` in a file name would read as an escape and an anchor.
+    text = str(rel).replace("%", "%25").replace("#", "%23")
     return f"<{text}>" if re.search(r"[\s()<>]", text) else text
 
 

@@ -183,6 +183,8 @@ class Piece:
     key: object = None
 
 
+MAX_CONTEXT_LINES = 4  # ancestors repeated at the top of a continued slide
+
 _TOKENS = re.compile(r"\n| +|[^ \n]+")
 
 
@@ -663,7 +665,9 @@ class DeckLayout:
     def context_for(self, entries: list[Entry], start: int) -> list[Entry]:
         chain = []
         parent = entries[start].parent
-        while parent is not None:
+        # The nearest ancestors say where a continued list is; a whole chain of them
+        # (a list nested 40 deep) would leave no room for the items themselves.
+        while parent is not None and len(chain) < MAX_CONTEXT_LINES:
             chain.append(parent)
             parent = entries[parent].parent
         out = []

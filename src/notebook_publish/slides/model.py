@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.mathrender import tex_to_unicode
-from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external
+from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc_ast import stringify
 from notebook_publish.rawhtml import RawHtmlFilter
@@ -29,6 +29,7 @@ NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
 # Notion exports every picture as `![Image](...)`; that alt text is no caption.
 MEANINGLESS_ALT = {"", "image", "img", "picture", "figure", "untitled"}
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+MAX_TABLE_COLUMNS = 10  # wider tables go on several slides, a group of columns each
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,12 @@ def slugify(title: str) -> str:
     return slug[:60].rstrip("-") or "topic"
 
 
+def heading_line_of_text(text: str, needle: str) -> int:
+    """The line where `needle` first appears, else 1."""
+    at = text.find(needle) if needle else -1
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
+
+
 def heading_line(text: str, title: str) -> int:
     """The line of the heading with this text (the AST carries no positions)."""
     for number, line in enumerate(text.splitlines(), 1):
@@ -290,7 +297,7 @@ class _BlockReader:
             (_id, classes, _kv), text = c
             return [CodeBlock(text.rstrip("\n"), classes[0] if classes else "")]
         if t == "Table":
-            return [self.table(c)]
+            return self.table_slides(self.table(c))
         if t == "BlockQuote":
             text = "\n\n".join(stringify(_block_inlines(b)) for b in c).strip()
             if NOTE_PREFIX.match(text):
@@ -410,6 +417,27 @@ class _BlockReader:
         body_rows += list(rows_of(foot[1]))
         return Table(rows_of(head[1]), tuple(body_rows), aligns)
 
+    def table_slides(self, table: Table) -> list:
+        """A table too wide for a slide, as several tables of adjacent columns, one per slide.
+
+        Columns narrower than a word cannot be read, and measuring hundreds of them is
+        what made a 500-column table take minutes."""
+        n = len(table.aligns)
+        if n <= MAX_TABLE_COLUMNS:
+            return [table]
+        groups = range(0, n, MAX_TABLE_COLUMNS)
+        first_cell = "".join(r.text for r in (table.header[0][0] if table.header and table.header[0] else ()))
+        self.diagnostics.append(
+            info(self.note.path, heading_line_of_text(self.note.text, first_cell), "wide-table", f"table with {n} columns split across {len(groups)} slides", f"at most {MAX_TABLE_COLUMNS} columns fit on a slide")
+        )
+        out: list = []
+        for start in groups:
+            cut = slice(start, start + MAX_TABLE_COLUMNS)
+            if out:
+                out.append(PageBreak())
+            out.append(Table(tuple(row[cut] for row in table.header), tuple(row[cut] for row in table.rows), table.aligns[cut]))
+        return out
+
     def runs(self, inlines: list) -> tuple[Run, ...]:
         out: list[Run] = []
         self._runs(inlines, Run(""), out, RawHtmlFilter())
@@ -491,7 +519,7 @@ def _only_note_links(inlines: list) -> bool:
         if t != "Link":
             return False
         url = inline["c"][2][0]
-        if is_external(url) or not unquote(url).split("#")[0].lower().endswith(NOTE_SUFFIXES):
+        if is_external(url) or not split_link(url)[0].lower().endswith(NOTE_SUFFIXES):
             return False
         links += 1
     return links > 0
