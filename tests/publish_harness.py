@@ -111,6 +111,7 @@ def assert_clean(run: Run, codes: tuple[int, ...] = (0, 1)) -> None:
     """The exit code is one of `codes`, no traceback, memory within bounds."""
     assert run.returncode in codes, str(run)
     assert "Traceback" not in run.output, str(run)
+    assert "internal error" not in run.output, str(run)  # the last-resort handler in cli.main
     assert run.max_rss_mb < MAX_RSS_MB, str(run)
 
 

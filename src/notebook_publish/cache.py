@@ -3,7 +3,7 @@
 Keys are hashes of everything an entry depends on (content, tool versions, theme), so
 an entry can never be stale: a change gives a new key. Entries are written atomically
 (temporary file, then rename), so a crash or a full disk leaves no torn entry, and
-a damaged entry is detected by its checksum and ignored. Deleting the folder is
+a damaged entry is detected by its checksum (of the key and the data) and ignored. Deleting the folder is
 always safe.
 """
 
@@ -25,6 +25,12 @@ def content_key(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def _checksum(key: str, data: bytes) -> bytes:
+    """The entry's checksum covers its key too, so a file copied or renamed onto
+    another key's place is not served as that key's value."""
+    return hashlib.sha256(key.encode("ascii") + b"\n" + data).hexdigest().encode()
+
+
 class Cache:
     """get/put bytes by key, grouped in namespaces (`ast`, `math-svg`, …)."""
 
@@ -44,24 +50,28 @@ class Cache:
         except OSError:
             return None
         digest, _, data = blob.partition(b"\n")
-        if digest != hashlib.sha256(data).hexdigest().encode():
-            return None  # torn or tampered entry: treat as absent
+        if digest != _checksum(key, data):
+            return None  # torn, damaged, or another key's entry: treat as absent
         return data
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
+        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:
-                out.write(hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+                out.write(_checksum(key, data) + b"\n" + data)
             os.replace(tmp, path)
-        except OSError:
+        except BaseException as exc:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)  # interrupted or the disk is full: leave nothing behind
+                except OSError:
+                    pass
+            if not isinstance(exc, OSError):
+                raise
             # A cache that can't be written only costs time; the build goes on.
-            try:
-                os.unlink(tmp)  # type: ignore[possibly-undefined]
-            except (OSError, UnboundLocalError):
-                pass
 
 
 class MemoryCache:

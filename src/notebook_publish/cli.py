@@ -1,13 +1,15 @@
 """Command line: arguments in, exit codes out. The work happens in the other modules.
 
 Exit codes: 0 ok (warnings allowed), 1 failed (or --strict and warnings), 2 bad usage
-or config, 130 interrupted.
+or config, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from notebook_publish import __version__
 from notebook_publish.config import SCHEMA, Config, describe_schema, load_config
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, exit_code, print_diagnostics, summarise
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 DESCRIPTION = """\
 Turn a folder of Markdown notes (exported from Notion, Obsidian, GitBook, or written by
@@ -142,11 +144,29 @@ def run_check(args) -> int:
     from notebook_publish.notes import load_book
 
     config = config_from_args(args)
+    check_theme(config)
     book = load_book(config, open_cache(config))
     diagnostics = list(book.diagnostics)
     print_diagnostics(diagnostics, sys.stdout, min_severity(args))
     print(f"{len(book.chapters)} chapter(s): {summarise(diagnostics)}")
     return exit_code(diagnostics, args.strict)
+
+
+def check_theme(config: Config, slides: bool = True) -> None:
+    """Stop with exit code 2 on a theme that does not exist, a template that does not
+    compile, a bad slides.yaml or an unusable slide template, before any work starts."""
+    from notebook_publish.themes import check_templates, load_theme
+
+    theme = load_theme(config)
+    check_templates(theme)
+    if slides:
+        from notebook_publish.slides.style import load_slide_style
+
+        load_slide_style(theme, config.slides.min_font_size)
+        if config.slides.template is not None:
+            from notebook_publish.slides.pptx_writer import open_template
+
+            open_template(config)
 
 
 def run_normalize(args) -> int:
@@ -210,13 +230,62 @@ def main(argv: list[str] | None = None) -> int:
             print(f"notebook-publish: unknown command `{argv[0]}`.{hint} Commands: {', '.join(names)}", file=sys.stderr)
             return EXIT_USAGE
     args = parser.parse_args(argv)
+    _terminate_like_interrupt()
     try:
         return args.run(args)
     except UsageError as exc:
+        print_diagnostics(exc.related, sys.stderr, min_severity(args))
         print(exc.diagnostic.format(), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("notebook-publish: interrupted; outputs from earlier builds are intact", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("notebook-publish: terminated; outputs from earlier builds are intact", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return EXIT_OK
+    except MemoryError:
+        print("notebook-publish: error: out of memory; nothing was written (split the largest notes)", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:
+        # A bug, not the user's doing: one line and a way to see more, never a traceback
+        # in CI logs. Every output is written atomically, so nothing half-written remains.
+        if os.environ.get("NOTEBOOK_PUBLISH_DEBUG"):
+            raise
+        where = _innermost_frame(exc)
+        print(
+            f"notebook-publish: internal error: {type(exc).__name__}: {str(exc)[:300]} (at {where}; outputs from earlier "
+            "builds are intact; run with NOTEBOOK_PUBLISH_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+class Terminated(BaseException):
+    """SIGTERM (CI cancelling a job, `kill`): unwound like Ctrl-C, so temporary files go."""
+
+
+def _terminate_like_interrupt() -> None:
+    main_pid = os.getpid()
+
+    def on_sigterm(signum, frame):
+        if os.getpid() != main_pid:  # a forked worker: die as SIGTERM asks, quietly
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated()
+
+    try:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread (tests calling main() from a thread)
+        pass
+
+
+def _innermost_frame(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"

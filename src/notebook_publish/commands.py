@@ -7,7 +7,9 @@ only when their command runs, so `check` stays quick.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 
@@ -26,13 +28,42 @@ def _jobs_argument(parser) -> None:
     )
 
 
-def _load(args):
+def _load(args, slides: bool = False):
     from notebook_publish.build import open_cache
-    from notebook_publish.cli import config_from_args
+    from notebook_publish.cli import check_theme, config_from_args
     from notebook_publish.notes import load_book
 
     config = config_from_args(args)
+    check_theme(config, slides=slides)  # a broken theme stops here, before the notes are read
     return config, load_book(config, open_cache(config))
+
+
+def ensure_writable(folder: Path) -> None:
+    """Stop before any work (exit code 2) when the output folder can't be written."""
+    import tempfile
+
+    from notebook_publish.diagnostics import Diagnostic, Severity, UsageError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(Diagnostic(None, 0, 0, Severity.ERROR, "output", f"cannot write to {folder}: {reason}", "pass --output DIR, or set `output:` to a folder you can write")) from None
+
+
+@contextmanager
+def template_errors():
+    """A Jinja error while rendering is the theme's: exit code 2 at the template's line."""
+    from jinja2 import TemplateError
+
+    from notebook_publish.themes import template_error
+
+    try:
+        yield
+    except TemplateError as exc:
+        raise template_error(exc) from None
 
 
 def _progress(args):
@@ -47,7 +78,9 @@ def run_pdf(args) -> int:
 
     config, book = _load(args)
     out = args.out or config.output / "handbook.pdf"
-    diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args))
+    ensure_writable(Path(out).parent)
+    with template_errors():
+        diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args))
     code = report(diagnostics, args)
     if not args.quiet:
         print(f"wrote {out}")
@@ -60,7 +93,9 @@ def run_html(args) -> int:
 
     config, book = _load(args)
     out = args.out or config.output / "handbook.html"
-    diagnostics = list(book.diagnostics) + build_html(book, out)
+    ensure_writable(Path(out).parent)
+    with template_errors():
+        diagnostics = list(book.diagnostics) + build_html(book, out)
     code = report(diagnostics, args)
     if not args.quiet:
         print(f"wrote {out}")
@@ -71,8 +106,9 @@ def run_slides(args) -> int:
     from notebook_publish.cli import report
     from notebook_publish.slides import build_decks
 
-    config, book = _load(args)
+    config, book = _load(args, slides=True)
     out_dir = args.out or config.output / "slides"
+    ensure_writable(Path(out_dir))
     written, diagnostics = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs, progress=_progress(args))
     code = report(list(book.diagnostics) + diagnostics, args)
     if not args.quiet:

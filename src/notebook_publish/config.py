@@ -107,6 +107,12 @@ class Config:
     # Where the config came from; relative paths above are resolved against `root`.
     source: Path | None = None
     root: Path = Path(".")
+    # (dotted key, line in `source`) for every key the file sets, for messages.
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, key: str) -> int:
+        """The line of `handbook.yml` that sets `key` (dotted), else 1."""
+        return dict(self.key_lines).get(key, 1)
 
     @property
     def cache_dir(self) -> Path:
@@ -137,7 +143,8 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     values = _validate(raw, lines, source)
     for dotted, value in (overrides or {}).items():
         _apply_override(values, dotted, value)
-    return _build(values, source, root)
+    config = _build(values, source, root)
+    return replace(config, key_lines=tuple(sorted(lines.items())))
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:

@@ -111,6 +111,7 @@ def exit_code(diagnostics: Iterable[Diagnostic], strict: bool) -> int:
 class UsageError(Exception):
     """Bad command line or config: exit code 2. Carries the diagnostic to print."""
 
-    def __init__(self, diagnostic: Diagnostic):
+    def __init__(self, diagnostic: Diagnostic, related: Iterable[Diagnostic] = ()):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+        self.related = tuple(related)  # found before the stop, printed before it

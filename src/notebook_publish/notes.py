@@ -88,7 +88,7 @@ def find_index(config: Config, notes: list[Path]) -> Path | None:
     if config.index is not None:
         if not config.index.is_file():
             raise UsageError(
-                error(config.source, 1, "config", f"index note not found: {config.index}", "set `index:` to a note in the notes folder")
+                error(config.source, config.line_of("index"), "config", f"index note not found: {config.index}", "set `index:` to a note in the notes folder")
             )
         return config.index.resolve()
     by_name = {p.relative_to(config.notes.resolve()).as_posix().lower(): p for p in notes}
@@ -125,7 +125,7 @@ def load_book(config: Config, cache=None) -> Book:
     notes_dir = config.notes.resolve()
     if not notes_dir.is_dir():
         raise UsageError(
-            error(config.source, 1, "config", f"notes folder not found: {config.notes}", "pass --notes DIR or set `notes:` in handbook.yml")
+            error(config.source, config.line_of("notes"), "config", f"notes folder not found: {config.notes}", "pass --notes DIR or set `notes:` in handbook.yml")
         )
     media_dirs = tuple(m.resolve() for m in config.media if m.is_dir())
     files = list_files([notes_dir, *media_dirs])
@@ -158,11 +158,13 @@ def load_book(config: Config, cache=None) -> Book:
         diagnostics.extend(found)
 
     if not notes:
+        if note_paths:  # there were notes, and each one was refused: say why
+            raise UsageError(error(config.notes, 1, "no-notes", f"none of the {len(note_paths)} notes in {config.notes} could be read", "see the messages above"), related=diagnostics)
         raise UsageError(error(config.notes, 1, "no-notes", f"no Markdown notes in {config.notes}", "notes are *.md files"))
 
-    index = find_index(config, list(notes))
+    index = find_index(config, [*notes, *note_paths])
     if index is not None and index not in notes:
-        raise UsageError(error(config.source, 1, "config", f"index note could not be read: {index}", ""))
+        index = None  # refused, and its diagnostic says why; the chapters follow the paths
     chapters, found = order_chapters(notes, index)
     diagnostics.extend(found)
     diagnostics.extend(check_anchors(notes))

@@ -69,7 +69,7 @@ def load_theme(config: Config) -> Theme:
         raise UsageError(
             error(
                 config.source,
-                1,
+                config.line_of("theme"),
                 "theme",
                 f"theme `{config.theme}` not found",
                 f"available: {', '.join(available_themes(config))}; or give a folder",
@@ -78,3 +78,39 @@ def load_theme(config: Config) -> Theme:
     default = BUILTIN_THEMES / DEFAULT_THEME
     folders = (folder.resolve(),) if folder.resolve() == default.resolve() else (folder.resolve(), default.resolve())
     return Theme(folders)
+
+
+def check_templates(theme: Theme) -> None:
+    """Compile every template of the theme, so a syntax error stops the build before it
+    starts, as `file:line` rather than a traceback."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    env = Environment(autoescape=True)
+    for folder in theme.template_dirs():
+        for path in sorted(folder.glob("*.j2")):
+            try:
+                env.parse(path.read_text(encoding="utf-8"), name=path.name, filename=str(path))
+            except TemplateSyntaxError as exc:
+                raise UsageError(error(path, exc.lineno or 1, "template", f"template syntax error: {exc.message}", _TEMPLATE_HINT)) from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(error(path, 1, "template", f"cannot read template: {exc}", "save it as UTF-8 text")) from None
+
+
+_TEMPLATE_HINT = "compare with the same file in themes/default/templates"
+
+
+def template_error(exc: Exception) -> UsageError:
+    """A Jinja error met while rendering, as a usage error at the template's line."""
+    from jinja2 import TemplateSyntaxError
+
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return UsageError(error(Path(exc.filename), exc.lineno or 1, "template", f"template syntax error: {exc.message}", _TEMPLATE_HINT))
+    place, line = None, 1
+    tb = exc.__traceback__
+    while tb is not None:  # Jinja puts the template's own file and line into the traceback
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            place, line = Path(name), tb.tb_lineno
+        tb = tb.tb_next
+    message = getattr(exc, "message", None) or str(exc)
+    return UsageError(error(place, line if place else 0, "template", f"template error: {message}", _TEMPLATE_HINT))

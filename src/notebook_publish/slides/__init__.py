@@ -140,7 +140,7 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
     written.sort()
 
     if topic is None and out_dir.is_dir():
-        keep = {p.name for p in written}
+        keep = {deck.filename for deck in decks}  # a deck that failed to write keeps its old file
         for old in sorted(out_dir.iterdir()):
             if DECK_NAME.match(old.name) and old.name not in keep:
                 try:

@@ -69,8 +69,13 @@ def _deep_merge(base: dict, over: dict) -> dict:
 def _read(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UsageError(error(path, 1, "theme", f"cannot read slides theme: {exc}", "check the YAML syntax")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise UsageError(error(path, line, "theme", f"YAML syntax error in the slides theme: {problem}", "check indentation and brackets", col=col)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(error(path, 1, "theme", f"cannot read slides theme: {exc}", "save it as UTF-8 text")) from None
     if not isinstance(data, dict):
         raise UsageError(error(path, 1, "theme", "slides theme must be a mapping", "copy themes/default/slides.yaml"))
     return data
