@@ -103,7 +103,8 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     """
     from notebook_publish.build import open_cache
     from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
-    from notebook_publish.handbook.render import all_font_faces, font_face_css, template_environment
+    from notebook_publish.handbook.render import VARIABLE_WEIGHTS, all_font_faces, font_face_css, template_environment
+    from notebook_publish.handbook.static_fonts import static_faces
     from notebook_publish.themes import load_theme
 
     config = book.config
@@ -118,7 +119,8 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
 
     stylesheet = theme.file("handbook.css")
     layers = page_layers(stylesheet.read_text(encoding="utf-8"))
-    font_paths = sorted(face.path for face in all_font_faces())
+    faces = static_faces(all_font_faces(), VARIABLE_WEIGHTS, cache_root.child("static-fonts"), cache_root.root / "fonts")
+    font_paths = sorted({face.path for face in faces})
     files = frozenset(book.media_files) | frozenset(font_paths)
     folders = tuple(theme.folders)
     base_url = config.notes.resolve().as_uri() + "/"
@@ -133,7 +135,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     front_meta = BookMeta(meta.title, meta.subtitle, meta.author, meta.language, meta.keywords, meta.date, meta.date_iso[:10] + "T00:00:00Z", meta.version)
     common = dict(
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(lambda p: p.as_uri()),
+        font_css=font_face_css(lambda p: p.as_uri(), faces),
         stylesheet_url=stylesheet.as_uri(),
         mode="pdf",
         index_anchor=INDEX_ANCHOR,

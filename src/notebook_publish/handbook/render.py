@@ -36,15 +36,17 @@ def all_font_faces() -> list[FontFace]:
 VARIABLE_WEIGHTS = (300, 400, 600, 700)
 
 
-def font_face_css(url_of: Callable[[Path], str]) -> str:
+def font_face_css(url_of: Callable[[Path], str], faces: list | None = None) -> str:
+    """@font-face rules: of the given static faces (`static_fonts.StaticFace`), or of
+    the font packages' own files, a variable font once per weight."""
+    if faces is None:
+        faces = [(face.family, face.path, face.italic, weight) for face in all_font_faces() for weight in (VARIABLE_WEIGHTS if face.variable else (400,))]
+    else:
+        faces = [(face.family, face.path, face.italic, face.weight) for face in faces]
     rules = []
-    for face in all_font_faces():
-        style = "italic" if face.italic else "normal"
-        for weight in VARIABLE_WEIGHTS if face.variable else (400,):
-            rules.append(
-                f'@font-face {{ font-family: "{face.family}"; src: url("{url_of(face.path)}"); '
-                f"font-weight: {weight}; font-style: {style}; }}"
-            )
+    for family, path, italic, weight in faces:
+        style = "italic" if italic else "normal"
+        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{url_of(path)}"); font-weight: {weight}; font-style: {style}; }}')
     return "\n".join(rules)
 
 
