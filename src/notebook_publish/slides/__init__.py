@@ -3,20 +3,31 @@
 model (AST -> Deck) runs here, in one process, and every formula of every deck is
 turned into OMML in a single pandoc run. Then the decks, which share nothing, are laid
 out and written by worker processes, each deck with `write_atomically`.
+
+A written deck is cached (`build/.cache/decks`) under a hash of its model, the slide
+style and config, the template, the bytes of its pictures, the versions of the
+libraries and fonts that lay it out, the source of the slides modules and the date it
+records. The date is the build's day (00:00 UTC) unless `SOURCE_DATE_EPOCH` is set, so
+a rebuild on the same day serves unchanged decks from the cache, byte for byte.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
+import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
 from notebook_publish.config import Config
-from notebook_publish.diagnostics import Diagnostic, UsageError, error, info
+from notebook_publish.cache import Cache, content_key
+from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error, info
 from notebook_publish.notes import Book
 from notebook_publish.progress import NO_PROGRESS, Progress
 from notebook_publish.slides.model import Deck, build_deck, find_topics, formulas_of, slugify, with_omml
@@ -36,6 +47,69 @@ class _Job:
     out_dir: Path
     when: datetime
     cache_root: Path | None
+    keys: tuple[str, ...] = ()  # the decks' cache keys, in the order of `decks`
+
+
+def deck_time() -> datetime:
+    """When the decks say they were made: SOURCE_DATE_EPOCH when set, otherwise today
+    at 00:00 UTC (day-granular, so a deck rebuilt the same day is byte-identical)."""
+    when = build_time()
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
+        return when
+    return when.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@cache
+def _code_fingerprint() -> str:
+    """The slides modules' source and the versions of what lays out and writes a deck."""
+    from importlib import metadata
+
+    from notebook_publish import fonts, mathrender
+    from notebook_publish.slides import layout, model, pptx_writer, style
+
+    sources = [Path(m.__file__).read_bytes() for m in (layout, model, pptx_writer, style, fonts, mathrender)]
+    versions = []
+    for dist in ("python-pptx", "lxml", "pillow", "ziamath", "resvg-py", "pygments", "latex2mathml", "fontpkg-source-serif-4", "fontpkg-source-sans-3", "fontpkg-source-code-pro"):
+        try:
+            versions.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{dist} -")
+    return content_key("deck-1", *versions, *sources, Path(__file__).read_bytes())
+
+
+def _file_hash(path: Path | None) -> str:
+    if path is None:
+        return "none"
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def deck_key(deck: Deck, config: Config, style: SlideStyle, when: datetime) -> str:
+    """Everything a written deck's bytes depend on."""
+    pictures = [f"{p.path}:{_file_hash(p.path)}" for slide in deck.slides for p in slide.pictures]
+    template = config.slides.template
+    return content_key(
+        _code_fingerprint(), repr(deck), repr(style), repr(config.slides), config.author,
+        _file_hash(template) if template is not None else "default template", when.isoformat(), *pictures,
+    )
+
+
+def _entry(data: bytes, diagnostics: list[Diagnostic]) -> bytes:
+    head = [[str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in diagnostics]
+    blob = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return len(blob).to_bytes(8, "big") + blob + data
+
+
+def _from_entry(entry: bytes) -> tuple[bytes, list[Diagnostic]] | None:
+    try:
+        size = int.from_bytes(entry[:8], "big")
+        head = json.loads(entry[8 : 8 + size])
+        found = [Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint) for p, line, col, sev, code, msg, hint in head]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return entry[8 + size :], found
 
 
 def _date_line(config: Config, when: datetime) -> str:
@@ -98,27 +172,49 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
     out_dir = Path(out_dir)
     style = load_slide_style(load_theme(config), config.slides.min_font_size)
     open_template(config)  # a bad template is a usage error, before any work starts
-    when = build_time()
+    when = deck_time()
     decks, diagnostics = decks_of_book(book, topic, when)
 
     cache_root = config.cache_dir
-    workers = max(1, min(jobs, len(decks)))
+    deck_cache = Cache(cache_root).child("decks") if cache_root else None
+    keys = {deck.filename: deck_key(deck, config, style, when) for deck in decks} if deck_cache else {}
+    results: list[tuple[list[Path], list[Diagnostic]]] = []
+    hits: list[Deck] = []
+    missing: list[Deck] = []
+    for deck in decks:
+        entry = deck_cache.get(keys[deck.filename]) if deck_cache else None
+        cached = _from_entry(entry) if entry is not None else None
+        if cached is None:
+            missing.append(deck)
+            continue
+        data, found = cached
+        path = out_dir / deck.filename
+        try:
+            write_atomically(path, data)
+        except UsageError as exc:
+            results.append(([], [exc.diagnostic]))
+            continue
+        hits.append(deck)
+        results.append(([path], found))
+
+    workers = max(1, min(jobs, len(missing)))
     batches: list[list[Deck]] = [[] for _ in range(workers)]
     # Biggest decks first, each to the least loaded worker.
     load = [0] * workers
-    for deck in sorted(decks, key=lambda d: -len(d.slides)):
+    for deck in sorted(missing, key=lambda d: -len(d.slides)):
         i = load.index(min(load))
         batches[i].append(deck)
         load[i] += len(deck.slides) + 1
-    job_list = [_Job(tuple(b), config, style, out_dir, when, cache_root) for b in batches if b]
+    job_list = [_Job(tuple(b), config, style, out_dir, when, cache_root, tuple(keys.get(d.filename, "") for d in b)) for b in batches if b]
 
-    results: list[tuple[list[Path], list[Diagnostic]]] = []
     with progress.stage("writing decks", len(decks)) as stage:
+        for deck in hits:
+            stage.cached(deck.filename, deck.filename)
         if workers == 1:
             for job in job_list:
-                for deck in job.decks:
+                for deck, key in zip(job.decks, job.keys):
                     stage.start(deck.filename, deck.filename)
-                    results.append(_build_batch(replace(job, decks=(deck,))))
+                    results.append(_build_batch(replace(job, decks=(deck,), keys=(key,))))
                     stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
         else:
             # One task per deck, so progress is per deck; biggest first, as the batches were.
@@ -127,7 +223,7 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 futures = {}
                 for deck in order:
-                    futures[pool.submit(_build_batch, replace(job_list[0], decks=(deck,)))] = deck
+                    futures[pool.submit(_build_batch, replace(job_list[0], decks=(deck,), keys=(keys.get(deck.filename, ""),)))] = deck
                     stage.start(deck.filename, deck.filename)
                 for future in as_completed(futures):
                     deck = futures[future]
@@ -175,7 +271,9 @@ def _build_batch(job: _Job) -> tuple[list[Path], list[Diagnostic]]:
     written: list[Path] = []
     diagnostics: list[Diagnostic] = []
     custom = job.config.slides.template is not None
-    for deck in job.decks:
+    deck_cache = Cache(job.cache_root).child("decks") if job.cache_root else None
+    keys = job.keys or ("",) * len(job.decks)
+    for deck, key in zip(job.decks, keys):
         try:
             prs = open_template(job.config)
             geometry = template_geometry(prs, job.style, custom)
@@ -184,8 +282,11 @@ def _build_batch(job: _Job) -> tuple[list[Path], list[Diagnostic]]:
             DeckWriter(prs, job.style, custom).write(laid)
             set_core_properties(prs, deck.title, deck.book_title, job.config.author, job.when)
             path = job.out_dir / deck.filename
-            write_atomically(path, save_deck(prs, job.when))
+            data = save_deck(prs, job.when)
+            write_atomically(path, data)
             written.append(path)
+            if deck_cache is not None and key:
+                deck_cache.put(key, _entry(data, list(found)))
         except UsageError as exc:
             diagnostics.append(exc.diagnostic)
     return written, diagnostics
