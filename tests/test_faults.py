@@ -83,10 +83,10 @@ def test_output_folder_that_cannot_be_written(tmp_path, where):
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 600 kB tmpfs: room for a small book's outputs, not for a second copy of them."""
+    """A 32 MB tmpfs (a build with its cache needs about 10 MB), filled to the brim by the test."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)], capture_output=True, text=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)], capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
     yield disk

@@ -65,6 +65,57 @@ def parse_markdown(text: str, cache=None) -> dict:
     return ast
 
 
+def parse_many(texts: list[str], cache=None, jobs: int = 0) -> list[dict | ParseError]:
+    """`parse_markdown` for many notes, with up to `jobs` pandoc processes at a time
+    (0: one per CPU). Returns, in order, each note's AST or the ParseError it raised.
+
+    Only the pandoc processes run in threads; cache look-ups and loading the JSON
+    (which adjusts the recursion limit) stay in the calling thread.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from notebook_publish.cache import content_key
+
+    results: list[dict | ParseError | None] = [None] * len(texts)
+    keys = [content_key("ast", pandoc_version(), READER, text) for text in texts]
+    pending: list[int] = []
+    for i, key in enumerate(keys):
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            try:
+                results[i] = load_ast(hit)
+                continue
+            except TooDeep as exc:
+                results[i] = exc
+                continue
+            except ValueError:
+                pass  # not JSON after all: parse again
+        pending.append(i)
+
+    def run(i: int) -> str | ParseError:
+        try:
+            return run_pandoc(texts[i])
+        except ParseError as exc:
+            return exc
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        raws = list(pool.map(run, pending))
+    for i, raw in zip(pending, raws):
+        if isinstance(raw, ParseError):
+            results[i] = raw
+            continue
+        try:
+            results[i] = load_ast(raw)
+        except ParseError as exc:
+            results[i] = exc
+            continue
+        if cache is not None:
+            cache.put(keys[i], raw.encode("utf-8"))
+    return results  # type: ignore[return-value]
+
+
 def run_pandoc(text: str) -> str:
     """pandoc's JSON for the text, in a sandbox, with bounded memory and time.
 
@@ -86,7 +137,7 @@ def run_pandoc(text: str) -> str:
         message = done.stderr.decode("utf-8", "replace").strip()
         if "Heap exhausted" in message:
             raise ParseError(f"pandoc needed more than {PANDOC_HEAP_MB} MB")
-        raise ParseError(message.splitlines()[0] if message else f"pandoc failed with exit code {done.returncode}")
+        raise ParseError(" ".join(message.split())[:300] if message else f"pandoc failed with exit code {done.returncode}")
     return done.stdout.decode("utf-8")
 
 
