@@ -275,21 +275,14 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
 
 def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) -> None:
     section, _, name = dotted.rpartition(".")
-    if section not in SCHEMA:
+    key = next((k for k in SCHEMA.get(section, ()) if k.name == name), None)
+    if key is None:
         close = difflib.get_close_matches(dotted, _all_dotted(), n=1)
-        raise UsageError(error(None, 0, "usage", f"unknown key `{dotted}` in --set", f"did you mean `{close[0]}`?" if close else ""))
-    key = _find_key_for_override(section, name, dotted)
+        hint = f"did you mean `{close[0]}`?" if close else "run `notebook-publish config` for the keys"
+        raise UsageError(error(None, 0, "usage", f"unknown key `{dotted}` in --set", hint))
     if isinstance(value, str) and key.kind in ("int", "float", "bool"):
         value = yaml.safe_load(value) if value else None
     values[section][key.name] = _coerce(key, value, dotted, None, 0)
-
-
-def _find_key_for_override(section: str, name: str, dotted: str) -> Key:
-    for key in SCHEMA[section]:
-        if key.name == name:
-            return key
-    close = difflib.get_close_matches(dotted, _all_dotted(), n=1)
-    raise UsageError(error(None, 0, "usage", f"unknown key `{dotted}` in --set", f"did you mean `{close[0]}`?" if close else "run `notebook-publish config` for the keys"))
 
 
 def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path) -> Config:
