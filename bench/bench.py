@@ -90,9 +90,10 @@ def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, fl
 
 
 def pdf_pages(path: Path) -> int:
-    from pypdf import PdfReader
+    import pikepdf
 
-    return len(PdfReader(str(path)).pages)
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
 
 
 def book_order(notes: Path) -> list[Path]:

@@ -38,7 +38,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it, instead of a temporary one")
     args = parser.parse_args()
 
-    from pypdf import PdfReader
+    import pikepdf
 
     from notebook_publish.build import open_cache
     from notebook_publish.config import load_config
@@ -63,7 +63,8 @@ def main() -> int:
         diagnostics = build_pdf(book, out, jobs=1)
         done = time.perf_counter()
 
-        pages = len(PdfReader(str(out)).pages)
+        with pikepdf.open(out) as built:
+            pages = len(built.pages)
         errors = [d for d in list(book.diagnostics) + diagnostics if d.severity >= Severity.ERROR]
         total = done - start
         print(f"notes:        {args.notes} (seed {args.seed}), {len(book.chapters)} chapters")

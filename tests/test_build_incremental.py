@@ -85,7 +85,8 @@ def toc_and_pages(pdf_path: Path) -> tuple[list[tuple[str, int]], list[str]]:
     pages = text.split("\f")
     toc = []
     for line in next(p for p in pages if "Contents" in p).splitlines():
-        m = re.match(r"^\s*(?:[\d.]+\s+)?(\S.*?)\s*(?:\.\s*){3,}(\d+)\s*$", line)
+        # The leader dots are drawn, not text: label and page number are far apart.
+        m = re.match(r"^\s*(?:[\d.]+\s+)?(\S.*?)\s{3,}(\d+)\s*$", line)
         if m:
             toc.append((m.group(1).strip(), int(m.group(2))))
     return toc, pages

@@ -79,7 +79,8 @@ class Pdf:
         index = next(i for i, text in enumerate(self.pages) if "Contents" in text)
         entries = []
         for line in self.pages[index].splitlines():
-            m = re.match(r"^\s*(?:(\d+(?:\.\d+)*)\s+)?(\S.*?)\s*(?:\.\s*){3,}(\d+)\s*$", line)
+            # The leader dots are drawn, not text: label and page number are far apart.
+            m = re.match(r"^\s*(?:(\d+(?:\.\d+)*)\s+)?(\S.*?)\s{3,}(\d+)\s*$", line)
             if m:
                 entries.append((m.group(1) or "", m.group(2).strip(), int(m.group(3))))
         return entries
@@ -147,6 +148,28 @@ class Pdf:
         return hits[0]
 
 
+def word_boxes(path: Path, index: int) -> list[tuple[float, float, float, float, str]]:
+    """(x0, y0, x1, y1, word) in points from the top-left, from pdftotext -bbox."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(index + 1), "-l", str(index + 1), str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pattern = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<'
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(pattern, html)]
+
+
+def dark_runs(path: Path, index: int, tmp: Path, x0: float, x1: float, y0: float, y1: float) -> int:
+    """How many separate dark marks a horizontal scan finds in a box of the rendered page
+    (points, top-left origin), at 144 dpi: a row of leader dots counts each dot."""
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "144", "-gray", "-f", str(index + 1), "-l", str(index + 1), "-png", str(path), str(tmp / "page")], check=True)
+    image = Image.open(next(tmp.glob("page*.png"))).convert("L")
+    scale = 2.0  # 144 dpi / 72 points per inch
+    best = 0
+    for y in range(int(y0 * scale), int(y1 * scale) + 1):
+        row = [image.getpixel((x, y)) < 200 for x in range(int(x0 * scale), int(x1 * scale))]
+        best = max(best, sum(1 for i, dark in enumerate(row) if dark and (i == 0 or not row[i - 1])))
+    return best
+
+
 def copy_seed(dest: Path) -> Path:
     shutil.copytree(ROOT / "notes", dest / "notes")
     (dest / "media").mkdir(exist_ok=True)
@@ -209,10 +232,16 @@ def test_contents_lists_every_section_with_the_page_it_is_on(seed):
     assert ("1.6.1", "CLiP") in [(n, label) for n, label, _ in toc]
 
 
-def test_contents_has_dotted_leaders_and_roman_front_matter(seed):
+def test_contents_has_dotted_leaders_and_roman_front_matter(seed, tmp_path):
     pdf, _, _ = seed
     toc_index = next(i for i, t in enumerate(pdf.pages) if "Contents" in t)
-    assert re.search(r"Transformer\s*(\. ?){5,}\s*\d+", pdf.pages[toc_index])
+    # The dots between "Transformer" and its page number, seen on the rendered page.
+    words = word_boxes(pdf.path, toc_index)
+    label = next(w for w in words if w[4] == "Transformer")
+    page = next(w for w in words if w[4].isdigit() and abs(w[3] - label[3]) < 1 and w[0] > label[2])
+    dots = dark_runs(pdf.path, toc_index, tmp_path, x0=label[2] + 2, x1=page[0] - 2, y0=label[1], y1=label[3])
+    assert dots >= 20, f"{dots} dots between the label and its page number"
+    assert not re.search(r"(\. ?){5,}", pdf.pages[toc_index]), "the leader dots are pictures, not text"
     assert pdf.printed_number(toc_index) == "ii"
     assert pdf.printed_number(toc_index + 1) == "1"
 

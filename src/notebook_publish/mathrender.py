@@ -21,6 +21,7 @@ import tempfile
 import zipfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Iterator
 from xml.etree import ElementTree as ET
@@ -121,7 +122,10 @@ def _brace_error(tex: str) -> str:
 # --- SVG ------------------------------------------------------------------------------
 
 
+@cache
 def _version(dist: str) -> str:
+    # importlib.metadata scans every distribution on sys.path: ~2 ms a call, and every
+    # formula's cache key asks for three versions.
     try:
         return version(dist)
     except PackageNotFoundError:

@@ -1,7 +1,7 @@
 """The handbook: the Book's chapters as HTML through the theme's templates, then a PDF.
 
 Each chapter is typeset on its own, in parallel worker processes, and cached by a hash
-of everything its pages depend on; the parts are then merged with pypdf:
+of everything its pages depend on; the parts are then merged with pikepdf (qpdf):
 
 1. the chapters, with page numbers drawn on a separate folio layer (see `folio.py`),
    since a chapter does not know on which page it starts;

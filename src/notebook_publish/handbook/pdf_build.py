@@ -222,7 +222,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
             parts[folio_job.key],
             pdf_meta,
         )
-    except Exception as exc:  # a pypdf bug must not leave a traceback or a torn file
+    except Exception as exc:  # a qpdf error must not leave a traceback or a torn file
         diagnostics.append(error(config.source, 1, "typesetting", f"merging the typeset parts failed: {type(exc).__name__}: {exc}", "handbook.pdf was not changed"))
         return diagnostics
     write_atomically(out, pdf)
@@ -230,10 +230,10 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
 
 
 def _producer() -> str:
-    import pypdf
+    import pikepdf
     import weasyprint
 
-    return f"WeasyPrint {weasyprint.__version__}, pypdf {pypdf.__version__}"
+    return f"WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__}"
 
 
 def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Progress, title: str) -> dict[str, Part]:
