@@ -48,12 +48,11 @@ def _code_fingerprint() -> str:
     return content_key("handbook-parts-1", weasyprint.__version__, pydyf.__version__, *sources)
 
 
-# Every WeasyPrint document pays a fixed cost (about 0.3 s on the default theme, mostly
-# turning the variable fonts' subsets into static fonts), so short chapters are typeset
-# a few at a time. Where a part ends depends on the notes' paths, not on their text, so
-# editing a note changes only the part it is in.
+# Every WeasyPrint document pays a fixed cost (styles, fonts, the first use of each
+# face), so short chapters are typeset a few at a time. Where a part ends depends on the
+# notes' paths, not on their text, so editing a note changes only the part it is in.
 PART_SIZE = 4
-MAX_PART_HTML = 400_000  # a part never grows past this much HTML (unless one chapter is)
+MAX_PART_TEXT = 40_000  # a part never grows past this much Markdown (unless one note is)
 
 
 def chapter_groups(rels: list[str], sizes: list[int], part_size: int = 0) -> list[list[int]]:
@@ -63,7 +62,7 @@ def chapter_groups(rels: list[str], sizes: list[int], part_size: int = 0) -> lis
     current: list[int] = []
     weight = 0
     for i, (rel, size) in enumerate(zip(rels, sizes)):
-        if current and weight + size > MAX_PART_HTML:
+        if current and weight + size > MAX_PART_TEXT:
             groups.append(current)
             current, weight = [], 0
         current.append(i)
@@ -102,7 +101,8 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     every chapter on its own.
     """
     from notebook_publish.build import open_cache
-    from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
+    from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, writer_options
+    from notebook_publish.handbook.html_writer import render_chapter
     from notebook_publish.handbook.render import VARIABLE_WEIGHTS, all_font_faces, font_face_css, template_environment
     from notebook_publish.handbook.static_fonts import static_faces
     from notebook_publish.themes import load_theme
@@ -113,9 +113,8 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     template = template_environment(theme).get_template("base.html.j2")
     cache_root = open_cache(config)
     parts_cache = cache_root.child("pdf-parts")
-    chapters = render_chapters(book, writer_options(book, None), cache_root.child("math-svg"))
-    for chapter in chapters:
-        diagnostics.extend(chapter.diagnostics)
+    options = writer_options(book, None)
+    math_cache = cache_root.child("math-svg")
 
     stylesheet = theme.file("handbook.css")
     layers = page_layers(stylesheet.read_text(encoding="utf-8"))
@@ -149,27 +148,37 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         key = content_key(fingerprint, kind, html, user_css, *images)
         return PartJob(key, kind, label, source, html, base_url, files, folders, user_css, weight=len(html), members=members)
 
-    groups_of_chapters = chapter_groups([c.note.rel for c in book.chapters], [len(c.body) for c in chapters], part_size)
-    chapter_jobs = []
-    for group in groups_of_chapters:
+    numbering = config.pdf.numbering
+    sizes = [len(c.note.text) for c in book.chapters]
+    groups_of_chapters = chapter_groups([c.note.rel for c in book.chapters], sizes, part_size)
+    chapters: list = [None] * len(book.chapters)
+
+    def render_part(group: list[int]) -> PartJob:
+        """The group's chapters rendered to HTML (math drawn) and made into one part."""
+        for i in group:
+            chapters[i] = render_chapter(book.chapters[i], i + 1 if numbering else None, options, math_cache)
         first = book.chapters[group[0]].note
         label = first.rel if len(group) == 1 else f"{first.rel} (+{len(group) - 1})"
         html = template.render({**common, "book": neutral, "chapters": [chapters[i] for i in group], "parts": ["chapters"]})
         members = tuple(book.chapters[i].note.rel for i in group)
-        chapter_jobs.append(job("chapter", label, first.path, html, layers.chapter_css, members))
+        return job("chapter", label, first.path, html, layers.chapter_css, members)
 
     jobs = jobs if jobs and jobs > 0 else default_jobs()
     pool = TypesetPool(jobs, timeout=config.pdf.chapter_timeout)
     try:
-        parts = _typeset(chapter_jobs, parts_cache, pool, progress, "typesetting chapters")
-        for chapter_job in chapter_jobs:
-            diagnostics.extend(parts[chapter_job.key].diagnostics)
+        # Rendering a part's HTML and typesetting the parts before it overlap: each part
+        # goes to a worker as soon as it is rendered, the biggest first.
+        chapter_jobs, parts = _typeset_as_rendered(groups_of_chapters, sizes, render_part, parts_cache, pool, progress)
+        for chapter in chapters:
+            diagnostics.extend(chapter.diagnostics)
+        for part_job in chapter_jobs:
+            diagnostics.extend(parts[part_job.key].diagnostics)
 
         # Every chapter's pages are known: the body's page numbers follow.
         page_of: dict[str, int] = {}
         body_pages = 0
-        for chapter_job in chapter_jobs:
-            part = parts[chapter_job.key]
+        for part_job in chapter_jobs:
+            part = parts[part_job.key]
             for anchor, (page, _x, _y) in part.anchors.items():
                 page_of.setdefault(anchor, body_pages + page + 1)
             body_pages += part.page_count
@@ -188,12 +197,14 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         front_html = template.render({**common, "book": front_meta, "chapters": chapters, "parts": ["cover", "toc"], "toc": toc})
         front_job = job("front", "contents", config.source, front_html)
         later.append(front_job)
-        names = [name for chapter_job in chapter_jobs for name in parts[chapter_job.key].page_names]
+        names = [name for part_job in chapter_jobs for name in parts[part_job.key].page_names]
         head = f'<style>{common["font_css"]}</style><link rel="stylesheet" href="{stylesheet.as_uri()}"><style>@page {{ size: {common["paper"]}; }}</style>'
         folio_job = job("folio", "page numbers", config.source, folio_html(names, head), layers.folio_css)
         later.append(folio_job)
         parts.update(_typeset(later, parts_cache, pool, progress, "typesetting contents, index and page numbers"))
     except PartFailed as failed:
+        if not diagnostics:  # failed while the chapters were still being rendered
+            diagnostics = [d for chapter in chapters if chapter is not None for d in chapter.diagnostics]
         where = failed.job.source if failed.job.kind == "chapter" else config.source
         what = ", ".join(f"`{m}`" for m in failed.job.members) if failed.job.kind == "chapter" else f"the {failed.job.label}"
         diagnostics.append(error(where, 1, "typesetting", f"typesetting {what} failed: {failed.message}", "handbook.pdf was not changed"))
@@ -236,6 +247,46 @@ def _producer() -> str:
     return f"WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__}"
 
 
+def _cached_part(parts_cache, key: str) -> Part | None:
+    blob = parts_cache.get(key)
+    if blob is None:
+        return None
+    try:
+        return Part.from_bytes(blob)
+    except (ValueError, KeyError, TypeError):
+        return None  # an entry from an older layout: typeset again
+
+
+def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part, parts_cache, pool: TypesetPool, progress: Progress) -> tuple[list[PartJob], dict[str, Part]]:
+    """The chapter parts, rendered biggest first by `render_part(group)` in this process
+    while the workers typeset the parts rendered before. Returns the jobs in book order
+    and the parts by key (cached or typeset, then cached)."""
+    parts: dict[str, Part] = {}
+    part_jobs: list[PartJob | None] = [None] * len(groups)
+    submitted: set[str] = set()
+    pool.start(pool.size)  # fork before the progress display starts a thread
+    with progress.stage("typesetting chapters", len(groups)) as stage:
+
+        def done(part_job: PartJob, part: Part) -> None:
+            parts_cache.put(part_job.key, part.to_bytes())
+            stage.finish(part_job.key, part_job.label, f"{part.page_count} pages")
+
+        pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=done)
+        for g in sorted(range(len(groups)), key=lambda g: -sum(sizes[i] for i in groups[g])):
+            part_job = part_jobs[g] = render_part(groups[g])
+            part = parts.get(part_job.key) or _cached_part(parts_cache, part_job.key)
+            if part is not None:
+                if part_job.key not in parts:
+                    stage.cached(part_job.key, part_job.label)
+                parts[part_job.key] = part
+            elif part_job.key not in submitted:
+                submitted.add(part_job.key)
+                pool.submit(part_job)
+            pool.poll()
+        parts.update(pool.finish())
+    return [j for j in part_jobs if j is not None], parts
+
+
 def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Progress, title: str) -> dict[str, Part]:
     """Parts from the cache where they are, the rest from the workers (then cached)."""
     parts: dict[str, Part] = {}
@@ -243,13 +294,7 @@ def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Prog
     for part_job in jobs:
         if part_job.key in parts:
             continue
-        blob = parts_cache.get(part_job.key)
-        part = None
-        if blob is not None:
-            try:
-                part = Part.from_bytes(blob)
-            except (ValueError, KeyError, TypeError):
-                part = None  # an entry from an older layout: typeset again
+        part = _cached_part(parts_cache, part_job.key)
         if part is not None:
             parts[part_job.key] = part
         elif part_job.key not in {j.key for j in missing}:

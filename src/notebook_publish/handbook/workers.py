@@ -11,6 +11,7 @@ written once, atomically, at the very end.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -41,6 +42,11 @@ def _serve(conn) -> None:
     """The worker's loop: typeset each part it is sent until told to stop (None)."""
     from weasyprint.text.fonts import FontConfiguration
 
+    # The worker starts with a copy of the parent's heap (every note's AST): keep the
+    # garbage collector from walking it again and again (gc.freeze is made for forked
+    # workers), and let it run less often over WeasyPrint's many short-lived boxes.
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     font_config = FontConfiguration()
     while True:
@@ -82,42 +88,91 @@ class TypesetPool:
         on_done: Callable[[PartJob, Part], None] = lambda job, part: None,
     ) -> dict[str, Part]:
         """Typeset all jobs; returns parts by job key. Raises PartFailed on the first failure."""
-        pending = sorted(jobs, key=lambda j: -j.weight)
-        if not pending:
+        if not jobs:
             return {}
-        self.start(len(pending))
-        done: dict[str, Part] = {}
+        self.start(len(jobs))
+        self.begin(on_start, on_done)
+        for job in jobs:
+            self.submit(job)
+        return self.finish()
+
+    # The same in steps, for a caller that makes the jobs while earlier ones are typeset:
+    # begin(), submit() each job as it is ready (and poll() between), then finish().
+
+    def begin(
+        self,
+        on_start: Callable[[PartJob], None] = lambda job: None,
+        on_done: Callable[[PartJob, Part], None] = lambda job, part: None,
+    ) -> None:
+        """Forks the workers only if none are running: call start() before anything
+        that starts a thread (a progress display)."""
+        if not self.workers:
+            self.start(self.size)
+        self._on_start, self._on_done = on_start, on_done
+        self._pending: list[PartJob] = []
+        self._done: dict[str, Part] = {}
+
+    def submit(self, job: PartJob) -> None:
+        """Queue a job (the biggest waiting job goes first) and hand out what can be."""
+        self._pending.append(job)
+        self._pending.sort(key=lambda j: -j.weight)
+        self._guarded(self._dispatch)
+
+    def poll(self, timeout: float = 0.0) -> None:
+        """Collect what finished within `timeout` seconds; hand out waiting jobs."""
+        self._guarded(lambda: self._step(timeout))
+
+    def finish(self) -> dict[str, Part]:
+        """Wait for every submitted job; returns all parts by job key."""
+
+        def drain() -> None:
+            while self._pending or any(w.job for w in self.workers):
+                self._step(None)
+
+        self._guarded(drain)
+        return self._done
+
+    def _guarded(self, work: Callable[[], None]) -> None:
         try:
-            while pending or any(w.job for w in self.workers):
-                for worker in self.workers:
-                    if worker.job is None and pending:
-                        worker.job = pending.pop(0)
-                        worker.deadline = time.monotonic() + self.timeout
-                        worker.conn.send(worker.job)
-                        on_start(worker.job)
-                busy = [w for w in self.workers if w.job is not None]
-                left = min(w.deadline for w in busy) - time.monotonic()
-                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=max(0.0, left))
-                for worker in busy:
-                    job = worker.job
-                    if worker.conn in ready or worker.conn.poll():
-                        try:
-                            status, payload = worker.conn.recv()
-                        except (EOFError, OSError):
-                            raise PartFailed(job, self._death(worker)) from None
-                        worker.job = None
-                        if status != "ok":
-                            raise PartFailed(job, f"WeasyPrint failed: {payload}")
-                        done[job.key] = payload
-                        on_done(job, payload)
-                    elif worker.process.sentinel in ready or not worker.process.is_alive():
-                        raise PartFailed(job, self._death(worker))
-                    elif time.monotonic() >= worker.deadline:
-                        raise PartFailed(job, f"typesetting took longer than {self.timeout:g} s and was stopped")
+            work()
         except BaseException:
             self.close(kill=True)
             raise
-        return done
+
+    def _dispatch(self) -> None:
+        for worker in self.workers:
+            if worker.job is None and self._pending:
+                worker.job = self._pending.pop(0)
+                worker.deadline = time.monotonic() + self.timeout
+                worker.conn.send(worker.job)
+                self._on_start(worker.job)
+
+    def _step(self, timeout: float | None) -> None:
+        """Wait up to `timeout` (None: until a worker finishes or a deadline passes)."""
+        self._dispatch()
+        busy = [w for w in self.workers if w.job is not None]
+        if not busy:
+            return
+        left = min(w.deadline for w in busy) - time.monotonic()
+        wait_for = max(0.0, left) if timeout is None else max(0.0, min(left, timeout))
+        ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
+        for worker in busy:
+            job = worker.job
+            if worker.conn in ready or worker.conn.poll():
+                try:
+                    status, payload = worker.conn.recv()
+                except (EOFError, OSError):
+                    raise PartFailed(job, self._death(worker)) from None
+                worker.job = None
+                if status != "ok":
+                    raise PartFailed(job, f"WeasyPrint failed: {payload}")
+                self._done[job.key] = payload
+                self._on_done(job, payload)
+            elif worker.process.sentinel in ready or not worker.process.is_alive():
+                raise PartFailed(job, self._death(worker))
+            elif time.monotonic() >= worker.deadline:
+                raise PartFailed(job, f"typesetting took longer than {self.timeout:g} s and was stopped")
+        self._dispatch()
 
     @staticmethod
     def _death(worker: _Worker) -> str:
