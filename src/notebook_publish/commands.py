@@ -28,14 +28,17 @@ def _jobs_argument(parser) -> None:
     )
 
 
-def _load(args, slides: bool = False):
+def _load(args, slides: bool = False, before_notes=lambda config: None):
+    """The config and the book. `before_notes(config)` runs once the config and theme
+    are known, before the notes are read; what it returns comes third."""
     from notebook_publish.build import open_cache
     from notebook_publish.cli import check_theme, config_from_args
     from notebook_publish.notes import load_book
 
     config = config_from_args(args)
     check_theme(config, slides=slides)  # a broken theme stops here, before the notes are read
-    return config, load_book(config, open_cache(config))
+    early = before_notes(config)
+    return config, load_book(config, open_cache(config)), early
 
 
 def ensure_writable(folder: Path) -> None:
@@ -75,12 +78,13 @@ def _progress(args):
 def run_pdf(args) -> int:
     from notebook_publish.cli import report
     from notebook_publish.handbook import build_pdf
+    from notebook_publish.handbook.pdf_build import Preparation
 
-    config, book = _load(args)
+    config, book, prepared = _load(args, before_notes=Preparation)
     out = args.out or config.output / "handbook.pdf"
     ensure_writable(Path(out).parent)
     with template_errors():
-        diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args))
+        diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args), prepared=prepared)
     code = report(diagnostics, args)
     if not args.quiet:
         print(f"wrote {out}")
@@ -91,7 +95,7 @@ def run_html(args) -> int:
     from notebook_publish.cli import report
     from notebook_publish.handbook import build_html
 
-    config, book = _load(args)
+    config, book, _ = _load(args)
     out = args.out or config.output / "handbook.html"
     ensure_writable(Path(out).parent)
     with template_errors():
@@ -106,7 +110,7 @@ def run_slides(args) -> int:
     from notebook_publish.cli import report
     from notebook_publish.slides import build_decks
 
-    config, book = _load(args, slides=True)
+    config, book, _ = _load(args, slides=True)
     out_dir = args.out or config.output / "slides"
     ensure_writable(Path(out_dir))
     written, diagnostics = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs, progress=_progress(args))

@@ -1,8 +1,9 @@
 """The only module that talks to pandoc: normalised Markdown in, pandoc AST out.
 
-pandoc runs once per note (one process per note, never per block) and its JSON AST is
-cached by content hash plus pandoc's version and the reader, so an unchanged note is
-never parsed twice. The AST is the one document model both writers read.
+pandoc parses each note once (a batch of notes per process when many are parsed, see
+`pandoc_batch`; never per block) and its JSON AST is cached by content hash plus
+pandoc's version and the reader, so an unchanged note is never parsed twice. The AST is
+the one document model both writers read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ READER = "gfm+tex_math_dollars+tex_math_gfm+attributes+definition_lists+fenced_d
 
 PANDOC_HEAP_MB = 1536  # a 9 MB note needs about 1 GB
 PANDOC_SECONDS = 180  # the same note takes about 25 s
+BATCH_NOTES = 24  # notes per pandoc process when many are parsed at once
 
 # How deep the writers may find the AST. They walk it recursively, as pandoc's own
 # writers do; a note whose lists nest deeper (an export gone wrong, or a hostile note)
@@ -76,6 +78,7 @@ def parse_many(texts: list[str], cache=None, jobs: int = 0) -> list[dict | Parse
     from concurrent.futures import ThreadPoolExecutor
 
     from notebook_publish.cache import content_key
+    from notebook_publish.pandoc_batch import parse_batch
 
     results: list[dict | ParseError | None] = [None] * len(texts)
     keys = [content_key("ast", pandoc_version(), READER, text) for text in texts]
@@ -100,8 +103,17 @@ def parse_many(texts: list[str], cache=None, jobs: int = 0) -> list[dict | Parse
             return exc
 
     workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+    raws: list[str | ParseError | None] = [None] * len(pending)
+    # Several notes per pandoc process (starting pandoc costs about as much as parsing
+    # a note); what a batch cannot give back with certainty is parsed on its own.
+    batches = [list(range(k, min(k + BATCH_NOTES, len(pending)))) for k in range(0, len(pending), BATCH_NOTES)] if len(pending) > 1 else []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        raws = list(pool.map(run, pending))
+        for batch, got in zip(batches, pool.map(lambda b: parse_batch([texts[pending[j]] for j in b]), batches)):
+            for j, raw in zip(batch, got):
+                raws[j] = raw
+        alone = [j for j, raw in enumerate(raws) if raw is None]
+        for j, raw in zip(alone, pool.map(lambda j: run(pending[j]), alone)):
+            raws[j] = raw
     for i, raw in zip(pending, raws):
         if isinstance(raw, ParseError):
             results[i] = raw
@@ -123,12 +135,20 @@ def run_pandoc(text: str) -> str:
     what pandoc's manual recommends for untrusted input, and the time limit stops a
     pathological note from holding the build forever.
     """
-    command = [
+    return run_pandoc_command(pandoc_command(), input=text.encode("utf-8", "replace"))
+
+
+def pandoc_command(*files: str) -> list[str]:
+    """The pandoc command line, sandboxed and memory-bounded, for stdin or `files`."""
+    return [
         pypandoc.get_pandoc_path(), f"--from={READER}", "--to=json", "--wrap=none", "--sandbox",
-        "+RTS", f"-M{PANDOC_HEAP_MB}m", "-RTS",
+        *files, "+RTS", f"-M{PANDOC_HEAP_MB}m", "-RTS",
     ]
+
+
+def run_pandoc_command(command: list[str], input: bytes | None = None, cwd: str | None = None) -> str:
     try:
-        done = subprocess.run(command, input=text.encode("utf-8", "replace"), capture_output=True, timeout=PANDOC_SECONDS)
+        done = subprocess.run(command, input=input, capture_output=True, timeout=PANDOC_SECONDS, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise ParseError(f"pandoc took more than {PANDOC_SECONDS} s") from None
     except OSError as exc:

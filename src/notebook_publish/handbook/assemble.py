@@ -78,8 +78,15 @@ def assemble(front: Part, chapters: list[Part], index: Part | None, folio: Part 
         book.Root.PageMode = Name.UseOutlines
     out = BytesIO()
     # deterministic_id: the /ID is a hash of the file's content, so a reproducible
-    # build is byte-identical.
-    book.save(out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # build is byte-identical. The parts' streams are already compressed: copy them as
+    # they are instead of inflating and deflating them again.
+    book.save(
+        out,
+        deterministic_id=True,
+        compress_streams=True,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     for source in sources:
         source.close()
     return out.getvalue()

@@ -268,7 +268,7 @@ class _ChapterWriter:
         indents would leave a column one letter wide."""
         self.state.list_depth += 1
         try:
-            yield ' style="padding-left:0"' if self.state.list_depth > MAX_LIST_INDENT else ""
+            yield ' data-flat style="padding-left:0"' if self.state.list_depth > MAX_LIST_INDENT else ""
         finally:
             self.state.list_depth -= 1
 

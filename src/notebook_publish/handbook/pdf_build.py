@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -94,17 +95,55 @@ def _images_of(html: str) -> list[Path]:
     return paths
 
 
-def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, part_size: int = 0) -> list[Diagnostic]:
+def _static_faces(config):
+    from notebook_publish.build import open_cache
+    from notebook_publish.handbook.render import VARIABLE_WEIGHTS, all_font_faces
+    from notebook_publish.handbook.static_fonts import static_faces
+
+    cache_root = open_cache(config)
+    return static_faces(all_font_faces(), VARIABLE_WEIGHTS, cache_root.child("static-fonts"), cache_root.root / "fonts")
+
+
+class Preparation:
+    """What typesetting needs that does not depend on the notes, made on a thread while
+    the notes are read and parsed (the main thread mostly waits on pandoc then):
+    WeasyPrint imported, so the workers forked later inherit it instead of each
+    importing it, and the static font instances made or read from the cache."""
+
+    def __init__(self, config):
+        self._faces = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(config,), name="notebook-publish-prepare", daemon=True)
+        self._thread.start()
+
+    def _run(self, config) -> None:
+        try:
+            import weasyprint  # noqa: F401
+            from weasyprint.text.fonts import FontConfiguration  # noqa: F401
+
+            self._faces = _static_faces(config)
+        except BaseException as exc:  # handed to the caller of faces()
+            self._error = exc
+
+    def faces(self):
+        """The static faces; waits for the thread (which must end before any fork)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._faces
+
+
+def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, part_size: int = 0, prepared: Preparation | None = None) -> list[Diagnostic]:
     """Typeset the handbook to `out` with up to `jobs` worker processes (0: one per CPU).
 
     `part_size`: chapters per typeset part on average (0: `PART_SIZE`); 1 typesets
-    every chapter on its own.
+    every chapter on its own. `prepared`: a `Preparation` started before the notes
+    were loaded.
     """
     from notebook_publish.build import open_cache
     from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, writer_options
     from notebook_publish.handbook.html_writer import render_chapter
-    from notebook_publish.handbook.render import VARIABLE_WEIGHTS, all_font_faces, font_face_css, template_environment
-    from notebook_publish.handbook.static_fonts import static_faces
+    from notebook_publish.handbook.render import font_face_css, template_environment
     from notebook_publish.themes import load_theme
 
     config = book.config
@@ -118,7 +157,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
 
     stylesheet = theme.file("handbook.css")
     layers = page_layers(stylesheet.read_text(encoding="utf-8"))
-    faces = static_faces(all_font_faces(), VARIABLE_WEIGHTS, cache_root.child("static-fonts"), cache_root.root / "fonts")
+    faces = prepared.faces() if prepared is not None else _static_faces(config)
     font_paths = sorted({face.path for face in faces})
     files = frozenset(book.media_files) | frozenset(font_paths)
     folders = tuple(theme.folders)

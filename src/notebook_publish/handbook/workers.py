@@ -44,9 +44,8 @@ def _serve(conn) -> None:
 
     # The worker starts with a copy of the parent's heap (every note's AST): keep the
     # garbage collector from walking it again and again (gc.freeze is made for forked
-    # workers), and let it run less often over WeasyPrint's many short-lived boxes.
+    # workers). Switching the collector off while a part is typeset was slower.
     gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     font_config = FontConfiguration()
     while True:
@@ -60,6 +59,7 @@ def _serve(conn) -> None:
             conn.send(("ok", typeset_part(job, font_config)))
         except Exception as exc:  # a WeasyPrint bug: reported for this part, the worker goes on
             conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+
 
 
 class TypesetPool:
