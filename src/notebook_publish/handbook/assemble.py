@@ -37,7 +37,8 @@ class PdfMeta:
     producer: str
 
 
-def assemble(front: Part, chapters: list[Part], index: Part | None, folio: Part | None, meta: PdfMeta) -> bytes:
+def assemble(front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta) -> bytes:
+    """`folio`: the folio layer's pieces, in order (their pages laid over the body's)."""
     book = Pdf.new()
     parts = [front, *chapters] + ([index] if index else [])
     anchors: dict[str, tuple[int, float, float]] = {}
@@ -52,12 +53,14 @@ def assemble(front: Part, chapters: list[Part], index: Part | None, folio: Part 
             anchors.setdefault(name, (first + page, x, y))
         bookmarks.extend((level, label, first + page, x, y, is_open) for level, label, page, x, y, is_open in part.bookmarks)
 
-    if folio is not None:
-        layer = Pdf.open(BytesIO(folio.pdf))
+    body_start = front.page_count
+    body_pages = sum(c.page_count for c in chapters)
+    for piece in folio:
+        layer = Pdf.open(BytesIO(piece.pdf))
         sources.append(layer)
-        body_start = front.page_count
-        body_pages = sum(c.page_count for c in chapters)
         _overlay(book, layer, body_start, body_pages)
+        body_start += piece.page_count
+        body_pages -= piece.page_count
 
     _resolve_links(book, anchors)
     _add_outline(book, bookmarks)

@@ -12,6 +12,11 @@ split in two instead:
   counter boxes on, numbered from 1. Its pages are laid over the chapter pages when the
   book is assembled.
 
+The folio is typeset in pieces, one per worker, each numbered from the page it starts
+on (`@page :first { counter-reset: page N }`), unless a numbered box depends on the
+page's place in its document (`:first`, `:left`, `:right`, `:blank`, `:nth()`) or on the
+number of pages (`counter(pages)`). Pieces start on even pages.
+
 Both overrides come from the theme's own `@page` rules, rule by rule, as `!important`
 user declarations, so a more specific rule (`@page index`) keeps beating a general one
 (`@page`) exactly as in the theme. A margin box that mixes the counter with `string()`
@@ -47,6 +52,23 @@ class MarginRule:
 class PageLayers:
     chapter_css: str  # user stylesheet for chapter documents
     folio_css: str  # user stylesheet for the folio document
+    # Whether the folio may be typeset in pieces, each numbered from where it starts:
+    # only if no numbered box depends on the page's place in its document (:first,
+    # :left, :right, :blank, :nth()) or on the document's length (counter(pages)).
+    splittable: bool = False
+
+
+def folio_pieces(page_count: int, pieces: int) -> list[tuple[int, int]]:
+    """(first page index, page count) of up to `pieces` runs of about equal length,
+    each starting on an even index so left and right pages stay where they were."""
+    size = max(2, -(-page_count // max(1, pieces)))
+    size += size % 2
+    return [(start, min(size, page_count - start)) for start in range(0, page_count, size)]
+
+
+def first_number_css(number: int) -> str:
+    """A user stylesheet line that makes a folio piece's first page number `number`."""
+    return f"@page :first {{ counter-reset: page {number} !important; }}"
 
 
 def margin_rules(css: str) -> list[MarginRule]:
@@ -86,7 +108,8 @@ def page_layers(theme_css: str) -> PageLayers:
     folio.append("@page { background: none !important; border: none !important; }")
     folio.append("html, body { background: none !important; }")
     folio.append(".np-folio { margin: 0; padding: 0; height: 1px; } .np-folio + .np-folio { break-before: page; }")
-    return PageLayers("\n".join(chapter), "\n".join(folio))
+    splittable = all(":" not in r.page_selector for r in rules if r.box in numbered_boxes) and not any("pages" in r.content for r in rules if r.numbered)
+    return PageLayers("\n".join(chapter), "\n".join(folio), splittable)
 
 
 def _page_rule(selector: str, box: str, content: str) -> str:

@@ -28,7 +28,7 @@ from notebook_publish.build import write_atomically
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, error
 from notebook_publish.handbook.assemble import PdfMeta, assemble
-from notebook_publish.handbook.folio import folio_html, page_layers
+from notebook_publish.handbook.folio import first_number_css, folio_html, folio_pieces, page_layers
 from notebook_publish.handbook.index_terms import build_index
 from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
 from notebook_publish.handbook.parts import Part, PartJob
@@ -238,8 +238,15 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         later.append(front_job)
         names = [name for part_job in chapter_jobs for name in parts[part_job.key].page_names]
         head = f'<style>{common["font_css"]}</style><link rel="stylesheet" href="{stylesheet.as_uri()}"><style>@page {{ size: {common["paper"]}; }}</style>'
-        folio_job = job("folio", "page numbers", config.source, folio_html(names, head), layers.folio_css)
-        later.append(folio_job)
+        # The folio is the one job of this stage that splits: in pieces it is shared
+        # by both workers while the index and the contents are typeset.
+        pieces = folio_pieces(len(names), jobs if layers.splittable else 1)
+        folio_jobs = []
+        for start, count in pieces:
+            css = layers.folio_css + ("\n" + first_number_css(start + 1) if start else "")
+            label = "page numbers" if len(pieces) == 1 else f"page numbers {start + 1}-{start + count}"
+            folio_jobs.append(job("folio", label, config.source, folio_html(names[start : start + count], head), css))
+        later.extend(folio_jobs)
         parts.update(_typeset(later, parts_cache, pool, progress, "typesetting contents, index and page numbers"))
     except PartFailed as failed:
         if not diagnostics:  # failed while the chapters were still being rendered
@@ -269,7 +276,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
             parts[front_job.key],
             [parts[j.key] for j in chapter_jobs],
             parts[index_job.key] if index_job else None,
-            parts[folio_job.key],
+            [parts[j.key] for j in folio_jobs],
             pdf_meta,
         )
     except Exception as exc:  # a qpdf error must not leave a traceback or a torn file
