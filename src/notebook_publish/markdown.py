@@ -52,19 +52,12 @@ def pandoc_version() -> str:
 
 
 def parse_markdown(text: str, cache=None) -> dict:
-    """Return the pandoc AST (as a JSON-compatible dict) of normalised Markdown."""
-    from notebook_publish.cache import content_key
-
-    key = content_key("ast", pandoc_version(), READER, text)
-    if cache is not None and (hit := cache.get(key)) is not None:
-        try:
-            return load_ast(hit)
-        except ValueError:
-            pass  # an entry that is not JSON after all: parse again
-    ast = load_ast(raw := run_pandoc(text))
-    if cache is not None:
-        cache.put(key, raw.encode("utf-8"))
-    return ast
+    """Return the pandoc AST (as a JSON-compatible dict) of normalised Markdown.
+    Raises ParseError."""
+    result = parse_many([text], cache, jobs=1)[0]
+    if isinstance(result, ParseError):
+        raise result
+    return result
 
 
 def parse_many(texts: list[str], cache=None, jobs: int = 0) -> list[dict | ParseError]:

@@ -83,9 +83,11 @@ def writer_options(book: Book, url_base: Path | None) -> WriterOptions:
     )
 
 
-def render_chapters(book: Book, options: WriterOptions, math_cache=None) -> list[ChapterHtml]:
+def render_chapters(book: Book, options: WriterOptions, math_cache=None, which: list[int] | None = None) -> list[ChapterHtml]:
+    """The chapters' HTML, all of them or those at the indices `which`."""
     numbering = book.config.pdf.numbering
-    return [render_chapter(chapter, i + 1 if numbering else None, options, math_cache) for i, chapter in enumerate(book.chapters)]
+    indices = range(len(book.chapters)) if which is None else which
+    return [render_chapter(book.chapters[i], i + 1 if numbering else None, options, math_cache) for i in indices]
 
 
 def build_html(book: Book, out: Path) -> list[Diagnostic]:

@@ -17,6 +17,7 @@ in Python did.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -39,16 +40,21 @@ class PdfMeta:
 
 def assemble(front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta) -> bytes:
     """`folio`: the folio layer's pieces, in order (their pages laid over the body's)."""
-    book = Pdf.new()
+    with ExitStack() as open_files:  # the parts stay open until the book is written: its pages refer to them
+        return _merge(open_files, front, chapters, index, folio, meta)
+
+
+def _merge(open_files: ExitStack, front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta) -> bytes:
+    def opened(part: Part) -> Pdf:
+        return open_files.enter_context(Pdf.open(BytesIO(part.pdf)))
+
+    book = open_files.enter_context(Pdf.new())
     parts = [front, *chapters] + ([index] if index else [])
     anchors: dict[str, tuple[int, float, float]] = {}
     bookmarks = []
-    sources = []  # kept open until the book is written: its pages refer to them
     for part in parts:
         first = len(book.pages)
-        source = Pdf.open(BytesIO(part.pdf))
-        sources.append(source)
-        book.pages.extend(source.pages)
+        book.pages.extend(opened(part).pages)
         for name, (page, x, y) in part.anchors.items():
             anchors.setdefault(name, (first + page, x, y))
         bookmarks.extend((level, label, first + page, x, y, is_open) for level, label, page, x, y, is_open in part.bookmarks)
@@ -56,9 +62,7 @@ def assemble(front: Part, chapters: list[Part], index: Part | None, folio: list[
     body_start = front.page_count
     body_pages = sum(c.page_count for c in chapters)
     for piece in folio:
-        layer = Pdf.open(BytesIO(piece.pdf))
-        sources.append(layer)
-        _overlay(book, layer, body_start, body_pages)
+        _overlay(book, opened(piece), body_start, body_pages)
         body_start += piece.page_count
         body_pages -= piece.page_count
 
@@ -90,8 +94,6 @@ def assemble(front: Part, chapters: list[Part], index: Part | None, folio: list[
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
     )
-    for source in sources:
-        source.close()
     return out.getvalue()
 
 

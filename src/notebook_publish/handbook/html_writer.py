@@ -111,11 +111,11 @@ def plain_text(inlines: list) -> str:
     return " ".join("".join(out).split())
 
 
-
 def _lone_image(inlines: list) -> dict | None:
     """The Image of a paragraph that holds nothing else (it is set as a figure)."""
     lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
     return lone[0] if len(lone) == 1 and lone[0].get("t") == "Image" else None
+
 
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)

@@ -141,8 +141,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     were loaded.
     """
     from notebook_publish.build import open_cache
-    from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, writer_options
-    from notebook_publish.handbook.html_writer import render_chapter
+    from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
     from notebook_publish.handbook.render import font_face_css, template_environment
     from notebook_publish.themes import load_theme
 
@@ -187,15 +186,14 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         key = content_key(fingerprint, kind, html, user_css, *images)
         return PartJob(key, kind, label, source, html, base_url, files, folders, user_css, weight=len(html), members=members)
 
-    numbering = config.pdf.numbering
     sizes = [len(c.note.text) for c in book.chapters]
     groups_of_chapters = chapter_groups([c.note.rel for c in book.chapters], sizes, part_size)
     chapters: list = [None] * len(book.chapters)
 
     def render_part(group: list[int]) -> PartJob:
         """The group's chapters rendered to HTML (math drawn) and made into one part."""
-        for i in group:
-            chapters[i] = render_chapter(book.chapters[i], i + 1 if numbering else None, options, math_cache)
+        for i, chapter in zip(group, render_chapters(book, options, math_cache, which=group)):
+            chapters[i] = chapter
         first = book.chapters[group[0]].note
         label = first.rel if len(group) == 1 else f"{first.rel} (+{len(group) - 1})"
         html = template.render({**common, "book": neutral, "chapters": [chapters[i] for i in group], "parts": ["chapters"]})
@@ -293,6 +291,16 @@ def _producer() -> str:
     return f"WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__}"
 
 
+def _keep(parts_cache, stage):
+    """What happens to each part a worker finishes: it is cached and reported."""
+
+    def done(part_job: PartJob, part: Part) -> None:
+        parts_cache.put(part_job.key, part.to_bytes())
+        stage.finish(part_job.key, part_job.label, f"{part.page_count} pages")
+
+    return done
+
+
 def _cached_part(parts_cache, key: str) -> Part | None:
     blob = parts_cache.get(key)
     if blob is None:
@@ -312,12 +320,7 @@ def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part,
     submitted: set[str] = set()
     pool.start(pool.size)  # fork before the progress display starts a thread
     with progress.stage("typesetting chapters", len(groups)) as stage:
-
-        def done(part_job: PartJob, part: Part) -> None:
-            parts_cache.put(part_job.key, part.to_bytes())
-            stage.finish(part_job.key, part_job.label, f"{part.page_count} pages")
-
-        pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=done)
+        pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(parts_cache, stage))
         for g in sorted(range(len(groups)), key=lambda g: -sum(sizes[i] for i in groups[g])):
             part_job = part_jobs[g] = render_part(groups[g])
             part = parts.get(part_job.key) or _cached_part(parts_cache, part_job.key)
@@ -351,10 +354,5 @@ def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Prog
         for part_job in jobs:
             if part_job.key in parts:
                 stage.cached(part_job.key, part_job.label)
-
-        def done(part_job: PartJob, part: Part) -> None:
-            parts_cache.put(part_job.key, part.to_bytes())
-            stage.finish(part_job.key, part_job.label, f"{part.page_count} pages")
-
-        parts.update(pool.run(missing, on_start=lambda j: stage.start(j.key, j.label), on_done=done))
+        parts.update(pool.run(missing, on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(parts_cache, stage)))
     return parts

@@ -61,7 +61,6 @@ def _serve(conn) -> None:
             conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
 
 
-
 class TypesetPool:
     """Up to `size` workers; `timeout` seconds per part."""
 
