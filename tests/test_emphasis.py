@@ -50,3 +50,10 @@ def test_leaves_code_math_urls_and_correct_markup_alone(text):
 def test_reports_each_line():
     _, diagnostics = emphasis.fix("ok\n**x **\nok\n*y *z", CTX)
     assert [d.line for d in diagnostics] == [2, 4]
+
+
+def test_a_space_moved_out_of_one_marker_is_moved_out_of_the_next_too():
+    # Found by the idempotence property: one pass left `*_-_ * `, the next made it `*_-_* `.
+    once = emphasis.fix_line("- * _- _* ")
+    assert once == "- *_-_* "
+    assert emphasis.fix_line(once) == once

@@ -78,3 +78,10 @@ def test_unclosed_math_is_reported():
     out, diagnostics = math.fix("- a\n```math\nx = 1\n", CTX)
     assert any(d.code == "unclosed-math" and d.line == 2 for d in diagnostics)
     assert "```" not in out
+
+
+def test_dollar_code_that_makes_a_display_line_is_settled_in_one_run():
+    # Found by the idempotence property: `$`$`$$` became `$$$$`, and a second run `$$ $$`.
+    once, _ = math.fix("$`$`$$", CTX)
+    again, _ = math.fix(once, CTX)
+    assert again == once

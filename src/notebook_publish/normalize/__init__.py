@@ -20,10 +20,21 @@ __all__ = ["FIXERS", "NoteContext", "context_for_text", "normalize"]
 
 def normalize(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.lstrip("\ufeff")  # every leading BOM, so a second run has none left to take
     diagnostics: list[Diagnostic] = []
-    for fixer in FIXERS:
-        text, found = fixer.fix(text, ctx)
-        diagnostics.extend(found)
+    seen: set[Diagnostic] = set()
+    # One fixer's repair can hand another something to repair (a space moved out of
+    # `*` can complete a mojibake sequence): run them again until the text settles, so
+    # normalising twice gives what normalising once gave. A second round usually
+    # changes nothing; its messages repeat the first round's and are dropped.
+    for _round in range(4):
+        before = text
+        for fixer in FIXERS:
+            text, found = fixer.fix(text, ctx)
+            for d in found:
+                if d not in seen:
+                    seen.add(d)
+                    diagnostics.append(d)
+        if text == before:
+            break
     return text, diagnostics

@@ -43,8 +43,14 @@ def fix_line(line: str) -> str:
     bullet = _LIST_BULLET.match(line)
     head, body = (line[: bullet.end()], line[bullet.end() :]) if bullet else ("", line)
     masked, saved = mask_protected(body)
-    for marker in ("***", "**", "___", "__", "*", "_"):
-        masked = _fix_marker(masked, marker)
+    # Moving a space out of one kind of marker can leave one just inside another
+    # (`* _- _* ` -> `*_-_ * `): repeat until nothing moves, so a second run changes nothing.
+    for _round in range(8):
+        before = masked
+        for marker in ("***", "**", "___", "__", "*", "_"):
+            masked = _fix_marker(masked, marker)
+        if masked == before:
+            break
     return head + unmask(masked, saved)
 
 

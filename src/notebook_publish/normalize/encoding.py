@@ -92,6 +92,19 @@ def _repair_lost_bytes(pattern: re.Pattern, text: str) -> str:
 
 
 def repair_line(line: str) -> str:
+    """The line with its mojibake repaired. Repeated until nothing changes: a repair can
+    uncover more (ftfy turns stray C1 controls, `ð\x91\x80`, into the Windows-1252
+    mojibake `ð‘€`, which only a second look makes `𝑀`), and normalising twice must
+    give what normalising once gave."""
+    for _round in range(4):
+        repaired = _repair_once(line)
+        if repaired == line:
+            break
+        line = repaired
+    return line
+
+
+def _repair_once(line: str) -> str:
     repaired = ftfy.fix_text(_repair_lost_bytes(_SHORT4, line), FTFY_CONFIG)
     if repaired != line:
         # The line is known to be mojibake, so a short three-byte piece (like the "â€"

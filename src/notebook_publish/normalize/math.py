@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
+from notebook_publish.normalize.regions import fenced_block_lines
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-+*]|\d{1,9}[.)])(?P<space> +|$)")
@@ -33,6 +34,14 @@ class _Item:
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     lines = text.split("\n")
+    # ``$`…`$`` first, so that a line it turns into `$$…$$` is seen as display math by
+    # the same run, not by the next one (a second run must change nothing).
+    # Lines that already open `$$` math are left to the block handling, as before.
+    skip = fenced_block_lines(lines)
+    lines = [
+        line if skip[i] or line.lstrip().startswith("$$") else _dollar_code_to_math(line)
+        for i, line in enumerate(lines)
+    ]
     out: list[str] = []
     diagnostics: list[Diagnostic] = []
     items: list[_Item] = []  # open list items, outermost first
@@ -63,9 +72,18 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             i = stop + 1
             continue
         blank_since_item = _track_list(line, items, blank_since_item)
-        out.append(_DOLLAR_INLINE_CODE.sub(lambda m: f"${m.group(1).strip()}$", line))
+        out.append(line)
         i += 1
     return "\n".join(out), diagnostics
+
+
+def _dollar_code_to_math(line: str) -> str:
+    """``$`x`$`` as `$x$`, until none is left (`$`$`$`$`$` hides a second one)."""
+    while True:
+        done = _DOLLAR_INLINE_CODE.sub(lambda m: f"${m.group(1).strip()}$", line)
+        if done == line:
+            return line
+        line = done
 
 
 def _display_block(lines: list[str], i: int, fence: re.Match | None):
@@ -146,6 +164,9 @@ def _as_dollar_block(tex_lines: list[str], indent: int, height: int) -> list[str
     joined = " ".join(t.strip() for t in tex_lines if t.strip())
     if "%" in joined.replace(r"\%", ""):
         # A TeX comment would swallow the rest of a joined line: keep lines as they were.
+        # Blank lines go after the block, as a `$$` block's blank lines are dropped when
+        # it is read again.
+        tex_lines = [t for t in tex_lines if t.strip()]
         return [pad + "$$"] + [pad + t.strip() for t in tex_lines] + [pad + "$$"] + [""] * max(0, inner_height - len(tex_lines))
     block = [pad + "$$" + joined + "$$"] if joined else [pad + "$$ $$"]
     return block + [""] * (height - 1)
