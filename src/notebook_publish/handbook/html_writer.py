@@ -24,7 +24,9 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from notebook_publish import mathrender
+from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, warning
+from notebook_publish.handbook import math_stamp
 from notebook_publish.handbook.ids import heading_anchor
 from notebook_publish.handbook.index_terms import TermUse, term_key, term_of
 from notebook_publish.handbook.sanitize import RawHtmlFilter
@@ -71,6 +73,7 @@ class ChapterHtml:
     headings: tuple[Heading, ...]  # sections that go in the contents
     terms: tuple[TermUse, ...]
     diagnostics: tuple[Diagnostic, ...]
+    math: tuple[tuple[str, str], ...] = ()  # (slot key, SVG) of the formulas drawn in after layout
 
 
 def render_chapter(chapter: Chapter, number: int | None, options: WriterOptions, math_cache=None) -> ChapterHtml:
@@ -85,6 +88,7 @@ def render_chapter(chapter: Chapter, number: int | None, options: WriterOptions,
         headings=tuple(writer.headings),
         terms=tuple(writer.terms),
         diagnostics=tuple(writer.diagnostics),
+        math=tuple(writer.math_svgs.items()),
     )
 
 
@@ -148,6 +152,7 @@ class _ChapterWriter:
         self.headings: list[Heading] = []
         self.terms: list[TermUse] = []
         self.diagnostics: list[Diagnostic] = []
+        self.math_svgs: dict[str, str] = {}  # slot key -> the formula's SVG
         self.state = _State()
         self.block_filter = RawHtmlFilter(image=self._raw_image)
         self.extra_terms = [(term_key(t), t, re.compile(r"(?<!\w)" + re.escape(term_key(t)) + r"(?!\w)")) for t in options.index_terms]
@@ -589,6 +594,11 @@ class _ChapterWriter:
             return f'<span class="math-error {kind}"><span class="math-error-label">TeX error</span> <code>{_esc(source)}</code></span>'
         style = f"width:{result.width_em:.3f}em;height:{result.height_em:.3f}em;vertical-align:{-result.baseline_em:.3f}em"
         label = _attr(mathrender.tex_to_unicode(source))
+        if self.options.url_base is None and math_stamp.can_stamp(result.svg):
+            # For the PDF: an empty box now, the outlines drawn in after layout (math_stamp).
+            key = content_key(result.svg)[:24]
+            self.math_svgs[key] = result.svg
+            return f'<span class="math {kind}">{math_stamp.slot_html(key, style, label)}</span>'
         # An <img> with a data: URI rather than inline <svg>: WeasyPrint parses it once
         # per distinct formula with ElementTree instead of running every glyph's <path>
         # through its HTML parser and style cascade (about a tenth of a chapter's time).

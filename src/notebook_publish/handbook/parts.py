@@ -43,6 +43,7 @@ class PartJob:
     user_css: str = ""
     weight: int = 1  # rough cost, to start big parts first
     members: tuple[str, ...] = ()  # the notes a chapter part holds, for messages
+    math: tuple[tuple[str, str], ...] = ()  # (slot key, SVG) of formulas drawn in after layout
 
 
 @dataclass
@@ -85,6 +86,7 @@ def typeset_part(job: PartJob, font_config) -> Part:
     """HTML to PDF bytes with WeasyPrint (in a worker). Raises on a WeasyPrint failure."""
     from weasyprint import CSS, HTML
 
+    from notebook_publish.handbook import math_stamp
     from notebook_publish.handbook.fetcher import SafeFetcher
     from notebook_publish.handbook.render import weasyprint_messages
 
@@ -108,7 +110,10 @@ def typeset_part(job: PartJob, font_config) -> Part:
             page.links[:] = [
                 ("external", XREF + target, rect, box) if kind == "internal" else (kind, target, rect, box) for kind, target, rect, box in page.links
             ]
+        slots = math_stamp.find_slots(document) if job.math else []
         pdf = document.write_pdf(pdf_identifier=True)
+        if slots:
+            pdf = math_stamp.stamp(pdf, slots, dict(job.math))
     diagnostics.extend(fetcher.diagnostics(job.source))
     return Part(pdf, names, anchors, bookmarks, diagnostics, time.perf_counter() - started)
 

@@ -181,10 +181,11 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         first_page_number=None,
     )
 
-    def job(kind: str, label: str, source, html: str, user_css: str = "", members: tuple[str, ...] = ()) -> PartJob:
+    def job(kind: str, label: str, source, html: str, user_css: str = "", members: tuple[str, ...] = (), math: tuple = ()) -> PartJob:
+        # The formulas' slot keys in the HTML are hashes of their SVGs: the key covers them.
         images = [f"{p}:{_file_hash(p, memo)}" for p in _images_of(html)]
         key = content_key(fingerprint, kind, html, user_css, *images)
-        return PartJob(key, kind, label, source, html, base_url, files, folders, user_css, weight=len(html), members=members)
+        return PartJob(key, kind, label, source, html, base_url, files, folders, user_css, weight=len(html), members=members, math=math)
 
     sizes = [len(c.note.text) for c in book.chapters]
     groups_of_chapters = chapter_groups([c.note.rel for c in book.chapters], sizes, part_size)
@@ -198,7 +199,8 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         label = first.rel if len(group) == 1 else f"{first.rel} (+{len(group) - 1})"
         html = template.render({**common, "book": neutral, "chapters": [chapters[i] for i in group], "parts": ["chapters"]})
         members = tuple(book.chapters[i].note.rel for i in group)
-        return job("chapter", label, first.path, html, layers.chapter_css, members)
+        math = tuple(dict(pair for i in group for pair in chapters[i].math).items())
+        return job("chapter", label, first.path, html, layers.chapter_css, members, math)
 
     jobs = jobs if jobs and jobs > 0 else default_jobs()
     pool = TypesetPool(jobs, timeout=config.pdf.chapter_timeout)

@@ -1,0 +1,163 @@
+"""Formulas drawn into a typeset part after WeasyPrint has laid it out.
+
+WeasyPrint draws an SVG image by walking its XML and re-parsing every `<path>` on
+every page it appears on: in a chapter with a few formulas a page, that was a quarter
+of the time to typeset it. So a chapter's HTML for the PDF holds an empty box of the
+formula's size in place of each formula (a *slot*, `span.np-math`, which takes part
+in line layout and page breaks exactly as the picture did), and after layout:
+
+1. `find_slots` reads where each slot landed from WeasyPrint's box tree;
+2. `formula_ops` turns the formula's SVG into PDF path operators, once per formula
+   (svgelements parses the SVG: shapes, transforms and colours are resolved there);
+3. `stamp` appends the operators to each page's content with pikepdf, scaled into
+   the slot's box.
+
+The result is the same vector outlines at the same places, with no text in the text
+layer. Only SVGs made of shapes and paths become slots (`can_stamp`); anything else
+stays an `<img>` for WeasyPrint to draw.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+SLOT_CLASS = "np-math"
+PX_TO_PT = 0.75
+
+# What ziamath draws with; any other element (text, gradients, images, clips) stays an <img>.
+_STAMPABLE_TAGS = frozenset({"svg", "g", "path", "rect", "line", "polyline", "polygon", "circle", "ellipse"})
+_TAG = re.compile(r"<\s*([A-Za-z][\w:.-]*)")
+
+
+def can_stamp(svg: str) -> bool:
+    return all(tag.split(":")[-1] in _STAMPABLE_TAGS for tag in _TAG.findall(svg))
+
+
+def slot_html(key: str, style: str, label: str) -> str:
+    """The empty box that stands for a formula in a chapter's HTML for the PDF."""
+    return f'<span class="math-svg {SLOT_CLASS}" data-math="{key}" role="img" aria-label="{label}" style="display:inline-block;{style}"></span>'
+
+
+@dataclass(frozen=True)
+class Slot:
+    page: int  # index of the page in the part
+    key: str
+    x: float  # border box in CSS px, from the page's top-left corner
+    y: float
+    width: float
+    height: float
+
+
+def find_slots(document) -> list[Slot]:
+    """Every formula slot of a laid-out WeasyPrint document, with its page and box."""
+    from weasyprint.formatting_structure.boxes import InlineBlockBox
+
+    slots = []
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = box.element
+            if element is None or not isinstance(box, InlineBlockBox) or box.element_tag != "span":
+                continue
+            if SLOT_CLASS not in (element.get("class") or "").split():
+                continue
+            key = element.get("data-math") or ""
+            slots.append(Slot(number, key, box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()))
+    return slots
+
+
+def _number(value: float) -> bytes:
+    return (f"{value:.3f}".rstrip("0").rstrip(".") or "0").encode("ascii")
+
+
+def _colour(color) -> bytes | None:
+    """`r g b` for a solid colour (svgelements Color), None for none or transparent."""
+    if color is None or color.value is None or color.alpha == 0:
+        return None
+    return b" ".join(_number(c / 255) for c in (color.red, color.green, color.blue))
+
+
+@lru_cache(maxsize=2048)
+def formula_ops(svg: str) -> tuple[bytes, float, float]:
+    """PDF operators that draw the SVG in its own pixel space (y down, origin top-left),
+    and the SVG's width and height in pixels."""
+    from svgelements import SVG, Arc, Close, CubicBezier, Line, Move, Path, QuadraticBezier, Shape
+
+    document = SVG.parse(io.StringIO(svg), reify=True)
+    ops: list[bytes] = []
+    for element in document.elements():
+        if not isinstance(element, Shape):
+            continue
+        fill, stroke = _colour(element.fill), _colour(element.stroke)
+        if fill is None and stroke is None:
+            continue
+        path: list[bytes] = []
+        for segment in Path(element).segments():
+            if isinstance(segment, Move):
+                path.append(b"%s %s m" % (_number(segment.end.x), _number(segment.end.y)))
+            elif isinstance(segment, Line):
+                path.append(b"%s %s l" % (_number(segment.end.x), _number(segment.end.y)))
+            elif isinstance(segment, Close):
+                path.append(b"h")
+            else:
+                curves = segment.as_cubic_curves() if isinstance(segment, Arc) else [segment]
+                for curve in curves:
+                    if isinstance(curve, QuadraticBezier):  # the same curve as a cubic: control points 2/3 of the way to the quadratic's
+                        c1 = curve.start + (curve.control - curve.start) * (2 / 3)
+                        c2 = curve.end + (curve.control - curve.end) * (2 / 3)
+                    elif isinstance(curve, CubicBezier):
+                        c1, c2 = curve.control1, curve.control2
+                    else:
+                        raise ValueError(f"unexpected path segment {type(curve).__name__}")
+                    path.append(b" ".join(_number(v) for v in (c1.x, c1.y, c2.x, c2.y, curve.end.x, curve.end.y)) + b" c")
+        if not path:
+            continue
+        even_odd = str(element.values.get("fill-rule", "nonzero")).strip() == "evenodd"
+        if fill is not None:
+            ops.append(fill + b" rg")
+        if stroke is not None:
+            width = element.stroke_width if element.stroke_width is not None else 1.0
+            ops.append(stroke + b" RG " + _number(width) + b" w")
+        ops.extend(path)
+        if fill is not None and stroke is not None:
+            ops.append(b"B*" if even_odd else b"B")
+        elif fill is not None:
+            ops.append(b"f*" if even_odd else b"f")
+        else:
+            ops.append(b"S")
+    return b"\n".join(ops), float(document.width), float(document.height)
+
+
+def stamp(pdf: bytes, slots: list[Slot], svgs: dict[str, str]) -> bytes:
+    """The part's PDF with every slot's formula drawn on its page."""
+    import pikepdf
+
+    by_page: dict[int, list[Slot]] = {}
+    for slot in slots:
+        if slot.key in svgs:
+            by_page.setdefault(slot.page, []).append(slot)
+    if not by_page:
+        return pdf
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as doc:
+        for number, page_slots in sorted(by_page.items()):
+            page = doc.pages[number]
+            left, top = float(page.mediabox[0]), float(page.mediabox[3])
+            drawn = []
+            for slot in page_slots:
+                ops, width, height = formula_ops(svgs[slot.key])
+                if width <= 0 or height <= 0:
+                    continue
+                sx = slot.width * PX_TO_PT / width
+                sy = slot.height * PX_TO_PT / height
+                # SVG pixels (y down) into the slot's box on the PDF page (points, y up).
+                matrix = (sx, 0, 0, -sy, left + slot.x * PX_TO_PT, top - slot.y * PX_TO_PT)
+                drawn.append(b"q " + b" ".join(_number(v) for v in matrix) + b" cm\n" + ops + b"\nQ")
+            # The page's own content is wrapped in q/Q so whatever state it leaves
+            # (a transform, a clip, a colour) does not reach the formulas.
+            page.contents_add(doc.make_stream(b"q\n"), prepend=True)
+            page.contents_add(doc.make_stream(b"\nQ\n" + b"\n".join(drawn) + b"\n"))
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        return out.getvalue()
