@@ -49,6 +49,7 @@ class Slot:
     y: float
     width: float
     height: float
+    colour: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of the text around it, 0-1
 
 
 def find_slots(document) -> list[Slot]:
@@ -64,8 +65,17 @@ def find_slots(document) -> list[Slot]:
             if SLOT_CLASS not in (element.get("class") or "").split():
                 continue
             key = element.get("data-math") or ""
-            slots.append(Slot(number, key, box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()))
+            slots.append(Slot(number, key, box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height(), _srgb(box.style["color"])))
     return slots
+
+
+def _srgb(color) -> tuple[float, float, float]:
+    """A computed CSS colour (tinycss2's Color, any colour space) as sRGB, 0-1."""
+    try:
+        r, g, b = color.to("srgb").coordinates
+        return (min(max(r, 0.0), 1.0), min(max(g, 0.0), 1.0), min(max(b, 0.0), 1.0))
+    except (AttributeError, TypeError, ValueError):
+        return (0.0, 0.0, 0.0)
 
 
 def _number(value: float) -> bytes:
@@ -73,9 +83,13 @@ def _number(value: float) -> bytes:
 
 
 def _colour(color) -> bytes | None:
-    """`r g b` for a solid colour (svgelements Color), None for none or transparent."""
+    """`r g b` for a solid colour (svgelements Color), None for none or transparent, and
+    b"" for black: the renderer's default ink, drawn in the colour of the text around
+    the formula (a formula in a heading takes the heading's colour)."""
     if color is None or color.value is None or color.alpha == 0:
         return None
+    if (color.red, color.green, color.blue) == (0, 0, 0):
+        return b""
     return b" ".join(_number(c / 255) for c in (color.red, color.green, color.blue))
 
 
@@ -115,11 +129,11 @@ def formula_ops(svg: str) -> tuple[bytes, float, float]:
         if not path:
             continue
         even_odd = str(element.values.get("fill-rule", "nonzero")).strip() == "evenodd"
-        if fill is not None:
+        if fill:
             ops.append(fill + b" rg")
         if stroke is not None:
             width = element.stroke_width if element.stroke_width is not None else 1.0
-            ops.append(stroke + b" RG " + _number(width) + b" w")
+            ops.append((stroke + b" RG " if stroke else b"") + _number(width) + b" w")
         ops.extend(path)
         if fill is not None and stroke is not None:
             ops.append(b"B*" if even_odd else b"B")
@@ -153,7 +167,8 @@ def stamp(pdf: bytes, slots: list[Slot], svgs: dict[str, str]) -> bytes:
                 sy = slot.height * PX_TO_PT / height
                 # SVG pixels (y down) into the slot's box on the PDF page (points, y up).
                 matrix = (sx, 0, 0, -sy, left + slot.x * PX_TO_PT, top - slot.y * PX_TO_PT)
-                drawn.append(b"q " + b" ".join(_number(v) for v in matrix) + b" cm\n" + ops + b"\nQ")
+                ink = b" ".join(_number(c) for c in slot.colour)
+                drawn.append(b"q %s rg %s RG " % (ink, ink) + b" ".join(_number(v) for v in matrix) + b" cm\n" + ops + b"\nQ")
             # The page's own content is wrapped in q/Q so whatever state it leaves
             # (a transform, a clip, a colour) does not reach the formulas.
             page.contents_add(doc.make_stream(b"q\n"), prepend=True)
