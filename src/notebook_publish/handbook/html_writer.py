@@ -141,6 +141,19 @@ class _State:
     list_depth: int = 0
 
 
+# Inlines whose element takes the space before them inside (see _inlines): none of them
+# draws a background or an underline that would show the space.
+_TAKES_LEADING_SPACE = frozenset({"Strong", "Emph", "Math"})
+
+
+def _after_space(element: str, items: list, position: int) -> str:
+    """`element` with the space that preceded it in `items` moved inside its first tag."""
+    if position == 0 or items[position - 1].get("t") not in ("Space", "SoftBreak"):
+        return element
+    opened = element.index(">") + 1
+    return element[:opened] + " " + element[opened:]
+
+
 class _ChapterWriter:
     def __init__(self, chapter: Chapter, number: int | None, options: WriterOptions, math_cache):
         self.chapter = chapter
@@ -223,7 +236,11 @@ class _ChapterWriter:
             if lone is not None:
                 return self.figure(lone)
             inner = self._term_anchors(c) + self.inlines(c)
-            return f"<p>{inner}</p>\n" if t == "Para" else inner + "\n"
+            # No newline after a Plain's text (a tight list item, a table cell): WeasyPrint
+            # counts the collapsed space at the end of the last line, and when the text
+            # only fits without it, breaks the line at its first opportunity instead,
+            # leaving a line that holds one word or one hyphenated syllable.
+            return f"<p>{inner}</p>\n" if t == "Para" else inner
         if t == "Header":
             return self.header(*c)
         if t == "CodeBlock":
@@ -480,20 +497,26 @@ class _ChapterWriter:
 
     def _inlines(self, items: list, filt: RawHtmlFilter) -> str:
         out: list[str] = []
-        for item in items:
+        for position, item in enumerate(items):
             t, c = item.get("t"), item.get("c")
             if filt.suppressing and t != "RawInline":
                 continue
             if t == "Str":
                 out.append(_esc(c))
             elif t in ("Space", "SoftBreak"):
+                following = items[position + 1].get("t") if position + 1 < len(items) else None
+                if following in _TAKES_LEADING_SPACE:
+                    # The space goes inside the bold, italic or formula that follows. WeasyPrint
+                    # cannot break a line at a space that ends a text box when the next
+                    # inline box does not fit: it breaks at the first opportunity of the
+                    # line instead, leaving a line that holds one hyphenated syllable.
+                    continue
                 out.append(" ")
             elif t == "LineBreak":
                 out.append("<br>")
-            elif t == "Emph":
-                out.append(f"<em>{self._inlines(c, filt)}</em>")
-            elif t == "Strong":
-                out.append(self.strong(c, filt))
+            elif t in ("Emph", "Strong"):
+                element = f"<em>{self._inlines(c, filt)}</em>" if t == "Emph" else self.strong(c, filt)
+                out.append(_after_space(element, items, position))
             elif t == "Strikeout":
                 out.append(f"<s>{self._inlines(c, filt)}</s>")
             elif t == "Underline":
@@ -512,7 +535,7 @@ class _ChapterWriter:
             elif t == "Code":
                 out.append(f"<code>{_esc(c[1])}</code>")
             elif t == "Math":
-                out.append(self.math(c[1], c[0]["t"] == "DisplayMath"))
+                out.append(_after_space(self.math(c[1], c[0]["t"] == "DisplayMath"), items, position))
             elif t == "RawInline":
                 if c[0].lower() == "html":
                     out.append(filt.feed(c[1]))
