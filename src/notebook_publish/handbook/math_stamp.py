@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from notebook_publish.handbook.parts import PX_TO_PT
+
 SLOT_CLASS = "np-math"
-PX_TO_PT = 0.75
 
 # What ziamath draws with; any other element (text, gradients, images, clips) stays an <img>.
 _STAMPABLE_TAGS = frozenset({"svg", "g", "path", "rect", "line", "polyline", "polygon", "circle", "ellipse"})
