@@ -204,9 +204,13 @@ def main() -> int:
         results["pandoc_pptx"] = time.perf_counter() - started
 
     if not args.no_make:
-        subprocess.run(["make", "-s", "pdf", "slides"], cwd=REPO, check=True, capture_output=True)
+        # Run as a user would from a shell: when `make bench` starts us, make's own
+        # variables would otherwise turn the inner make into a sub-make that prints
+        # "Entering/Leaving directory" lines instead of "Nothing to be done".
+        shell_env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
+        subprocess.run(["make", "-s", "pdf", "slides"], cwd=REPO, env=shell_env, check=True, capture_output=True)
         started = time.perf_counter()
-        done = subprocess.run(["make"], cwd=REPO, check=True, capture_output=True, text=True)
+        done = subprocess.run(["make"], cwd=REPO, env=shell_env, check=True, capture_output=True, text=True)
         results["make_noop"] = time.perf_counter() - started
         make_said = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 

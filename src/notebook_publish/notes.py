@@ -12,13 +12,15 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.markdown import DEEP_NESTING_KEY, MAX_BLOCK_NESTING, ParseError, TooDeep, parse_many
 from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
-from notebook_publish.normalize import NoteContext, normalize
+from notebook_publish.normalize import NoteContext
+from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link, strip_notion_id
 
 INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
@@ -37,9 +39,16 @@ class Note:
     ast: dict
     diagnostics: tuple[Diagnostic, ...] = ()
 
-    @property
+    # Both are asked for more than once per note (ordering, anchor checks, the writers);
+    # each walks the whole AST, so each is worked out once.
+    @cached_property
     def anchors(self) -> frozenset[str]:
         return frozenset(b["c"][1][0] for b in walk_blocks(self.ast.get("blocks", [])) if b.get("t") == "Header")
+
+    @cached_property
+    def links(self) -> tuple[tuple[Path | None, str, str], ...]:
+        """(target note path or None for this note, anchor, link text) of each working local link."""
+        return tuple(_local_links(self))
 
 
 @dataclass(frozen=True)
@@ -138,13 +147,14 @@ def load_book(config: Config, cache=None) -> Book:
     notes: dict[Path, Note] = {}
     # Read and normalise every note, then run pandoc on them a few at a time.
     prepared = []
+    normalizer = CachedNormalizer(None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files)
     for path in note_paths:
         raw, found = read_note_text(path)
         if raw is None:
             prepared.append((path, raw, None, found, []))
             continue
         ctx = NoteContext(path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files)
-        text, fixed = normalize(raw, ctx)
+        text, fixed = normalizer.normalize(raw, ctx)
         prepared.append((path, raw, text, found, fixed))
     parsed = iter(parse_many([text for _p, _r, text, _f, _x in prepared if text is not None], cache))
     for path, raw, text, read_found, found in prepared:
@@ -230,8 +240,12 @@ def order_chapters(notes: dict[Path, Note], index: Path | None) -> tuple[list[Ch
     return chapters, diagnostics
 
 
-def local_links(note: Note):
+def local_links(note: Note) -> tuple[tuple[Path | None, str, str], ...]:
     """(target note path or None for this note, anchor, link text) of each working local link."""
+    return note.links
+
+
+def _local_links(note: Note):
     for inline in walk_inlines(note.ast.get("blocks", [])):
         if inline.get("t") != "Link":
             continue

@@ -207,7 +207,8 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     try:
         # Rendering a part's HTML and typesetting the parts before it overlap: each part
         # goes to a worker as soon as it is rendered, the biggest first.
-        chapter_jobs, parts = _typeset_as_rendered(groups_of_chapters, sizes, render_part, parts_cache, pool, progress)
+        edited = _edited_since(out, [c.note.path for c in book.chapters])
+        chapter_jobs, parts = _typeset_as_rendered(groups_of_chapters, sizes, render_part, parts_cache, pool, progress, edited)
         for chapter in chapters:
             diagnostics.extend(chapter.diagnostics)
         for part_job in chapter_jobs:
@@ -313,17 +314,39 @@ def _cached_part(parts_cache, key: str) -> Part | None:
         return None  # an entry from an older layout: typeset again
 
 
-def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part, parts_cache, pool: TypesetPool, progress: Progress) -> tuple[list[PartJob], dict[str, Part]]:
-    """The chapter parts, rendered biggest first by `render_part(group)` in this process
-    while the workers typeset the parts rendered before. Returns the jobs in book order
-    and the parts by key (cached or typeset, then cached)."""
+def _edited_since(out: Path, sources: list[Path]) -> list[bool]:
+    """Which sources changed after the last handbook was written (all False without one).
+
+    Only an ordering hint: whether a part is typeset again is decided by its cache key."""
+    try:
+        written = out.stat().st_mtime
+    except OSError:
+        return [False] * len(sources)
+    edited = []
+    for source in sources:
+        try:
+            edited.append(source.stat().st_mtime >= written)
+        except OSError:
+            edited.append(False)
+    return edited
+
+
+def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part, parts_cache, pool: TypesetPool, progress: Progress, edited: list[bool]) -> tuple[list[PartJob], dict[str, Part]]:
+    """The chapter parts, rendered by `render_part(group)` in this process while the
+    workers typeset the parts rendered before. Returns the jobs in book order and the
+    parts by key (cached or typeset, then cached).
+
+    Parts with a note edited since the last build go first, so that after an edit the
+    one part to typeset again starts at once rather than after every other part has
+    been rendered (to find its cache key); then the biggest first, so that the last
+    part to finish is a small one."""
     parts: dict[str, Part] = {}
     part_jobs: list[PartJob | None] = [None] * len(groups)
     submitted: set[str] = set()
     pool.start(pool.size)  # fork before the progress display starts a thread
     with progress.stage("typesetting chapters", len(groups)) as stage:
         pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(parts_cache, stage))
-        for g in sorted(range(len(groups)), key=lambda g: -sum(sizes[i] for i in groups[g])):
+        for g in sorted(range(len(groups)), key=lambda g: (not any(edited[i] for i in groups[g]), -sum(sizes[i] for i in groups[g]))):
             part_job = part_jobs[g] = render_part(groups[g])
             part = parts.get(part_job.key) or _cached_part(parts_cache, part_job.key)
             if part is not None:

@@ -69,7 +69,6 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
     """The file in `ctx.files` that `target` names, or None."""
     if not target or is_external(target):
         return None
-    candidates = [f for f in ctx.files if f.suffix.lower() in suffixes]
     written = [target, unquote(target)]
     if not PurePosixPath(unquote(target)).suffix and ".md" in suffixes:
         written += [w + ".md" for w in written]  # Obsidian and wiki-style links omit it
@@ -93,6 +92,8 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
                 if (found := in_files(media / tail)) is not None:
                     return found
     names = [PurePosixPath(w).name for w in written]
+    # Only here, where the exact paths failed: listing every file costs more than the lookups.
+    candidates = [f for f in ctx.files if f.suffix.lower() in suffixes]
     for same in (
         lambda f, n: f.name == n,
         lambda f, n: strip_notion_id(f.name) == strip_notion_id(n),

@@ -1,0 +1,65 @@
+"""The normaliser's results kept in the build cache.
+
+Normalising is pure: what it returns depends on the note's text, its path, the notes
+and media folders and the list of files in them (which links and images resolve), and
+on the normaliser's own code and ftfy. The key covers exactly those, so an entry is
+never stale. On a rebuild after a one-note edit this skips most of the work of reading
+the notebook.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from notebook_publish.cache import content_key
+from notebook_publish.diagnostics import Diagnostic, Severity
+from notebook_publish.normalize import normalize
+from notebook_publish.normalize.context import NoteContext
+
+_SCHEMA = "normalized-1"
+
+
+def _code_fingerprint() -> str:
+    """Every module of the normaliser, and the ftfy it uses for mojibake."""
+    import ftfy
+
+    package = Path(__file__).parent
+    sources = [p.read_bytes() for p in sorted(package.glob("*.py"))]
+    return content_key(_SCHEMA, ftfy.__version__, *sources)
+
+
+class CachedNormalizer:
+    """`normalize(text, ctx)` through `cache` (a `Cache` namespace, or None for none).
+
+    One is made per build: the parts of the key that every note shares (the code, the
+    folders, the file list) are hashed once."""
+
+    def __init__(self, cache, notes_dir: Path, media_dirs: tuple[Path, ...], files) -> None:
+        self.cache = cache
+        self.shared = "" if cache is None else content_key(_code_fingerprint(), str(notes_dir), *map(str, media_dirs), "\0", *sorted(map(str, files)))
+
+    def normalize(self, text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
+        if self.cache is None:
+            return normalize(text, ctx)
+        key = content_key(self.shared, str(ctx.path), text)
+        hit = self.cache.get(key)
+        if hit is not None:
+            try:
+                return _decode(hit)
+            except (ValueError, KeyError, TypeError):
+                pass  # an entry in an older shape: normalise again
+        result = normalize(text, ctx)
+        self.cache.put(key, _encode(*result))
+        return result
+
+
+def _encode(text: str, diagnostics: list[Diagnostic]) -> bytes:
+    rows = [[None if d.path is None else str(d.path), d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in diagnostics]
+    return json.dumps({"text": text, "diagnostics": rows}, ensure_ascii=False).encode("utf-8")
+
+
+def _decode(data: bytes) -> tuple[str, list[Diagnostic]]:
+    entry = json.loads(data)
+    diagnostics = [Diagnostic(None if p is None else Path(p), line, col, Severity(sev), code, message, hint) for p, line, col, sev, code, message, hint in entry["diagnostics"]]
+    return entry["text"], diagnostics
