@@ -175,3 +175,24 @@ def test_parts_end_where_the_paths_say_so():
     # Text edits change sizes, not paths: the same boundaries.
     assert chapter_groups(rels, [1000 + 37 * i for i in range(40)], part_size=4) == groups
     assert chapter_groups(rels, [5] * 40, part_size=1) == [[i] for i in range(40)]
+
+
+def test_a_rebuild_from_the_cache_starts_no_worker(tmp_path, monkeypatch):
+    """Every part cached: no worker is started, so the build never waits for the fork
+    server to import WeasyPrint; the file is the same."""
+    from notebook_publish.handbook.workers import TypesetPool
+
+    write_notebook(tmp_path)
+    first = build(tmp_path)
+    started = []
+    real = TypesetPool._start_one
+    monkeypatch.setattr(TypesetPool, "_start_one", lambda pool: started.append(1) or real(pool))
+    progress = Recorder()
+    assert build(tmp_path, progress) == first
+    assert started == [] and progress.typeset == []
+
+    # One edit: one part to typeset, so one worker (of the two allowed).
+    gamma = tmp_path / "notes" / "gamma.md"
+    gamma.write_text(gamma.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    build(tmp_path, progress)
+    assert started == [1] and progress.typeset == ["gamma.md"]

@@ -32,7 +32,7 @@ from notebook_publish.handbook.folio import first_number_css, folio_html, folio_
 from notebook_publish.handbook.index_terms import build_index
 from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
 from notebook_publish.handbook.parts import Part, PartJob
-from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs
+from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs, start_server
 from notebook_publish.progress import NO_PROGRESS, Progress
 
 _IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
@@ -40,13 +40,10 @@ _IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
 
 @cache
 def _code_fingerprint() -> str:
-    import pydyf
-    import weasyprint
-
     from notebook_publish.handbook import assemble as assemble_module, folio, parts
 
     sources = [Path(m.__file__).read_bytes() for m in (parts, folio, assemble_module)]
-    return content_key("handbook-parts-1", weasyprint.__version__, pydyf.__version__, *sources)
+    return content_key("handbook-parts-1", _version("weasyprint"), _version("pydyf"), *sources)
 
 
 # Every WeasyPrint document pays a fixed cost (styles, fonts, the first use of each
@@ -105,28 +102,26 @@ def _static_faces(config):
 
 
 class Preparation:
-    """What typesetting needs that does not depend on the notes, made on a thread while
-    the notes are read and parsed (the main thread mostly waits on pandoc then):
-    WeasyPrint imported, so the workers forked later inherit it instead of each
-    importing it, and the static font instances made or read from the cache."""
+    """What typesetting needs that does not depend on the notes, made while the notes
+    are read and parsed: the workers' fork server started (it imports WeasyPrint in a
+    process of its own), and the static font instances made or read from the cache on
+    a thread (the main thread mostly waits on pandoc then)."""
 
     def __init__(self, config):
         self._faces = None
         self._error: BaseException | None = None
+        start_server()
         self._thread = threading.Thread(target=self._run, args=(config,), name="notebook-publish-prepare", daemon=True)
         self._thread.start()
 
     def _run(self, config) -> None:
         try:
-            import weasyprint  # noqa: F401
-            from weasyprint.text.fonts import FontConfiguration  # noqa: F401
-
             self._faces = _static_faces(config)
         except BaseException as exc:  # handed to the caller of faces()
             self._error = exc
 
     def faces(self):
-        """The static faces; waits for the thread (which must end before any fork)."""
+        """The static faces; waits for the thread."""
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -289,9 +284,17 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
 
 def _producer() -> str:
     import pikepdf
-    import weasyprint
 
-    return f"WeasyPrint {weasyprint.__version__}, pikepdf {pikepdf.__version__}"
+    return f"WeasyPrint {_version('weasyprint')}, pikepdf {pikepdf.__version__}"
+
+
+@cache
+def _version(distribution: str) -> str:
+    """An installed package's version, without importing it (WeasyPrint takes most of
+    a second to import, and only the workers need it)."""
+    from importlib.metadata import version
+
+    return version(distribution)
 
 
 def _keep(parts_cache, stage):
@@ -343,7 +346,6 @@ def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part,
     parts: dict[str, Part] = {}
     part_jobs: list[PartJob | None] = [None] * len(groups)
     submitted: set[str] = set()
-    pool.start(pool.size)  # fork before the progress display starts a thread
     with progress.stage("typesetting chapters", len(groups)) as stage:
         pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(parts_cache, stage))
         for g in sorted(range(len(groups)), key=lambda g: (not any(edited[i] for i in groups[g]), -sum(sizes[i] for i in groups[g]))):
@@ -373,8 +375,6 @@ def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Prog
             parts[part_job.key] = part
         elif part_job.key not in {j.key for j in missing}:
             missing.append(part_job)
-    if missing:
-        pool.start(len(missing))  # fork before the progress display starts a thread
     with progress.stage(title, len(jobs)) as stage:
         for part_job in jobs:
             if part_job.key in parts:

@@ -1,7 +1,13 @@
 """Worker processes that typeset parts of the handbook, one part at a time each.
 
-Each worker is a forked process that keeps one WeasyPrint font configuration for all
-the parts it typesets. The parent hands out parts, biggest first, and watches every
+The workers are forked from a fork server (multiprocessing's "forkserver"), a fresh
+process that imports WeasyPrint and the typesetting modules once. `start_server()`
+starts it as early as the command knows it will typeset, so that the second of a
+second WeasyPrint takes to import is spent on the other core while this process reads
+the notes, instead of in this process (where it held the interpreter lock against the
+reading). The workers then start in milliseconds, and without a copy of this
+process's heap (every note's AST). Each worker keeps one WeasyPrint font
+configuration for all the parts it typesets. The parent hands out parts, biggest first, and watches every
 worker: a part that runs past the time limit gets its worker killed, and a worker
 that dies (a crash in a C library, the OOM killer) is noticed by its process
 sentinel. Either way the build stops with `PartFailed` naming the part, and nothing
@@ -38,13 +44,51 @@ class _Worker:
     deadline: float = 0.0
 
 
-def _serve(conn) -> None:
+# What the fork server imports before it forks any worker: everything `typeset_part`
+# needs, so no worker imports anything of weight itself.
+PRELOAD = (
+    "weasyprint",
+    "weasyprint.text.fonts",
+    "weasyprint.formatting_structure.boxes",
+    "pikepdf",
+    "svgelements",
+    "notebook_publish.handbook.workers",
+    "notebook_publish.handbook.parts",
+    "notebook_publish.handbook.fetcher",
+    "notebook_publish.handbook.math_stamp",
+    "notebook_publish.handbook.render",
+)
+
+
+def _context():
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))
+        return context
+    return multiprocessing.get_context("spawn")  # no fork server here (Windows): each worker imports
+
+
+def start_server() -> None:
+    """Start the fork server now if it is not running; it imports `PRELOAD` on its own."""
+    context = _context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+def _serve(conn, env: dict[str, str], cwd: str) -> None:
     """The worker's loop: typeset each part it is sent until told to stop (None)."""
     from weasyprint.text.fonts import FontConfiguration
 
-    # The worker starts with a copy of the parent's heap (every note's AST): keep the
-    # garbage collector from walking it again and again (gc.freeze is made for forked
-    # workers). Switching the collector off while a part is typeset was slower.
+    # The fork server was started with the environment and folder of its time; a
+    # worker takes its parent's, as a plain fork would.
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    # Keep the garbage collector from walking the preloaded modules again and again
+    # (gc.freeze is made for forked workers). Switching the collector off while a part
+    # is typeset was slower.
     gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     font_config = FontConfiguration()
@@ -68,17 +112,17 @@ class TypesetPool:
         self.size = max(1, size)
         self.timeout = timeout
         self.workers: list[_Worker] = []
-        # fork: workers inherit the imported WeasyPrint and start in milliseconds.
-        self._context = multiprocessing.get_context("fork")
+        self._context = _context()
 
-    def start(self, count: int) -> None:
-        """Fork workers up front (before a progress display starts its thread)."""
-        while len(self.workers) < min(count, self.size):
-            parent, child = self._context.Pipe()
-            process = self._context.Process(target=_serve, args=(child,), daemon=True, name="notebook-publish-typeset")
-            process.start()
-            child.close()
-            self.workers.append(_Worker(process, parent))
+    def _start_one(self) -> None:
+        """A new worker. The first waits for the fork server to finish its imports, so
+        workers start only when there is a part to typeset: a rebuild that finds every
+        part in the cache never waits for WeasyPrint."""
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(child, dict(os.environ), os.getcwd()), daemon=True, name="notebook-publish-typeset")
+        process.start()
+        child.close()
+        self.workers.append(_Worker(process, parent))
 
     def run(
         self,
@@ -89,7 +133,6 @@ class TypesetPool:
         """Typeset all jobs; returns parts by job key. Raises PartFailed on the first failure."""
         if not jobs:
             return {}
-        self.start(len(jobs))
         self.begin(on_start, on_done)
         for job in jobs:
             self.submit(job)
@@ -103,10 +146,6 @@ class TypesetPool:
         on_start: Callable[[PartJob], None] = lambda job: None,
         on_done: Callable[[PartJob, Part], None] = lambda job, part: None,
     ) -> None:
-        """Forks the workers only if none are running: call start() before anything
-        that starts a thread (a progress display)."""
-        if not self.workers:
-            self.start(self.size)
         self._on_start, self._on_done = on_start, on_done
         self._pending: list[PartJob] = []
         self._done: dict[str, Part] = {}
@@ -139,6 +178,10 @@ class TypesetPool:
             raise
 
     def _dispatch(self) -> None:
+        idle = sum(1 for w in self.workers if w.job is None)
+        while len(self._pending) > idle and len(self.workers) < self.size:
+            self._start_one()
+            idle += 1
         for worker in self.workers:
             if worker.job is None and self._pending:
                 worker.job = self._pending.pop(0)
