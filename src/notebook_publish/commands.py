@@ -76,6 +76,12 @@ def _progress(args):
 
 
 def run_pdf(args) -> int:
+    from notebook_publish.handbook.workers import start_server
+
+    # First of all: the typesetting workers' server takes most of a second to import
+    # WeasyPrint, on the other core, while this process reads the config and notes.
+    start_server()
+
     from notebook_publish.cli import report
     from notebook_publish.handbook import build_pdf
     from notebook_publish.handbook.pdf_build import Preparation

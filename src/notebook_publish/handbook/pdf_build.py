@@ -136,7 +136,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     were loaded.
     """
     from notebook_publish.build import open_cache
-    from notebook_publish.handbook import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
+    from notebook_publish.handbook.book_html import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
     from notebook_publish.handbook.render import font_face_css, template_environment
     from notebook_publish.themes import load_theme
 

@@ -1,0 +1,107 @@
+"""The Book's chapters as HTML: writer options, book metadata, the chapters rendered
+one by one (for the PDF's parts), and the whole book as one web page (`build_html`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from notebook_publish.build import book_version, build_time, open_cache, write_atomically
+from notebook_publish.diagnostics import Diagnostic
+from notebook_publish.handbook.html_writer import ChapterHtml, WriterOptions, render_chapter
+from notebook_publish.handbook.ids import note_prefixes
+from notebook_publish.handbook.index_terms import build_index
+from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
+from notebook_publish.handbook.render import font_face_css, template_environment
+from notebook_publish.notes import Book
+from notebook_publish.themes import load_theme
+
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    title: str
+    subtitle: str
+    author: str
+    language: str
+    keywords: tuple[str, ...]
+    date: str
+    date_iso: str
+    version: str
+
+
+def book_meta(book: Book) -> BookMeta:
+    config = book.config
+    when = build_time()
+    return BookMeta(
+        title=config.title,
+        subtitle=config.subtitle,
+        author=config.author,
+        language=config.language,
+        keywords=config.keywords,
+        date=f"{when.day} {when:%B %Y}",
+        date_iso=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        version=book_version(config),
+    )
+
+
+def writer_options(book: Book, url_base: Path | None) -> WriterOptions:
+    pdf = book.config.pdf
+    rels = [chapter.note.rel for chapter in book.chapters]
+    return WriterOptions(
+        toc_depth=max(0, min(pdf.toc_depth, 5)),
+        numbering=pdf.numbering,
+        index_max_words=pdf.index_max_words,
+        index_terms=pdf.index_terms if pdf.index else (),
+        prefixes=note_prefixes(rels),
+        note_anchors={chapter.note.rel: chapter.note.anchors for chapter in book.chapters},
+        notes_dir=book.config.notes.resolve(),
+        media_files=frozenset(p.resolve() for p in book.media_files),
+        url_base=url_base,
+    )
+
+
+def render_chapters(book: Book, options: WriterOptions, math_cache=None, which: list[int] | None = None) -> list[ChapterHtml]:
+    """The chapters' HTML, all of them or those at the indices `which`."""
+    numbering = book.config.pdf.numbering
+    indices = range(len(book.chapters)) if which is None else which
+    return [render_chapter(book.chapters[i], i + 1 if numbering else None, options, math_cache) for i in indices]
+
+
+def build_html(book: Book, out: Path) -> list[Diagnostic]:
+    """The same book as one web page, for preview. Paths are relative to the page."""
+    config = book.config
+    out = Path(out).absolute()
+    here = out.parent
+
+    def relative(path: Path) -> str:
+        return quote(Path(os.path.relpath(path, here)).as_posix())
+
+    theme = load_theme(config)
+    template = template_environment(theme).get_template("base.html.j2")
+    chapters = render_chapters(book, writer_options(book, here), open_cache(config).child("math-svg"))
+    diagnostics = [d for c in chapters for d in c.diagnostics]
+    groups = ()
+    if config.pdf.index:
+        # Without pages, an index entry points at the chapters that use the term.
+        chapter_of = {t.anchor: i for i, c in enumerate(chapters, start=1) for t in c.terms}
+        groups = build_index([t for c in chapters for t in c.terms], chapter_of, config.pdf.index_exclude)
+    toc = toc_entries(chapters, with_index=bool(groups))
+    page = template.render(
+        book=book_meta(book),
+        paper=PAPER_SIZES[config.pdf.paper],
+        font_css=font_face_css(relative),
+        stylesheet_url=relative(theme.file("handbook.css")),
+        mode="html",
+        index_anchor=INDEX_ANCHOR,
+        chapters=chapters,
+        toc=toc,
+        index=groups,
+        first_page_number=None,
+        parts=["cover", "toc", "chapters", "index"],
+    )
+    write_atomically(out, page.encode("utf-8"))
+    return diagnostics
