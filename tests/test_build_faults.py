@@ -100,3 +100,31 @@ def test_the_command_exits_1_naming_the_note(project):
     assert re.search(r":1:1: error\[typesetting\]: typesetting .*`trouble\.md`.*died", done.stderr), done.stderr
     assert "Traceback" not in done.stderr
     assert not (project / "build" / "handbook.pdf").exists()
+
+
+@pytest.mark.parametrize("fault", ["", "crash:trouble.md"])
+def test_no_process_outlives_the_command(project, fault):
+    """The workers, their fork server and multiprocessing's resource tracker have all
+    ended, and been waited for, when the command returns: nothing is left in its
+    process group, not even a zombie."""
+    import signal
+
+    env = {**os.environ, FAULT_HOOK: fault, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "notebook_publish", "pdf", "-q", "--jobs", "2", "--config", str(project / "handbook.yml")],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        proc.communicate(timeout=300)
+        assert proc.returncode == (1 if fault else 0)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(proc.pid, 0)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

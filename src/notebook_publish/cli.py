@@ -260,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    finally:
+        # Only a command that typesets has imported the workers module (and maybe
+        # started their server); the others need not import it to find out.
+        workers = sys.modules.get("notebook_publish.handbook.workers")
+        if workers is not None:
+            workers.stop_server()
 
 
 class Terminated(BaseException):

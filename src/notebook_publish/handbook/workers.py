@@ -77,6 +77,26 @@ def start_server() -> None:
         forkserver.ensure_running()
 
 
+def stop_server() -> None:
+    """Stop the fork server and multiprocessing's resource tracker (started with it),
+    and wait for both: left to notice this process's exit on their own, they would
+    outlive it for a moment, as zombies wherever nothing reaps orphans (a container
+    whose first process is a shell). A no-op when they are not running.
+
+    multiprocessing has no public way to do this; `_stop` is the method its own tests
+    use. Without it they end as before, a moment after this process."""
+    from multiprocessing import forkserver, resource_tracker
+
+    for owner in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+        stop = getattr(owner, "_stop", None)
+        if stop is None:
+            continue
+        try:
+            stop()
+        except (OSError, TypeError):
+            pass  # already gone
+
+
 def _serve(conn, env: dict[str, str], cwd: str) -> None:
     """The worker's loop: typeset each part it is sent until told to stop (None)."""
     from weasyprint.text.fonts import FontConfiguration
