@@ -139,8 +139,12 @@ class Pdf:
         return " ".join(words)
 
     def curve_count(self, index: int) -> int:
-        ops = pypdf.generic.ContentStream(self.reader.pages[index].get_contents(), self.reader).operations
-        return sum(1 for _operands, op in ops if op == b"c")
+        """Curves drawn on the page, apart from whole circles of four curves (list
+        bullets are drawn as those: `m c c c c h`)."""
+        ops = [op for _operands, op in pypdf.generic.ContentStream(self.reader.pages[index].get_contents(), self.reader).operations]
+        curves = sum(1 for op in ops if op == b"c")
+        circles = sum(1 for i in range(len(ops) - 5) if ops[i : i + 6] == [b"m", b"c", b"c", b"c", b"c", b"h"])
+        return curves - 4 * circles
 
     def page_with(self, text: str) -> int:
         hits = [i for i, page in enumerate(self.pages) if text in " ".join(page.split())]

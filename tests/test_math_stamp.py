@@ -67,7 +67,8 @@ def _ink_between(pdf: Path, page: int, left: str, right: str, tmp: Path) -> list
     image = Image.open(tmp / "page.png").convert("RGB")
     scale = dpi / 72
     region = image.crop((int((x1 + 1) * scale), int((y0 - 4) * scale), int((after[0] - 1) * scale), int((y1 + 4) * scale)))
-    return [p for p in region.getdata() if sum(p) < 600]
+    pixels = getattr(region, "get_flattened_data", region.getdata)()  # getdata is deprecated in newer Pillow
+    return [p for p in pixels if sum(p) < 600]
 
 
 def test_formulas_are_drawn_between_the_words_around_them(places, tmp_path):

@@ -9,8 +9,8 @@ in line layout and page breaks exactly as the picture did), and after layout:
 1. `find_slots` reads where each slot landed from WeasyPrint's box tree;
 2. `formula_ops` turns the formula's SVG into PDF path operators, once per formula
    (svgelements parses the SVG: shapes, transforms and colours are resolved there);
-3. `stamp` appends the operators to each page's content with pikepdf, scaled into
-   the slot's box.
+3. `formula_drawings` scales them into each slot's box, and `overdraw.draw_over`
+   appends them to the page's content with pikepdf.
 
 The result is the same vector outlines at the same places, with no text in the text
 layer. Only SVGs made of shapes and paths become slots (`can_stamp`); anything else
@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from notebook_publish.handbook.parts import PX_TO_PT
+from notebook_publish.handbook.overdraw import number, srgb
 
 SLOT_CLASS = "np-math"
 
@@ -66,21 +66,8 @@ def find_slots(document) -> list[Slot]:
             if SLOT_CLASS not in (element.get("class") or "").split():
                 continue
             key = element.get("data-math") or ""
-            slots.append(Slot(number, key, box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height(), _srgb(box.style["color"])))
+            slots.append(Slot(number, key, box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height(), srgb(box.style["color"])))
     return slots
-
-
-def _srgb(color) -> tuple[float, float, float]:
-    """A computed CSS colour (tinycss2's Color, any colour space) as sRGB, 0-1."""
-    try:
-        r, g, b = color.to("srgb").coordinates
-        return (min(max(r, 0.0), 1.0), min(max(g, 0.0), 1.0), min(max(b, 0.0), 1.0))
-    except (AttributeError, TypeError, ValueError):
-        return (0.0, 0.0, 0.0)
-
-
-def _number(value: float) -> bytes:
-    return (f"{value:.3f}".rstrip("0").rstrip(".") or "0").encode("ascii")
 
 
 def _colour(color) -> bytes | None:
@@ -91,7 +78,7 @@ def _colour(color) -> bytes | None:
         return None
     if (color.red, color.green, color.blue) == (0, 0, 0):
         return b""
-    return b" ".join(_number(c / 255) for c in (color.red, color.green, color.blue))
+    return b" ".join(number(c / 255) for c in (color.red, color.green, color.blue))
 
 
 @lru_cache(maxsize=2048)
@@ -111,9 +98,9 @@ def formula_ops(svg: str) -> tuple[bytes, float, float]:
         path: list[bytes] = []
         for segment in Path(element).segments():
             if isinstance(segment, Move):
-                path.append(b"%s %s m" % (_number(segment.end.x), _number(segment.end.y)))
+                path.append(b"%s %s m" % (number(segment.end.x), number(segment.end.y)))
             elif isinstance(segment, Line):
-                path.append(b"%s %s l" % (_number(segment.end.x), _number(segment.end.y)))
+                path.append(b"%s %s l" % (number(segment.end.x), number(segment.end.y)))
             elif isinstance(segment, Close):
                 path.append(b"h")
             else:
@@ -126,7 +113,7 @@ def formula_ops(svg: str) -> tuple[bytes, float, float]:
                         c1, c2 = curve.control1, curve.control2
                     else:
                         raise ValueError(f"unexpected path segment {type(curve).__name__}")
-                    path.append(b" ".join(_number(v) for v in (c1.x, c1.y, c2.x, c2.y, curve.end.x, curve.end.y)) + b" c")
+                    path.append(b" ".join(number(v) for v in (c1.x, c1.y, c2.x, c2.y, curve.end.x, curve.end.y)) + b" c")
         if not path:
             continue
         even_odd = str(element.values.get("fill-rule", "nonzero")).strip() == "evenodd"
@@ -134,7 +121,7 @@ def formula_ops(svg: str) -> tuple[bytes, float, float]:
             ops.append(fill + b" rg")
         if stroke is not None:
             width = element.stroke_width if element.stroke_width is not None else 1.0
-            ops.append((stroke + b" RG " if stroke else b"") + _number(width) + b" w")
+            ops.append((stroke + b" RG " if stroke else b"") + number(width) + b" w")
         ops.extend(path)
         if fill is not None and stroke is not None:
             ops.append(b"B*" if even_odd else b"B")
@@ -145,35 +132,17 @@ def formula_ops(svg: str) -> tuple[bytes, float, float]:
     return b"\n".join(ops), float(document.width), float(document.height)
 
 
-def stamp(pdf: bytes, slots: list[Slot], svgs: dict[str, str]) -> bytes:
-    """The part's PDF with every slot's formula drawn on its page."""
-    import pikepdf
-
-    by_page: dict[int, list[Slot]] = {}
+def formula_drawings(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[bytes]]:
+    """Operators per page (for `overdraw.draw_over`) that draw each slot's formula in its box."""
+    drawings: dict[int, list[bytes]] = {}
     for slot in slots:
-        if slot.key in svgs:
-            by_page.setdefault(slot.page, []).append(slot)
-    if not by_page:
-        return pdf
-    with pikepdf.Pdf.open(io.BytesIO(pdf)) as doc:
-        for number, page_slots in sorted(by_page.items()):
-            page = doc.pages[number]
-            left, top = float(page.mediabox[0]), float(page.mediabox[3])
-            drawn = []
-            for slot in page_slots:
-                ops, width, height = formula_ops(svgs[slot.key])
-                if width <= 0 or height <= 0:
-                    continue
-                sx = slot.width * PX_TO_PT / width
-                sy = slot.height * PX_TO_PT / height
-                # SVG pixels (y down) into the slot's box on the PDF page (points, y up).
-                matrix = (sx, 0, 0, -sy, left + slot.x * PX_TO_PT, top - slot.y * PX_TO_PT)
-                ink = b" ".join(_number(c) for c in slot.colour)
-                drawn.append(b"q %s rg %s RG " % (ink, ink) + b" ".join(_number(v) for v in matrix) + b" cm\n" + ops + b"\nQ")
-            # The page's own content is wrapped in q/Q so whatever state it leaves
-            # (a transform, a clip, a colour) does not reach the formulas.
-            page.contents_add(doc.make_stream(b"q\n"), prepend=True)
-            page.contents_add(doc.make_stream(b"\nQ\n" + b"\n".join(drawn) + b"\n"))
-        out = io.BytesIO()
-        doc.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-        return out.getvalue()
+        if slot.key not in svgs:
+            continue
+        ops, width, height = formula_ops(svgs[slot.key])
+        if width <= 0 or height <= 0:
+            continue
+        # SVG pixels into the slot's box, both y down.
+        matrix = (slot.width / width, 0, 0, slot.height / height, slot.x, slot.y)
+        ink = b" ".join(number(c) for c in slot.colour)
+        drawings.setdefault(slot.page, []).append(b"q %s rg %s RG " % (ink, ink) + b" ".join(number(v) for v in matrix) + b" cm\n" + ops + b"\nQ")
+    return drawings

@@ -87,6 +87,8 @@ def typeset_part(job: PartJob, font_config) -> Part:
     from weasyprint import CSS, HTML
 
     from notebook_publish.handbook import math_stamp
+    from notebook_publish.handbook.bullets import bullet_drawings
+    from notebook_publish.handbook.overdraw import draw_over, merge
     from notebook_publish.handbook.fetcher import SafeFetcher
     from notebook_publish.handbook.render import weasyprint_messages
 
@@ -110,10 +112,11 @@ def typeset_part(job: PartJob, font_config) -> Part:
             page.links[:] = [
                 ("external", XREF + target, rect, box) if kind == "internal" else (kind, target, rect, box) for kind, target, rect, box in page.links
             ]
-        slots = math_stamp.find_slots(document) if job.math else []
-        pdf = document.write_pdf(pdf_identifier=True)
-        if slots:
-            pdf = math_stamp.stamp(pdf, slots, dict(job.math))
+        # Formulas and bullets are drawn into the written PDF, where layout left room.
+        drawings = bullet_drawings(document)
+        if job.math:
+            merge(drawings, math_stamp.formula_drawings(math_stamp.find_slots(document), dict(job.math)))
+        pdf = draw_over(document.write_pdf(pdf_identifier=True), drawings)
     diagnostics.extend(fetcher.diagnostics(job.source))
     return Part(pdf, names, anchors, bookmarks, diagnostics, time.perf_counter() - started)
 

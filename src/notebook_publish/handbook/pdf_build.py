@@ -40,9 +40,10 @@ _IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
 
 @cache
 def _code_fingerprint() -> str:
-    from notebook_publish.handbook import assemble as assemble_module, folio, parts
-
-    sources = [Path(m.__file__).read_bytes() for m in (parts, folio, assemble_module)]
+    # Every module whose code decides what a typeset part holds, read rather than
+    # imported (the fetcher would import WeasyPrint into this process).
+    here = Path(__file__).parent
+    sources = [(here / f"{name}.py").read_bytes() for name in ("parts", "folio", "assemble", "math_stamp", "bullets", "overdraw", "fetcher")]
     return content_key("handbook-parts-1", _version("weasyprint"), _version("pydyf"), *sources)
 
 

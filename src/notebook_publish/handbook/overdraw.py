@@ -1,0 +1,56 @@
+"""Drawing appended to the pages of a typeset part after WeasyPrint has written it.
+
+Formulas (`math_stamp`) and list bullets (`bullets`) are not drawn by WeasyPrint:
+its layout leaves an empty box where each goes, and the worker draws them into the
+finished PDF. Each producer gives PDF operators per page in WeasyPrint's own space,
+CSS pixels from the page's top-left corner with y pointing down; `draw_over` maps
+that space onto the page and appends the operators with pikepdf.
+"""
+
+from __future__ import annotations
+
+import io
+
+from notebook_publish.handbook.parts import PX_TO_PT
+
+
+def number(value: float) -> bytes:
+    """A number for a content stream: three decimals, no trailing zeros."""
+    return (f"{value:.3f}".rstrip("0").rstrip(".") or "0").encode("ascii")
+
+
+def srgb(color) -> tuple[float, float, float]:
+    """A computed CSS colour (tinycss2's Color, any colour space) as sRGB, 0-1."""
+    try:
+        r, g, b = color.to("srgb").coordinates
+        return (min(max(r, 0.0), 1.0), min(max(g, 0.0), 1.0), min(max(b, 0.0), 1.0))
+    except (AttributeError, TypeError, ValueError):
+        return (0.0, 0.0, 0.0)
+
+
+def merge(into: dict[int, list[bytes]], more: dict[int, list[bytes]]) -> dict[int, list[bytes]]:
+    for page, ops in more.items():
+        into.setdefault(page, []).extend(ops)
+    return into
+
+
+def draw_over(pdf: bytes, ops_by_page: dict[int, list[bytes]]) -> bytes:
+    """The part's PDF with each page's operators drawn over its content."""
+    import pikepdf
+
+    pages = {number_: ops for number_, ops in ops_by_page.items() if ops}
+    if not pages:
+        return pdf
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as doc:
+        for index, ops in sorted(pages.items()):
+            page = doc.pages[index]
+            left, top = float(page.mediabox[0]), float(page.mediabox[3])
+            to_page = b" ".join(number(v) for v in (PX_TO_PT, 0, 0, -PX_TO_PT, left, top))
+            # The page's own content is wrapped in q/Q so whatever state it leaves
+            # (a transform, a clip, a colour) does not reach what is drawn over it.
+            page.contents_add(doc.make_stream(b"q\n"), prepend=True)
+            page.contents_add(doc.make_stream(b"\nQ\nq " + to_page + b" cm\n" + b"\n".join(ops) + b"\nQ\n"))
+        out = io.BytesIO()
+        # deterministic_id: the same part gives the same bytes (a reproducible build).
+        doc.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        return out.getvalue()
