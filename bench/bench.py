@@ -1,6 +1,6 @@
 """The build benchmark behind BENCHMARKS.md: ours and the peers', in one run.
 
-    python bench/bench.py [--notes 108] [--topics 100] [--jobs N] [--rounds 3] [--write BENCHMARKS.md]
+    python bench/bench.py [--notes 108] [--topics 100] [--jobs N] [--rounds 5] [--write BENCHMARKS.md]
 
 On a generated, seeded notebook (bench/generate_notebook.py; 108 notes give about 300
 pages) it times, each as a separate `notebook-publish` command like a user runs it:
@@ -164,7 +164,7 @@ def main() -> int:
     parser.add_argument("--topics", type=int, default=100, help="notes (one deck each) in the slides notebook")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--rounds", type=int, default=3, help="cold builds and peer runs, taking turns (the ratio is their median)")
+    parser.add_argument("--rounds", type=int, default=5, help="cold builds and peer runs, taking turns (the ratio is the median of the rounds' ratios; a round's ratio varies by about a tenth on a shared machine)")
     parser.add_argument("--no-make", action="store_true", help="skip the no-op `make` of this repository")
     parser.add_argument("--write", type=Path, help="write the results as Markdown to this file")
     args = parser.parse_args()
