@@ -1,8 +1,7 @@
-"""Templates to HTML, HTML to laid-out pages (WeasyPrint), pages to PDF bytes.
+"""The theme's templates, the font faces as CSS, and WeasyPrint's log messages.
 
-Every resource goes through the `SafeFetcher`. WeasyPrint's own log messages are
-collected as diagnostics instead of being printed, so the build reports them once,
-in the same form as everything else.
+WeasyPrint's own log messages are collected as diagnostics instead of being printed,
+so the build reports them once, in the same form as everything else.
 """
 
 from __future__ import annotations
@@ -83,18 +82,3 @@ def weasyprint_messages(sink: list[Diagnostic], where: Path | None) -> Iterator[
                     sink.append(info(None, 0, "slow-fonts", "fonts are subset with fontTools, which is slow", "install HarfBuzz-Subset (Debian/Ubuntu: libharfbuzz-subset0) for faster PDF builds"))
                 continue
             sink.append(info(where, 1, "typesetting", message.strip()[:300], "from WeasyPrint; usually a CSS rule of the theme it does not support"))
-
-
-def render_document(html: str, base_url: str, fetcher, font_config):
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=font_config)
-
-
-def anchor_pages(document, first_page: int) -> dict[str, int]:
-    """The printed page number of every id in a laid-out document."""
-    pages: dict[str, int] = {}
-    for number, page in enumerate(document.pages, start=first_page):
-        for anchor in page.anchors:
-            pages.setdefault(anchor, number)
-    return pages
