@@ -94,3 +94,26 @@ def test_a_formula_in_a_table_cell_is_drawn(places):
     out, _ = places
     pdf = Pdf(out)
     assert pdf.curve_count(pdf.page_with("a root")) > 10
+
+
+def test_the_fast_reader_gives_what_the_svg_parser_gives():
+    """ziamath's SVGs are read without svgelements; the shapes must be the same, and
+    anything else must fall back to svgelements."""
+    from notebook_publish.handbook.math_stamp import _parsed_shapes, _simple_shapes
+
+    formulas = [r"\frac{a}{\sqrt{b}} + \sum_i x_i", r"\binom{n}{k}", r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", r"\cancel{x} + \color{red}{y}", r"\int_0^\infty e^{-x^2} dx"]
+    for tex in formulas:
+        for display in (False, True):
+            svg = mathrender.render_svg(tex, display).svg
+            fast = _simple_shapes(svg)
+            assert fast is not None, tex
+            assert fast == _parsed_shapes(svg), tex
+    # Relative commands, transforms, arcs, text: not the renderer's form.
+    for other in (
+        SVG.format('<path d="m 0 0 l 5 5 z" fill="black"/>'),
+        SVG.format('<g transform="scale(2)"><path d="M 0 0 L 5 5 Z"/></g>'),
+        SVG.format('<path d="M 0 0 A 5 5 0 0 1 10 0 Z" fill="black"/>'),
+        SVG.format('<!-- note --><path d="M 0 0 L 5 5 Z"/>'),
+    ):
+        assert _simple_shapes(other) is None
+        assert formula_ops(other)[0]  # drawn all the same, through svgelements

@@ -95,29 +95,41 @@ def parse_many(texts: list[str], cache=None, jobs: int = 0) -> list[dict | Parse
         except ParseError as exc:
             return exc
 
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
-    raws: list[str | ParseError | None] = [None] * len(pending)
-    # Several notes per pandoc process (starting pandoc costs about as much as parsing
-    # a note); what a batch cannot give back with certainty is parsed on its own.
-    batches = [list(range(k, min(k + BATCH_NOTES, len(pending)))) for k in range(0, len(pending), BATCH_NOTES)] if len(pending) > 1 else []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for batch, got in zip(batches, pool.map(lambda b: parse_batch([texts[pending[j]] for j in b]), batches)):
-            for j, raw in zip(batch, got):
-                raws[j] = raw
-        alone = [j for j, raw in enumerate(raws) if raw is None]
-        for j, raw in zip(alone, pool.map(lambda j: run(pending[j]), alone)):
-            raws[j] = raw
-    for i, raw in zip(pending, raws):
+    def keep(i: int, raw: str | ParseError) -> None:
         if isinstance(raw, ParseError):
             results[i] = raw
-            continue
+            return
         try:
             results[i] = load_ast(raw)
         except ParseError as exc:
             results[i] = exc
-            continue
+            return
         if cache is not None:
             cache.put(keys[i], raw.encode("utf-8"))
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+    # Several notes per pandoc process (starting pandoc costs about as much as parsing
+    # a note); what a batch cannot give back with certainty is parsed on its own. The
+    # batches come in a multiple of the processes, of equal size, so that no process
+    # parses a last short batch alone while the others wait.
+    count = -(-len(pending) // BATCH_NOTES) if len(pending) > 1 else 0
+    count = -(-count // workers) * workers if count else 0
+    size = -(-len(pending) // count) if count else 0
+    batches = [list(range(k, min(k + size, len(pending)))) for k in range(0, len(pending), size)] if count else []
+    alone: list[int] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        # Each batch's JSON is loaded (in this thread) as soon as it is back, while
+        # pandoc still parses the later batches.
+        for batch, got in zip(batches, pool.map(lambda b: parse_batch([texts[pending[j]] for j in b]), batches)):
+            for j, raw in zip(batch, got):
+                if raw is None:
+                    alone.append(j)
+                else:
+                    keep(pending[j], raw)
+        if not batches:
+            alone = list(range(len(pending)))
+        for j, raw in zip(alone, pool.map(lambda j: run(pending[j]), alone)):
+            keep(pending[j], raw)
     return results  # type: ignore[return-value]
 
 

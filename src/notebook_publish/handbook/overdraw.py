@@ -16,7 +16,7 @@ from notebook_publish.handbook.parts import PX_TO_PT
 
 def number(value: float) -> bytes:
     """A number for a content stream: three decimals, no trailing zeros."""
-    return (f"{value:.3f}".rstrip("0").rstrip(".") or "0").encode("ascii")
+    return (b"%.3f" % value).rstrip(b"0").rstrip(b".") or b"0"
 
 
 def srgb(color) -> tuple[float, float, float]:
