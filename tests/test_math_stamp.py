@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from notebook_publish import mathrender
-from notebook_publish.handbook.math_stamp import can_stamp, formula_ops
+from notebook_publish.handbook.math_stamp import can_stamp
+from notebook_publish.handbook.svg_ops import formula_ops
 from test_handbook import Pdf, build, word_boxes
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
@@ -99,7 +100,7 @@ def test_a_formula_in_a_table_cell_is_drawn(places):
 def test_the_fast_reader_gives_what_the_svg_parser_gives():
     """ziamath's SVGs are read without svgelements; the shapes must be the same, and
     anything else must fall back to svgelements."""
-    from notebook_publish.handbook.math_stamp import _parsed_shapes, _simple_shapes
+    from notebook_publish.handbook.svg_ops import _parsed_shapes, _simple_shapes
 
     formulas = [r"\frac{a}{\sqrt{b}} + \sum_i x_i", r"\binom{n}{k}", r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", r"\cancel{x} + \color{red}{y}", r"\int_0^\infty e^{-x^2} dx"]
     for tex in formulas:

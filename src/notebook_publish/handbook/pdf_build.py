@@ -32,7 +32,7 @@ from notebook_publish.handbook.folio import first_number_css, folio_html, folio_
 from notebook_publish.handbook.index_terms import build_index
 from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
 from notebook_publish.handbook.parts import Part, PartJob
-from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs, start_server
+from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs
 from notebook_publish.progress import NO_PROGRESS, Progress
 
 _IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
@@ -43,7 +43,7 @@ def _code_fingerprint() -> str:
     # Every module whose code decides what a typeset part holds, read rather than
     # imported (the fetcher would import WeasyPrint into this process).
     here = Path(__file__).parent
-    sources = [(here / f"{name}.py").read_bytes() for name in ("parts", "folio", "assemble", "math_stamp", "bullets", "overdraw", "fetcher")]
+    sources = [(here / f"{name}.py").read_bytes() for name in ("parts", "folio", "assemble", "math_stamp", "svg_ops", "bullets", "overdraw", "fetcher")]
     return content_key("handbook-parts-1", _version("weasyprint"), _version("pydyf"), *sources)
 
 
@@ -103,15 +103,14 @@ def _static_faces(config):
 
 
 class Preparation:
-    """What typesetting needs that does not depend on the notes, made while the notes
-    are read and parsed: the workers' fork server started (it imports WeasyPrint in a
-    process of its own), and the static font instances made or read from the cache on
-    a thread (the main thread mostly waits on pandoc then)."""
+    """What typesetting needs that does not depend on the notes, made on a thread while
+    the notes are read and parsed (the main thread mostly waits on pandoc then): the
+    static font instances, made or read from the cache. (The workers' fork server is
+    started even earlier, by the command.)"""
 
     def __init__(self, config):
         self._faces = None
         self._error: BaseException | None = None
-        start_server()
         self._thread = threading.Thread(target=self._run, args=(config,), name="notebook-publish-prepare", daemon=True)
         self._thread.start()
 

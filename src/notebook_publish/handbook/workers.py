@@ -56,6 +56,7 @@ PRELOAD = (
     "notebook_publish.handbook.parts",
     "notebook_publish.handbook.fetcher",
     "notebook_publish.handbook.math_stamp",
+    "notebook_publish.handbook.bullets",
     "notebook_publish.handbook.render",
 )
 
