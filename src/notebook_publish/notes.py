@@ -22,6 +22,7 @@ from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link, strip_notion_id
+from notebook_publish.picture_marks import PictureMarker
 
 INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
 MAX_NOTE_BYTES = 10 * 1024 * 1024  # far above any real note; keeps a runaway file from eating time and memory
@@ -157,6 +158,9 @@ def load_book(config: Config, cache=None) -> Book:
         text, fixed = normalizer.normalize(raw, ctx)
         prepared.append((path, raw, text, found, fixed))
     parsed = iter(parse_many([text for _p, _r, text, _f, _x in prepared if text is not None], cache))
+    # Pictures that exist but cannot be drawn are found by reading them, here at the
+    # edge; the normaliser only knew that the files were there.
+    pictures = PictureMarker(files, None if cache is None else cache.child("pictures"))
     for path, raw, text, read_found, found in prepared:
         diagnostics.extend(read_found)
         if raw is None:
@@ -182,6 +186,7 @@ def load_book(config: Config, cache=None) -> Book:
             found = found + [
                 warning(path, _line_of(text, deep.get("c", "")), "deep-nesting", f"lists nest more than {MAX_BLOCK_NESTING} levels deep; deeper levels are flattened", "indent less; the text is kept")
             ]
+        found = found + pictures.mark(path, text, ast)
         note = Note(path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found))
         notes[path] = note
         diagnostics.extend(found)

@@ -23,7 +23,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from notebook_publish import mathrender
+from notebook_publish import mathrender, pictures
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.handbook import math_stamp
@@ -431,7 +431,7 @@ class _ChapterWriter:
         attr, alt, (target, _title) = image["c"]
         alt_text = plain_text(alt)
         inner = self.image(attr, alt_text, target, block=True)
-        if "missing-image" in attr[1] or not inner.startswith("<img"):
+        if pictures.problem_of(attr[1]) or not inner.startswith("<img"):
             return inner
         caption = ""
         if alt_text:
@@ -441,8 +441,9 @@ class _ChapterWriter:
         return f'<figure class="image">{inner}{caption}</figure>\n'
 
     def image(self, attr: list, alt_text: str, target: str, block: bool) -> str:
-        if "missing-image" in attr[1]:
-            return self._placeholder(target, block)
+        problem = pictures.problem_of(attr[1])
+        if problem is not None:
+            return self._placeholder(target, block, pictures.PLACEHOLDER_LABELS.get(problem, "Image not found"))
         if target.startswith("data:"):
             if target[5:].lower().startswith("image/"):
                 return f'<img src="{_attr(target)}" alt="{_attr(alt_text)}">'
@@ -473,13 +474,13 @@ class _ChapterWriter:
 
         return quote(Path(os.path.relpath(path, self.options.url_base)).as_posix())
 
-    def _placeholder(self, target: str, block: bool) -> str:
+    def _placeholder(self, target: str, block: bool, label: str = "Image not found") -> str:
         name = unquote(target.rsplit("/", 1)[-1]) if not is_external(target) else target
         if len(name) > 80:
             name = name[:79] + "…"
         tag = "div" if block else "span"
         return (
-            f'<{tag} class="missing-image"><span class="missing-label">Image not found</span> '
+            f'<{tag} class="missing-image"><span class="missing-label">{label}</span> '
             f'<span class="missing-file">{_esc(name)}</span></{tag}>' + ("\n" if block else "")
         )
 

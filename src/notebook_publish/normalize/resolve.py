@@ -18,7 +18,10 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 NOTE_SUFFIXES = (".md", ".markdown")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff")
+# Every picture a note may name. Some may be in a format the writers cannot draw (HEIC,
+# and AVIF or JPEG XL where Pillow lacks them): the file is still found, and the notes
+# loader, which reads it, says so (`unsupported-image`) rather than "not found".
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff", ".avif", ".heic", ".heif", ".jxl")
 
 # Notion appends a 32-hex-digit id, bare or as a dashed UUID, after a space or underscore.
 _NOTION_ID = re.compile(

@@ -22,9 +22,9 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PIL import Image, ImageFont
+from PIL import ImageFont
 
-from notebook_publish import fonts
+from notebook_publish import fonts, pictures
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.slides.model import Bullet, CodeBlock, Deck, Formula, Numbering, PageBreak, Picture, Run, Slide, Table
 from notebook_publish.slides.style import SlideStyle
@@ -951,14 +951,16 @@ class DeckLayout:
         room = Box(frame.x, frame.y, frame.w, frame.h - caption_h - (CAPTION_GAP if caption_h else 0))
         ratio = 4 / 3
         if picture.path is not None and picture.path.suffix.lower() != ".svg":
+            # The notes loader judged every picture; this only fails for a file that
+            # changed since (or a picture that bypassed it), with the same verdict.
             try:
-                with Image.open(picture.path) as im:
-                    ratio = im.width / im.height if im.height else ratio
-            except Exception as exc:  # not a picture, truncated, or a decompression bomb
-                self.diagnostics.append(
-                    warning(self._deck.source if self._deck else None, self._line, "bad-image", f"cannot read picture `{picture.path.name}`: {type(exc).__name__}", "a placeholder is drawn; replace the file")
-                )
-                picture = replace(picture, path=None)
+                with pictures.open_picture(picture.path.read_bytes()) as im:
+                    width, height = pictures.upright_size(im)  # a phone photo's EXIF turn counts
+                    ratio = width / height if height else ratio
+            except (OSError, pictures.PictureError) as exc:
+                message, hint = pictures.message(pictures.Verdict(pictures.BAD, str(exc) if isinstance(exc, pictures.PictureError) else f"it cannot be read ({exc.strerror})"), picture.path.name)
+                self.diagnostics.append(warning(self._deck.source if self._deck else None, self._line, pictures.BAD, message, hint))
+                picture = replace(picture, path=None, problem=pictures.BAD)
         w = min(room.w, room.h * ratio)
         h = w / ratio
         box = Box(room.x + (room.w - w) / 2, room.y + (room.h - h) / 2, w, h)

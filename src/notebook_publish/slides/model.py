@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
+from notebook_publish import pictures
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.mathrender import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
@@ -100,8 +101,9 @@ class PageBreak:
 @dataclass(frozen=True)
 class Picture:
     target: str  # as the note wrote it (after normalisation)
-    path: Path | None  # None when the file is missing
+    path: Path | None  # None when the file is missing or cannot be drawn
     caption: str = ""
+    problem: str | None = None  # `missing-image`, `bad-image` or `unsupported-image` (see pictures.py)
 
 
 @dataclass(frozen=True)
@@ -380,15 +382,18 @@ class _BlockReader:
         if not caption and alt_text.lower() not in MEANINGLESS_ALT:
             caption = alt_text
         path: Path | None = None
-        if "missing-image" not in attr[1] and not is_external(target):
+        # The notes loader has judged the file already: a missing or bad picture has
+        # had its warning and becomes a placeholder.
+        problem = pictures.problem_of(attr[1])
+        if problem is None and not is_external(target):
             candidate = (self.note.path.parent / unquote(target)).resolve()
             if candidate in self.media:
                 path = candidate
-        if path is None and "missing-image" not in attr[1]:
+        if path is None and problem is None:
             self.diagnostics.append(
                 warning(self.note.path, heading_line(self.note.text, target), "slide-image", f"image `{target}` cannot be placed on a slide", "only local image files are embedded")
             )
-        section.pictures.append(Picture(target, path, caption))
+        section.pictures.append(Picture(target, path, caption, problem))
 
     def table(self, c: list) -> Table:
         _attr, _caption, colspecs, head, bodies, foot = c

@@ -27,7 +27,7 @@ from pptx.oxml import oxml_parser
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
 
-from notebook_publish import fonts
+from notebook_publish import fonts, pictures
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import UsageError, error
 from notebook_publish.slides.layout import (
@@ -62,7 +62,7 @@ NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDENUM_FIELD_ID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # any fixed GUID: output stays reproducible
 PITCH_FAMILY = {"Source Code Pro": "49", "Source Serif 4": "18", "Source Sans 3": "34"}  # fixed/modern, variable/roman, variable/swiss
-NATIVE_PICTURE = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+NATIVE_PICTURE = {"PNG", "JPEG", "MPO", "GIF", "BMP", "TIFF"}  # Pillow's names of the formats PowerPoint embeds
 
 
 def emu(points: float) -> Emu:
@@ -449,7 +449,8 @@ class DeckWriter:
             shape.line.dash_style = 4  # MSO_LINE.DASH
             self.frame(shape, box, MSO_ANCHOR.MIDDLE)
             size = block.caption_size
-            for i, text in enumerate(("Missing image", Path(block.picture.target).name)):
+            label = pictures.PLACEHOLDER_LABELS.get(block.picture.problem, "Missing image")
+            for i, text in enumerate((label, Path(block.picture.target).name)):
                 p = shape.text_frame.paragraphs[0] if i == 0 else shape.text_frame.add_paragraph()
                 self.paragraph_format(p, line_height=self.style.line_height(size), align=PP_ALIGN.CENTER)
                 self.add_run(p, Run(text, bold=i == 0, code=i == 1), size, colour=self.style.colour("muted"))
@@ -522,30 +523,43 @@ def _omml_for_slides(omml: str, size: int, colour: str) -> str:
 
 
 def _picture_bytes(path: Path) -> bytes | None:
-    """The picture as a format PowerPoint embeds: PNG/JPEG/GIF as they are, others converted."""
+    """The picture as PowerPoint embeds it, or None when it cannot be read (a placeholder
+    is drawn). PNG, JPEG, GIF, BMP and TIFF go in as they are; one a camera stored turned
+    (an EXIF orientation, which PowerPoint ignores) is turned upright first; other
+    formats are converted to PNG; SVG is drawn to PNG once nothing outside it is left."""
     try:
+        data = path.read_bytes()
         if path.suffix.lower() == ".svg":
             import resvg_py
 
-            svg = self_contained_svg(path.read_bytes())
+            svg = self_contained_svg(data)
             if svg is None:
                 return None
             return bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
-        if path.suffix.lower() in NATIVE_PICTURE:
-            data = path.read_bytes()
-            from PIL import Image
-
-            with Image.open(io.BytesIO(data)) as im:  # reads the header only; refuses non-pictures and bombs
-                im.size
-            return data
-        from PIL import Image
-
-        with Image.open(path) as im:
-            out = io.BytesIO()
-            im.save(out, "PNG")
-            return out.getvalue()
+        with pictures.open_picture(data) as im:  # refuses non-pictures and bombs, as the notes loader did
+            turn = pictures.orientation(im)
+            if turn == 1 and im.format in NATIVE_PICTURE:
+                return data
+            return _upright_copy(im)
     except Exception:
-        return None  # unreadable: drawn as a missing-image placeholder
+        return None  # unreadable after all: drawn as a placeholder
+
+
+def _upright_copy(im) -> bytes:
+    """The picture turned as its EXIF orientation says, without that tag (nor the rest of
+    the camera's EXIF: it could carry where the photo was taken); JPEG stays JPEG."""
+    from PIL import ImageOps
+
+    upright = ImageOps.exif_transpose(im)
+    out = io.BytesIO()
+    icc = im.info.get("icc_profile")
+    if im.format in ("JPEG", "MPO") and upright.mode in ("RGB", "L", "CMYK"):
+        upright.save(out, "JPEG", quality=95, icc_profile=icc)
+    else:
+        if upright.mode not in ("RGB", "RGBA", "L", "LA", "P", "1"):
+            upright = upright.convert("RGBA")
+        upright.save(out, "PNG", icc_profile=icc)
+    return out.getvalue()
 
 
 _SVG_NS = "http://www.w3.org/2000/svg"
@@ -564,14 +578,8 @@ def self_contained_svg(data: bytes) -> str | None:
     no billion laughs), the DOCTYPE is dropped, and only `#fragment` and raster
     `data:` references are kept, in attributes and in CSS alike.
     """
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    if root is None or etree.QName(root).localname != "svg":
+    root = pictures.parse_svg(data)
+    if root is None:
         return None
     for element in list(root.iter()):
         if not isinstance(element.tag, str):  # entity references, comments
