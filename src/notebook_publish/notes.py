@@ -17,6 +17,7 @@ from pathlib import Path
 
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
+from notebook_publish.filetypes import sniff
 from notebook_publish.markdown import DEEP_NESTING_KEY, MAX_BLOCK_NESTING, ParseError, TooDeep, parse_many
 from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext
@@ -29,6 +30,13 @@ MAX_NOTE_BYTES = 10 * 1024 * 1024  # far above any real note; keeps a runaway fi
 # 50,000 bullets typeset to 1,200 pages in 3 minutes and 2 GB: a note that long is an
 # export gone wrong, and one chapter cannot be split across workers.
 MAX_NOTE_BLOCKS = 20_000
+# A note is refused as binary when at least this many of its first 8 KB are control
+# bytes, and at least this share: random or compressed bytes are a tenth controls,
+# text has none (those it has are removed with a warning).
+BINARY_SAMPLE = 8192
+BINARY_MIN_CONTROLS = 32
+BINARY_CONTROL_SHARE = 0.05
+_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c\x1b")  # tab, newlines, form feed, escape: in text pasted from PDFs and terminals
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,27 @@ def find_index(config: Config, notes: list[Path]) -> Path | None:
     return None
 
 
+def binary_reason(sample: bytes) -> tuple[str, str] | None:
+    """(why, hint) when a note's first bytes are not text, None when they are.
+
+    A NUL or another control byte now and then is damage in a text note (the normaliser
+    removes it with a warning at its line); a file is refused only when its signature
+    says it is something else, or when control bytes are a good part of it, as in any
+    compressed or binary file (about one byte in ten) and never in text.
+    """
+    what = sniff(sample)
+    if what is not None:
+        where = "put pictures in a media folder and show them with `![](…)`" if what.endswith("picture") else "export it as Markdown, or move it out of the notes folder"
+        return f"it is {'an' if what[:1] in 'AEIOU' else 'a'} {what}, not a Markdown note", where
+    controls = sum(1 for b in sample if b < 0x20 and b not in _TEXT_CONTROLS)
+    if controls >= BINARY_MIN_CONTROLS and controls >= len(sample) * BINARY_CONTROL_SHARE:
+        return (
+            f"it looks like a binary file: {controls:,} of its first {len(sample):,} bytes are control bytes such as NUL",
+            "only Markdown text can be published; if it is text, save it again as UTF-8",
+        )
+    return None
+
+
 def read_note_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
     """Decode a note: UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1 with a warning."""
     try:
@@ -125,8 +154,10 @@ def read_note_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
             pass
-    if b"\x00" in data[:8192]:
-        return None, [error(path, 1, "binary-note", "note looks like a binary file", "only Markdown text can be published")]
+    refused = binary_reason(data[:BINARY_SAMPLE])
+    if refused is not None:
+        reason, hint = refused
+        return None, [error(path, 1, "binary-note", f"note skipped: {reason}", hint)]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

@@ -2,7 +2,8 @@
 
 Each fixer is `fix(text, ctx) -> (text, diagnostics)`, pure, and keeps the number of
 lines so every diagnostic points at the line of the file on disk. The order matters:
-encoding first (later fixers look for ASCII markers), emphasis before headings (a
+encoding first (later fixers look for ASCII markers), then control characters (after
+encoding, which reads stray C1 controls as the mojibake they usually are), emphasis before headings (a
 heading's `**x **` must become `**x**` before it can be unwrapped), math before the
 link fixers (a formula may contain `](`), images before links.
 """
@@ -10,10 +11,10 @@ link fixers (a formula may contain `](`), images before links.
 from __future__ import annotations
 
 from notebook_publish.diagnostics import Diagnostic
-from notebook_publish.normalize import emphasis, encoding, headings, images, links, math
+from notebook_publish.normalize import control, emphasis, encoding, headings, images, links, math
 from notebook_publish.normalize.context import NoteContext, context_for_text
 
-FIXERS = (encoding, emphasis, headings, math, images, links)
+FIXERS = (encoding, control, emphasis, headings, math, images, links)
 
 __all__ = ["FIXERS", "NoteContext", "context_for_text", "normalize"]
 

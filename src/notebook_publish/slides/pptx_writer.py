@@ -211,7 +211,7 @@ class DeckWriter:
         elif run.code:
             colour = colour or self.style.colour("accent")
         end = p._p.find(_END)
-        for i, text in enumerate(run.text.split("\n")):
+        for i, text in enumerate(xml_safe(run.text).split("\n")):
             if i:
                 br = oxml_parser.makeelement(_BR)
                 etree.SubElement(br, _RPR).set("sz", str(int(round(size * 100))))
@@ -319,7 +319,7 @@ class DeckWriter:
             if ls.layout != "cover":
                 self.write_footer(slide, g, laid.footer, number)
             if ls.notes:
-                slide.notes_slide.notes_text_frame.text = ls.notes
+                slide.notes_slide.notes_text_frame.text = xml_safe(ls.notes)
 
     def write_footer(self, slide, g: Geometry, footer: str, number: int) -> None:
         size = self.style.footer_size
@@ -470,6 +470,20 @@ _END, _BR, _R, _RPR, _T = qn("a:endParaRPr"), qn("a:br"), qn("a:r"), qn("a:rPr")
 _SOLID, _SRGB, _LATIN = qn("a:solidFill"), qn("a:srgbClr"), qn("a:latin")
 
 
+# What XML 1.0 cannot hold: C0 controls but tab, newline and return, lone surrogates,
+# U+FFFE and U+FFFF. The normaliser removes them from the notes (with a warning); this
+# keeps any other way in (the config's title, a template's text) from failing the deck.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters lxml refuses; form feed and vertical tab, which
+    separate words, become spaces."""
+    if not _NOT_XML.search(text):
+        return text
+    return _NOT_XML.sub(lambda m: " " if m.group(0) in "\x0b\x0c" else "", text)
+
+
 def _insert(paragraph, element, end) -> None:
     if end is not None:
         end.addprevious(element)
@@ -485,11 +499,11 @@ def _placeholder(slide, idx: int):
 
 
 def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    return xml_safe(text).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
 
 
 def _set_descr(shape, text: str) -> None:
-    shape._element.xpath("./*[1]/p:cNvPr")[0].set("descr", text)
+    shape._element.xpath("./*[1]/p:cNvPr")[0].set("descr", xml_safe(text))
 
 
 def _omml_for_slides(omml: str, size: int, colour: str) -> str:
@@ -628,9 +642,9 @@ def _remove_keeping_tail(element) -> None:
 def set_core_properties(prs: Presentation, title: str, subject: str, author: str, when: datetime) -> None:
     props = prs.core_properties
     stamp = when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
-    props.title = title
-    props.subject = subject
-    props.author = author or "notebook-publish"
+    props.title = xml_safe(title)
+    props.subject = xml_safe(subject)
+    props.author = xml_safe(author) or "notebook-publish"
     props.last_modified_by = "notebook-publish"
     props.revision = 1
     props.created = stamp
