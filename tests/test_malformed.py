@@ -181,6 +181,32 @@ def test_lists_nested_500_deep(tmp_path):
         assert f"level {i}\n" in pdf and f"level {i}<" in xml, i
 
 
+def test_block_quotes_nested_60_deep(tmp_path):
+    # Each level on its own line with words of its own, so a lost or clipped level shows.
+    lines = ["# Case", "", "## Quoted", ""]
+    for depth in range(1, 61):
+        lines += ["> " * depth + f"level{depth} words{depth} here{depth}", "> " * depth]
+    project = case_project(tmp_path, "\n".join(lines + ["", "After the quote."]) + "\n")
+    runs = build(project, expect=(0,))
+    [found] = only(runs, "deep-nesting")
+    # The first flattened level is the 13th, at its line (5 + 2 * 12) and after its 13 `> `.
+    assert (found["path"], found["line"], found["col"]) == ("notes/case.md", "29", "27")
+    assert "block quotes nest more than 12 deep" in runs["check"].output
+    words = project.pdf_text().split()
+    xml = project.deck_xml()
+    for depth in range(1, 61):
+        for word in (f"level{depth}", f"words{depth}", f"here{depth}"):
+            assert words.count(word) == 1, word
+        assert f"level{depth} words{depth} here{depth}" in xml, depth
+    assert "After the quote." in " ".join(words)
+    # Flattened, the deep levels keep the 12th level's width: nothing runs off the page.
+    import subprocess
+
+    bbox = subprocess.run(["pdftotext", "-bbox", str(project.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"[^>]*>here\d+<', bbox)]
+    assert len(right_edges) == 60 and max(right_edges) < 595.28 - 22 / 25.4 * 72  # inside the right margin of A4
+
+
 @pytest.mark.slow
 def test_50000_bullets_are_refused_with_one_message(tmp_path):
     # Typeset, they made 1,200 pages in 3 minutes and 2 GB; the tool refuses the note.

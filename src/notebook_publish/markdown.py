@@ -29,13 +29,22 @@ BATCH_NOTES = 24  # notes per pandoc process when many are parsed at once
 # writers do; a note whose lists nest deeper (an export gone wrong, or a hostile note)
 # has its deeper levels flattened, so the text is kept and the stack is not exhausted.
 MAX_BLOCK_NESTING = 40  # lists, quotes and divs inside each other
+# Block quotes are boxes: in the default theme each level takes 4 mm of padding on both
+# sides and a 2.5 pt rule, 8.9 mm (25.2 pt) of the 166 mm (470.6 pt) an A4 page's text
+# block has. Measured in the PDF, a quote's text is 445 pt wide at depth 1, 168 pt (36%)
+# at depth 12 and 143 pt (30%) at depth 13; from about 18 levels the box runs off the
+# page and its words are cut, from about 40 they are gone. Twelve is the deepest level
+# whose text still has a third of the line (on Letter too: 38%); deeper quotes are
+# flattened into the twelfth.
+MAX_QUOTE_NESTING = 12
 _JSON_FAST_DEPTH = 300  # JSON levels loaded without further thought (about 60 list levels)
 _JSON_MAX_DEPTH = 8000  # beyond this the note is refused
 _AST_MAX_DEPTH = 600  # JSON levels left after flattening (deep inline nesting)
 _CONTAINERS = ("BulletList", "OrderedList", "BlockQuote", "Div", "DefinitionList", "Figure")
 
 
-DEEP_NESTING_KEY = "notebook-publish-deep-nesting"
+DEEP_NESTING_KEY = "notebook-publish-deep-nesting"  # the text where lists and the like were first flattened
+DEEP_QUOTES_KEY = "notebook-publish-deep-quotes"  # the text where block quotes were first flattened
 
 
 class ParseError(Exception):
@@ -177,16 +186,19 @@ def load_ast(raw: str | bytes) -> dict:
     """pandoc's JSON as a dict, however deeply it nests (up to a hard limit).
 
     Ordinary notes load under a recursion limit lowered to just above what they need;
-    one that hits it is loaded again with a higher limit, then flattened.
+    one that hits it is loaded again with a higher limit, then flattened. One that loads
+    at once is flattened only if its block quotes nest too deep for the page.
     """
     old = sys.getrecursionlimit()
     here = _frame_depth()
     try:
         sys.setrecursionlimit(here + _JSON_FAST_DEPTH)
         try:
-            return json.loads(raw)
+            ast = json.loads(raw)
         except RecursionError:
             pass
+        else:
+            return limit_nesting(ast)[0] if _quotes_nest_deeper(raw, ast, MAX_QUOTE_NESTING) else ast
         sys.setrecursionlimit(here + _JSON_MAX_DEPTH)
         try:
             ast = json.loads(raw)
@@ -198,6 +210,28 @@ def load_ast(raw: str | bytes) -> dict:
     if ast_depth(ast) > _AST_MAX_DEPTH:
         raise TooDeep(f"the note nests more than {_AST_MAX_DEPTH} levels deep, even with its lists flattened")
     return ast
+
+
+def _quotes_nest_deeper(raw: str | bytes, ast: dict, limit: int) -> bool:
+    """Whether some block quote lies inside more than `limit` others. Most notes have
+    fewer quotes than that in all, which the JSON text tells without a walk."""
+    marker = '"BlockQuote"' if isinstance(raw, str) else b'"BlockQuote"'
+    if raw.count(marker) <= limit:
+        return False
+    stack = [(b, 0) for b in ast.get("blocks", [])]
+    while stack:
+        block, quotes = stack.pop()
+        if not isinstance(block, dict):
+            continue
+        kids = _children(block)
+        if kids is None:
+            continue
+        if block.get("t") == "BlockQuote":
+            quotes += 1
+            if quotes > limit:
+                return True
+        stack.extend((k, quotes) for k in kids)
+    return False
 
 
 def ast_depth(node) -> int:
@@ -215,15 +249,18 @@ def ast_depth(node) -> int:
     return deepest
 
 
-def limit_nesting(ast: dict, max_nesting: int = MAX_BLOCK_NESTING) -> tuple[dict, bool]:
-    """The AST with containers below `max_nesting` levels replaced by their content.
+def limit_nesting(ast: dict, max_nesting: int = MAX_BLOCK_NESTING, max_quotes: int = MAX_QUOTE_NESTING) -> tuple[dict, bool]:
+    """The AST with containers below `max_nesting` levels replaced by their content, and
+    block quotes below `max_quotes` quotes by theirs.
 
     Below the limit a list's items, a quote's paragraphs ... become plain blocks of the
-    item at the limit: every word stays, in order, one level deep. Returns the AST and
-    whether anything was flattened. The AST's `meta` gets `DEEP_NESTING_KEY` (the text at
-    the first flattened place) so a diagnostic can point at its line.
+    item at the limit: every word stays, in order, one level deep. A quote inside
+    `max_quotes` others loses only its own box: what it holds (lists too) is kept, in the
+    quote at the limit. Returns the AST and whether anything was flattened. The AST's
+    `meta` gets `DEEP_NESTING_KEY` and `DEEP_QUOTES_KEY` (the text at the first place
+    each limit flattened) so a diagnostic can point at its line.
     """
-    state = {"first": None}
+    state = {"first": None, "quotes": None}
 
     def leaves(block: dict) -> list:
         out, stack = [], [block]
@@ -243,24 +280,59 @@ def limit_nesting(ast: dict, max_nesting: int = MAX_BLOCK_NESTING) -> tuple[dict
             state["first"] = stringify(inlines or [])[:40]
         return out
 
-    def blocks(items: list, depth: int) -> list:
+    def unquoted(quote: dict) -> list:
+        """The blocks of a quote and of the quotes directly in it, without their boxes
+        (iteratively: a note may nest quotes thousands deep)."""
+        out, stack = [], [quote]
+        while stack:
+            b = stack.pop()
+            if isinstance(b, dict) and b.get("t") == "BlockQuote":
+                stack.extend(reversed(b["c"]))
+            else:
+                out.append(b)
+        if state["quotes"] is None:
+            state["quotes"] = _first_text(out)
+        return out
+
+    def blocks(items: list, depth: int, quotes: int) -> list:
         out = []
         for b in items:
             if not isinstance(b, dict) or b.get("t") not in _CONTAINERS:
                 out.append(b)
+            elif b["t"] == "BlockQuote" and quotes >= max_quotes:
+                out.extend(blocks(unquoted(b), depth, quotes))  # holds no quote at its top: no deeper recursion
             elif depth >= max_nesting:
                 out.extend(leaves(b))
             else:
-                out.append(_rebuild(b, lambda bs: blocks(bs, depth + 1)))
+                inside = quotes + (b["t"] == "BlockQuote")
+                out.append(_rebuild(b, lambda bs: blocks(bs, depth + 1, inside)))
         return out
 
-    flat = dict(ast, blocks=blocks(ast.get("blocks", []), 0))
-    if state["first"] is None:
+    flat = dict(ast, blocks=blocks(ast.get("blocks", []), 0, 0))
+    if state["first"] is None and state["quotes"] is None:
         return ast, False
     meta = dict(flat.get("meta") or {})
-    meta[DEEP_NESTING_KEY] = {"t": "MetaString", "c": state["first"] or ""}
+    for key, first in ((DEEP_NESTING_KEY, state["first"]), (DEEP_QUOTES_KEY, state["quotes"])):
+        if first is not None:
+            meta[key] = {"t": "MetaString", "c": first}
     flat["meta"] = meta
     return flat, True
+
+
+def _first_text(blocks: list) -> str:
+    """The first words of the first paragraph among `blocks`, as the note's text has
+    them, to find their line by: the plain words before any markup or line break."""
+    from notebook_publish.pandoc_ast import stringify, walk_blocks
+
+    for block in walk_blocks(blocks):
+        if block.get("t") in ("Para", "Plain") and block.get("c"):
+            plain = []
+            for inline in block["c"]:
+                if inline.get("t") not in ("Str", "Space"):
+                    break
+                plain.append(inline)
+            return stringify(plain or block["c"])[:40]
+    return ""
 
 
 def _children(block: dict) -> list | None:

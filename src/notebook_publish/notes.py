@@ -18,7 +18,7 @@ from pathlib import Path
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.filetypes import sniff
-from notebook_publish.markdown import DEEP_NESTING_KEY, MAX_BLOCK_NESTING, ParseError, TooDeep, parse_many
+from notebook_publish.markdown import DEEP_NESTING_KEY, DEEP_QUOTES_KEY, MAX_BLOCK_NESTING, MAX_QUOTE_NESTING, ParseError, TooDeep, parse_many
 from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
@@ -217,6 +217,16 @@ def load_book(config: Config, cache=None) -> Book:
             found = found + [
                 warning(path, _line_of(text, deep.get("c", "")), "deep-nesting", f"lists nest more than {MAX_BLOCK_NESTING} levels deep; deeper levels are flattened", "indent less; the text is kept")
             ]
+        deep_quotes = ast.get("meta", {}).get(DEEP_QUOTES_KEY)
+        if deep_quotes is not None:
+            line, col = _place_of(text, deep_quotes.get("c", ""))
+            found = found + [
+                warning(
+                    path, line, "deep-nesting",
+                    f"block quotes nest more than {MAX_QUOTE_NESTING} deep, too narrow for the page; deeper ones are flattened into the {MAX_QUOTE_NESTING}th",
+                    "quote less deeply; the text is kept", col,
+                )
+            ]
         found = found + pictures.mark(path, text, ast)
         note = Note(path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found))
         notes[path] = note
@@ -335,6 +345,14 @@ def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:
                 )
             )
     return diagnostics
+
+
+def _place_of(text: str, needle: str) -> tuple[int, int]:
+    """(line, column) of the first `needle` in `text`, (1, 1) when it is not there."""
+    at = text.find(needle) if needle else -1
+    if at < 0:
+        return 1, 1
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
 def _line_of(text: str, needle: str) -> int:
