@@ -4,7 +4,8 @@ The index note comes first; the notes it links to follow in link order, each fol
 depth-first by the notes it links to in turn. That one rule orders a Notion index
 page, a GitBook/mdBook `SUMMARY.md` and a hand-made table of contents. Notes nothing
 reaches are appended in path order. This module does the I/O (reading notes, listing
-files); the normaliser and the parser it calls are pure.
+files, judging the pictures the notes show); the normaliser and the parser it calls
+are pure.
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ def load_book(config: Config, cache=None) -> Book:
     parsed = iter(parse_many([text for _p, _r, text, _f, _x in prepared if text is not None], cache))
     # Pictures that exist but cannot be drawn are found by reading them, here at the
     # edge; the normaliser only knew that the files were there.
-    pictures = PictureMarker(files, None if cache is None else cache.child("pictures"))
+    picture_marker = PictureMarker(files, None if cache is None else cache.child("pictures"))
     for path, raw, text, read_found, found in prepared:
         diagnostics.extend(read_found)
         if raw is None:
@@ -227,7 +228,7 @@ def load_book(config: Config, cache=None) -> Book:
                     "quote less deeply; the text is kept", col,
                 )
             ]
-        found = found + pictures.mark(path, text, ast)
+        found = found + picture_marker.mark(path, text, ast)
         note = Note(path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found))
         notes[path] = note
         diagnostics.extend(found)

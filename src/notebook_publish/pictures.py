@@ -20,7 +20,6 @@ import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from notebook_publish.filetypes import sniff
 
@@ -162,14 +161,6 @@ def judge(data: bytes, suffix: str) -> Verdict:
     except Exception as exc:  # a truncated or damaged file fails while its pixels are decoded
         return Verdict(BAD, f"it is damaged or cut short ({_short(exc)})")
     return Verdict(None, "", *size)
-
-
-def judge_file(path: Path) -> Verdict:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return Verdict(BAD, f"it cannot be read ({exc.strerror})")
-    return judge(data, Path(path).suffix)
 
 
 def message(verdict: Verdict, name: str) -> tuple[str, str]:
