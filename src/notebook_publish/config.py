@@ -297,9 +297,9 @@ def _key_lines(node, prefix: str = "") -> dict[str, int]:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue
             name = f"{prefix}{key_node.value}"
-            out.setdefault(name, key_node.start_mark.line + 1)
+            out[name] = key_node.start_mark.line + 1  # a repeated key: the last one wins, as in the data
             if not prefix:
-                out.update({k: v for k, v in _key_lines(value_node, name + ".").items() if k not in out})
+                out.update(_key_lines(value_node, name + "."))
     return out
 
 
