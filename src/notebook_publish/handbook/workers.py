@@ -306,8 +306,9 @@ class TypesetPool:
 
 
 def how_it_ended(code: int | None) -> str:
-    """"died (...)" for a dead worker's exit code: the signal's name, and for SIGKILL,
-    which nothing in the program sends, its usual cause."""
+    """"died (...)" for a dead worker's exit code: the signal's name, and for SIGKILL
+    (a worker the pool stops itself is reported otherwise) its usual sender, the
+    kernel's out-of-memory killer."""
     if code is None:
         return "stopped answering"
     if code >= 0:
