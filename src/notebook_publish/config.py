@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -147,34 +148,201 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     return replace(config, key_lines=tuple(sorted(lines.items())))
 
 
+# A config holds a few dozen settings. Past these limits a file is not a config but an
+# attack or an accident (a YAML "billion laughs" of nested aliases once took a minute
+# and 9 GB here, and printed 2 GB of error text); it is refused before it is expanded.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_ALIASES = 100
+MAX_DEPTH = 50
+SHORT = 80  # the most of a user's value a message quotes
+# No setting needs a number this large; one that is (`0xFFFF...` of a megabyte) would
+# overflow a timeout or make `str()` raise, so whole numbers are refused from here.
+BIG = 10**9
+
+
+class ConfigTooComplex(yaml.MarkedYAMLError):
+    """YAML refused by `LimitedLoader`: too many aliases, too deep, a value out of range."""
+
+    def __init__(self, problem: str, mark, hint: str):
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
+class LimitedLoader(yaml.SafeLoader):
+    """SafeLoader that counts alias events and nesting while composing, so an alias bomb
+    fails at its first excess alias instead of after expanding it. Values that Python
+    refuses to build (an integer of 5,000 digits, the 13th month) fail with their line
+    instead of escaping as a bare ValueError."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.alias_count = 0
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                raise ConfigTooComplex(
+                    f"too many YAML aliases (more than {MAX_ALIASES}; each `*name` repeats a whole value)",
+                    self.peek_event().start_mark,
+                    "write the values out; a config needs no more than a few aliases",
+                )
+            return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ConfigTooComplex(
+                    f"YAML nested too deeply (more than {MAX_DEPTH} levels)",
+                    self.peek_event().start_mark,
+                    "settings are at most two levels deep; see README: Configuration",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise ConfigTooComplex(
+                f"cannot read the value: {short(str(exc))}", node.start_mark, "put it in quotes to make it text"
+            ) from None
+
+
+def load_yaml(text: str):
+    """(the document's node, its data) with `LimitedLoader`; raises yaml.YAMLError."""
+    loader = LimitedLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
+def expands_past(data: Any, limit: int) -> bool:
+    """Whether `data`, with every alias written out, holds more than `limit` values.
+    A walk that stops at `limit`, so a value that shares (or contains) itself costs
+    no more than that: for a file whose values are all read as they stand."""
+    stack, seen = [data], 0
+    while stack:
+        value = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
+def yaml_problem(exc: yaml.YAMLError, hint: str) -> tuple[int, int, str, str]:
+    """(line, column, message, hint) of a YAML error, its text cut short: PyYAML quotes
+    the offending token, which can be as long as the file. `hint` is for a syntax
+    error; a limit of `LimitedLoader` has its own."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = short(str(getattr(exc, "problem", None) or exc), 200)
+    if isinstance(exc, ConfigTooComplex):
+        return line, col, problem, exc.hint
+    return line, col, f"YAML syntax error: {problem}", hint
+
+
+def short(text: str, limit: int = SHORT) -> str:
+    """`text` cut to `limit` characters, marked where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        size = path.stat().st_size
+        with path.open("rb") as file:
+            blob = file.read(MAX_CONFIG_BYTES + 1)  # a file that grows after stat() is still bounded
+    except OSError as exc:
+        raise UsageError(error(path, 1, "config", f"cannot read config: {exc.strerror or type(exc).__name__}", "check the file's permissions"))
+    if max(size, len(blob)) > MAX_CONFIG_BYTES:
+        raise UsageError(
+            error(
+                path,
+                1,
+                "config",
+                f"config file is {max(size, len(blob)) / (1 << 20):.1f} MB, over the {MAX_CONFIG_BYTES >> 20} MB a config may be",
+                "handbook.yml holds settings only; see README: Configuration",
+            )
+        )
+    try:
+        text = blob.decode("utf-8")
+        node, data = load_yaml(text)
     except UnicodeDecodeError as exc:
         raise UsageError(error(path, 1, "config", f"config is not UTF-8 text: {exc.reason}", "save it as UTF-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UsageError(error(path, line, "config", f"YAML syntax error: {problem}", "check indentation and quoting", col=col))
+        line, col, problem, hint = yaml_problem(exc, "check indentation and quoting")
+        raise UsageError(error(path, line, "config", problem, hint, col=col))
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
-        raise UsageError(error(path, 1, "config", "config must be a mapping of keys to values", "see README: Configuration"))
+        raise UsageError(error(path, 1, "config", f"config must be a mapping of keys to values, not {describe(data)}", "see README: Configuration"))
     return data, _key_lines(node)
 
 
 def _key_lines(node, prefix: str = "") -> dict[str, int]:
-    """Line of every key, as dotted names, so messages can point at it."""
+    """Line of every key, as dotted names, so messages can point at it. Only the two
+    levels the schema has: deeper, an alias can make the tree of nodes as large as
+    the values it expands to, or make it loop."""
     out: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
             name = f"{prefix}{key_node.value}"
-            out[name] = key_node.start_mark.line + 1
-            out.update(_key_lines(value_node, name + "."))
+            out[name] = key_node.start_mark.line + 1  # a repeated key: the last one wins, as in the data
+            if not prefix:
+                out.update(_key_lines(value_node, name + "."))
     return out
+
+
+_KIND_WORDS = {bool: "true/false value", int: "number", float: "number", str: "text", list: "list", dict: "mapping", bytes: "binary value", set: "set"}
+
+
+def _kind_word(value: Any) -> str:
+    if value is None:
+        return "empty value"
+    for kind, word in _KIND_WORDS.items():
+        if isinstance(value, kind):
+            return word
+    return {"date": "date", "datetime": "timestamp"}.get(type(value).__name__, type(value).__name__)
+
+
+def _plural(word: str, count: int) -> str:
+    return word if count == 1 else {"empty value": "empty values", "true/false value": "true/false values"}.get(word, word + "s")
+
+
+def describe(value: Any) -> str:
+    """A wrong value in a few words: its kind, its size, at most `SHORT` characters of
+    its text. Never the whole repr: a value made of aliases can be billions of items."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        if not value:
+            return "an empty list"
+        kinds = {_kind_word(v) for v in value}
+        word = kinds.pop() if len(kinds) == 1 else "item"
+        return f"a list of {len(value)} {_plural(word, len(value))}"
+    if isinstance(value, dict):
+        return f"a mapping with {len(value)} {_plural('key', len(value))}"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, (set, bytes)):
+        return f"a {_kind_word(value)} of {len(value)} {'items' if isinstance(value, set) else 'bytes'}"
+    if isinstance(value, int) and abs(value) >= BIG:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"  # str() refuses past 4,300 digits
+    if isinstance(value, (date, datetime)):
+        return f"the {_kind_word(value)} {value.isoformat(sep=' ') if isinstance(value, datetime) else value.isoformat()}"
+    word = _kind_word(value)
+    article = "an" if word[0] in "aeiou" else "a"
+    return f"{'the' if isinstance(value, (str, int, float)) else article} {word} {short(repr(value))}"
 
 
 def _validate(raw: dict[str, Any], lines: dict[str, int], source: Path | None) -> dict[str, dict[str, Any]]:
@@ -186,7 +354,13 @@ def _validate(raw: dict[str, Any], lines: dict[str, int], source: Path | None) -
                 continue
             if not isinstance(value, dict):
                 raise UsageError(
-                    error(source, lines.get(name, 1), "config", f"`{name}` must be a mapping", f"write `{name}:` then indented keys")
+                    error(
+                        source,
+                        lines.get(name, 1),
+                        "config",
+                        f"`{name}` must be a mapping, not {describe(value)}",
+                        f"write `{name}:` then indented keys",
+                    )
                 )
             for sub, subvalue in value.items():
                 dotted = f"{name}.{sub}"
@@ -206,7 +380,7 @@ def _find_key(section: str, name: str, source: Path | None, line: int) -> Key:
     for key in SCHEMA[section]:
         if key.name == name:
             return key
-    dotted = f"{section}.{name}" if section else name
+    dotted = short(f"{section}.{name}" if section else name, 60)
     close = difflib.get_close_matches(dotted, _all_dotted(), n=1, cutoff=0.6) or difflib.get_close_matches(
         name, [k.name for k in SCHEMA[section]], n=1, cutoff=0.6
     )
@@ -214,49 +388,79 @@ def _find_key(section: str, name: str, source: Path | None, line: int) -> Key:
     raise UsageError(error(source, line, "config", f"unknown key `{dotted}`", hint))
 
 
+def _expected(key: Key) -> str:
+    return {
+        "str": "text",
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+        "path": "a path",
+        "paths": "a list of paths",
+        "strs": "a list of texts",
+        "choice": f"one of {', '.join(key.choices)}",
+    }[key.kind]
+
+
+def _scalar(value: Any) -> bool:
+    """Text or a number of a sane size (`str()` of it is short and cannot fail)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (str, float)) or (isinstance(value, int) and abs(value) < BIG)
+
+
 def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -> Any:
-    def bad(expected: str) -> UsageError:
-        return UsageError(
-            error(source, line, "config", f"`{dotted}` must be {expected}, not {type(value).__name__} {value!r}", f"default: {key.default!r}")
-        )
+    def bad(expected: str | None = None, got: str | None = None) -> UsageError:
+        expected = expected or _expected(key)
+        got = got or describe(value)
+        return UsageError(error(source, line, "config", f"`{dotted}` must be {expected}, not {got}", f"default: {key.default!r}"))
 
     if value is None:
         return key.default
     kind = key.kind
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= BIG:
+        raise bad(f"a number below {BIG:,}" if kind in ("int", "float") else None)
     if kind == "str":
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        # `version: 2024-05-01` is read by YAML as a date; the user meant what they wrote.
+        if _scalar(value) or isinstance(value, (date, datetime)):
             return str(value)
-        raise bad("text")
+        raise bad()
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            if isinstance(value, str) and len(value) < 10 and value.strip().lstrip("-").isdigit():
                 return int(value)
-            raise bad("a whole number")
+            raise bad()
         return value
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             try:
                 return float(value)
             except (TypeError, ValueError):
-                raise bad("a number") from None
+                raise bad() from None
         return float(value)
     if kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in {"true", "yes", "on", "1", "false", "no", "off", "0"}:
             return value.lower() in {"true", "yes", "on", "1"}
-        raise bad("true or false")
+        raise bad()
     if kind == "path":
         if isinstance(value, str) and value:
             return value
-        raise bad("a path")
+        raise bad()
     if kind in ("paths", "strs"):
         if isinstance(value, str):
             return [value] if kind == "paths" else [v.strip() for v in value.split(",") if v.strip()]
-        if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-            return [str(v) for v in value]
-        raise bad("a list")
+        # A bool in the list reads as its name, as it always has.
+        if isinstance(value, list):
+            wrong = [i for i, v in enumerate(value) if not (_scalar(v) or isinstance(v, bool))]
+            if not wrong:
+                return [str(v) for v in value]
+            if len(wrong) < len(value):  # point at the first one that is not text
+                raise bad(None, f"a list whose item {wrong[0] + 1} is {describe(value[wrong[0]])}")
+        raise bad()
     if kind == "choice":
+        if not _scalar(value):
+            raise bad()
         text = str(value).lower()
         if text in key.choices:
             return text
@@ -266,7 +470,7 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
                 source,
                 line,
                 "config",
-                f"`{dotted}` must be one of {', '.join(key.choices)}, not {value!r}",
+                f"`{dotted}` must be {_expected(key)}, not {describe(value)}",
                 f"did you mean `{close[0]}`?" if close else f"default: {key.default}",
             )
         )
@@ -279,9 +483,12 @@ def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) 
     if key is None:
         close = difflib.get_close_matches(dotted, _all_dotted(), n=1)
         hint = f"did you mean `{close[0]}`?" if close else "run `notebook-publish config` for the keys"
-        raise UsageError(error(None, 0, "usage", f"unknown key `{dotted}` in --set", hint))
+        raise UsageError(error(None, 0, "usage", f"unknown key `{short(dotted, 60)}` in --set", hint))
     if isinstance(value, str) and key.kind in ("int", "float", "bool"):
-        value = yaml.safe_load(value) if value else None
+        try:
+            value = load_yaml(value)[1] if value else None
+        except yaml.YAMLError:
+            pass  # not YAML: the text itself is the wrong value, and `_coerce` says so
     values[section][key.name] = _coerce(key, value, dotted, None, 0)
 
 

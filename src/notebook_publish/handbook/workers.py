@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Callable
 
-from notebook_publish.handbook.parts import Part, PartJob, typeset_part
+from notebook_publish.handbook.parts import FAULT_HOOK, Part, PartJob, typeset_part
+from notebook_publish.lifeline import die_with_parent, send_or_stop
 
 
 class PartFailed(Exception):
@@ -98,10 +99,36 @@ def stop_server() -> None:
             pass  # already gone
 
 
+def _release_the_fork_server() -> None:
+    """Close this worker's copy of the fork server's "alive" pipe.
+
+    The fork server ends when every holder of that pipe's write end has closed it:
+    the command, and (multiprocessing hands it to them) each worker. A worker busy
+    when the command is killed would keep the server up, and the server would keep
+    the worker's parent-death signal from firing: both would live on until the part
+    was done. Without its copy, the server ends with the command and the worker with
+    the server (`lifeline`). A worker starts no processes, so it never needs the pipe.
+    multiprocessing keeps the descriptor in a private attribute; if a later Python
+    moves it, the worker still ends, quietly, once its part is done."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(fd, int):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        server._forkserver_alive_fd = None
+
+
 def _serve(conn, env: dict[str, str], cwd: str) -> None:
-    """The worker's loop: typeset each part it is sent until told to stop (None)."""
+    """The worker's loop: typeset each part it is sent until told to stop (None).
+    When the command is gone (its end of the pipe closed), the worker returns quietly."""
     from weasyprint.text.fonts import FontConfiguration
 
+    die_with_parent()
+    _release_the_fork_server()
     # The fork server was started with the environment and folder of its time; a
     # worker takes its parent's, as a plain fork would.
     os.environ.clear()
@@ -120,10 +147,22 @@ def _serve(conn, env: dict[str, str], cwd: str) -> None:
             return
         if job is None:
             return
+        _slow_fault(job, env)
         try:
-            conn.send(("ok", typeset_part(job, font_config)))
+            reply = ("ok", typeset_part(job, font_config))
         except Exception as exc:  # a WeasyPrint bug: reported for this part, the worker goes on
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+            reply = ("error", f"{type(exc).__name__}: {exc}"[:500])
+        if not send_or_stop(conn, reply):
+            return
+
+
+def _slow_fault(job: PartJob, env: dict[str, str]) -> None:
+    """Test hook (see FAULT_HOOK in parts.py), read only here in the worker:
+    "slow:<text>" holds the part 10 s before typesetting it, then goes on, so a test
+    can kill the command while a worker is busy and would still send a result."""
+    kind, _, where = env.get(FAULT_HOOK, "").partition(":")
+    if kind == "slow" and where and any(where in text for text in (job.label, str(job.source or ""), *job.members)):
+        time.sleep(10)
 
 
 class TypesetPool:
@@ -240,15 +279,7 @@ class TypesetPool:
     @staticmethod
     def _death(worker: _Worker) -> str:
         worker.process.join(1)
-        code = worker.process.exitcode
-        if code is not None and code < 0:
-            try:
-                how = f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                how = f"killed by signal {-code}"
-        else:
-            how = f"exit status {code}"
-        return f"the worker process typesetting it died ({how})"
+        return f"the worker process typesetting it {how_it_ended(worker.process.exitcode)}"
 
     def close(self, kill: bool = False) -> None:
         for worker in self.workers:
@@ -272,6 +303,23 @@ class TypesetPool:
 
     def __exit__(self, *exc) -> None:
         self.close(kill=exc[0] is not None)
+
+
+def how_it_ended(code: int | None) -> str:
+    """"died (...)" for a dead worker's exit code: the signal's name, and for SIGKILL
+    (a worker the pool stops itself is reported otherwise) its usual sender, the
+    kernel's out-of-memory killer."""
+    if code is None:
+        return "stopped answering"
+    if code >= 0:
+        return f"died (exit status {code})"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        return f"died (killed by signal {-code})"
+    if -code == signal.SIGKILL:
+        return f"died (killed by {name}), perhaps for lack of memory"
+    return f"died (killed by {name})"
 
 
 def default_jobs() -> int:

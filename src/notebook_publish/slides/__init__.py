@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -31,6 +30,7 @@ from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
 from notebook_publish.notes import Book
 from notebook_publish.progress import NO_PROGRESS, Progress
 from notebook_publish.slides.model import Deck, build_deck, find_topics, formulas_of, slugify, with_omml
+from notebook_publish.slides.pool import DeckPool, file_identity, short_title
 from notebook_publish.slides.style import SlideStyle, load_slide_style
 from notebook_publish.themes import load_theme
 
@@ -220,15 +220,27 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
             # One task per deck, so progress is per deck; biggest first, as the batches were.
             order = [deck for job in job_list for deck in job.decks]
             order.sort(key=lambda d: -len(d.slides))
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {}
-                for deck in order:
-                    futures[pool.submit(_build_batch, replace(job_list[0], decks=(deck,), keys=(keys.get(deck.filename, ""),)))] = deck
-                    stage.start(deck.filename, deck.filename)
-                for future in as_completed(futures):
-                    deck = futures[future]
-                    results.append(future.result())
-                    stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
+            tasks = [replace(job_list[0], decks=(deck,), keys=(keys.get(deck.filename, ""),)) for deck in order]
+            before = {deck.filename: file_identity(out_dir / deck.filename) for deck in order}
+
+            def done(task: _Job, result) -> None:
+                deck = task.decks[0]
+                results.append(result)
+                stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
+
+            def failed(task: _Job, how: str) -> None:
+                deck = task.decks[0]
+                path = out_dir / deck.filename
+                now = file_identity(path)
+                if now == before[deck.filename]:
+                    kept = f"{deck.filename} was not changed" if now else f"{deck.filename} was not written"
+                else:  # renamed into place, complete, before the worker died
+                    kept = f"{deck.filename} was written before it died; build again to see its warnings"
+                message = f"writing deck {deck.filename} (`{short_title(deck.title)}`) failed: {how}"
+                results.append(([], [error(deck.source, deck.line, "slides", message, kept)]))
+                stage.finish(deck.filename, deck.filename, "failed")
+
+            DeckPool(workers, out_dir).run(tasks, on_start=lambda t: stage.start(t.decks[0].filename, t.decks[0].filename), on_done=done, on_failed=failed)
     written: list[Path] = []
     for paths, found in results:
         written += paths

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from notebook_publish.config import MAX_CONFIG_BYTES, expands_past, load_yaml, short, yaml_problem
 from notebook_publish.diagnostics import UsageError, error
 from notebook_publish.themes import BUILTIN_THEMES, DEFAULT_THEME, Theme
 
@@ -68,16 +69,23 @@ def _deep_merge(base: dict, over: dict) -> dict:
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise UsageError(error(path, 1, "theme", f"slides theme is over {MAX_CONFIG_BYTES >> 20} MB", "copy themes/default/slides.yaml"))
+        # The same limits as handbook.yml: an alias bomb is refused at its line.
+        data = load_yaml(path.read_text(encoding="utf-8"))[1] or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise UsageError(error(path, line, "theme", f"YAML syntax error in the slides theme: {problem}", "check indentation and brackets", col=col)) from None
+        line, col, problem, hint = yaml_problem(exc, "check indentation and brackets")
+        if problem.startswith("YAML syntax error"):
+            problem = problem.replace("YAML syntax error", "YAML syntax error in the slides theme", 1)
+        raise UsageError(error(path, line, "theme", problem, hint, col=col)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(error(path, 1, "theme", f"cannot read slides theme: {exc}", "save it as UTF-8 text")) from None
     if not isinstance(data, dict):
         raise UsageError(error(path, 1, "theme", "slides theme must be a mapping", "copy themes/default/slides.yaml"))
+    # Its values are turned into text and numbers as they are; a few aliases can make
+    # one of them billions of items long.
+    if expands_past(data, 10_000):
+        raise UsageError(error(path, 1, "theme", "slides theme holds more than 10,000 values once its aliases are written out", "copy themes/default/slides.yaml"))
     return data
 
 
@@ -119,10 +127,10 @@ def load_slide_style(theme: Theme, min_font_size: float) -> SlideStyle:
             min_font_size=float(min_font_size),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(error(chosen, 1, "theme", f"slides theme has a bad or missing value: {exc}", "compare with themes/default/slides.yaml")) from None
+        raise UsageError(error(chosen, 1, "theme", f"slides theme has a bad or missing value: {short(str(exc), 200)}", "compare with themes/default/slides.yaml")) from None
     for kind in (style.heading_font, style.body_font, style.code_font, style.math_font):
         if kind not in FONT_KINDS:
-            raise UsageError(error(chosen, 1, "theme", f"unknown font `{kind}` in slides theme", f"use one of {', '.join(FONT_KINDS)}"))
+            raise UsageError(error(chosen, 1, "theme", f"unknown font `{short(kind)}` in slides theme", f"use one of {', '.join(FONT_KINDS)}"))
     if not style.level_sizes:
         raise UsageError(error(chosen, 1, "theme", "`sizes.levels` must list at least one size", "for example [24, 22, 20]"))
     return style
