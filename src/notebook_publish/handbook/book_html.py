@@ -48,7 +48,9 @@ def book_meta(book: Book) -> BookMeta:
     )
 
 
-def writer_options(book: Book, url_base: Path | None) -> WriterOptions:
+def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOptions:
+    """`url_base`: the web page's folder (images relative to it); None for the PDF,
+    whose images get `file_url(path)` (`locations.Mounts.url`)."""
     pdf = book.config.pdf
     rels = [chapter.note.rel for chapter in book.chapters]
     return WriterOptions(
@@ -61,6 +63,7 @@ def writer_options(book: Book, url_base: Path | None) -> WriterOptions:
         notes_dir=book.config.notes.resolve(),
         media_files=frozenset(p.resolve() for p in book.media_files),
         url_base=url_base,
+        file_url=file_url,
     )
 
 
