@@ -190,3 +190,10 @@ def _walk(folder: Path, digest, seen: set[tuple[int, int]]) -> None:
         except OSError:
             continue
         digest.update(f"{entry.path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+
+
+if __name__ == "__main__":
+    # `python src/notebook_publish/system_fonts.py` prints the fingerprint without
+    # importing the package (whose version lookup costs more than this): for a
+    # Makefile that must notice a font installed since the last build.
+    print(fontconfig_fingerprint())
