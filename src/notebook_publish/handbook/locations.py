@@ -128,6 +128,8 @@ class Access:
 
     def allowed(self, path: Path) -> Path | None:
         """The resolved path if the book may read it, else None."""
+        if path in self.files:  # a listed file, named as listed: nothing to resolve
+            return path
         try:
             real = path.resolve()
         except (OSError, RuntimeError, ValueError):
