@@ -573,6 +573,44 @@ def test_fetcher_allows_only_data_and_listed_files(tmp_path):
     assert len(fetcher.diagnostics(None)) == 6
 
 
+def test_fetcher_reads_location_free_urls_and_records_what_it_read(tmp_path):
+    import hashlib
+
+    from notebook_publish.handbook.locations import REFUSED, UNREADABLE, book_mounts
+
+    root = tmp_path / "project"
+    media, theme = root / "media", tmp_path / "elsewhere" / "theme"
+    media.mkdir(parents=True)
+    theme.mkdir(parents=True)
+    (media / "a b.png").write_bytes(b"png")
+    (root / "secret.txt").write_text("secret")
+    (theme / "extra.css").write_text("h1 {}")
+    mounts = book_mounts(root, [("media-1", media), ("theme-1", theme)], None, [])
+    fetcher = SafeFetcher(files=frozenset({media / "a b.png"}), folders=(theme,), mounts=mounts)
+
+    url = mounts.url(media / "a b.png")
+    assert url == "file://notebook-publish/project/media/a%20b.png"  # no real folder in it
+    response = fetcher.fetch(url)
+    assert response.read() == b"png" and response.url == url  # relative references resolve against it
+    css_url = mounts.url(theme / "extra.css")
+    assert css_url == "file://notebook-publish/theme-1/extra.css"
+    assert fetcher.fetch(css_url).read() == b"h1 {}"
+    for refused in (
+        "file://notebook-publish/project/secret.txt",  # in the project, not in the media
+        "file://notebook-publish/project/%2e%2e/%2e%2e/etc/passwd",
+        "file://notebook-publish/etc/passwd",  # no such mount
+        "file://notebook-publish/project/media/gone.png",
+    ):
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(refused)
+    assert fetcher.inputs == {
+        url: hashlib.sha256(b"png").hexdigest(),
+        css_url: hashlib.sha256(b"h1 {}").hexdigest(),
+        "file://notebook-publish/project/secret.txt": REFUSED,
+        "file://notebook-publish/project/media/gone.png": UNREADABLE,
+    }
+
+
 def test_sanitizer_keeps_formatting_and_drops_the_rest():
     filt = RawHtmlFilter()
     out = filt.feed('<b onclick="x">bold</b><script>evil()</script><iframe src="x">in</iframe><a href="javascript:x">j</a><a href="https://ok">ok</a><u style="a">u</u>')

@@ -48,7 +48,9 @@ def book_meta(book: Book) -> BookMeta:
     )
 
 
-def writer_options(book: Book, url_base: Path | None) -> WriterOptions:
+def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOptions:
+    """`url_base`: the web page's folder (images relative to it); None for the PDF,
+    whose images get `file_url(path)` (`locations.Mounts.url`)."""
     pdf = book.config.pdf
     rels = [chapter.note.rel for chapter in book.chapters]
     return WriterOptions(
@@ -61,6 +63,7 @@ def writer_options(book: Book, url_base: Path | None) -> WriterOptions:
         notes_dir=book.config.notes.resolve(),
         media_files=frozenset(p.resolve() for p in book.media_files),
         url_base=url_base,
+        file_url=file_url,
     )
 
 
@@ -72,13 +75,17 @@ def render_chapters(book: Book, options: WriterOptions, math_cache=None, which: 
 
 
 def build_html(book: Book, out: Path) -> list[Diagnostic]:
-    """The same book as one web page, for preview. Paths are relative to the page."""
+    """The same book as one web page, for preview. Paths are relative to the page.
+
+    A file inside the project's folder is linked where it is (when the page is in that
+    folder too, as `build/handbook.html` is); the fonts and a theme from outside it (the
+    one shipped with the tool) are copied beside the page, into `handbook_files/`, so
+    that the page names no folder of the machine it was built on and moves with the
+    project."""
     config = book.config
     out = Path(out).absolute()
-    here = out.parent
-
-    def relative(path: Path) -> str:
-        return quote(Path(os.path.relpath(path, here)).as_posix())
+    here = out.parent.resolve()
+    assets = _Assets(config.root, out, here)
 
     theme = load_theme(config)
     template = template_environment(theme).get_template("base.html.j2")
@@ -93,8 +100,8 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
     page = template.render(
         book=book_meta(book),
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(relative),
-        stylesheet_url=relative(theme.file("handbook.css")),
+        font_css=font_face_css(assets.font_url),
+        stylesheet_url=assets.stylesheet_url(theme.file("handbook.css")),
         mode="html",
         index_anchor=INDEX_ANCHOR,
         chapters=chapters,
@@ -103,5 +110,58 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
         first_page_number=None,
         parts=["cover", "toc", "chapters", "index"],
     )
+    assets.write()  # before the page, which must never name a file not there yet
     write_atomically(out, page.encode("utf-8"))
     return diagnostics
+
+
+class _Assets:
+    """URLs, relative to the page, for the fonts and the stylesheet; what lies outside
+    the project is copied beside the page."""
+
+    def __init__(self, root: Path, out: Path, here: Path):
+        self.root = root.resolve()
+        self.here = here
+        self.folder = here / f"{out.stem}_files"
+        self.inside = here.is_relative_to(self.root)
+        self.copies: dict[Path, Path] = {}  # copy -> original
+        self.names: dict[Path, str] = {}
+
+    def _relative(self, path: Path) -> str:
+        return quote(Path(os.path.relpath(path, self.here)).as_posix())
+
+    def _in_project(self, path: Path) -> bool:
+        return self.inside and path.is_relative_to(self.root)
+
+    def font_url(self, path: Path) -> str:
+        real = path.resolve()
+        if self._in_project(real):
+            return self._relative(real)
+        name = self.names.setdefault(real, real.name if real.name not in self.names.values() else f"{len(self.names)}-{real.name}")
+        copy = self.folder / "fonts" / name
+        self.copies[copy] = real
+        return self._relative(copy)
+
+    def stylesheet_url(self, path: Path) -> str:
+        """The stylesheet's own folder goes with it (minus the templates): its `url()`
+        and `@import` are relative to it."""
+        real = path.resolve()
+        if self._in_project(real):
+            return self._relative(real)
+        theme = real.parent
+        target = self.folder / "themes" / theme.name
+        for file in sorted(theme.rglob("*")):
+            rel = file.relative_to(theme)
+            if file.is_file() and rel.parts[0] != "templates" and not any(p.startswith(".") for p in rel.parts):
+                self.copies[target / rel] = file
+        return self._relative(target / real.name)
+
+    def write(self) -> None:
+        for copy, original in sorted(self.copies.items()):
+            data = original.read_bytes()
+            try:
+                if copy.read_bytes() == data:
+                    continue  # unchanged: leave it (and its date) alone
+            except OSError:
+                pass
+            write_atomically(copy, data)

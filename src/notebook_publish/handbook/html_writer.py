@@ -15,7 +15,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import unquote
 
 from pygments import highlight
@@ -51,8 +51,10 @@ class WriterOptions:
     note_anchors: Mapping[str, frozenset[str]]  # note path -> its heading ids
     notes_dir: Path
     media_files: frozenset[Path]
-    # None: images as file: URIs (for WeasyPrint); else paths relative to this folder (a web page).
+    # None: images as URLs for WeasyPrint (`file_url`, else file: URIs); else paths
+    # relative to this folder (a web page).
     url_base: Path | None = None
+    file_url: Callable[[Path], str] | None = None  # locations.Mounts.url: no real folder in the URL
 
 
 @dataclass(frozen=True)
@@ -468,7 +470,7 @@ class _ChapterWriter:
 
     def _file_url(self, path: Path) -> str:
         if self.options.url_base is None:
-            return path.as_uri()
+            return self.options.file_url(path) if self.options.file_url else path.as_uri()
         import os
         from urllib.parse import quote
 

@@ -6,7 +6,9 @@ typeset to PDF bytes, with what the assembly needs to know about its pages.
 part; the assembly resolves those URIs into GoTo destinations once every part's
 anchors are known. Positions are in PDF points, origin bottom-left, as in the file.
 
-A `Part` is a plain value: it is cached as JSON plus the PDF bytes.
+A `Part` is a plain value: it is cached as JSON plus the PDF bytes. It lists the
+files WeasyPrint read to make it (`inputs`: URL and hash, like a depfile), so that a
+cached part whose files changed is typeset again even when its HTML did not change.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import json
 import os
 import signal
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from notebook_publish.diagnostics import Diagnostic, Severity
+from notebook_publish.handbook.locations import Mounts
 
 XREF = "xref:"
 PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; a PDF point is 4/3 of one
@@ -40,6 +44,7 @@ class PartJob:
     base_url: str
     files: frozenset[Path]  # what the fetcher may read
     folders: tuple[Path, ...]
+    mounts: Mounts  # the real folders behind the location-free URLs of the HTML
     user_css: str = ""
     weight: int = 1  # rough cost, to start big parts first
     members: tuple[str, ...] = ()  # the notes a chapter part holds, for messages
@@ -54,6 +59,9 @@ class Part:
     bookmarks: list[tuple[int, str, int, float, float, bool]]  # (level, label, page, x, y, open)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
+    # (URL, state) of every file WeasyPrint asked for: a hash of the bytes it read, or
+    # locations.UNREADABLE / REFUSED. Sorted, so the same part gives the same entry.
+    inputs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def page_count(self) -> int:
@@ -65,6 +73,7 @@ class Part:
             "anchors": self.anchors,
             "bookmarks": self.bookmarks,
             "diagnostics": [[str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in self.diagnostics],
+            "inputs": self.inputs,
         }
         blob = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         return len(blob).to_bytes(8, "big") + blob + self.pdf
@@ -79,6 +88,7 @@ class Part:
             anchors={k: tuple(v) for k, v in head["anchors"].items()},
             bookmarks=[tuple(b) for b in head["bookmarks"]],
             diagnostics=[Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint) for p, line, col, sev, code, msg, hint in head["diagnostics"]],
+            inputs=[(url, state) for url, state in head["inputs"]],
         )
 
 
@@ -89,14 +99,15 @@ def typeset_part(job: PartJob, font_config) -> Part:
     from notebook_publish.handbook import math_stamp
     from notebook_publish.handbook.bullets import bullet_drawings
     from notebook_publish.handbook.overdraw import draw_over, merge
-    from notebook_publish.handbook.fetcher import SafeFetcher
+    from notebook_publish.handbook.fetcher import READ_IN_THIS_PROCESS, SafeFetcher
     from notebook_publish.handbook.render import weasyprint_messages
 
     _injected_fault(job)
     started = time.perf_counter()
-    fetcher = SafeFetcher(files=job.files, folders=job.folders)
+    fetcher = SafeFetcher(files=job.files, folders=job.folders, mounts=job.mounts)
     diagnostics: list[Diagnostic] = []
-    with weasyprint_messages(diagnostics, job.source):
+    fonts: list[str] = []
+    with weasyprint_messages(diagnostics, job.source), _declared_fonts(font_config, fonts):
         sheets = [CSS(string=job.user_css)] if job.user_css else None
         document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config, stylesheets=sheets)
         anchors: dict[str, tuple[int, float, float]] = {}
@@ -118,7 +129,34 @@ def typeset_part(job: PartJob, font_config) -> Part:
             merge(drawings, math_stamp.formula_drawings(math_stamp.find_slots(document), dict(job.math)))
         pdf = draw_over(document.write_pdf(pdf_identifier=True), drawings)
     diagnostics.extend(fetcher.diagnostics(job.source))
-    return Part(pdf, names, anchors, bookmarks, diagnostics, time.perf_counter() - started)
+    inputs = dict(fetcher.inputs)
+    for url in fonts:  # read for an earlier part of this worker, or just now
+        if url in READ_IN_THIS_PROCESS:
+            inputs.setdefault(url, READ_IN_THIS_PROCESS[url])
+    return Part(pdf, names, anchors, bookmarks, diagnostics, time.perf_counter() - started, sorted(inputs.items()))
+
+
+@contextmanager
+def _declared_fonts(font_config, urls: list[str]):
+    """Collect the URL of every font file the document's @font-face rules name.
+
+    WeasyPrint reads a font's file once per font configuration (the worker keeps one
+    for all its parts), so the fetcher sees it only for the first part that declares
+    it; the later parts depend on it all the same."""
+    add = font_config.add_font_face
+
+    def add_font_face(rule_descriptors, url_fetcher):
+        for source in rule_descriptors.get("src", ()):
+            kind, url = source if isinstance(source, tuple) and len(source) == 2 else (None, None)
+            if kind == "external" and isinstance(url, str):
+                urls.append(url)
+        return add(rule_descriptors, url_fetcher)
+
+    font_config.add_font_face = add_font_face
+    try:
+        yield
+    finally:
+        del font_config.add_font_face
 
 
 def _page_name(page) -> str:

@@ -6,8 +6,18 @@ See the package docstring for the shape. What a part's cache key holds:
   the book it refers to, paper size, font and stylesheet URLs);
 - the bytes of every image it shows and of the font files;
 - the theme's fingerprint (every file of it) and the override CSS of the folio split;
+- the fonts fontconfig can find (`system_fonts.py`): a character the theme's fonts
+  lack is drawn with one of them;
 - the versions of WeasyPrint and pydyf, and the source of the modules that typeset
   and post-process parts.
+
+A cached part also lists every file WeasyPrint read for it (an image inside an SVG, a
+stylesheet's `@import` and `url()`, a font; `Part.inputs`) with the hash of what it
+read; a part whose files no longer hash the same, or are gone, is typeset again (like
+ninja's depfiles: what the HTML does not name is found by typesetting it once).
+
+URLs in the HTML name no real folder (`locations.py`): WeasyPrint names images by a
+hash of their URL, and the same project must give the same bytes wherever it is.
 
 Nothing that changes between two builds of the same inputs (the clock, `git
 describe --dirty`) goes into a chapter document: the date and version are on the
@@ -21,8 +31,6 @@ import re
 import threading
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from notebook_publish.build import write_atomically
 from notebook_publish.cache import content_key
@@ -30,10 +38,12 @@ from notebook_publish.diagnostics import Diagnostic, error
 from notebook_publish.handbook.assemble import PdfMeta, assemble
 from notebook_publish.handbook.folio import first_number_css, folio_html, folio_pieces, page_layers
 from notebook_publish.handbook.index_terms import build_index
+from notebook_publish.handbook.locations import Access, Mounts, book_mounts
 from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
 from notebook_publish.handbook.parts import Part, PartJob
 from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs
 from notebook_publish.progress import NO_PROGRESS, Progress
+from notebook_publish.system_fonts import fontconfig_fingerprint
 
 _IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
 
@@ -43,8 +53,9 @@ def _code_fingerprint() -> str:
     # Every module whose code decides what a typeset part holds, read rather than
     # imported (the fetcher would import WeasyPrint into this process).
     here = Path(__file__).parent
-    sources = [(here / f"{name}.py").read_bytes() for name in ("parts", "folio", "assemble", "math_stamp", "svg_ops", "bullets", "overdraw", "fetcher")]
-    return content_key("handbook-parts-1", _version("weasyprint"), _version("pydyf"), *sources)
+    modules = ("parts", "folio", "assemble", "math_stamp", "svg_ops", "bullets", "overdraw", "fetcher", "locations")
+    sources = [(here / f"{name}.py").read_bytes() for name in modules]
+    return content_key("handbook-parts-2", _version("weasyprint"), _version("pydyf"), *sources)
 
 
 # Every WeasyPrint document pays a fixed cost (styles, fonts, the first use of each
@@ -83,14 +94,22 @@ def _file_hash(path: Path, memo: dict[Path, str]) -> str:
     return memo[path]
 
 
-def _images_of(html: str) -> list[Path]:
+def _images_of(html: str, mounts: Mounts) -> list[Path]:
     paths = []
     for url in dict.fromkeys(_IMG_SRC.findall(html)):
-        try:
-            paths.append(Path(url2pathname(unquote(urlsplit(url.replace("&amp;", "&")).path))))
-        except ValueError:
-            continue
+        path = mounts.path(url.replace("&amp;", "&"))
+        if path is not None:
+            paths.append(path)
     return paths
+
+
+def _mounts(config, theme, font_paths: list[Path]) -> Mounts:
+    from notebook_publish.themes import BUILTIN_THEMES, DEFAULT_THEME
+
+    default = (BUILTIN_THEMES / DEFAULT_THEME).resolve()
+    roles = [("notes", config.notes)] + [(f"media-{i + 1}", m) for i, m in enumerate(config.media)]
+    roles += [(f"theme-{i + 1}", f) for i, f in enumerate(theme.folders) if f != default]
+    return book_mounts(config.root, roles, default if default in theme.folders else None, font_paths)
 
 
 def _static_faces(config):
@@ -145,8 +164,6 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     theme = load_theme(config)
     template = template_environment(theme).get_template("base.html.j2")
     cache_root = open_cache(config)
-    parts_cache = cache_root.child("pdf-parts")
-    options = writer_options(book, None)
     math_cache = cache_root.child("math-svg")
 
     stylesheet = theme.file("handbook.css")
@@ -155,9 +172,14 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     font_paths = sorted({face.path for face in faces})
     files = frozenset(book.media_files) | frozenset(font_paths)
     folders = tuple(theme.folders)
-    base_url = config.notes.resolve().as_uri() + "/"
+    mounts = _mounts(config, theme, font_paths)
+    base_url = mounts.url(config.notes, folder=True)
+    options = writer_options(book, None, mounts.url)
     memo: dict[Path, str] = {}
-    fingerprint = content_key(_code_fingerprint(), theme.fingerprint(), *(f"{p}:{_file_hash(p, memo)}" for p in font_paths))
+    # The font files by URL, not by path: where the fonts are installed is not an input.
+    fonts = (f"{mounts.url(p)}:{_file_hash(p, memo)}" for p in font_paths)
+    fingerprint = content_key(_code_fingerprint(), theme.fingerprint(), fontconfig_fingerprint(), *fonts)
+    store = _PartStore(cache_root.child("pdf-parts"), mounts, Access.of(files, folders), memo)
 
     meta = book_meta(book)
     # Chapter documents carry no date or version: those change without the chapter changing.
@@ -167,8 +189,8 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     front_meta = BookMeta(meta.title, meta.subtitle, meta.author, meta.language, meta.keywords, meta.date, meta.date_iso[:10] + "T00:00:00Z", meta.version)
     common = dict(
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(lambda p: p.as_uri(), faces),
-        stylesheet_url=stylesheet.as_uri(),
+        font_css=font_face_css(mounts.url, faces),
+        stylesheet_url=mounts.url(stylesheet),
         mode="pdf",
         index_anchor=INDEX_ANCHOR,
         toc=[],
@@ -178,9 +200,9 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
 
     def job(kind: str, label: str, source, html: str, user_css: str = "", members: tuple[str, ...] = (), math: tuple = ()) -> PartJob:
         # The formulas' slot keys in the HTML are hashes of their SVGs: the key covers them.
-        images = [f"{p}:{_file_hash(p, memo)}" for p in _images_of(html)]
+        images = [_file_hash(p, memo) for p in _images_of(html, mounts)]  # their URLs are in the HTML
         key = content_key(fingerprint, kind, html, user_css, *images)
-        return PartJob(key, kind, label, source, html, base_url, files, folders, user_css, weight=len(html), members=members, math=math)
+        return PartJob(key, kind, label, source, html, base_url, files, folders, mounts, user_css, weight=len(html), members=members, math=math)
 
     sizes = [len(c.note.text) for c in book.chapters]
     groups_of_chapters = chapter_groups([c.note.rel for c in book.chapters], sizes, part_size)
@@ -203,7 +225,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         # Rendering a part's HTML and typesetting the parts before it overlap: each part
         # goes to a worker as soon as it is rendered, the biggest first.
         edited = _edited_since(out, [c.note.path for c in book.chapters])
-        chapter_jobs, parts = _typeset_as_rendered(groups_of_chapters, sizes, render_part, parts_cache, pool, progress, edited)
+        chapter_jobs, parts = _typeset_as_rendered(groups_of_chapters, sizes, render_part, store, pool, progress, edited)
         for chapter in chapters:
             diagnostics.extend(chapter.diagnostics)
         for part_job in chapter_jobs:
@@ -233,7 +255,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         front_job = job("front", "contents", config.source, front_html)
         later.append(front_job)
         names = [name for part_job in chapter_jobs for name in parts[part_job.key].page_names]
-        head = f'<style>{common["font_css"]}</style><link rel="stylesheet" href="{stylesheet.as_uri()}"><style>@page {{ size: {common["paper"]}; }}</style>'
+        head = f'<style>{common["font_css"]}</style><link rel="stylesheet" href="{mounts.url(stylesheet)}"><style>@page {{ size: {common["paper"]}; }}</style>'
         # The folio is the one job of this stage that splits: in pieces it is shared
         # by both workers while the index and the contents are typeset.
         pieces = folio_pieces(len(names), jobs if layers.splittable else 1)
@@ -243,7 +265,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
             label = "page numbers" if len(pieces) == 1 else f"page numbers {start + 1}-{start + count}"
             folio_jobs.append(job("folio", label, config.source, folio_html(names[start : start + count], head), css))
         later.extend(folio_jobs)
-        parts.update(_typeset(later, parts_cache, pool, progress, "typesetting contents, index and page numbers"))
+        parts.update(_typeset(later, store, pool, progress, "typesetting contents, index and page numbers"))
     except PartFailed as failed:
         if not diagnostics:  # failed while the chapters were still being rendered
             diagnostics = [d for chapter in chapters if chapter is not None for d in chapter.diagnostics]
@@ -297,24 +319,45 @@ def _version(distribution: str) -> str:
     return version(distribution)
 
 
-def _keep(parts_cache, stage):
+def _keep(store: "_PartStore", stage):
     """What happens to each part a worker finishes: it is cached and reported."""
 
     def done(part_job: PartJob, part: Part) -> None:
-        parts_cache.put(part_job.key, part.to_bytes())
+        store.put(part_job.key, part)
         stage.finish(part_job.key, part_job.label, f"{part.page_count} pages")
 
     return done
 
 
-def _cached_part(parts_cache, key: str) -> Part | None:
-    blob = parts_cache.get(key)
-    if blob is None:
-        return None
-    try:
-        return Part.from_bytes(blob)
-    except (ValueError, KeyError, TypeError):
-        return None  # an entry from an older layout: typeset again
+class _PartStore:
+    """The typeset parts in the cache, each served only while the files it read
+    (`Part.inputs`) still hold what they held: every file is hashed at most once per
+    build (`memo`), and each URL's state is worked out once."""
+
+    def __init__(self, cache, mounts: Mounts, access: Access, memo: dict[Path, str]):
+        self.cache = cache
+        self.mounts = mounts
+        self.access = access
+        self.memo = memo
+        self.states: dict[str, str] = {}
+
+    def get(self, key: str) -> Part | None:
+        blob = self.cache.get(key)
+        if blob is None:
+            return None
+        try:
+            part = Part.from_bytes(blob)
+        except (ValueError, KeyError, TypeError):
+            return None  # an entry from an older layout: typeset again
+        return part if all(self._state(url) == state for url, state in part.inputs) else None
+
+    def put(self, key: str, part: Part) -> None:
+        self.cache.put(key, part.to_bytes())
+
+    def _state(self, url: str) -> str:
+        if url not in self.states:
+            self.states[url] = self.access.state(self.mounts.path(url), lambda p: _file_hash(p, self.memo))
+        return self.states[url]
 
 
 def _edited_since(out: Path, sources: list[Path]) -> list[bool]:
@@ -334,7 +377,7 @@ def _edited_since(out: Path, sources: list[Path]) -> list[bool]:
     return edited
 
 
-def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part, parts_cache, pool: TypesetPool, progress: Progress, edited: list[bool]) -> tuple[list[PartJob], dict[str, Part]]:
+def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part, store: _PartStore, pool: TypesetPool, progress: Progress, edited: list[bool]) -> tuple[list[PartJob], dict[str, Part]]:
     """The chapter parts, rendered by `render_part(group)` in this process while the
     workers typeset the parts rendered before. Returns the jobs in book order and the
     parts by key (cached or typeset, then cached).
@@ -347,10 +390,10 @@ def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part,
     part_jobs: list[PartJob | None] = [None] * len(groups)
     submitted: set[str] = set()
     with progress.stage("typesetting chapters", len(groups)) as stage:
-        pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(parts_cache, stage))
+        pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(store, stage))
         for g in sorted(range(len(groups)), key=lambda g: (not any(edited[i] for i in groups[g]), -sum(sizes[i] for i in groups[g]))):
             part_job = part_jobs[g] = render_part(groups[g])
-            part = parts.get(part_job.key) or _cached_part(parts_cache, part_job.key)
+            part = parts.get(part_job.key) or store.get(part_job.key)
             if part is not None:
                 if part_job.key not in parts:
                     stage.cached(part_job.key, part_job.label)
@@ -363,14 +406,14 @@ def _typeset_as_rendered(groups: list[list[int]], sizes: list[int], render_part,
     return [j for j in part_jobs if j is not None], parts
 
 
-def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Progress, title: str) -> dict[str, Part]:
+def _typeset(jobs: list[PartJob], store: _PartStore, pool: TypesetPool, progress: Progress, title: str) -> dict[str, Part]:
     """Parts from the cache where they are, the rest from the workers (then cached)."""
     parts: dict[str, Part] = {}
     missing: list[PartJob] = []
     for part_job in jobs:
         if part_job.key in parts:
             continue
-        part = _cached_part(parts_cache, part_job.key)
+        part = store.get(part_job.key)
         if part is not None:
             parts[part_job.key] = part
         elif part_job.key not in {j.key for j in missing}:
@@ -379,5 +422,5 @@ def _typeset(jobs: list[PartJob], parts_cache, pool: TypesetPool, progress: Prog
         for part_job in jobs:
             if part_job.key in parts:
                 stage.cached(part_job.key, part_job.label)
-        parts.update(pool.run(missing, on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(parts_cache, stage)))
+        parts.update(pool.run(missing, on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(store, stage)))
     return parts
