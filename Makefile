@@ -1,5 +1,5 @@
-# notebook-publish. Every target sets up .venv on first use, then builds only what
-# changed: each output depends on the notes, media, theme, config and code it uses.
+# notebook-publish. Every target sets up .venv on first use; the tool itself then
+# builds only what changed.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,15 +8,7 @@ NP     := $(BIN)/notebook-publish
 STRICT ?=
 JOBS   ?=
 
-# File lists with spaces escaped, so make can depend on notes named "My Page 1b50….md".
-files_in = $(shell find $(1) -type f -not -name '.*' 2>/dev/null | sed 's/ /\\ /g')
-CODE   := $(call files_in,src) pyproject.toml
-NOTES  := $(call files_in,notes media)
-THEME  := $(call files_in,themes)
-CONFIG := $(wildcard handbook.yml)
-INPUTS := $(STAMP) $(CODE) $(NOTES) $(THEME) $(CONFIG)
-
-.PHONY: all pdf html slides check test release bench bench-pdf bench-slides fuzz clean distclean
+.PHONY: all pdf html slides check test release watch bench bench-pdf bench-slides fuzz clean distclean
 
 all: pdf slides
 
@@ -27,23 +19,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-pdf: build/handbook.pdf
-build/handbook.pdf: $(INPUTS)
+# The tool decides what to rebuild, from content hashes: make's file lists could not
+# see a removed note, a copy with an old date (cp -p, unzip), a theme or media folder
+# elsewhere, or a note named `a: b.md`. With nothing changed each takes a few tenths
+# of a second and says "up to date".
+pdf: $(STAMP)
 	$(NP) pdf $(STRICT) $(if $(JOBS),--jobs $(JOBS))
-	@touch $@
 
-html: build/handbook.html
-build/handbook.html: $(INPUTS)
+html: $(STAMP)
 	$(NP) html $(STRICT)
-	@touch $@
 
-slides: build/slides/.built
-build/slides/.built: $(INPUTS)
+slides: $(STAMP)
 	$(NP) slides $(STRICT) $(if $(JOBS),--jobs $(JOBS))
-	@touch $@
 
-release: pdf slides
-	$(NP) release
+# Builds the handbook and decks for the version being released, then gathers them.
+release: $(STAMP)
+	$(NP) release $(STRICT) $(if $(JOBS),--jobs $(JOBS))
+
+# Rebuilds the handbook and the decks after each burst of saves (Ctrl-C stops).
+watch: $(STAMP)
+	$(NP) watch --pdf --slides $(if $(JOBS),--jobs $(JOBS))
 
 check: $(STAMP)
 	$(NP) check $(STRICT)
@@ -65,8 +60,9 @@ bench-slides: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest -q tests/test_fuzz.py
 
+# Removes only what notebook-publish wrote (its manifests say what) and its cache.
 clean:
-	rm -rf build
+	@if [ -x $(NP) ]; then $(NP) clean; else echo "nothing to clean: .venv is not set up"; fi
 
 distclean: clean
 	rm -rf $(VENV)

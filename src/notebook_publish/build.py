@@ -12,12 +12,13 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from notebook_publish.cache import Cache
+from notebook_publish.cache import Cache, ensure_cache_root
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import UsageError, error
 
 
 def open_cache(config: Config) -> Cache:
+    ensure_cache_root(config.cache_dir)
     return Cache(config.cache_dir)
 
 
@@ -46,26 +47,44 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def build_time() -> datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), otherwise now."""
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org) when it is set to a whole number."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(tz=timezone.utc)
+    return int(epoch) if epoch.isdigit() else None
+
+
+def build_time() -> datetime:
+    """When the outputs say they were made: SOURCE_DATE_EPOCH when set, otherwise today
+    at 00:00 UTC. Day-granular, so that a rebuild on the same day equals a build from
+    scratch, and a build that finds nothing changed may keep the outputs it finds."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return datetime.now(tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def display_version(raw: str) -> str:
+    """`v1.2.0` -> `1.2.0`: the version as the cover, the title slides and the release's
+    file names all show it."""
+    raw = raw.strip()
+    return raw[1:] if raw[:1] in ("v", "V") and raw[1:2].isdigit() else raw
 
 
 def book_version(config: Config) -> str:
-    """`git describe` inside a git checkout, otherwise the config's `version`."""
+    """The version the outputs show: the one a release pins (`Config.pinned_version`),
+    else `git describe --tags --always --dirty` inside a git checkout, else the
+    config's `version`; without a leading `v`."""
+    if config.pinned_version:
+        return display_version(config.pinned_version)
+    return display_version(_git_describe(config.root) or config.version)
+
+
+def _git_describe(root: Path) -> str | None:
     try:
         done = subprocess.run(
             ["git", "describe", "--tags", "--always", "--dirty"],
-            cwd=config.root,
-            capture_output=True,
-            text=True,
-            timeout=5,
+            cwd=root, capture_output=True, text=True, timeout=5, stdin=subprocess.DEVNULL,
         )
-        if done.returncode == 0 and done.stdout.strip():
-            return done.stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        pass
-    return config.version
+        return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None

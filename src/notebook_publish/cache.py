@@ -25,6 +25,45 @@ def content_key(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+CACHEDIR_TAG = "CACHEDIR.TAG"
+# The Cache Directory Tagging Specification's signature (backup tools skip the folder),
+# then our own line: `clean` deletes a cache folder only when it finds both.
+_TAG_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This folder is the build cache of notebook-publish; `notebook-publish clean` removes it.\n"
+)
+
+
+def is_own_cache(folder: Path) -> bool:
+    try:
+        return (Path(folder) / CACHEDIR_TAG).read_text(encoding="utf-8") == _TAG_TEXT
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+# What the tool keeps in its cache folder; an untagged folder holding only these
+# (written by a version from before the tag) is taken as the tool's own.
+OWN_ENTRIES = frozenset({"ast", "math", "math-svg", "normalized", "pdf-parts", "decks", "pictures", "static-fonts", "fonts", "stamps", "misc", CACHEDIR_TAG})
+
+
+def ensure_cache_root(root: Path) -> None:
+    """Create the cache folder, tagged as the tool's own, unless it exists already;
+    tag an untagged one that holds only the tool's entries. A folder of someone
+    else's (`--output ~` meets `~/.cache`) is used but never tagged, so `clean` never
+    deletes it."""
+    root = Path(root)
+    tag = root / CACHEDIR_TAG
+    if tag.exists():
+        return
+    try:
+        if root.exists() and not all(child.name in OWN_ENTRIES for child in root.iterdir()):
+            return
+        root.mkdir(parents=True, exist_ok=True)
+        tag.write_text(_TAG_TEXT, encoding="utf-8")
+    except OSError:
+        pass  # an unwritable cache only costs time
+
+
 def _checksum(key: str, data: bytes) -> bytes:
     """The entry's checksum covers its key too, so a file copied or renamed onto
     another key's place is not served as that key's value."""
@@ -58,6 +97,7 @@ class Cache:
         path = self._path(key)
         tmp = None
         try:
+            ensure_cache_root(self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:

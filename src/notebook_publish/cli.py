@@ -13,7 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
-from notebook_publish import __version__
+import notebook_publish
 from notebook_publish.config import SCHEMA, Config, describe_schema, load_config
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, exit_code, print_diagnostics, summarise
 
@@ -48,12 +48,24 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
+class _PrintVersion(argparse.Action):
+    """`--version`; the package version is looked up only then (importlib.metadata costs
+    tens of milliseconds on every run otherwise)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show the version and exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"notebook-publish {notebook_publish.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
     parser = argparse.ArgumentParser(
         prog="notebook-publish", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_PrintVersion)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

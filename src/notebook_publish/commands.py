@@ -7,6 +7,7 @@ only when their command runs, so `check` stays quick.
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,17 +29,16 @@ def _jobs_argument(parser) -> None:
     )
 
 
-def _load(args, slides: bool = False, before_notes=lambda config: None):
-    """The config and the book. `before_notes(config)` runs once the config and theme
-    are known, before the notes are read; what it returns comes third."""
+def _load(args, config, slides: bool = False, before_notes=lambda config: None):
+    """The book. `before_notes(config)` runs once the theme is checked, before the
+    notes are read; what it returns comes second."""
     from notebook_publish.build import open_cache
-    from notebook_publish.cli import check_theme, config_from_args
+    from notebook_publish.cli import check_theme
     from notebook_publish.notes import load_book
 
-    config = config_from_args(args)
     check_theme(config, slides=slides)  # a broken theme stops here, before the notes are read
     early = before_notes(config)
-    return config, load_book(config, open_cache(config)), early
+    return load_book(config, open_cache(config)), early
 
 
 def ensure_writable(folder: Path) -> None:
@@ -75,70 +75,214 @@ def _progress(args):
     return make_progress(quiet=args.quiet, verbose=args.verbose)
 
 
+def _say(args, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _config(args):
+    from notebook_publish.cli import config_from_args
+
+    return config_from_args(args)
+
+
+def _identity(path: Path):
+    """What tells a file replaced by a rename from the one that was there."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _claim(config, path: Path) -> None:
+    """Record a written file in its folder's manifest when that folder is the output
+    folder or lies in it (`clean` removes what the manifests name, and nothing else).
+    A file written elsewhere with --out is not recorded: no manifest is left in a
+    folder of the user's for one file."""
+    from notebook_publish.outputs import OutputFolder, inside
+
+    if inside(path.parent, config.output):
+        folder = OutputFolder(path.parent)
+        folder.record(path.name)
+        folder.save()
+
+
+def _up_to_date(args, stored, what: Path) -> int:
+    """A build with nothing to do: the last build's problems again, and its exit code."""
+    from notebook_publish.cli import report
+
+    code = report(stored, args)
+    _say(args, f"{_shown(what)} is up to date")
+    return code
+
+
 def run_pdf(args) -> int:
+    return publish_pdf(args, _config(args))
+
+
+def publish_pdf(args, config) -> int:
+    from notebook_publish.freshness import Stamp, inputs_key
+    from notebook_publish.outputs import check_output_file
+
+    out = Path(args.out) if args.out else config.output / "handbook.pdf"
+    check_output_file(out, "pdf", config, "--out" if args.out else "the handbook")
+    # Whether anything changed is known in milliseconds, before WeasyPrint or pandoc
+    # is started: make asks on every run.
+    inputs = inputs_key(config, "pdf", (os.path.abspath(out),))
+    stamp = Stamp(config, "pdf", out)
+    stored = stamp.fresh(inputs)
+    if stored is not None:
+        return _up_to_date(args, stored, out)
+
     from notebook_publish.handbook.workers import start_server
 
-    # First of all: the typesetting workers' server takes most of a second to import
-    # WeasyPrint, on the other core, while this process reads the config and notes.
+    # The typesetting workers' server takes most of a second to import WeasyPrint, on
+    # the other core, while this process reads the notes.
     start_server()
 
     from notebook_publish.cli import report
     from notebook_publish.handbook import build_pdf
     from notebook_publish.handbook.pdf_build import Preparation
 
-    config, book, prepared = _load(args, before_notes=Preparation)
-    out = args.out or config.output / "handbook.pdf"
-    ensure_writable(Path(out).parent)
+    book, prepared = _load(args, config, before_notes=Preparation)
+    ensure_writable(out.parent)
+    before = _identity(out)
     with template_errors():
         diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args), prepared=prepared)
     code = report(diagnostics, args)
-    if not args.quiet:
-        print(f"wrote {out}")
+    if _identity(out) not in (None, before):
+        _claim(config, out)
+        stamp.write(inputs, [out], diagnostics)
+        _say(args, f"wrote {_shown(out)}")
+    else:
+        stamp.forget()
     return code
 
 
 def run_html(args) -> int:
+    from notebook_publish.freshness import Stamp, inputs_key
+    from notebook_publish.outputs import check_output_file
+
+    config = _config(args)
+    out = Path(args.out) if args.out else config.output / "handbook.html"
+    check_output_file(out, "html", config, "--out" if args.out else "the page")
+    inputs = inputs_key(config, "html", (os.path.abspath(out),))
+    stamp = Stamp(config, "html", out)
+    stored = stamp.fresh(inputs)
+    if stored is not None:
+        return _up_to_date(args, stored, out)
+
     from notebook_publish.cli import report
     from notebook_publish.handbook import build_html
 
-    config, book, _ = _load(args)
-    out = args.out or config.output / "handbook.html"
-    ensure_writable(Path(out).parent)
+    book, _ = _load(args, config)
+    ensure_writable(out.parent)
+    before = _identity(out)
     with template_errors():
         diagnostics = list(book.diagnostics) + build_html(book, out)
     code = report(diagnostics, args)
-    if not args.quiet:
-        print(f"wrote {out}")
+    if _identity(out) not in (None, before):
+        _claim(config, out)
+        stamp.write(inputs, [out], diagnostics)
+        _say(args, f"wrote {_shown(out)}")
+    else:
+        stamp.forget()
     return code
 
 
 def run_slides(args) -> int:
+    return publish_slides(args, _config(args))
+
+
+def _deck_listing(out_dir: Path) -> tuple[str, ...]:
+    from notebook_publish.outputs import MANIFEST
+
+    try:
+        return tuple(sorted(n for n in os.listdir(out_dir) if n != MANIFEST and not n.startswith(".")))
+    except OSError:
+        return ()
+
+
+def publish_slides(args, config) -> int:
+    from notebook_publish.freshness import Stamp, inputs_key
+    from notebook_publish.outputs import check_output_folder
+
+    out_dir = Path(args.out) if args.out else config.output / "slides"
+    check_output_folder(out_dir, config, "--out" if args.out else "the slides folder")
+    inputs = inputs_key(config, "slides", (os.path.abspath(out_dir), f"topic {args.topic}"))
+    stamp = Stamp(config, "slides" if args.topic is None else f"slides {args.topic}", out_dir)
+    stored = stamp.fresh(inputs, _deck_listing(out_dir))
+    if stored is not None:
+        return _up_to_date(args, stored, out_dir)
+
     from notebook_publish.cli import report
     from notebook_publish.slides import build_decks
 
-    config, book, _ = _load(args, slides=True)
-    out_dir = args.out or config.output / "slides"
-    ensure_writable(Path(out_dir))
-    written, diagnostics = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs, progress=_progress(args))
-    code = report(list(book.diagnostics) + diagnostics, args)
-    if not args.quiet:
-        for path in written:
-            print(f"wrote {path}")
+    book, _ = _load(args, config, slides=True)
+    ensure_writable(out_dir)
+    written, found = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs, progress=_progress(args))
+    diagnostics = list(book.diagnostics) + found
+    code = report(diagnostics, args)
+    for path in written:
+        _say(args, f"wrote {_shown(path)}")
+    decks = _own_decks(out_dir)
+    if not any(d.code in ("slides", "foreign-file") and d.severity >= 2 for d in found):
+        stamp.write(inputs, decks, diagnostics, _deck_listing(out_dir))
+    else:  # a deck is missing: the next build must try again
+        stamp.forget()
     return code
 
 
+def _own_decks(out_dir: Path) -> list[Path]:
+    """The decks in `out_dir` that the tool wrote and nobody changed since."""
+    from notebook_publish.outputs import OutputFolder
+    from notebook_publish.slides import DECK_NAME
+
+    folder = OutputFolder(out_dir)
+    return [out_dir / name for name in sorted(folder.records) if DECK_NAME.match(name) and folder.owns(name)]
+
+
 def run_release(args) -> int:
-    from notebook_publish.build import book_version
-    from notebook_publish.cli import config_from_args
+    """Build the handbook and the decks for the version being released (each only if
+    it is not already built for it), then gather them."""
+    from dataclasses import replace
+
+    from notebook_publish.build import book_version, display_version
+    from notebook_publish.cli import report
     from notebook_publish.release import make_release
 
-    config = config_from_args(args)
-    version = args.version or book_version(config)
-    written = make_release(config.output / "handbook.pdf", config.output / "slides", config.output / "release", version)
-    if not args.quiet:
-        for path in written:
-            print(f"wrote {path}")
-    return 0
+    config = _config(args)
+    version = display_version(args.version) if args.version else book_version(config)
+    config = replace(config, pinned_version=version or "0.0.0")
+    build_args = _with_out(args, None, topic=None)
+    for publish in (publish_pdf, publish_slides):
+        code = publish(build_args, config)
+        if code != 0:
+            print(f"notebook-publish: release {config.pinned_version} not made: the build above failed", file=sys.stderr)
+            return code
+    written, diagnostics = make_release(config.output / "handbook.pdf", _own_decks(config.output / "slides"), config.output / "release", config.pinned_version)
+    code = report(diagnostics, args) if diagnostics else 0
+    for path in written:
+        _say(args, f"wrote {_shown(path)}")
+    return code
+
+
+def run_clean(args) -> int:
+    from notebook_publish.cli import report
+    from notebook_publish.outputs import clean_output
+
+    config = _config(args)
+    removed, diagnostics = clean_output(config.output)
+    code = report(diagnostics, args) if diagnostics else 0
+    _say(args, f"removed {removed} file(s) notebook-publish wrote under {_shown(config.output)}")
+    return code
 
 
 def run_watch(args) -> int:
@@ -168,7 +312,12 @@ def _watch_arguments(parser) -> None:
 
 
 def _release_arguments(parser) -> None:
-    parser.add_argument("--version", dest="version", metavar="V", help="version for the file names (default: git describe --tags)")
+    parser.add_argument("--version", dest="version", metavar="V", help="the version to release: on the cover, the title slides and the file names (default: git describe --tags, without its leading v)")
+    _jobs_argument(parser)
+
+
+def _clean_arguments(parser) -> None:
+    pass
 
 
 def _pdf_arguments(parser) -> None:
@@ -227,11 +376,22 @@ BUILD_COMMANDS = (
     ),
     CommandSpec(
         "release",
-        "gather build/release/: handbook-VERSION.pdf, slides-VERSION.zip, SHA256SUMS",
-        "Collect the built handbook and decks under build/release/ with the version in their names "
-        "(from `git describe --tags`, else the config's `version`) and a SHA256SUMS file. Build them "
-        "first with `make pdf slides`; `make release` does all of it.",
+        "build and gather build/release/: handbook-VERSION.pdf, slides-VERSION.zip, SHA256SUMS",
+        "Build the handbook and the decks for VERSION (from `git describe --tags`, else the config's "
+        "`version`; or --version), so that the cover, the title slides and the file names all show it, "
+        "then write build/release/handbook-VERSION.pdf, slides-VERSION.zip (the decks) and SHA256SUMS. "
+        "What is already built for that version is not built again. Earlier releases and any file "
+        "notebook-publish did not write in build/release/ are kept.",
         _release_arguments,
         run_release,
+    ),
+    CommandSpec(
+        "clean",
+        "remove what notebook-publish wrote under the output folder (build/)",
+        "Remove the files notebook-publish wrote under the output folder (as its manifests name "
+        "them, and only while they are unchanged) and its cache. Any other file there is kept and "
+        "listed.",
+        _clean_arguments,
+        run_clean,
     ),
 )

@@ -110,6 +110,9 @@ class Config:
     root: Path = Path(".")
     # (dotted key, line in `source`) for every key the file sets, for messages.
     key_lines: tuple[tuple[str, int], ...] = ()
+    # The version `release` is making, which the cover, the title slides and the file
+    # names then all show (not a key of the file: `release --version` sets it).
+    pinned_version: str = ""
 
     def line_of(self, key: str) -> int:
         """The line of `handbook.yml` that sets `key` (dotted), else 1."""

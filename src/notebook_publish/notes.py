@@ -82,17 +82,19 @@ class Book:
         return None
 
 
-def list_files(roots: list[Path]) -> frozenset[Path]:
+def list_files(roots: list[Path], skip: tuple[Path, ...] = ()) -> frozenset[Path]:
     """Every regular file under the roots, resolved, that really lies inside a root.
 
     Symlinks that lead outside the notes and media folders are left out, so nothing a
-    note names can make us read a file elsewhere.
+    note names can make us read a file elsewhere. Folders in `skip` (the output
+    folder, when it lies among the notes) are left out: outputs are never inputs.
     """
     found: set[Path] = set()
     real_roots = [r.resolve() for r in roots if r.is_dir()]
+    skipped = {Path(os.path.realpath(s)) for s in skip}
     for root in real_roots:
         for folder, dirs, files in os.walk(root, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(os.path.realpath(os.path.join(folder, d))) not in skipped)
             for name in files:
                 if name.startswith("."):
                     continue
@@ -173,7 +175,7 @@ def load_book(config: Config, cache=None) -> Book:
             error(config.source, config.line_of("notes"), "config", f"notes folder not found: {config.notes}", "pass --notes DIR or set `notes:` in handbook.yml")
         )
     media_dirs = tuple(m.resolve() for m in config.media if m.is_dir())
-    files = list_files([notes_dir, *media_dirs])
+    files = list_files([notes_dir, *media_dirs], skip=(config.output,))
     note_paths = sorted((f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(notes_dir)), key=lambda p: p.as_posix())
     diagnostics: list[Diagnostic] = []
 

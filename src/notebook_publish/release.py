@@ -1,7 +1,7 @@
 """Gather the built files for a release: the handbook, a zip of the decks, checksums.
 
 `build/release/` gets `handbook-<version>.pdf`, `slides-<version>.zip` and
-`SHA256SUMS`. The zip is reproducible: entries in name order, each dated from
+`SHA256SUMS` (of those two), recorded in its manifest (`outputs.py`). The zip is reproducible: entries in name order, each dated from
 SOURCE_DATE_EPOCH (or 1980-01-01, zip's epoch), with fixed permissions.
 """
 
@@ -13,8 +13,9 @@ import re
 import zipfile
 from pathlib import Path
 
-from notebook_publish.build import build_time, write_atomically
-from notebook_publish.diagnostics import UsageError, error
+from notebook_publish.build import build_time, source_date_epoch, write_atomically
+from notebook_publish.diagnostics import Diagnostic, UsageError, error
+from notebook_publish.outputs import OutputFolder
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -26,7 +27,7 @@ def release_version(raw: str) -> str:
 
 
 def zip_decks(decks: list[Path]) -> bytes:
-    stamp = max(ZIP_EPOCH, build_time().timetuple()[:6]) if _has_epoch() else ZIP_EPOCH
+    stamp = max(ZIP_EPOCH, build_time().timetuple()[:6]) if source_date_epoch() is not None else ZIP_EPOCH
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for deck in sorted(decks, key=lambda p: p.name):
@@ -37,30 +38,33 @@ def zip_decks(decks: list[Path]) -> bytes:
     return buffer.getvalue()
 
 
-def _has_epoch() -> bool:
-    import os
+def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> tuple[list[Path], list[Diagnostic]]:
+    """Write the release files; returns their paths (checksums last) and, when a file
+    of the user's is in the way, why nothing was written.
 
-    return os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit()
-
-
-def make_release(pdf: Path, slides_dir: Path, out_dir: Path, version: str) -> list[Path]:
-    """Write the release files and return their paths (checksums last)."""
+    Only the three files of this version are written. Earlier releases stay, and so
+    does anything else in the folder; a file of the same name that the tool did not
+    write (its manifest says which it did) stops the release before anything is
+    written."""
     if not pdf.is_file():
         raise UsageError(error(pdf, 0, "release", f"{pdf} has not been built", "run `make pdf` first"))
-    decks = sorted(slides_dir.glob("*.pptx")) if slides_dir.is_dir() else []
     if not decks:
-        raise UsageError(error(slides_dir, 0, "release", f"no decks in {slides_dir}", "run `make slides` first"))
+        raise UsageError(error(pdf.parent / "slides", 0, "release", "no decks have been built", "run `make slides` first"))
     version = release_version(version)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.iterdir():
-        if old.is_file():
-            old.unlink()
+    folder = OutputFolder(out_dir)
     files = {
-        out_dir / f"handbook-{version}.pdf": pdf.read_bytes(),
-        out_dir / f"slides-{version}.zip": zip_decks(decks),
+        f"handbook-{version}.pdf": pdf.read_bytes(),
+        f"slides-{version}.zip": zip_decks(decks),
     }
-    for path, data in files.items():
-        write_atomically(path, data)
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n" for path, data in files.items())
-    write_atomically(out_dir / "SHA256SUMS", sums.encode())
-    return [*files, out_dir / "SHA256SUMS"]
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files.items()).encode()
+    in_the_way = [folder.foreign(name, "the release") for name in files if not folder.may_write(name)]
+    if in_the_way:
+        return [], in_the_way
+    try:
+        for name, data in files.items():
+            write_atomically(out_dir / name, data)
+            folder.record(name, hashlib.sha256(data).hexdigest())
+    finally:
+        folder.save()
+    return [out_dir / name for name in files], []

@@ -110,7 +110,7 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
         first_page_number=None,
         parts=["cover", "toc", "chapters", "index"],
     )
-    assets.write()  # before the page, which must never name a file not there yet
+    diagnostics += assets.write()  # before the page, which must never name a file not there yet
     write_atomically(out, page.encode("utf-8"))
     return diagnostics
 
@@ -156,12 +156,29 @@ class _Assets:
                 self.copies[target / rel] = file
         return self._relative(target / real.name)
 
-    def write(self) -> None:
-        for copy, original in sorted(self.copies.items()):
-            data = original.read_bytes()
-            try:
-                if copy.read_bytes() == data:
-                    continue  # unchanged: leave it (and its date) alone
-            except OSError:
-                pass
-            write_atomically(copy, data)
+    def write(self) -> list[Diagnostic]:
+        """Copy what the page needs; a file of the user's in the way is kept (and said)."""
+        from notebook_publish.outputs import OutputFolder
+
+        if not self.copies:
+            return []
+        folder = OutputFolder(self.folder)
+        found = []
+        try:
+            for copy, original in sorted(self.copies.items()):
+                name = copy.relative_to(self.folder).as_posix()
+                data = original.read_bytes()
+                try:
+                    if copy.is_file() and not copy.is_symlink() and copy.read_bytes() == data:
+                        folder.record(name)  # already what it should be: left alone (and its date)
+                        continue
+                except OSError:
+                    pass
+                if not folder.may_write(name):
+                    found.append(folder.foreign(name, f"the copy of {original.name} the page uses"))
+                    continue
+                write_atomically(copy, data)
+                folder.record(name)
+        finally:
+            folder.save()
+        return found

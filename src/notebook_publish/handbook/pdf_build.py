@@ -48,14 +48,12 @@ from notebook_publish.system_fonts import fontconfig_fingerprint
 _IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
 
 
-@cache
 def _code_fingerprint() -> str:
-    # Every module whose code decides what a typeset part holds, read rather than
-    # imported (the fetcher would import WeasyPrint into this process).
-    here = Path(__file__).parent
-    modules = ("parts", "folio", "assemble", "math_stamp", "svg_ops", "bullets", "overdraw", "fetcher", "locations")
-    sources = [(here / f"{name}.py").read_bytes() for name in modules]
-    return content_key("handbook-parts-2", _version("weasyprint"), _version("pydyf"), *sources)
+    # The whole package and every installed library: a hand-kept list of "the modules
+    # that shape a part" once missed four of them.
+    from notebook_publish import fingerprints
+
+    return content_key("handbook-parts-3", fingerprints.tool())
 
 
 # Every WeasyPrint document pays a fixed cost (styles, fonts, the first use of each

@@ -20,14 +20,14 @@ import os
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
 from notebook_publish.config import Config
 from notebook_publish.cache import Cache, content_key
-from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error, info
+from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error, info, warning
 from notebook_publish.notes import Book
+from notebook_publish.outputs import OutputFolder
 from notebook_publish.progress import NO_PROGRESS, Progress
 from notebook_publish.slides.model import Deck, build_deck, find_topics, formulas_of, slugify, with_omml
 from notebook_publish.slides.pool import DeckPool, file_identity, short_title
@@ -51,30 +51,16 @@ class _Job:
 
 
 def deck_time() -> datetime:
-    """When the decks say they were made: SOURCE_DATE_EPOCH when set, otherwise today
-    at 00:00 UTC (day-granular, so a deck rebuilt the same day is byte-identical)."""
-    when = build_time()
-    if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
-        return when
-    return when.replace(hour=0, minute=0, second=0, microsecond=0)
+    """When the decks say they were made (`build.build_time`: day-granular unless
+    SOURCE_DATE_EPOCH is set, so a deck rebuilt the same day is byte-identical)."""
+    return build_time()
 
 
-@cache
 def _code_fingerprint() -> str:
-    """The slides modules' source and the versions of what lays out and writes a deck."""
-    from importlib import metadata
+    """The package's code and the installed libraries and fonts (see `fingerprints`)."""
+    from notebook_publish import fingerprints
 
-    from notebook_publish import fonts, mathrender
-    from notebook_publish.slides import layout, model, pptx_writer, style
-
-    sources = [Path(m.__file__).read_bytes() for m in (layout, model, pptx_writer, style, fonts, mathrender)]
-    versions = []
-    for dist in ("python-pptx", "lxml", "pillow", "ziamath", "resvg-py", "pygments", "latex2mathml", "fontpkg-source-serif-4", "fontpkg-source-sans-3", "fontpkg-source-code-pro"):
-        try:
-            versions.append(f"{dist} {metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{dist} -")
-    return content_key("deck-1", *versions, *sources, Path(__file__).read_bytes())
+    return content_key("deck-2", fingerprints.tool())
 
 
 def _file_hash(path: Path | None) -> str:
@@ -174,6 +160,56 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
     open_template(config)  # a bad template is a usage error, before any work starts
     when = deck_time()
     decks, diagnostics = decks_of_book(book, topic, when)
+    folder = OutputFolder(out_dir)
+    mine = []
+    for deck in decks:
+        if folder.may_write(deck.filename):
+            mine.append(deck)
+        else:  # the user's own file under a deck's name: kept, the deck not written
+            diagnostics.append(folder.foreign(deck.filename, f"the deck of `{short_title(deck.title)}`"))
+    try:
+        written, found = _write_decks(book, mine, out_dir, folder, style, when, jobs, progress)
+    finally:
+        folder.save()  # also when interrupted: the decks written so far are the tool's
+    diagnostics += found
+    if topic is None and out_dir.is_dir():
+        diagnostics += _remove_stale(folder, {deck.filename for deck in decks})
+        folder.save()
+    return written, diagnostics
+
+
+def _remove_stale(folder: OutputFolder, keep: set[str]) -> list[Diagnostic]:
+    """Decks of topics that are gone or empty are removed, if the tool wrote them and
+    they are unchanged since. A deck-like file the tool did not write is kept, and said."""
+    found: list[Diagnostic] = []
+    for old in sorted(folder.folder.iterdir()):
+        if not DECK_NAME.match(old.name) or old.name in keep:
+            continue
+        if folder.owns(old.name):
+            try:
+                folder.remove(old.name)
+                found.append(info(old, 0, "stale-deck", f"removed {old.name}: its topic is gone or now empty"))
+            except OSError:
+                pass
+        else:
+            found.append(
+                warning(old, 0, "foreign-file", f"{old.name} looks like a deck but notebook-publish did not write it (or it was changed since): kept it", "remove it yourself if it is not needed")
+            )
+    return found
+
+
+def _write_decks(book: Book, decks: list[Deck], out_dir: Path, folder: OutputFolder, style: SlideStyle, when: datetime, jobs: int, progress: Progress) -> tuple[list[Path], list[Diagnostic]]:
+    """Write `decks` (from the deck cache, or laid out by workers), recording each in
+    the folder's manifest as soon as it is in place."""
+    config = book.config
+    diagnostics: list[Diagnostic] = []
+
+    def keep_result(result: tuple[list[Path], list[Diagnostic]]) -> None:
+        results.append(result)
+        for path in result[0]:
+            folder.record(path.name)
+        if result[0]:
+            folder.save()
 
     cache_root = config.cache_dir
     deck_cache = Cache(cache_root).child("decks") if cache_root else None
@@ -189,13 +225,17 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
             continue
         data, found = cached
         path = out_dir / deck.filename
+        hits.append(deck)
+        if folder.holds(deck.filename, data):  # unchanged: the file (and its date) stay
+            results.append(([], found))
+            continue
         try:
             write_atomically(path, data)
         except UsageError as exc:
+            hits.pop()
             results.append(([], [exc.diagnostic]))
             continue
-        hits.append(deck)
-        results.append(([path], found))
+        keep_result(([path], found))
 
     workers = max(1, min(jobs, len(missing)))
     batches: list[list[Deck]] = [[] for _ in range(workers)]
@@ -214,7 +254,7 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
             for job in job_list:
                 for deck, key in zip(job.decks, job.keys):
                     stage.start(deck.filename, deck.filename)
-                    results.append(_build_batch(replace(job, decks=(deck,), keys=(key,))))
+                    keep_result(_build_batch(replace(job, decks=(deck,), keys=(key,))))
                     stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
         else:
             # One task per deck, so progress is per deck; biggest first, as the batches were.
@@ -225,7 +265,7 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
 
             def done(task: _Job, result) -> None:
                 deck = task.decks[0]
-                results.append(result)
+                keep_result(result)
                 stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
 
             def failed(task: _Job, how: str) -> None:
@@ -246,16 +286,6 @@ def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int =
         written += paths
         diagnostics += found
     written.sort()
-
-    if topic is None and out_dir.is_dir():
-        keep = {deck.filename for deck in decks}  # a deck that failed to write keeps its old file
-        for old in sorted(out_dir.iterdir()):
-            if DECK_NAME.match(old.name) and old.name not in keep:
-                try:
-                    old.unlink()
-                    diagnostics.append(info(old, 0, "stale-deck", f"removed {old.name}: its topic is gone or now empty"))
-                except OSError:
-                    pass
     return written, diagnostics
 
 

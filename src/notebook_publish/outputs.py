@@ -1,0 +1,297 @@
+"""Which files the tool may write, replace or remove: only its own.
+
+Every folder the tool writes decks or releases into keeps a manifest,
+`.notebook-publish-manifest.json`, naming each file it wrote there with its size,
+modification time, inode and SHA-256. A file is the tool's own only while it is in the
+manifest and still holds what was written (a deck opened and saved in PowerPoint is
+the user's now). Only such files are ever replaced or removed; anything else with the
+same name is kept, and the build says so.
+
+A single output file (`pdf --out`, `html --out`) may replace only a regular file of
+its own kind (a PDF, a page this tool wrote) or nothing; a folder, a FIFO, a device, a
+symbolic link or any other file is refused before any work starts. No output may land
+among the notes or media, where it would be read back as input or overwrite a note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from notebook_publish.diagnostics import Diagnostic, UsageError, error
+
+MANIFEST = ".notebook-publish-manifest.json"
+_FORMAT = 1
+# What the head of a file this tool may replace looks like, by output kind.
+_SIGNATURES = {
+    "pdf": lambda head: head.startswith(b"%PDF-"),
+    "html": lambda head: b'<meta name="generator" content="notebook-publish' in head,
+}
+_KIND_NAMES = {"pdf": "a PDF", "html": "a page written by notebook-publish"}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a written file looked like, to tell later whether it is still as written."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+    ino: int
+
+    @classmethod
+    def of(cls, path: Path, sha256: str | None = None) -> "Record":
+        st = os.stat(path)
+        return cls(sha256 or sha256_of(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+    def matches(self, path: Path) -> bool:
+        """The file at `path` is a regular file that still holds what was written.
+
+        An unchanged size, mtime and inode are taken as unchanged content (as make and
+        ninja do); otherwise the content is hashed, so a copy with an old mtime or a
+        touched file is judged by its bytes."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode) or st.st_size != self.size:
+            return False
+        if st.st_mtime_ns == self.mtime_ns and st.st_ino == self.ino:
+            return True
+        try:
+            return sha256_of(path) == self.sha256
+        except OSError:
+            return False
+
+
+class OutputFolder:
+    """A folder of outputs and its manifest. Load, check and record, then `save()`."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.path = self.folder / MANIFEST
+        self.records: dict[str, Record] = _read_manifest(self.path)
+        self._changed = False
+
+    def owns(self, name: str) -> bool:
+        record = self.records.get(name)
+        return record is not None and record.matches(self.folder / name)
+
+    def holds(self, name: str, data: bytes) -> bool:
+        """`name` is the tool's own and holds exactly `data` already."""
+        record = self.records.get(name)
+        return record is not None and record.size == len(data) and record.sha256 == hashlib.sha256(data).hexdigest() and record.matches(self.folder / name)
+
+    def may_write(self, name: str) -> bool:
+        """Nothing is at `name` yet, or what is there is the tool's own."""
+        return not os.path.lexists(self.folder / name) or self.owns(name)
+
+    def foreign(self, name: str, what: str) -> Diagnostic:
+        """The error for a file in the way of an output: kept, and the output not written."""
+        target = self.folder / name
+        return error(
+            target, 0, "foreign-file",
+            f"{_describe(target)} `{target}` is in the way of {what}, and notebook-publish did not write it: kept it, and did not write {what}",
+            "move or rename that file, or write the outputs elsewhere (--out or --output)",
+        )
+
+    def record(self, name: str, sha256: str | None = None) -> None:
+        self.records[name] = Record.of(self.folder / name, sha256)
+        self._changed = True
+
+    def forget(self, name: str) -> None:
+        if self.records.pop(name, None) is not None:
+            self._changed = True
+
+    def remove(self, name: str) -> bool:
+        """Delete `name` if it is the tool's own; returns whether it was removed."""
+        if not self.owns(name):
+            return False
+        try:
+            os.unlink(self.folder / name)
+        except FileNotFoundError:
+            pass
+        self.forget(name)
+        return True
+
+    def save(self) -> None:
+        """Write the manifest (atomically), keeping only entries whose file still exists."""
+        from notebook_publish.build import write_atomically
+
+        self.records = {name: r for name, r in self.records.items() if os.path.lexists(self.folder / name)}
+        if not self._changed and self.path.exists():
+            return
+        body = {"format": _FORMAT, "written-by": "notebook-publish", "files": {name: vars(r) for name, r in sorted(self.records.items())}}
+        write_atomically(self.path, (json.dumps(body, indent=1) + "\n").encode("utf-8"))
+        self._changed = False
+
+
+def _read_manifest(path: Path) -> dict[str, Record]:
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        return {str(name): Record(**fields) for name, fields in body["files"].items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        # A damaged manifest vouches for nothing: every file in the folder is then
+        # treated as the user's, which can only keep files, never lose them.
+        return {}
+
+
+def _describe(path: Path) -> str:
+    """What kind of thing is at `path`, in words, for refusals."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return "nothing"
+    mode = st.st_mode
+    if stat.S_ISLNK(mode):
+        return f"a symbolic link (to {os.readlink(path)})"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a file"
+
+
+def _real(path: Path) -> Path:
+    """`path` with its folders' symbolic links resolved (not the last part: a link
+    there is judged as a link)."""
+    path = Path(os.path.abspath(path))
+    return Path(os.path.realpath(path.parent)) / path.name
+
+
+def inside(path: Path, folder: Path) -> bool:
+    path, folder = _real(path), Path(os.path.realpath(folder))
+    return path == folder or path.is_relative_to(folder)
+
+
+def _sources(config) -> list[tuple[Path, str]]:
+    return [(config.notes, "notes"), *((m, "media") for m in config.media)]
+
+
+def check_output_root(config) -> None:
+    """Refuse (exit code 2) an output folder that is the notes or a media folder, or
+    lies inside a media folder. It may lie inside the notes folder (a notebook whose
+    notes are the project's root): the notes are never read from it."""
+    output = config.output
+    for folder, key in _sources(config):
+        if _real(output) == Path(os.path.realpath(folder)) or (key == "media" and inside(output, folder)):
+            raise UsageError(
+                error(
+                    config.source, config.line_of("output"), "output",
+                    f"the output folder {output} is {'inside ' if key == 'media' and _real(output) != Path(os.path.realpath(folder)) else ''}the {key} folder {folder}",
+                    "outputs never go among the notes or pictures they are made from: set --output DIR or `output:` to a folder of its own, such as build",
+                )
+            )
+
+
+def check_output_place(target: Path, config, flag: str) -> None:
+    """Refuse (exit code 2) an output that would land among the notes or the media.
+
+    The output folder (`output:`) is the tool's own: an output inside it is fine even
+    when the output folder lies inside the notes folder (see `check_output_root`)."""
+    check_output_root(config)
+    output = config.output
+    if inside(target, output) and _real(target) != _real(output):
+        return
+    for folder, key in _sources(config):
+        if inside(target, folder):
+            raise UsageError(
+                error(
+                    None, 0, "output",
+                    f"{flag} {target} is inside the {key} folder {folder}: outputs never go among the notes or pictures they are made from",
+                    f"write it elsewhere, e.g. {flag} {Path(output) / Path(target).name}",
+                )
+            )
+
+
+def check_output_file(target: Path, kind: str, config, flag: str = "--out") -> None:
+    """Refuse (exit code 2) an output file that would replace something not ours."""
+    target = Path(target)
+    check_output_place(target, config, flag)
+    what = _describe(target)
+    if what == "nothing":
+        return
+    if what == "a file":
+        try:
+            with open(target, "rb") as handle:
+                head = handle.read(4096)
+        except OSError as exc:
+            raise UsageError(error(None, 0, "output", f"{flag} {target}: cannot read the file there: {exc.strerror}", "choose another path")) from None
+        if _SIGNATURES[kind](head):
+            return
+        why = f"it is not {_KIND_NAMES[kind]}"
+    else:
+        why = f"only a regular file that is {_KIND_NAMES[kind]} may be replaced"
+    hint = f"give a file name, e.g. {flag} {target / ('handbook.' + kind)}" if what == "a folder" else "choose another path, or move that file away first"
+    raise UsageError(error(None, 0, "output", f"{flag} {target} is {what}; refusing to replace it: {why}", hint))
+
+
+def check_output_folder(target: Path, config, flag: str = "--out") -> None:
+    """Refuse (exit code 2) an output folder that is something else, or among the notes."""
+    target = Path(target)
+    check_output_place(target, config, flag)
+    what = _describe(target)
+    if what not in ("nothing", "a folder"):
+        raise UsageError(error(None, 0, "output", f"{flag} {target} is {what}, not a folder", "give a folder for the outputs"))
+
+
+def clean_output(output: Path) -> tuple[int, list[Diagnostic]]:
+    """Remove what the tool wrote under `output`: every file a manifest there names
+    and that is unchanged since, the manifests, the cache (when its CACHEDIR.TAG says
+    it is the tool's), and the folders this leaves empty. Returns how many files were
+    removed and a warning for each file that was kept."""
+    import shutil
+
+    from notebook_publish.cache import is_own_cache
+    from notebook_publish.diagnostics import warning
+
+    output = Path(output)
+    removed, found = 0, []
+    if not output.is_dir():
+        return 0, []
+    cache = output / ".cache"
+    if cache.is_dir():
+        if is_own_cache(cache):
+            shutil.rmtree(cache, ignore_errors=True)
+        else:
+            found.append(warning(cache, 0, "foreign-file", f"kept {cache}: it has no CACHEDIR.TAG written by notebook-publish", "remove it yourself if it is not needed"))
+    for manifest in sorted(output.rglob(MANIFEST), key=lambda p: -len(p.parts)):
+        if cache in manifest.parents:
+            continue
+        folder = OutputFolder(manifest.parent)
+        for name in sorted(folder.records):
+            if folder.remove(name):
+                removed += 1
+            elif os.path.lexists(folder.folder / name):
+                found.append(warning(folder.folder / name, 0, "foreign-file", "kept it: changed since notebook-publish wrote it", "remove it yourself if it is not needed"))
+        manifest.unlink()
+    for folder in sorted((p for p in output.rglob("*") if p.is_dir() and not p.is_symlink()), key=lambda p: -len(p.parts)):
+        try:
+            folder.rmdir()  # only if empty
+        except OSError:
+            pass
+    try:
+        output.rmdir()
+    except OSError:
+        for left in sorted(output.iterdir()):
+            if not left.is_dir() and not any(d.path == left for d in found):
+                found.append(warning(left, 0, "foreign-file", "kept it: notebook-publish did not write it", "remove it yourself if it is not needed"))
+    return removed, found
