@@ -16,9 +16,14 @@ def built(tmp_path):
     return tmp_path
 
 
+def decks(built):
+    return sorted((built / "slides").glob("*.pptx"))
+
+
 def test_release_files_and_checksums(built, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    written = make_release(built / "handbook.pdf", built / "slides", built / "release", "v1.2.0")
+    written, problems = make_release(built / "handbook.pdf", decks(built), built / "release", "v1.2.0")
+    assert problems == []
     assert [p.name for p in written] == ["handbook-1.2.0.pdf", "slides-1.2.0.zip", "SHA256SUMS"]
     sums = (built / "release" / "SHA256SUMS").read_text().splitlines()
     for line in sums:
@@ -32,15 +37,15 @@ def test_release_files_and_checksums(built, monkeypatch):
 
 def test_release_zip_is_reproducible(built, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    first = make_release(built / "handbook.pdf", built / "slides", built / "r1", "v1")[1].read_bytes()
+    first = make_release(built / "handbook.pdf", decks(built), built / "r1", "v1")[0][1].read_bytes()
     (built / "slides" / "01-a.pptx").touch()
-    second = make_release(built / "handbook.pdf", built / "slides", built / "r2", "v1")[1].read_bytes()
+    second = make_release(built / "handbook.pdf", decks(built), built / "r2", "v1")[0][1].read_bytes()
     assert first == second
 
 
 def test_release_needs_built_files(tmp_path):
     with pytest.raises(UsageError) as caught:
-        make_release(tmp_path / "handbook.pdf", tmp_path / "slides", tmp_path / "release", "v1")
+        make_release(tmp_path / "handbook.pdf", [], tmp_path / "release", "v1")
     assert "make pdf" in caught.value.diagnostic.hint
 
 
@@ -49,3 +54,37 @@ def test_version_for_file_names():
     assert release_version("v2.0.1-3-gabc1234-dirty") == "2.0.1-3-gabc1234-dirty"
     assert release_version("") == "0.0.0"
     assert release_version("a/b c") == "a-b-c"
+
+
+def test_earlier_releases_and_other_files_are_kept(built):
+    release = built / "release"
+    release.mkdir()
+    (release / "notes-to-self.txt").write_text("mine")
+    make_release(built / "handbook.pdf", decks(built), release, "v1.0")
+    make_release(built / "handbook.pdf", decks(built), release, "v1.1")
+    assert sorted(p.name for p in release.iterdir() if not p.name.startswith(".")) == [
+        "SHA256SUMS", "handbook-1.0.pdf", "handbook-1.1.pdf", "notes-to-self.txt", "slides-1.0.zip", "slides-1.1.zip",
+    ]
+    assert (release / "notes-to-self.txt").read_text() == "mine"
+    assert "handbook-1.1.pdf" in (release / "SHA256SUMS").read_text()
+
+
+def test_a_file_of_the_users_under_a_release_name_stops_the_release(built):
+    release = built / "release"
+    release.mkdir()
+    (release / "handbook-2.0.pdf").write_bytes(b"%PDF-1.4 the user's own")
+    written, problems = make_release(built / "handbook.pdf", decks(built), release, "v2.0")
+    assert written == []
+    assert [p.code for p in problems] == ["foreign-file"]
+    assert "handbook-2.0.pdf" in problems[0].message
+    assert (release / "handbook-2.0.pdf").read_bytes() == b"%PDF-1.4 the user's own"
+    assert not (release / "slides-2.0.zip").exists()
+
+
+def test_a_release_file_changed_by_hand_is_not_replaced(built):
+    release = built / "release"
+    make_release(built / "handbook.pdf", decks(built), release, "v3")
+    (release / "SHA256SUMS").write_text("edited by hand\n")
+    written, problems = make_release(built / "handbook.pdf", decks(built), release, "v3")
+    assert written == [] and [p.code for p in problems] == ["foreign-file"]
+    assert (release / "SHA256SUMS").read_text() == "edited by hand\n"

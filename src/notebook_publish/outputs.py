@@ -225,8 +225,11 @@ def check_output_place(target: Path, config, flag: str) -> None:
 def check_output_file(target: Path, kind: str, config, flag: str = "--out") -> None:
     """Refuse (exit code 2) an output file that would replace something not ours."""
     target = Path(target)
-    check_output_place(target, config, flag)
     what = _describe(target)
+    if what not in ("nothing", "a file"):  # what it is says more than where it is
+        hint = f"give a file name, e.g. {flag} {target / ('handbook.' + kind)}" if what == "a folder" else "choose another path"
+        raise UsageError(error(None, 0, "output", f"{flag} {target} is {what}; refusing to replace it: only a regular file that is {_KIND_NAMES[kind]} may be replaced", hint))
+    check_output_place(target, config, flag)
     if what == "nothing":
         return
     if what == "a file":
@@ -237,11 +240,7 @@ def check_output_file(target: Path, kind: str, config, flag: str = "--out") -> N
             raise UsageError(error(None, 0, "output", f"{flag} {target}: cannot read the file there: {exc.strerror}", "choose another path")) from None
         if _SIGNATURES[kind](head):
             return
-        why = f"it is not {_KIND_NAMES[kind]}"
-    else:
-        why = f"only a regular file that is {_KIND_NAMES[kind]} may be replaced"
-    hint = f"give a file name, e.g. {flag} {target / ('handbook.' + kind)}" if what == "a folder" else "choose another path, or move that file away first"
-    raise UsageError(error(None, 0, "output", f"{flag} {target} is {what}; refusing to replace it: {why}", hint))
+        raise UsageError(error(None, 0, "output", f"{flag} {target} is a file that is not {_KIND_NAMES[kind]}; refusing to replace it", "choose another path, or move that file away first"))
 
 
 def check_output_folder(target: Path, config, flag: str = "--out") -> None:

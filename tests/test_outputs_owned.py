@@ -1,0 +1,180 @@
+"""The tool writes, replaces and removes only files it wrote.
+
+Each case runs the real command line on a small notebook and checks what a user
+would find afterwards: their file untouched, the exit code, and one message that says
+what the path is and why it was refused.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from publish_harness import Project, assert_clean
+
+NOTE = "# Guide\n\n## Basics\n\n- one point\n- another point\n\n## More\n\nSome text.\n"
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    p = Project(tmp_path)
+    p.write("index.md", NOTE)
+    p.write("note-003.md", "# Third\n\nA note the user keeps.\n")
+    return p
+
+
+def refused(run, *words: str) -> str:
+    """Exit code 2, no traceback, and one error line naming the words."""
+    assert_clean(run, codes=(2,))
+    lines = [l for l in run.stderr.splitlines() if "error[" in l]
+    assert len(lines) == 1, run
+    for word in words:
+        assert word in lines[0], run
+    return lines[0]
+
+
+def test_out_onto_a_note_is_refused_and_the_note_kept(project):
+    note = project.notes / "note-003.md"
+    before = note.read_bytes()
+    run = project.run("pdf", "--out", str(note))
+    refused(run, "note-003.md", "notes folder")
+    assert note.read_bytes() == before
+
+
+def test_out_onto_a_file_that_is_not_a_pdf_is_refused(project, tmp_path):
+    target = tmp_path / "report.pdf"
+    target.write_text("my own text, not a PDF")
+    line = refused(project.run("pdf", "--out", str(target)), "report.pdf", "not a PDF")
+    assert "refusing to replace it" in line
+    assert target.read_text() == "my own text, not a PDF"
+
+
+def test_out_onto_an_earlier_pdf_replaces_it(project, tmp_path):
+    target = tmp_path / "handbook-old.pdf"
+    target.write_bytes(b"%PDF-1.4\n% an earlier handbook\n")
+    run = project.run("pdf", "--out", str(target))
+    assert_clean(run, codes=(0,))
+    assert target.read_bytes().startswith(b"%PDF-") and len(target.read_bytes()) > 1000
+
+
+def test_out_onto_a_fifo_is_refused_and_stays_a_fifo(project, tmp_path):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    refused(project.run("pdf", "--out", str(fifo)), "FIFO")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_out_onto_a_symlink_is_refused_and_stays_a_link(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"%PDF-1.4 elsewhere")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(elsewhere)
+    refused(project.run("pdf", "--out", str(link)), "symbolic link", "elsewhere.pdf")
+    assert link.is_symlink() and elsewhere.read_bytes() == b"%PDF-1.4 elsewhere"
+
+
+def test_out_onto_a_device_is_refused(project):
+    before = os.lstat("/dev/null")
+    refused(project.run("pdf", "--out", "/dev/null"), "/dev/null", "device")
+    after = os.lstat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+@pytest.mark.parametrize("where", ["notes", "."])
+def test_out_onto_a_folder_says_it_is_a_folder(project, where):
+    line = refused(project.run("pdf", "--out", where), "is a folder")
+    assert "give a file name" in line
+    assert "Device or resource busy" not in line and "disk full" not in line
+
+
+def test_output_folder_that_is_the_notes_folder_is_refused(project):
+    refused(project.run("pdf", "--output", str(project.notes)), "output folder", "notes folder")
+    assert sorted(p.name for p in project.notes.iterdir()) == ["index.md", "note-003.md"]
+
+
+def test_html_out_onto_a_note_or_a_foreign_page_is_refused(project, tmp_path):
+    page = tmp_path / "mine.html"
+    page.write_text("<html><body>my page</body></html>")
+    refused(project.run("html", "--out", str(page)), "mine.html", "not a page written by notebook-publish")
+    assert page.read_text() == "<html><body>my page</body></html>"
+
+
+def test_slides_keep_a_users_deck_with_a_deck_like_name(project, tmp_path):
+    talks = tmp_path / "talks"
+    talks.mkdir()
+    keynote = talks / "01-my-keynote.pptx"
+    keynote.write_bytes(b"the user's own keynote")
+    run = project.run("slides", "--out", str(talks))
+    assert_clean(run, codes=(0,))
+    assert keynote.read_bytes() == b"the user's own keynote"
+    # Said without -v: a warning, not a note.
+    assert "warning[foreign-file]" in run.stderr and "01-my-keynote.pptx" in run.stderr
+    assert sorted(p.name for p in talks.glob("*.pptx")) == ["01-basics.pptx", "01-my-keynote.pptx", "02-more.pptx"]
+
+
+def test_slides_never_replace_a_users_file_under_a_decks_name(project, tmp_path):
+    talks = tmp_path / "talks"
+    talks.mkdir()
+    theirs = talks / "01-basics.pptx"
+    theirs.write_bytes(b"not ours")
+    run = project.run("slides", "--out", str(talks))
+    assert_clean(run, codes=(1,))
+    assert "error[foreign-file]" in run.stderr and "01-basics.pptx" in run.stderr
+    assert theirs.read_bytes() == b"not ours"
+    assert (talks / "02-more.pptx").is_file()
+
+
+def test_a_stale_deck_is_removed_only_if_unchanged_since_written(project):
+    assert_clean(project.run("slides"), codes=(0,))
+    decks = project.out / "slides"
+    assert sorted(p.name for p in decks.glob("*.pptx")) == ["01-basics.pptx", "02-more.pptx"]
+    # The user opens and saves "More" (now theirs), then both topics are renamed.
+    (decks / "02-more.pptx").write_bytes((decks / "02-more.pptx").read_bytes() + b"saved by the user")
+    project.write("index.md", NOTE.replace("## Basics", "## Start").replace("## More", "## End"))
+    run = project.run("slides")
+    assert_clean(run, codes=(0,))
+    names = sorted(p.name for p in decks.glob("*.pptx"))
+    assert names == ["01-start.pptx", "02-end.pptx", "02-more.pptx"]
+    assert "warning[foreign-file]" in run.stderr and "02-more.pptx" in run.stderr
+
+
+def test_wrote_is_said_only_after_the_file_was_written(project):
+    project.write("index.md", NOTE + "\nTROUBLE here.\n")
+    run = project.run("pdf", env={"NOTEBOOK_PUBLISH_TEST_WORKER_FAULT": "crash:index.md"})
+    assert_clean(run, codes=(1,))
+    assert "wrote" not in run.output
+    assert not project.pdf.exists()
+
+
+def test_release_keeps_earlier_releases_and_other_files(project):
+    release = project.out / "release"
+    release.mkdir(parents=True)
+    (release / "my-notes.txt").write_text("kept")
+    for version in ("1.0", "1.1"):
+        run = project.run("release", "--version", f"v{version}")
+        assert_clean(run, codes=(0,))
+    names = sorted(p.name for p in release.iterdir() if not p.name.startswith("."))
+    assert names == ["SHA256SUMS", "handbook-1.0.pdf", "handbook-1.1.pdf", "my-notes.txt", "slides-1.0.zip", "slides-1.1.zip"]
+
+
+def test_clean_removes_only_what_the_tool_wrote(project):
+    assert_clean(project.run("pdf"), codes=(0,))
+    assert_clean(project.run("slides"), codes=(0,))
+    (project.out / "slides" / "09-mine.pptx").write_bytes(b"mine")
+    (project.out / "readme.txt").write_text("mine too")
+    run = project.run("clean")
+    assert_clean(run, codes=(0,))
+    left = sorted(str(p.relative_to(project.out)) for p in project.out.rglob("*"))
+    assert left == ["readme.txt", "slides", "slides/09-mine.pptx"]
+
+
+def test_clean_keeps_a_cache_folder_that_is_not_ours(project, tmp_path):
+    home = tmp_path / "home"
+    (home / ".cache" / "someapp").mkdir(parents=True)
+    (home / ".cache" / "someapp" / "data").write_text("precious")
+    run = project.run("clean", "--output", str(home))
+    assert_clean(run, codes=(0,))
+    assert (home / ".cache" / "someapp" / "data").read_text() == "precious"
