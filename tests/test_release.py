@@ -1,4 +1,6 @@
 import hashlib
+import os
+import subprocess
 import zipfile
 
 import pytest
@@ -88,3 +90,48 @@ def test_a_release_file_changed_by_hand_is_not_replaced(built):
     written, problems = make_release(built / "handbook.pdf", decks(built), release, "v3")
     assert written == [] and [p.code for p in problems] == ["foreign-file"]
     assert (release / "SHA256SUMS").read_text() == "edited by hand\n"
+
+
+def _git(root, *args):
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org", "HOME": str(root)}
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env={**os.environ, **env})
+
+
+def _title_slide_text(deck) -> str:
+    from pptx import Presentation
+
+    return "\n".join(s.text_frame.text for s in Presentation(str(deck)).slides[0].shapes if s.has_text_frame)
+
+
+@pytest.mark.slow
+def test_the_release_version_is_on_the_cover_the_slides_and_the_file_names(tmp_path):
+    """Built before the tag, released after it, then from a dirty tree: each time the
+    cover, the title slides and the file names show the version being released."""
+    import subprocess
+
+    from publish_harness import Project, assert_clean
+
+    project = Project(tmp_path)
+    project.write("index.md", "# Versions\n\n## First topic\n\n- a point\n")
+    (project.root / ".gitignore").write_text("out/\n")
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "-A")
+    _git(project.root, "commit", "-qm", "notes")
+    assert_clean(project.run("pdf"), codes=(0,))  # built before the tag: the cover shows the commit
+    _git(project.root, "tag", "v1.0")
+
+    def released(version: str) -> None:
+        run = project.run("release")
+        assert_clean(run, codes=(0,))
+        release = project.out / "release"
+        assert (release / f"handbook-{version}.pdf").is_file() and (release / f"slides-{version}.zip").is_file()
+        cover = subprocess.run(["pdftotext", "-l", "1", str(release / f"handbook-{version}.pdf"), "-"], capture_output=True, text=True).stdout
+        assert f"Version {version}" in cover
+        decks = sorted((project.out / "slides").glob("*.pptx"))
+        assert decks and all(f"· {version}" in _title_slide_text(d) for d in decks)
+        with zipfile.ZipFile(release / f"slides-{version}.zip") as archive:
+            assert sorted(archive.namelist()) == [d.name for d in decks]
+
+    released("1.0")
+    (project.notes / "index.md").write_text("# Versions\n\n## First topic\n\n- a point, edited\n")
+    released("1.0-dirty")
