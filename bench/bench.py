@@ -9,7 +9,8 @@ pages) it times, each as a separate `notebook-publish` command like a user runs 
   (PSS: each shared page counted once; the RSS sum, an upper bound, is given too),
   taking turns with the peer below `--rounds` times (medians are reported);
 - a no-op rebuild (nothing changed) and a rebuild after editing one note;
-- a no-op `make` in this repository (after `make pdf slides` has run once);
+- a no-op `make` (handbook and decks) on the same notebook, with this repository's
+  Makefile, after one `make` has built the decks;
 - slides for `--topics` topics (one deck per note), cold cache and warm;
 
 and, on the same notes, the peers: pandoc with `--pdf-engine=weasyprint` (the pandoc
@@ -158,6 +159,27 @@ def machine() -> list[str]:
     ]
 
 
+def noop_make(root: Path, env: dict) -> tuple[float, str]:
+    """A no-op `make` (both the handbook and the decks) on the benchmark notebook, with
+    this repository's Makefile and its .venv, as a user's project would have them:
+    the median of three, after one `make` that builds the decks."""
+    shutil.copy(REPO / "Makefile", root / "Makefile")
+    (root / ".venv").symlink_to(REPO / ".venv")
+    # Run as a user would from a shell: when `make bench` starts us, make's own
+    # variables would otherwise turn the inner make into a sub-make. `-o`: the
+    # linked .venv is set up; it must never be reinstalled from here.
+    shell_env = {k: v for k, v in env.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
+    command = ["make", "-o", ".venv/.installed"]
+    subprocess.run(command, cwd=root, env=shell_env, check=True, capture_output=True)
+    times, said = [], ""
+    for _ in range(3):
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=root, env=shell_env, check=True, capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        said = "; ".join(line for line in done.stdout.splitlines() if "up to date" in line)
+    return statistics.median(times), said
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=108, help="notes in the handbook notebook (108 give about 300 pages)")
@@ -165,7 +187,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=5, help="cold builds and peer runs, taking turns (the ratio is the median of the rounds' ratios; a round's ratio varies by about a tenth on a shared machine)")
-    parser.add_argument("--no-make", action="store_true", help="skip the no-op `make` of this repository")
+    parser.add_argument("--no-make", action="store_true", help="skip the no-op `make` on the benchmark notebook")
     parser.add_argument("--write", type=Path, help="write the results as Markdown to this file")
     args = parser.parse_args()
 
@@ -209,7 +231,9 @@ def main() -> int:
         rounds = {"cold": colds, "peer": peers}
         pages = pdf_pages(root / "build" / "handbook.pdf")
         peer_pages = pdf_pages(root / "pandoc.pdf")
-        results["noop"], *_ = timed(pdf_cmd, root, env)
+        results["noop"] = statistics.median(timed(pdf_cmd, root, env)[0] for _ in range(3))
+        if not args.no_make:
+            results["make_noop"], make_said = noop_make(root, env)
         edited = book_order(root / "notes")[len(book_order(root / "notes")) // 2]
         edited.write_text(edited.read_text(encoding="utf-8") + "\n\nOne more sentence, added for the benchmark.\n", encoding="utf-8")
         results["edit"], *_ = timed(pdf_cmd, root, env)
@@ -219,6 +243,9 @@ def main() -> int:
         (slides_root / "handbook.yml").write_text(CONFIG, encoding="utf-8")
         slides_cmd = np + ["slides", "-q", "--jobs", str(args.jobs), "--set", "slides.topic=note"]
         results["slides_cold"], *_ = timed(slides_cmd, slides_root, env)
+        # Warm: the decks deleted, so they are written again from the deck cache (with
+        # them in place, the command finds nothing to do and returns at once).
+        shutil.rmtree(slides_root / "build" / "slides")
         results["slides_warm"], *_ = timed(slides_cmd, slides_root, env)
         decks = len(list((slides_root / "build" / "slides").glob("*.pptx")))
         notes = sorted((slides_root / "notes").glob("note-*.md"))
@@ -231,17 +258,6 @@ def main() -> int:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             list(pool.map(to_pptx, notes))
         results["pandoc_pptx"] = time.perf_counter() - started
-
-    if not args.no_make:
-        # Run as a user would from a shell: when `make bench` starts us, make's own
-        # variables would otherwise turn the inner make into a sub-make that prints
-        # "Entering/Leaving directory" lines instead of "Nothing to be done".
-        shell_env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
-        subprocess.run(["make", "-s", "pdf", "slides"], cwd=REPO, env=shell_env, check=True, capture_output=True)
-        started = time.perf_counter()
-        done = subprocess.run(["make"], cwd=REPO, env=shell_env, check=True, capture_output=True, text=True)
-        results["make_noop"] = time.perf_counter() - started
-        make_said = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
     r = results
     lines = ["| measure | figure | target | holds |", "| --- | --- | --- | --- |"]
@@ -256,13 +272,13 @@ def main() -> int:
     row(f"pandoc --pdf-engine=weasyprint, same notes, {peer_pages} pages (median of {args.rounds}: {each(rounds['peer'])})", f"{r['pandoc_pdf']:.1f} s", "", None)
     row("cold build / pandoc+weasyprint (median of the rounds' ratios)", f"{r['ratio']:.2f}x", "≤ 0.70x", r["ratio"] <= 0.7)
     row("rebuild after a one-note edit", f"{r['edit']:.1f} s ({100 * r['edit'] / r['cold']:.0f}% of cold)", "≤ 25% of cold", r["edit"] <= 0.25 * r["cold"])
-    row("no-op rebuild (`notebook-publish pdf`, nothing changed)", f"{r['noop']:.1f} s", "", None)
+    row(f"no-op rebuild (`notebook-publish pdf`, nothing changed; median of 3; {100 * r['noop'] / r['cold']:.1f}% of cold)", f"{r['noop']:.2f} s", "≤ 1 s", r["noop"] <= 1.0)
     if "make_noop" in r:
-        row(f"no-op `make` in this repository ({make_said or 'nothing to do'})", f"{r['make_noop']:.2f} s", "≤ 1 s", r["make_noop"] <= 1.0)
+        row(f"no-op `make` (handbook and decks) on the same notebook, median of 3 ({make_said or 'nothing to do'})", f"{r['make_noop']:.2f} s", "≤ 1 s", r["make_noop"] <= 1.0)
     row(f"peak memory of the cold build (PSS summed over the process tree; RSS summed: {r['peak_rss']:.0f} MB)", f"{r['peak']:.0f} MB", "≤ 600 MB", r["peak"] <= 600)
     row(f"pandoc+weasyprint peak memory (PSS; RSS summed: {r['pandoc_peak_rss']:.0f} MB)", f"{r['pandoc_peak']:.0f} MB", "", None)
     row(f"slides, {decks} decks, cold cache", f"{r['slides_cold']:.1f} s", "≤ 15 s", r["slides_cold"] <= 15)
-    row(f"slides, {decks} decks, warm cache", f"{r['slides_warm']:.1f} s", "≤ 15 s", r["slides_warm"] <= 15)
+    row(f"slides, {decks} decks, warm cache (decks deleted, written again from the deck cache)", f"{r['slides_warm']:.1f} s", "≤ 15 s", r["slides_warm"] <= 15)
     row(f"pandoc -t pptx, {len(notes)} notes, {args.jobs} parallel", f"{r['pandoc_pptx']:.1f} s", "", None)
     row("slides (warm) / pandoc -t pptx", f"{r['slides_warm'] / r['pandoc_pptx']:.2f}x", "", None)
     table = "\n".join(lines)
