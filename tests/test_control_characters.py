@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 
 import pytest
 
@@ -87,8 +86,6 @@ NOTE = (
 def test_control_characters_are_warned_about_and_the_deck_is_written(tmp_path):
     project = Project(tmp_path / "book")
     project.write("index.md", NOTE)
-    # Nothing in the config reaches the deck's XML unguarded either.
-    project.config('title: "Book\\x01 with\\x0ccontrols"\nauthor: "Ann\\x1b"\n')
     runs = project.run_all()
     expected = [("3", "10"), ("5", "20"), ("6", "20"), ("7", "17"), ("10", "5")]
     for name, run in runs.items():
@@ -102,9 +99,15 @@ def test_control_characters_are_warned_about_and_the_deck_is_written(tmp_path):
     [deck] = project.decks()
     xml = project.deck_xml()
     assert "alpha bravo" in xml and "charlie delta" in xml and "golfhotel" in xml and "[32m" not in xml
-    with zipfile.ZipFile(deck) as z:
-        core = z.read("docProps/core.xml").decode("utf-8")
-    assert "Book with controls" in core and "<dc:creator>Ann</dc:creator>" in core
+
+
+def test_a_control_character_in_the_config_is_refused_at_its_line(tmp_path):
+    project = Project(tmp_path / "book")
+    project.write("index.md", "# Book\n\n## Topic\n\n- a point\n")
+    project.config('title: Fine\nauthor: "Ann\\x1b"\n')
+    for name, run in project.run_all().items():
+        assert_clean(run, (2,))
+        assert "handbook.yml:2:1: error[config]: `author` contains the control character U+001B" in run.stderr, name + str(run)
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ table all come from it. Paths in the file are relative to the file's folder.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -404,6 +405,9 @@ def _expected(key: Key) -> str:
     }[key.kind]
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _scalar(value: Any) -> bool:
     """Text or a number of a sane size (`str()` of it is short and cannot fail)."""
     if isinstance(value, bool):
@@ -420,6 +424,10 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
     if value is None:
         return key.default
     kind = key.kind
+    for text in value if isinstance(value, list) else [value]:
+        bad_char = _CONTROL.search(text) if isinstance(text, str) else None
+        if bad_char:  # `"\x01"` in YAML: it would reach the PDF's text and break a deck's XML
+            raise UsageError(error(source, line, "config", f"`{dotted}` contains the control character U+{ord(bad_char.group()):04X}", "remove it; only tabs and line breaks are allowed in text"))
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= BIG:
         raise bad(f"a number below {BIG:,}" if kind in ("int", "float") else None)
     if kind == "str":

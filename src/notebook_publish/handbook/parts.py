@@ -29,8 +29,9 @@ PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; a PDF point is 4/3 of one
 
 # Test hook, read only in the worker process: "hang:<text>", "crash:<text>" (os._exit)
 # or "kill:<text>" (SIGKILL) makes the worker typesetting a part whose label, source or
-# notes contain <text> hang or die.
-# tests/test_build_faults.py uses it; nothing else should set it.
+# notes contain <text> hang or die; "slow:<text>" (handbook/workers.py) holds it 10 s,
+# then typesets. slides/pool.py reads the same variable for decks (hang, slow, crash,
+# kill, kill-writing). The tests use it; nothing else should set it.
 FAULT_HOOK = "NOTEBOOK_PUBLISH_TEST_WORKER_FAULT"
 
 

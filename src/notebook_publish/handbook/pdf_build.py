@@ -268,7 +268,11 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         if not diagnostics:  # failed while the chapters were still being rendered
             diagnostics = [d for chapter in chapters if chapter is not None for d in chapter.diagnostics]
         where = failed.job.source if failed.job.kind == "chapter" else config.source
-        what = ", ".join(f"`{m}`" for m in failed.job.members) if failed.job.kind == "chapter" else f"the {failed.job.label}"
+        if failed.job.kind == "chapter":  # a part holds a few notes; the line names at most three
+            names = [f"`{m}`" for m in failed.job.members]
+            what = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        else:
+            what = f"the {failed.job.label}"
         diagnostics.append(error(where, 1, "typesetting", f"typesetting {what} failed: {failed.message}", "handbook.pdf was not changed"))
         return diagnostics
     finally:
