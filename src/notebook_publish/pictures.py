@@ -142,6 +142,11 @@ def judge(data: bytes, suffix: str) -> Verdict:
         if parse_svg(data) is None:
             return Verdict(BAD, "it is not an SVG picture (not well-formed XML with an <svg> root)")
         return Verdict(None)
+    from PIL import ImageFile
+
+    # WeasyPrint, once imported, tells Pillow to accept cut-short files for the whole
+    # process; the judge must see them as they are.
+    lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with open_picture(data) as im:
             size = upright_size(im)
@@ -160,6 +165,8 @@ def judge(data: bytes, suffix: str) -> Verdict:
         return Verdict(BAD, str(exc))
     except Exception as exc:  # a truncated or damaged file fails while its pixels are decoded
         return Verdict(BAD, f"it is damaged or cut short ({_short(exc)})")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return Verdict(None, "", *size)
 
 
