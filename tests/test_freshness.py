@@ -178,3 +178,16 @@ def test_a_theme_outside_the_project_is_watched(workspace):
 def test_a_picture_in_a_second_media_folder(workspace):
     before, after, _ = step(workspace, lambda p: (p / "pictures" / "blue.png").write_bytes(png_bytes(40, 30, (30, 160, 30))))
     assert after != before
+
+
+def test_notes_named_with_a_semicolon_a_tab_and_a_newline(workspace):
+    names = ["semi;colon.md", "tab\there.md", "new\nline.md"]
+
+    def add(p: Path) -> None:
+        for i, name in enumerate(names):
+            (p / "notes" / name).write_text(f"# Odd {i}\n\n## Odd topic {i}\n\n- point {i}\n", encoding="utf-8")
+
+    before, after, said = step(workspace, add)
+    assert after["handbook.pdf"] != before["handbook.pdf"]
+    assert sum("odd-topic" in name for name in after) == 3
+    assert make(workspace[1]).count("up to date") == 2
