@@ -128,67 +128,57 @@ def run_pdf(args) -> int:
 
 
 def publish_pdf(args, config) -> int:
-    from notebook_publish.freshness import Stamp, inputs_key
-    from notebook_publish.outputs import check_output_file
+    def build(out: Path) -> list:
+        from notebook_publish.handbook.workers import start_server
 
-    out = Path(args.out) if args.out else config.output / "handbook.pdf"
-    check_output_file(out, "pdf", config, "--out" if args.out else "the handbook")
-    # Whether anything changed is known in milliseconds, before WeasyPrint or pandoc
-    # is started: make asks on every run.
-    inputs = inputs_key(config, "pdf", (os.path.abspath(out),))
-    stamp = Stamp(config, "pdf", out)
-    stored = stamp.fresh(inputs)
-    if stored is not None:
-        return _up_to_date(args, stored, out)
+        # The typesetting workers' server takes most of a second to import WeasyPrint,
+        # on the other core, while this process reads the notes.
+        start_server()
 
-    from notebook_publish.handbook.workers import start_server
+        from notebook_publish.handbook import build_pdf
+        from notebook_publish.handbook.pdf_build import Preparation
 
-    # The typesetting workers' server takes most of a second to import WeasyPrint, on
-    # the other core, while this process reads the notes.
-    start_server()
+        book, prepared = _load(args, config, before_notes=Preparation)
+        ensure_writable(out.parent)
+        return list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args), prepared=prepared)
 
-    from notebook_publish.cli import report
-    from notebook_publish.handbook import build_pdf
-    from notebook_publish.handbook.pdf_build import Preparation
-
-    book, prepared = _load(args, config, before_notes=Preparation)
-    ensure_writable(out.parent)
-    before = _identity(out)
-    with template_errors():
-        diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args), prepared=prepared)
-    code = report(diagnostics, args)
-    if _identity(out) not in (None, before):
-        _claim(config, out)
-        stamp.write(inputs, [out], diagnostics)
-        _say(args, f"wrote {_shown(out)}")
-    else:
-        stamp.forget()
-    return code
+    return _publish_file(args, config, "pdf", "the handbook", build)
 
 
 def run_html(args) -> int:
+    config = _config(args)
+
+    def build(out: Path) -> list:
+        from notebook_publish.handbook import build_html
+
+        book, _ = _load(args, config)
+        ensure_writable(out.parent)
+        return list(book.diagnostics) + build_html(book, out)
+
+    return _publish_file(args, config, "html", "the page", build)
+
+
+def _publish_file(args, config, kind: str, what: str, build) -> int:
+    """Build one output file (`build(out)` returns the diagnostics) unless it is up to
+    date; then record it in its folder's manifest and its stamp."""
+    from notebook_publish.cli import report
     from notebook_publish.freshness import Stamp, inputs_key
     from notebook_publish.outputs import check_output_file
 
-    config = _config(args)
-    out = Path(args.out) if args.out else config.output / "handbook.html"
-    check_output_file(out, "html", config, "--out" if args.out else "the page")
-    inputs = inputs_key(config, "html", (os.path.abspath(out),))
-    stamp = Stamp(config, "html", out)
+    out = Path(args.out) if args.out else config.output / f"handbook.{kind}"
+    check_output_file(out, kind, config, "--out" if args.out else what)
+    # Whether anything changed is known in milliseconds, before WeasyPrint or pandoc
+    # is started: make asks on every run.
+    inputs = inputs_key(config, kind, (os.path.abspath(out),))
+    stamp = Stamp(config, kind, out)
     stored = stamp.fresh(inputs)
     if stored is not None:
         return _up_to_date(args, stored, out)
-
-    from notebook_publish.cli import report
-    from notebook_publish.handbook import build_html
-
-    book, _ = _load(args, config)
-    ensure_writable(out.parent)
     before = _identity(out)
     with template_errors():
-        diagnostics = list(book.diagnostics) + build_html(book, out)
+        diagnostics = build(out)
     code = report(diagnostics, args)
-    if _identity(out) not in (None, before):
+    if _identity(out) not in (None, before):  # written: a failed build leaves the old file
         _claim(config, out)
         stamp.write(inputs, [out], diagnostics)
         _say(args, f"wrote {_shown(out)}")
