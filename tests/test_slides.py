@@ -280,7 +280,7 @@ def test_topic_option_builds_one_deck_with_its_usual_number(seed, tmp_path):
     book, *_ = seed
     written, _ = _build(book, tmp_path / "one", topic="diffusion")
     assert [p.name for p in written] == ["05-diffusion.pptx"]
-    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["05-diffusion.pptx"]
+    assert sorted(p.name for p in (tmp_path / "one").iterdir() if not p.name.startswith(".")) == ["05-diffusion.pptx"]
     with pytest.raises(UsageError) as caught:
         _build(book, tmp_path / "none", topic="Difusion")
     assert "Diffusion" in caught.value.diagnostic.hint
