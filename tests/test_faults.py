@@ -97,11 +97,12 @@ def test_a_full_disk_keeps_the_previous_outputs(tmp_path, tiny_disk):
     project = small_book(tmp_path)
     out = tiny_disk / "out"
     out.mkdir()
-    # The previous build's outputs, then a disk filled to the brim.
-    (out / "handbook.pdf").write_bytes(b"%PDF-1.7 previous handbook\n")
-    (out / "slides").mkdir()
-    (out / "slides" / "01-topic.pptx").write_bytes(b"previous deck")
-    before = {p: digest(p) for p in out.rglob("*") if p.is_file()}
+    # The previous build's outputs, then an edit, then a disk filled to the brim.
+    for command in ("pdf", "html", "slides"):
+        assert_clean(project.run(command, "--output", str(out)), (0,))
+    before = {p: digest(p) for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    note = next(project.notes.glob("*.md"))
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more line after the last build.\n", encoding="utf-8")
     filler = tiny_disk / "filler"
     fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
     try:

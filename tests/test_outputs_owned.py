@@ -178,3 +178,142 @@ def test_clean_keeps_a_cache_folder_that_is_not_ours(project, tmp_path):
     run = project.run("clean", "--output", str(home))
     assert_clean(run, codes=(0,))
     assert (home / ".cache" / "someapp" / "data").read_text() == "precious"
+
+
+# --- what a hostile or odd tree must not make the tool do ----------------------------
+
+
+def test_a_manifest_naming_files_outside_its_folder_removes_nothing(project, tmp_path):
+    import hashlib
+    import json
+
+    assert_clean(project.run("pdf"), codes=(0,))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    note = project.notes / "index.md"
+    entries = {}
+    for name, path in (("../notes/index.md", note), (str(victim), victim), ("sub/../../notes/note-003.md", project.notes / "note-003.md")):
+        data = path.read_bytes()
+        entries[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mtime_ns": 0, "ctime_ns": 0, "ino": 0}
+    (project.out / ".notebook-publish-manifest.json").write_text(json.dumps({"format": 1, "files": entries}))
+    assert_clean(project.run("clean"), codes=(0,))
+    assert victim.read_text() == "keep me" and note.is_file() and (project.notes / "note-003.md").is_file()
+
+
+def test_clean_with_the_project_as_output_removes_only_its_own_files(project):
+    (project.root / "keep" / "empty").mkdir(parents=True)
+    (project.notes / "empty-sub").mkdir()
+    (project.root / ".git" / "refs" / "tags").mkdir(parents=True)
+    assert_clean(project.run("pdf", "--output", str(project.root)), codes=(0,))
+    assert (project.root / "handbook.pdf").is_file()
+    assert_clean(project.run("clean", "--output", str(project.root)), codes=(0,))
+    assert not (project.root / "handbook.pdf").exists() and not (project.root / ".cache").exists()
+    for kept in ("keep/empty", "notes/empty-sub", ".git/refs/tags", "media", "notes/index.md"):
+        assert (project.root / kept).exists(), kept
+
+
+def test_clean_keeps_what_another_program_put_in_a_cache_folder_that_was_there(project, tmp_path):
+    home = tmp_path / "home"
+    (home / ".cache").mkdir(parents=True)  # empty when the tool first meets it
+    (home / "Music").mkdir()
+    assert_clean(project.run("pdf", "--output", str(home)), codes=(0,))
+    (home / ".cache" / "pip").mkdir()
+    (home / ".cache" / "pip" / "wheel.whl").write_text("another program's")
+    assert_clean(project.run("clean", "--output", str(home)), codes=(0,))
+    assert (home / ".cache" / "pip" / "wheel.whl").is_file() and (home / "Music").is_dir()
+    assert not (home / "handbook.pdf").exists()
+
+
+@pytest.mark.parametrize("linked", ["notes", "media"])
+def test_an_output_folder_linked_to_the_notes_or_media_is_refused(project, linked):
+    (project.root / "build").symlink_to(project.root / linked)
+    refused(project.run("pdf", "--output", str(project.root / "build")), "output folder", f"{linked} folder")
+    assert not any(p.suffix == ".pdf" for p in (project.root / linked).iterdir())
+
+
+def test_an_output_folder_among_the_notes_that_holds_notes_is_refused(project):
+    (project.notes / "part").mkdir()
+    project.write("part/gamma.md", "# Gamma\n")
+    refused(project.run("pdf", "--output", str(project.notes / "part")), "holds notes")
+    assert sorted(p.name for p in (project.notes / "part").iterdir()) == ["gamma.md"]
+
+
+def test_notes_at_the_project_root_with_the_output_inside(tmp_path):
+    project = Project(tmp_path)
+    (project.root / "README.md").write_text(NOTE)
+    run = run_at_root(project, "pdf")
+    assert_clean(run, codes=(0,))
+    again = run_at_root(project, "pdf")
+    assert "up to date" in again.stdout
+
+
+def run_at_root(project, command):
+    from publish_harness import run_cli
+
+    return run_cli(project.root, command, "--notes", ".", "--output", "build", "--jobs", "1")
+
+
+@pytest.mark.parametrize("what", ["symlink", "fifo"])
+def test_a_release_folder_that_is_not_a_folder_is_refused(project, tmp_path, what):
+    project.out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if what == "symlink":
+        (project.out / "release").symlink_to(elsewhere)
+    else:
+        os.mkfifo(project.out / "release")
+    refused(project.run("release", "--version", "1.0"), "release")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_page_is_rebuilt_when_its_files_are_gone(project):
+    assert_clean(project.run("html"), codes=(0,))
+    files = project.out / "handbook_files"
+    assert any(files.rglob("*.css"))
+    import shutil
+
+    shutil.rmtree(files)
+    run = project.run("html")
+    assert_clean(run, codes=(0,))
+    assert "wrote" in run.stdout and any(files.rglob("*.css"))
+
+
+def test_a_fifo_among_the_media_does_not_hang_the_build(project):
+    os.mkfifo(project.media / "pipe.png")
+    run = project.run("pdf", timeout=120)
+    assert_clean(run, codes=(0,))
+
+
+def test_a_damaged_stamp_or_hash_memo_means_a_new_build(project):
+    assert_clean(project.run("pdf"), codes=(0,))
+    stamps = project.out / ".cache" / "stamps"
+    (stamps / "file-hashes.json").write_text("[]")
+    for stamp in stamps.glob("pdf-*.json"):
+        stamp.write_text('{"key": "x", "listing": [], "outputs": [], "diagnostics": []}')
+    assert_clean(project.run("pdf"), codes=(0,))
+    for stamp in stamps.glob("pdf-*.json"):
+        stamp.write_text('{"outputs": ')
+    assert_clean(project.run("pdf"), codes=(0,))
+
+
+def test_an_output_changed_in_place_with_its_date_put_back_is_rebuilt(project):
+    assert_clean(project.run("pdf"), codes=(0,))
+    pdf = project.pdf
+    before = pdf.read_bytes()
+    st = os.stat(pdf)
+    with open(pdf, "r+b") as handle:  # same size, other bytes, date restored
+        handle.seek(len(before) // 2)
+        handle.write(b"XXXX")
+    os.utime(pdf, ns=(st.st_atime_ns, st.st_mtime_ns))
+    run = project.run("pdf")
+    assert_clean(run, codes=(0,))
+    assert "wrote" in run.stdout and pdf.read_bytes() == before
+
+
+def test_the_version_is_the_same_on_the_cover_and_in_the_file_names(project):
+    import subprocess
+
+    assert_clean(project.run("release", "--version", "vNext"), codes=(0,))
+    pdf = project.out / "release" / "handbook-Next.pdf"
+    cover = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Version Next" in cover

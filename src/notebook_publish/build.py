@@ -67,7 +67,7 @@ def display_version(raw: str) -> str:
     """`v1.2.0` -> `1.2.0`: the version as the cover, the title slides and the release's
     file names all show it."""
     raw = raw.strip()
-    return raw[1:] if raw[:1] in ("v", "V") and raw[1:2].isdigit() else raw
+    return raw[1:] if raw[:1] in ("v", "V") and len(raw) > 1 else raw
 
 
 def book_version(config: Config) -> str:

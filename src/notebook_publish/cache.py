@@ -41,27 +41,29 @@ def is_own_cache(folder: Path) -> bool:
         return False
 
 
-# What the tool keeps in its cache folder; an untagged folder holding only these
-# (written by a version from before the tag) is taken as the tool's own.
+# What the tool keeps in its cache folder: `clean` removes these entries of a folder
+# it created (tagged), and nothing else.
 OWN_ENTRIES = frozenset({"ast", "math", "math-svg", "normalized", "pdf-parts", "decks", "pictures", "static-fonts", "fonts", "stamps", "misc", CACHEDIR_TAG})
 
 
 def ensure_cache_root(root: Path) -> None:
-    """Create the cache folder, tagged as the tool's own, unless it exists already;
-    tag an untagged one that holds only the tool's entries. A folder of someone
-    else's (`--output ~` meets `~/.cache`) is used but never tagged, so `clean` never
-    deletes it."""
+    """Create the cache folder tagged as the tool's own, unless it exists already. A
+    folder that was there before (`--output ~` meets `~/.cache`) is used but never
+    tagged, so `clean` never deletes anything in it."""
     root = Path(root)
-    tag = root / CACHEDIR_TAG
-    if tag.exists():
+    if root.exists():
         return
     try:
-        if root.exists() and not all(child.name in OWN_ENTRIES for child in root.iterdir()):
-            return
-        root.mkdir(parents=True, exist_ok=True)
-        tag.write_text(_TAG_TEXT, encoding="utf-8")
+        root.parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(root)
+    except FileExistsError:  # another build made it a moment ago, and tags it
+        return
     except OSError:
-        pass  # an unwritable cache only costs time
+        return  # an unwritable cache only costs time
+    try:
+        (root / CACHEDIR_TAG).write_text(_TAG_TEXT, encoding="utf-8")
+    except OSError:
+        pass
 
 
 def _checksum(key: str, data: bytes) -> bytes:

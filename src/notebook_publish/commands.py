@@ -146,7 +146,11 @@ def publish_pdf(args, config) -> int:
 
 
 def run_html(args) -> int:
+    from notebook_publish.outputs import check_output_folder
+
     config = _config(args)
+    out = Path(args.out) if args.out else config.output / "handbook.html"
+    check_output_folder(out.parent / f"{out.stem}_files", config, "the page's files folder")
 
     def build(out: Path) -> list:
         from notebook_publish.handbook import build_html
@@ -155,12 +159,20 @@ def run_html(args) -> int:
         ensure_writable(out.parent)
         return list(book.diagnostics) + build_html(book, out)
 
-    return _publish_file(args, config, "html", "the page", build)
+    def assets(out: Path) -> list[Path]:
+        """The fonts and stylesheets copied beside the page: part of the output."""
+        from notebook_publish.outputs import OutputFolder
+
+        folder = OutputFolder(out.parent / f"{out.stem}_files")
+        return [folder.folder / name for name in sorted(folder.records)]
+
+    return _publish_file(args, config, "html", "the page", build, assets)
 
 
-def _publish_file(args, config, kind: str, what: str, build) -> int:
+def _publish_file(args, config, kind: str, what: str, build, extra=lambda out: []) -> int:
     """Build one output file (`build(out)` returns the diagnostics) unless it is up to
-    date; then record it in its folder's manifest and its stamp."""
+    date; then record it in its folder's manifest and its stamp, with the files
+    `extra(out)` names that go with it."""
     from notebook_publish.cli import report
     from notebook_publish.freshness import Stamp, inputs_key
     from notebook_publish.outputs import check_output_file
@@ -180,7 +192,10 @@ def _publish_file(args, config, kind: str, what: str, build) -> int:
     code = report(diagnostics, args)
     if _identity(out) not in (None, before):  # written: a failed build leaves the old file
         _claim(config, out)
-        stamp.write(inputs, [out], diagnostics)
+        if any(d.code == "foreign-file" and d.severity >= 2 for d in diagnostics):
+            stamp.forget()  # something of the output is missing: the next build tries again
+        else:
+            stamp.write(inputs, [out, *extra(out)], diagnostics)
         _say(args, f"wrote {_shown(out)}")
     else:
         stamp.forget()
@@ -248,7 +263,10 @@ def run_release(args) -> int:
     from notebook_publish.cli import report
     from notebook_publish.release import make_release
 
+    from notebook_publish.outputs import check_output_folder
+
     config = _config(args)
+    check_output_folder(config.output / "release", config, "the release folder")
     version = display_version(args.version) if args.version else book_version(config)
     config = replace(config, pinned_version=version or "0.0.0")
     build_args = _with_out(args, None, topic=None)
@@ -269,7 +287,7 @@ def run_clean(args) -> int:
     from notebook_publish.outputs import clean_output
 
     config = _config(args)
-    removed, diagnostics = clean_output(config.output)
+    removed, diagnostics = clean_output(config)
     code = report(diagnostics, args) if diagnostics else 0
     _say(args, f"removed {removed} file(s) notebook-publish wrote under {_shown(config.output)}")
     return code

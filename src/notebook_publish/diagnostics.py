@@ -37,6 +37,8 @@ class Diagnostic:
     def format(self, cwd: Path | None = None) -> str:
         if self.path is None:
             where = "notebook-publish"  # a problem with the command line, not with a file
+        elif self.line <= 0:  # about a whole file (an output kept, a deck removed)
+            where = _display_path(self.path, cwd)
         else:
             where = f"{_display_path(self.path, cwd)}:{self.line}:{self.col}"
         text = f"{where}: {self.severity}[{self.code}]: {self.message}"

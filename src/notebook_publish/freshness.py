@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +45,11 @@ class FileHashes:
     def __init__(self, path: Path):
         self.path = path
         try:
-            self.known: dict[str, list] = json.loads(path.read_text(encoding="utf-8"))
+            known = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.known = {}
+            known = {}
+        # A damaged memo is no memo: every file is hashed again.
+        self.known: dict[str, list] = {k: v for k, v in known.items() if isinstance(v, list) and len(v) == 5} if isinstance(known, dict) else {}
         self.seen: dict[str, list] = {}
 
     def of(self, path: Path) -> str:
@@ -55,6 +58,8 @@ class FileHashes:
             st = os.stat(path)
         except OSError:
             return "missing"
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or a link to /dev/zero: never opened
+            return f"not a file {stat.S_IFMT(st.st_mode)}"
         signature = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         known = self.known.get(name)
         if known is not None and known[:4] == signature:
@@ -81,17 +86,18 @@ class FileHashes:
             pass
 
 
-def _walk(root: Path, skip: tuple[Path, ...], hidden: bool) -> list[Path]:
+def _walk(root: Path, skip: Path) -> list[Path]:
     """Every file under `root` (sorted), not following symlinked folders, leaving out
-    `skip` folders and, unless `hidden`, dot-files and dot-folders (as the notes scan
-    does)."""
+    the `skip` folder (the output folder, by its real path, as the notes scan does)
+    and dot-files and dot-folders (`.git`, editors' files: never a note, a picture or
+    a theme file)."""
     found: list[Path] = []
     if not root.is_dir():
         return found
     for folder, dirs, files in os.walk(root, followlinks=False):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if (hidden or not d.startswith(".")) and here / d not in skip)
-        found += [here / f for f in sorted(files) if hidden or not f.startswith(".")]
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(os.path.realpath(here / d)) != skip)
+        found += [here / f for f in sorted(files) if not f.startswith(".")]
     return found
 
 
@@ -111,16 +117,16 @@ def inputs_key(config, command: str, options: tuple[str, ...] = ()) -> Inputs:
     from notebook_publish.themes import load_theme
 
     hashes = FileHashes(config.cache_dir / "stamps" / "file-hashes.json")
-    output = Path(os.path.abspath(config.output))
+    output = Path(os.path.realpath(config.output))
     parts: list[str] = [_FORMAT, command, *options]
     for root in (config.notes, *config.media):
         root = Path(os.path.abspath(root))
         parts.append(f"root {root}")
-        for path in _walk(root, (output,), hidden=False):
+        for path in _walk(root, output):
             parts.append(f"{path.relative_to(root).as_posix()}\0{hashes.of(path)}")
     for folder in load_theme(config).folders:
         parts.append(f"theme {folder}")
-        for path in _walk(folder, (), hidden=True):
+        for path in _walk(folder, output):
             parts.append(f"{path.relative_to(folder).as_posix()}\0{hashes.of(path)}")
     for extra in (config.source, config.slides.template):
         if extra is not None:
@@ -134,6 +140,8 @@ def inputs_key(config, command: str, options: tuple[str, ...] = ()) -> Inputs:
         fontconfig_fingerprint(),
         f"version {book_version(config)}",
         f"time {build_time().isoformat()}",
+        # The pandoc that pypandoc runs, when the user points it elsewhere.
+        f"pandoc {os.environ.get('PYPANDOC_PANDOC', '')}",
     ]
     return Inputs(content_key(*parts), hashes)
 
@@ -160,8 +168,8 @@ class Stamp:
                 if not Record(**fields).matches(Path(path)):
                     return None
             return [_diagnostic(row) for row in body["diagnostics"]]
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None  # a damaged stamp: build again
 
     def write(self, inputs: Inputs, outputs: list[Path], diagnostics: list[Diagnostic], listing: tuple[str, ...] = ()) -> None:
         """Record a build that wrote every one of `outputs` (and failed at nothing)."""

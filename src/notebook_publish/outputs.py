@@ -49,26 +49,28 @@ class Record:
     sha256: str
     size: int
     mtime_ns: int
+    ctime_ns: int
     ino: int
 
     @classmethod
     def of(cls, path: Path, sha256: str | None = None) -> "Record":
         st = os.stat(path)
-        return cls(sha256 or sha256_of(path), st.st_size, st.st_mtime_ns, st.st_ino)
+        return cls(sha256 or sha256_of(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
     def matches(self, path: Path) -> bool:
         """The file at `path` is a regular file that still holds what was written.
 
-        An unchanged size, mtime and inode are taken as unchanged content (as make and
-        ninja do); otherwise the content is hashed, so a copy with an old mtime or a
-        touched file is judged by its bytes."""
+        An unchanged size, mtime, ctime and inode are taken as unchanged content (ctime
+        cannot be set back, so a write that restores the mtime is still seen);
+        otherwise the content is hashed, so a copy or a touched file is judged by its
+        bytes."""
         try:
             st = os.lstat(path)
         except OSError:
             return False
         if not stat.S_ISREG(st.st_mode) or st.st_size != self.size:
             return False
-        if st.st_mtime_ns == self.mtime_ns and st.st_ino == self.ino:
+        if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == (self.mtime_ns, self.ctime_ns, self.ino):
             return True
         try:
             return sha256_of(path) == self.sha256
@@ -77,26 +79,44 @@ class Record:
 
 
 class OutputFolder:
-    """A folder of outputs and its manifest. Load, check and record, then `save()`."""
+    """A folder of outputs and its manifest. Load, check and record, then `save()`.
+
+    Names are paths inside the folder (`fonts/x.ttf` in a page's `_files` folder),
+    never absolute, never with `..`, and never reached through a symbolic link: a
+    manifest that names anything else vouches for nothing there."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.path = self.folder / MANIFEST
         self.records: dict[str, Record] = _read_manifest(self.path)
-        self._changed = False
+        self._touched: set[str] = set()  # recorded or forgotten by this run
+
+    def _place(self, name: str) -> Path | None:
+        """Where `name` is, if it is a plain name inside the folder reached through
+        real folders only."""
+        if not _plain_name(name):
+            return None
+        here = self.folder
+        for part in Path(name).parts[:-1]:
+            here = here / part
+            if os.path.islink(here):
+                return None
+        return self.folder / name
 
     def owns(self, name: str) -> bool:
-        record = self.records.get(name)
-        return record is not None and record.matches(self.folder / name)
+        record, place = self.records.get(name), self._place(name)
+        return record is not None and place is not None and record.matches(place)
 
     def holds(self, name: str, data: bytes) -> bool:
         """`name` is the tool's own and holds exactly `data` already."""
         record = self.records.get(name)
-        return record is not None and record.size == len(data) and record.sha256 == hashlib.sha256(data).hexdigest() and record.matches(self.folder / name)
+        return record is not None and record.size == len(data) and record.sha256 == hashlib.sha256(data).hexdigest() and self.owns(name)
 
     def may_write(self, name: str) -> bool:
-        """Nothing is at `name` yet, or what is there is the tool's own."""
-        return not os.path.lexists(self.folder / name) or self.owns(name)
+        """Nothing is at `name` yet (reached through real folders), or what is there is
+        the tool's own."""
+        place = self._place(name)
+        return place is not None and (not os.path.lexists(place) or self.owns(name))
 
     def foreign(self, name: str, what: str) -> Diagnostic:
         """The error for a file in the way of an output: kept, and the output not written."""
@@ -109,11 +129,11 @@ class OutputFolder:
 
     def record(self, name: str, sha256: str | None = None) -> None:
         self.records[name] = Record.of(self.folder / name, sha256)
-        self._changed = True
+        self._touched.add(name)
 
     def forget(self, name: str) -> None:
-        if self.records.pop(name, None) is not None:
-            self._changed = True
+        self.records.pop(name, None)
+        self._touched.add(name)
 
     def remove(self, name: str) -> bool:
         """Delete `name` if it is the tool's own; returns whether it was removed."""
@@ -127,21 +147,40 @@ class OutputFolder:
         return True
 
     def save(self) -> None:
-        """Write the manifest (atomically), keeping only entries whose file still exists."""
+        """Write the manifest (atomically), keeping only entries whose file still exists.
+
+        Another build may have written the same folder meanwhile (`make -j pdf html`):
+        under a lock on the folder, the manifest on disk is read again and only the
+        entries this run recorded or forgot replace its own."""
+        import fcntl
+
         from notebook_publish.build import write_atomically
 
-        self.records = {name: r for name, r in self.records.items() if os.path.lexists(self.folder / name)}
-        if not self._changed and self.path.exists():
+        if not self._touched:
             return
-        body = {"format": _FORMAT, "written-by": "notebook-publish", "files": {name: vars(r) for name, r in sorted(self.records.items())}}
-        write_atomically(self.path, (json.dumps(body, indent=1) + "\n").encode("utf-8"))
-        self._changed = False
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            merged = {name: r for name, r in _read_manifest(self.path).items() if name not in self._touched}
+            merged.update({name: r for name, r in self.records.items() if name in self._touched})
+            self.records = {name: r for name, r in merged.items() if os.path.lexists(self.folder / name)}
+            body = {"format": _FORMAT, "written-by": "notebook-publish", "files": {name: vars(r) for name, r in sorted(self.records.items())}}
+            write_atomically(self.path, (json.dumps(body, indent=1) + "\n").encode("utf-8"))
+        finally:
+            os.close(lock)
+        self._touched = set()
+
+
+def _plain_name(name: str) -> bool:
+    parts = Path(name).parts
+    return bool(parts) and not Path(name).is_absolute() and "\\" not in name and all(p not in ("", ".", "..") for p in parts) and MANIFEST not in parts
 
 
 def _read_manifest(path: Path) -> dict[str, Record]:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
-        return {str(name): Record(**fields) for name, fields in body["files"].items()}
+        return {str(name): Record(**fields) for name, fields in body["files"].items() if _plain_name(str(name))}
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -187,19 +226,38 @@ def _sources(config) -> list[tuple[Path, str]]:
 
 
 def check_output_root(config) -> None:
-    """Refuse (exit code 2) an output folder that is the notes or a media folder, or
-    lies inside a media folder. It may lie inside the notes folder (a notebook whose
-    notes are the project's root): the notes are never read from it."""
-    output = config.output
+    """Refuse (exit code 2) an output folder that is the notes or a media folder (also
+    through a symbolic link), lies inside a media folder, or lies inside the notes
+    folder and holds notes. An output folder among the notes is fine otherwise (a
+    notebook whose notes are the project's root, with `build/` in it): the notes are
+    never read from it."""
+    output = Path(os.path.realpath(config.output))
     for folder, key in _sources(config):
-        if _real(output) == Path(os.path.realpath(folder)) or (key == "media" and inside(output, folder)):
-            raise UsageError(
-                error(
-                    config.source, config.line_of("output"), "output",
-                    f"the output folder {output} is {'inside ' if key == 'media' and _real(output) != Path(os.path.realpath(folder)) else ''}the {key} folder {folder}",
-                    "outputs never go among the notes or pictures they are made from: set --output DIR or `output:` to a folder of its own, such as build",
-                )
+        real = Path(os.path.realpath(folder))
+        if output == real:
+            problem = f"is the {key} folder {folder}"
+        elif output.is_relative_to(real) and (key == "media" or _holds_notes(output)):
+            problem = f"is inside the {key} folder {folder}" + ("" if key == "media" else ", and holds notes that would be left out of the book")
+        else:
+            continue
+        raise UsageError(
+            error(
+                config.source, config.line_of("output"), "output", f"the output folder {config.output} {problem}",
+                "outputs never go among the notes or pictures they are made from: set --output DIR or `output:` to a folder of its own, such as build",
             )
+        )
+
+
+def _holds_notes(folder: Path) -> bool:
+    """Whether a note the notes scan would have read lies in `folder` (which would then
+    be left out of the book in silence)."""
+    from notebook_publish.normalize.resolve import NOTE_SUFFIXES
+
+    for _here, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(f.lower().endswith(NOTE_SUFFIXES) and not f.startswith(".") for f in files):
+            return True
+    return False
 
 
 def check_output_place(target: Path, config, flag: str) -> None:
@@ -252,45 +310,68 @@ def check_output_folder(target: Path, config, flag: str = "--out") -> None:
         raise UsageError(error(None, 0, "output", f"{flag} {target} is {what}, not a folder", "give a folder for the outputs"))
 
 
-def clean_output(output: Path) -> tuple[int, list[Diagnostic]]:
-    """Remove what the tool wrote under `output`: every file a manifest there names
-    and that is unchanged since, the manifests, the cache (when its CACHEDIR.TAG says
-    it is the tool's), and the folders this leaves empty. Returns how many files were
-    removed and a warning for each file that was kept."""
+def clean_output(config) -> tuple[int, list[Diagnostic]]:
+    """Remove what the tool wrote under the output folder: every file a manifest there
+    names and that is unchanged since, the manifests, the cache's own entries (only in
+    a cache folder the tool created, as its CACHEDIR.TAG says), and then those folders
+    if that leaves them empty. Nothing else is removed, not even an empty folder.
+    Returns how many files were removed and a warning for each file kept."""
     import shutil
 
-    from notebook_publish.cache import is_own_cache
+    from notebook_publish.cache import CACHEDIR_TAG, OWN_ENTRIES, is_own_cache
     from notebook_publish.diagnostics import warning
 
-    output = Path(output)
+    check_output_root(config)
+    output = Path(config.output)
     removed, found = 0, []
-    if not output.is_dir():
+    if not output.is_dir() or output.is_symlink():
         return 0, []
+    emptied: list[Path] = []
     cache = output / ".cache"
-    if cache.is_dir():
+    if cache.is_dir() and not cache.is_symlink():
         if is_own_cache(cache):
-            shutil.rmtree(cache, ignore_errors=True)
+            for entry in sorted(cache.iterdir()):
+                if entry.name in OWN_ENTRIES and entry.name != CACHEDIR_TAG:
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry, ignore_errors=True)
+                    else:
+                        entry.unlink(missing_ok=True)
+            (cache / CACHEDIR_TAG).unlink(missing_ok=True)
+            emptied.append(cache)
         else:
-            found.append(warning(cache, 0, "foreign-file", f"kept {cache}: it has no CACHEDIR.TAG written by notebook-publish", "remove it yourself if it is not needed"))
-    for manifest in sorted(output.rglob(MANIFEST), key=lambda p: -len(p.parts)):
-        if cache in manifest.parents:
-            continue
+            found.append(warning(cache, 0, "foreign-file", f"kept {cache}: it has no CACHEDIR.TAG of notebook-publish", "if it is the cache of an older notebook-publish, delete it yourself"))
+    for manifest in _manifests(output):
         folder = OutputFolder(manifest.parent)
         for name in sorted(folder.records):
             if folder.remove(name):
                 removed += 1
-            elif os.path.lexists(folder.folder / name):
+                emptied += list(_folders_between(folder.folder, name))
+            elif folder._place(name) is not None and os.path.lexists(folder.folder / name):
                 found.append(warning(folder.folder / name, 0, "foreign-file", "kept it: changed since notebook-publish wrote it", "remove it yourself if it is not needed"))
         manifest.unlink()
-    for folder in sorted((p for p in output.rglob("*") if p.is_dir() and not p.is_symlink()), key=lambda p: -len(p.parts)):
+        emptied.append(manifest.parent)
+    for folder in sorted(set(emptied), key=lambda p: -len(p.parts)) + [output]:
         try:
             folder.rmdir()  # only if empty
         except OSError:
             pass
-    try:
-        output.rmdir()
-    except OSError:
-        for left in sorted(output.iterdir()):
-            if not left.is_dir() and not any(d.path == left for d in found):
-                found.append(warning(left, 0, "foreign-file", "kept it: notebook-publish did not write it", "remove it yourself if it is not needed"))
     return removed, found
+
+
+def _manifests(output: Path) -> list[Path]:
+    """The manifests of the folders the tool writes under `output` (never following a
+    symbolic link, never inside the cache), deepest first."""
+    found = []
+    for folder, dirs, files in os.walk(output, followlinks=False):
+        dirs[:] = [d for d in dirs if d != ".cache"]
+        if MANIFEST in files and os.path.isfile(os.path.join(folder, MANIFEST)) and not os.path.islink(os.path.join(folder, MANIFEST)):
+            found.append(Path(folder, MANIFEST))
+    return sorted(found, key=lambda p: -len(p.parts))
+
+
+def _folders_between(folder: Path, name: str):
+    """The folders of `name` inside `folder` (`fonts/` of `fonts/x.ttf`)."""
+    here = folder
+    for part in Path(name).parts[:-1]:
+        here = here / part
+        yield here

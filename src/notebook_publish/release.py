@@ -13,16 +13,18 @@ import re
 import zipfile
 from pathlib import Path
 
-from notebook_publish.build import build_time, source_date_epoch, write_atomically
+from notebook_publish.build import build_time, display_version, source_date_epoch, write_atomically
 from notebook_publish.diagnostics import Diagnostic, UsageError, error
 from notebook_publish.outputs import OutputFolder
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_RELEASE_FILE = re.compile(r"^(handbook-.+\.pdf|slides-.+\.zip)$")
 
 
 def release_version(raw: str) -> str:
-    """A version fit for a file name: `v1.2.0` -> `1.2.0`; anything odd becomes `-`."""
-    version = raw.strip().removeprefix("v") or "0.0.0"
+    """A version fit for a file name: `v1.2.0` -> `1.2.0` (as `build.display_version`
+    shows it on the cover); anything odd becomes `-`."""
+    version = display_version(raw) or "0.0.0"
     return re.sub(r"[^A-Za-z0-9._+-]", "-", version)
 
 
@@ -42,8 +44,8 @@ def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> t
     """Write the release files; returns their paths (checksums last) and, when a file
     of the user's is in the way, why nothing was written.
 
-    Only the three files of this version are written. Earlier releases stay, and so
-    does anything else in the folder; a file of the same name that the tool did not
+    Only the three files of this version are written (SHA256SUMS lists every release
+    in the folder). Earlier releases stay, and so does anything else in the folder; a file of the same name that the tool did not
     write (its manifest says which it did) stops the release before anything is
     written."""
     if not pdf.is_file():
@@ -57,7 +59,11 @@ def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> t
         f"handbook-{version}.pdf": pdf.read_bytes(),
         f"slides-{version}.zip": zip_decks(decks),
     }
-    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files.items()).encode()
+    # The checksums of every release the folder holds, so that an earlier release's
+    # files are not left without theirs.
+    sums = {name: r.sha256 for name, r in folder.records.items() if _RELEASE_FILE.match(name) and folder.owns(name)}
+    sums.update({name: hashlib.sha256(data).hexdigest() for name, data in files.items()})
+    files["SHA256SUMS"] = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items())).encode()
     in_the_way = [folder.foreign(name, "the release") for name in files if not folder.may_write(name)]
     if in_the_way:
         return [], in_the_way

@@ -25,6 +25,8 @@ def watched_paths(config) -> list[Path]:
         pass
     if config.source is not None:
         paths.append(config.source)
+    if config.slides.template is not None:
+        paths.append(config.slides.template)
     return [p for p in paths if p.exists()]
 
 
