@@ -123,7 +123,7 @@ class OutputFolder:
         target = self.folder / name
         return error(
             target, 0, "foreign-file",
-            f"{_describe(target)} `{target}` is in the way of {what}, and notebook-publish did not write it: kept it, and did not write {what}",
+            f"{_describe(target)} notebook-publish did not write (or that was changed since) is in the way of {what}: kept it, and did not write {what}",
             "move or rename that file, or write the outputs elsewhere (--out or --output)",
         )
 
@@ -172,6 +172,12 @@ class OutputFolder:
         self._touched = set()
 
 
+def _record(fields: dict) -> Record:
+    """A manifest entry; one from an older format lacks some of the file's stat
+    fields, and is then judged by its content alone."""
+    return Record(str(fields["sha256"]), int(fields["size"]), *(int(fields.get(k, -1)) for k in ("mtime_ns", "ctime_ns", "ino")))
+
+
 def _plain_name(name: str) -> bool:
     parts = Path(name).parts
     return bool(parts) and not Path(name).is_absolute() and "\\" not in name and all(p not in ("", ".", "..") for p in parts) and MANIFEST not in parts
@@ -180,7 +186,7 @@ def _plain_name(name: str) -> bool:
 def _read_manifest(path: Path) -> dict[str, Record]:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
-        return {str(name): Record(**fields) for name, fields in body["files"].items() if _plain_name(str(name))}
+        return {str(name): _record(fields) for name, fields in body["files"].items() if _plain_name(str(name))}
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
