@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         "`path:line:col: severity[code]: message (hint)`, then a summary. Exit code 0, or 1 with --strict "
         "if anything was found.",
     )
+    p.add_argument(
+        "--write-baseline", action="store_true",
+        help="write notebook-publish.baseline beside handbook.yml: the problems found now, accepted from then on, "
+        "so that --strict fails only on new ones (keyed by file, code and target, not line)",
+    )
     p.set_defaults(run=run_check)
 
     p = sub.add_parser(
@@ -141,14 +146,31 @@ def min_severity(args) -> Severity:
     return Severity.INFO if args.verbose else Severity.WARNING
 
 
-def report(diagnostics, args, stream=None) -> int:
-    """Print diagnostics and the summary line; return the exit code they call for."""
+def report(diagnostics, args, config, command: str, stream=None, lead: str = "") -> int:
+    """Print a command's problems and the summary line; return the exit code."""
+    return settle_and_print(diagnostics, args, config, command, stream, lead).exit_code(args.strict)
+
+
+def settle_and_print(diagnostics, args, config, command: str, stream=None, lead: str = ""):
+    """The problems with their configured levels, read against the baseline
+    (`baseline.settle`), printed: the new ones and the notes as always, the accepted
+    ones only with -v, and the baseline entries that no longer occur."""
+    from notebook_publish.baseline import BASELINE, settle
+
     stream = stream or sys.stderr
-    diagnostics = list(diagnostics)
-    print_diagnostics(diagnostics, stream, min_severity(args))
+    settled = settle(diagnostics, config, command)
+    print_diagnostics(settled.new + settled.infos, stream, min_severity(args))
+    if args.verbose:
+        for d in settled.accepted:
+            print(f"{d.format()} [accepted: in {BASELINE}]", file=stream)
     if not args.quiet:
-        print(summarise(diagnostics), file=stream)
-    return exit_code(diagnostics, args.strict)
+        for entry in settled.gone:
+            print(f"{BASELINE}: note[baseline]: {entry.format()} no longer occurs (`notebook-publish check --write-baseline` drops it)", file=stream)
+        summary = summarise(settled.new + settled.infos)
+        if settled.baseline is not None:
+            summary += f"; {len(settled.accepted)} accepted in {BASELINE}" + ("" if args.verbose or not settled.accepted else " (-v lists them)")
+        print(lead + summary, file=stream)
+    return settled
 
 
 def run_check(args) -> int:
@@ -158,10 +180,14 @@ def run_check(args) -> int:
     config = config_from_args(args)
     check_theme(config)
     book = load_book(config, open_cache(config))
-    diagnostics = list(book.diagnostics)
-    print_diagnostics(diagnostics, sys.stdout, min_severity(args))
-    print(f"{len(book.chapters)} chapter(s): {summarise(diagnostics)}")
-    return exit_code(diagnostics, args.strict)
+    if args.write_baseline:
+        from notebook_publish.baseline import write
+        from notebook_publish.levels import apply_levels
+
+        path, count = write(config, apply_levels(book.diagnostics, config.diagnostics, config.root))
+        print(f"wrote {os.path.relpath(path)}: {count} problem(s) accepted; --strict now fails only on others")
+        return EXIT_OK
+    return report(book.diagnostics, args, config, "check", stream=sys.stdout, lead=f"{len(book.chapters)} chapter(s): ")
 
 
 def check_theme(config: Config, slides: bool = True) -> None:
@@ -220,7 +246,11 @@ def run_normalize(args) -> int:
 
 def run_config(args) -> int:
     if not args.effective:
+        from notebook_publish.codes import describe_codes
+
         print(describe_schema())
+        print("\nDiagnostic codes (for `diagnostics:` and the baseline):\n")
+        print(describe_codes())
         return EXIT_OK
     config = config_from_args(args)
     for section, keys in SCHEMA.items():
@@ -228,6 +258,8 @@ def run_config(args) -> int:
         for key in keys:
             name = f"{section}.{key.name}" if section else key.name
             print(f"{name}: {getattr(holder, key.name)!s}")
+    for rule in config.diagnostics:
+        print(f"diagnostics.{rule.code}: {rule.level}" + (f" in {', '.join(rule.paths)}" if rule.paths else ""))
     return EXIT_OK
 
 

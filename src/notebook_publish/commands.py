@@ -114,20 +114,35 @@ def _claim(config, path: Path) -> None:
         folder.save()
 
 
-def _up_to_date(args, stored, what: Path) -> int:
-    """A build with nothing to do: the last build's problems again, and its exit code."""
+@dataclass(frozen=True)
+class Published:
+    """What building one output came to: the exit code, and every problem found."""
+
+    code: int
+    diagnostics: tuple = ()
+
+
+def _report(args, config, command: str, diagnostics) -> int:
+    """The problems printed and judged (levels, baseline) as `command` sees them. Inside
+    `release` a build does not list the baseline entries that no longer occur: the
+    release, which sees every stage, lists them once."""
     from notebook_publish.cli import report
 
-    code = report(stored, args)
+    return report(diagnostics, args, config, command if not getattr(args, "in_release", False) else f"{command} (in release)")
+
+
+def _up_to_date(args, config, command: str, stored, what: Path) -> Published:
+    """A build with nothing to do: the last build's problems again, and its exit code."""
+    code = _report(args, config, command, stored)
     _say(args, f"{_shown(what)} is up to date")
-    return code
+    return Published(code, tuple(stored))
 
 
 def run_pdf(args) -> int:
-    return publish_pdf(args, _config(args))
+    return publish_pdf(args, _config(args)).code
 
 
-def publish_pdf(args, config) -> int:
+def publish_pdf(args, config) -> Published:
     def build(out: Path) -> list:
         from notebook_publish.handbook.workers import start_server
 
@@ -166,10 +181,10 @@ def run_html(args) -> int:
         folder = OutputFolder(out.parent / f"{out.stem}_files")
         return [folder.folder / name for name in sorted(folder.records)]
 
-    return _publish_file(args, config, "html", "the page", build, assets)
+    return _publish_file(args, config, "html", "the page", build, assets).code
 
 
-def _publish_file(args, config, kind: str, what: str, build, extra=lambda out: []) -> int:
+def _publish_file(args, config, kind: str, what: str, build, extra=lambda out: []) -> Published:
     """Build one output file (`build(out)` returns the diagnostics) unless it is up to
     date; then record it in its folder's manifest and its stamp, with the files
     `extra(out)` names that go with it."""
@@ -185,11 +200,11 @@ def _publish_file(args, config, kind: str, what: str, build, extra=lambda out: [
     stamp = Stamp(config, kind, out)
     stored = stamp.fresh(inputs)
     if stored is not None:
-        return _up_to_date(args, stored, out)
+        return _up_to_date(args, config, kind, stored, out)
     before = _identity(out)
     with template_errors():
         diagnostics = build(out)
-    code = report(diagnostics, args)
+    code = _report(args, config, kind, diagnostics)
     if _identity(out) not in (None, before):  # written: a failed build leaves the old file
         _claim(config, out)
         if any(d.code == "foreign-file" and d.severity >= 2 for d in diagnostics):
@@ -199,11 +214,11 @@ def _publish_file(args, config, kind: str, what: str, build, extra=lambda out: [
         _say(args, f"wrote {_shown(out)}")
     else:
         stamp.forget()
-    return code
+    return Published(code, tuple(diagnostics))
 
 
 def run_slides(args) -> int:
-    return publish_slides(args, _config(args))
+    return publish_slides(args, _config(args)).code
 
 
 def _deck_listing(out_dir: Path) -> tuple[str, ...]:
@@ -215,7 +230,7 @@ def _deck_listing(out_dir: Path) -> tuple[str, ...]:
         return ()
 
 
-def publish_slides(args, config) -> int:
+def publish_slides(args, config) -> Published:
     from notebook_publish.freshness import Stamp, inputs_key
     from notebook_publish.outputs import check_output_folder
 
@@ -225,16 +240,15 @@ def publish_slides(args, config) -> int:
     stamp = Stamp(config, "slides" if args.topic is None else f"slides {args.topic}", out_dir)
     stored = stamp.fresh(inputs, _deck_listing(out_dir))
     if stored is not None:
-        return _up_to_date(args, stored, out_dir)
+        return _up_to_date(args, config, "slides", stored, out_dir)
 
-    from notebook_publish.cli import report
     from notebook_publish.slides import build_decks
 
     book, _ = _load(args, config, slides=True)
     ensure_writable(out_dir)
     written, found = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs, progress=_progress(args))
     diagnostics = list(book.diagnostics) + found
-    code = report(diagnostics, args)
+    code = _report(args, config, "slides", diagnostics)
     for path in written:
         _say(args, f"wrote {_shown(path)}")
     decks = _own_decks(out_dir)
@@ -242,7 +256,7 @@ def publish_slides(args, config) -> int:
         stamp.write(inputs, decks, diagnostics, _deck_listing(out_dir))
     else:  # a deck is missing: the next build must try again
         stamp.forget()
-    return code
+    return Published(code, tuple(diagnostics))
 
 
 def _own_decks(out_dir: Path) -> list[Path]:
@@ -256,39 +270,65 @@ def _own_decks(out_dir: Path) -> list[Path]:
 
 def run_release(args) -> int:
     """Build the handbook and the decks for the version being released (each only if
-    it is not already built for it), then gather them."""
+    it is not already built for it), then gather them; with --upload, attach them to
+    the GitHub release of the tag."""
     from dataclasses import replace
 
+    from notebook_publish import release
     from notebook_publish.build import book_version, display_version
-    from notebook_publish.cli import report
-    from notebook_publish.release import make_release
-
     from notebook_publish.outputs import check_output_folder
 
     config = _config(args)
     check_output_folder(config.output / "release", config, "the release folder")
+    if args.upload:
+        release.check_uploader()  # before the build: say at once what is missing
     version = display_version(args.version) if args.version else book_version(config)
     config = replace(config, pinned_version=version or "0.0.0")
-    build_args = _with_out(args, None, topic=None)
+    build_args = _with_out(args, None, topic=None, in_release=True)
+    found: list = []
     for publish in (publish_pdf, publish_slides):
-        code = publish(build_args, config)
-        if code != 0:
+        result = publish(build_args, config)
+        found += result.diagnostics
+        if result.code != 0:
+            failed = release.failure_summary(config, found, args.strict)
+            release.to_step_summary(failed)
             print(f"notebook-publish: release {config.pinned_version} not made: the build above failed", file=sys.stderr)
-            return code
-    written, diagnostics = make_release(config.output / "handbook.pdf", _own_decks(config.output / "slides"), config.output / "release", config.pinned_version)
-    code = report(diagnostics, args) if diagnostics else 0
-    for path in written:
+            return result.code
+    if args.write_baseline:
+        return _write_baseline(config, found)
+    from notebook_publish.baseline import settle
+
+    settled = settle(found, config, "release")
+    written, problems = release.make_release(config.output / "handbook.pdf", _own_decks(config.output / "slides"), config.output / "release", config.pinned_version)
+    if problems:
+        return _report(args, config, "release", problems)
+    notes = release.summary(config, written, settled)
+    notes_file = release.write_notes(config.output / "release", config.pinned_version, notes)
+    release.to_step_summary(notes)
+    for path in [*written, notes_file]:
         _say(args, f"wrote {_shown(path)}")
-    return code
+    for entry in settled.gone:
+        _say(args, f"note: {entry.format()} is in the baseline but no longer occurs (`notebook-publish check --write-baseline` drops it)")
+    if args.upload:
+        release.upload(config, written, notes_file)
+    return 0
+
+
+def _write_baseline(config, diagnostics) -> int:
+    from notebook_publish.baseline import write
+    from notebook_publish.levels import apply_levels
+
+    path, count = write(config, apply_levels(diagnostics, config.diagnostics, config.root))
+    print(f"wrote {_shown(path)}: {count} problem(s) accepted; --strict now fails only on others")
+    return 0
 
 
 def run_clean(args) -> int:
-    from notebook_publish.cli import report
     from notebook_publish.outputs import clean_output
 
     config = _config(args)
     removed, diagnostics = clean_output(config)
-    code = report(diagnostics, args) if diagnostics else 0
+    code = _report(args, config, "clean", diagnostics) if diagnostics else 0
     _say(args, f"removed {removed} file(s) notebook-publish wrote under {_shown(config.output)}")
     return code
 
@@ -321,6 +361,8 @@ def _watch_arguments(parser) -> None:
 
 def _release_arguments(parser) -> None:
     parser.add_argument("--version", dest="version", metavar="V", help="the version to release: on the cover, the title slides and the file names (default: git describe --tags, without its leading v)")
+    parser.add_argument("--upload", action="store_true", help="attach the files to the GitHub release of the tag ($GITHUB_REF_NAME, else the tag at HEAD) with the `gh` CLI, the summary as its notes; nothing is uploaded without it")
+    parser.add_argument("--write-baseline", action="store_true", help="after building, write notebook-publish.baseline from every problem the handbook and the decks have (check --write-baseline sees only what reading the notes finds)")
     _jobs_argument(parser)
 
 

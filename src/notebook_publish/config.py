@@ -19,6 +19,7 @@ import yaml
 from notebook_publish.diagnostics import UsageError, error
 
 CONFIG_FILE = "handbook.yml"
+DIAGNOSTICS = "diagnostics"  # a mapping of diagnostic codes to levels (levels.py), not a section of keys
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ class Config:
     # The version `release` is making, which the cover, the title slides and the file
     # names then all show (not a key of the file: `release --version` sets it).
     pinned_version: str = ""
+    # `diagnostics:`: the level of each code, where wanted (levels.LevelRule).
+    diagnostics: tuple = ()
 
     def line_of(self, key: str) -> int:
         """The line of `handbook.yml` that sets `key` (dotted), else 1."""
@@ -353,7 +356,11 @@ def _validate(raw: dict[str, Any], lines: dict[str, int], source: Path | None) -
     values: dict[str, dict[str, Any]] = {section: {} for section in SCHEMA}
     for name, value in raw.items():
         name = str(name)
-        if name in SCHEMA and name:
+        if name == DIAGNOSTICS:
+            from notebook_publish.levels import parse_rules
+
+            values[""][DIAGNOSTICS] = parse_rules(value, lines, source)
+        elif name in SCHEMA and name:
             if value is None:
                 continue
             if not isinstance(value, dict):
@@ -377,7 +384,7 @@ def _validate(raw: dict[str, Any], lines: dict[str, int], source: Path | None) -
 
 
 def _all_dotted() -> list[str]:
-    return [f"{s}.{k.name}" if s else k.name for s, keys in SCHEMA.items() for k in keys] + [s for s in SCHEMA if s]
+    return [f"{s}.{k.name}" if s else k.name for s, keys in SCHEMA.items() for k in keys] + [s for s in SCHEMA if s] + [DIAGNOSTICS]
 
 
 def _find_key(section: str, name: str, source: Path | None, line: int) -> Key:
@@ -490,6 +497,11 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
 
 def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) -> None:
     section, _, name = dotted.rpartition(".")
+    if section == DIAGNOSTICS:  # --set diagnostics.missing-image=ignore: after the file's rules, so it wins
+        from notebook_publish.levels import parse_rules
+
+        values[""][DIAGNOSTICS] = tuple(values[""].get(DIAGNOSTICS, ())) + parse_rules({name: value}, {}, None, key=DIAGNOSTICS)
+        return
     key = next((k for k in SCHEMA.get(section, ()) if k.name == name), None)
     if key is None:
         close = difflib.get_close_matches(dotted, _all_dotted(), n=1)
@@ -539,6 +551,7 @@ def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path) -
         slides=SlidesConfig(**{**slides, "template": rooted(slides["template"])}),
         source=source,
         root=root,
+        diagnostics=tuple(top.get(DIAGNOSTICS, ())),
     )
 
 
@@ -550,6 +563,7 @@ def describe_schema() -> str:
             name = f"{section}.{key.name}" if section else key.name
             choices = f" One of: {', '.join(key.choices)}." if key.choices else ""
             rows.append(f"| `{name}` | `{key.default!r}` | {key.doc}{choices} |")
+    rows.append(f"| `{DIAGNOSTICS}` | `{{}}` | The level of each kind of problem: a code mapped to error, warning, info or ignore, or to `{{level: …, paths: [globs]}}`. The codes are listed below. |")
     return "\n".join(rows)
 
 

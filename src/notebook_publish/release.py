@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 from notebook_publish.build import build_time, display_version, source_date_epoch, write_atomically
-from notebook_publish.diagnostics import Diagnostic, UsageError, error
+from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
 from notebook_publish.outputs import OutputFolder
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -74,3 +74,152 @@ def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> t
     finally:
         folder.save()
     return [out_dir / name for name in files], []
+
+
+# --- the release's summary and its upload ----------------------------------------------
+
+def _pages(pdf: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        return len(document.pages)
+
+
+def _decks_in(archive: Path) -> int:
+    with zipfile.ZipFile(archive) as z:
+        return sum(1 for name in z.namelist() if name.endswith(".pptx"))
+
+
+def _where(d: Diagnostic) -> str:
+    import os
+
+    if d.path is None:
+        return "-"
+    path = os.path.relpath(d.path)
+    return path if d.line <= 0 else f"{path}:{d.line}"
+
+
+def summary(config, written: list[Path], settled) -> str:
+    """The release notes (Markdown): the book, its files, and the problems accepted."""
+    from notebook_publish.baseline import BASELINE
+
+    pdf = next(p for p in written if p.suffix == ".pdf")
+    decks = next(p for p in written if p.suffix == ".zip")
+    lines = [
+        f"# {config.title} {config.pinned_version}",
+        "",
+        f"- **Handbook:** `{pdf.name}`, {_pages(pdf)} pages",
+        f"- **Slides:** `{decks.name}`, {_decks_in(decks)} decks",
+        "- **Checksums:** `SHA256SUMS`",
+        "",
+    ]
+    lines += _grouped(f"Accepted problems ({len(settled.accepted)}, in `{BASELINE}`)", settled.accepted)
+    lines += _grouped(f"Other warnings ({len(settled.new)})", settled.new)
+    if not settled.accepted and not settled.new:
+        lines.append("The build found no problems.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _grouped(title: str, diagnostics) -> list[str]:
+    if not diagnostics:
+        return []
+    lines = [f"## {title}", ""]
+    by_code: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        by_code.setdefault(d.code, []).append(d)
+    for code, found in sorted(by_code.items()):
+        lines.append(f"### `{code}` ({len(found)})")
+        lines += [f"- `{_where(d)}`: {d.message}" for d in found]
+        lines.append("")
+    return lines
+
+
+def failure_summary(config, diagnostics, strict: bool) -> str:
+    """What the job's summary says when the release cannot be made: the new problems."""
+    from notebook_publish.baseline import BASELINE, settle
+
+    settled = settle(diagnostics, config, "release")
+    failing = [d for d in settled.new if d.severity >= (Severity.WARNING if strict else Severity.ERROR)]
+    lines = [f"# Release {config.pinned_version} of {config.title} not made", ""]
+    if failing:
+        lines += [f"{len(failing)} new problem(s), not in `{BASELINE}`:", ""]
+        lines += [f"- `{_where(d)}` **{d.code}**: {d.message}" + (f" ({d.hint})" if d.hint else "") for d in failing]
+        lines += ["", f"Fix them, or accept them with `notebook-publish check --write-baseline` and commit `{BASELINE}`."]
+    else:
+        lines.append("The build failed; its log says why.")
+    return "\n".join(lines) + "\n"
+
+
+def to_step_summary(text: str) -> None:
+    """Append to the job's summary page on GitHub Actions ($GITHUB_STEP_SUMMARY)."""
+    import os
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except OSError:
+        pass  # the summary is a courtesy; the log has it all
+
+
+def write_notes(out_dir: Path, version: str, text: str) -> Path:
+    folder = OutputFolder(out_dir)
+    name = f"notes-{release_version(version)}.md"
+    if not folder.may_write(name):
+        raise UsageError(folder.foreign(name, "the release notes"))
+    try:
+        write_atomically(out_dir / name, text.encode("utf-8"))
+        folder.record(name)
+    finally:
+        folder.save()
+    return out_dir / name
+
+
+_GH_HELP = "install GitHub's CLI (https://cli.github.com; Debian: `apt install gh`), then run `gh auth login`"
+
+
+def check_uploader() -> None:
+    """Stop before building when `gh` cannot upload (exit code 2, with the way to fix it)."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("gh") is None:
+        raise UsageError(error(None, 0, "release", "--upload needs the `gh` command, which is not installed", _GH_HELP))
+    if os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN"):
+        return  # a CI job: gh takes the token from the environment
+    done = subprocess.run(["gh", "auth", "status"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise UsageError(error(None, 0, "release", "`gh` is not logged in to GitHub", "run `gh auth login` (or set GH_TOKEN)"))
+
+
+def release_tag(config) -> str:
+    """The tag the release belongs to: $GITHUB_REF_NAME in a tag's job, else the tag at HEAD."""
+    import os
+    import subprocess
+
+    tag = os.environ.get("GITHUB_REF_NAME", "").strip()
+    if tag:
+        return tag
+    done = subprocess.run(["git", "describe", "--tags", "--exact-match", "HEAD"], cwd=config.root, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise UsageError(error(None, 0, "release", "--upload needs a tag at the commit being released", "tag it (`git tag v1.0 && git push origin v1.0`), then publish"))
+    return done.stdout.strip()
+
+
+def upload(config, written: list[Path], notes: Path) -> None:
+    """Create the tag's GitHub release with the files (or replace its files when it exists)."""
+    import subprocess
+
+    tag = release_tag(config)
+    files = [str(p) for p in written]
+    title = f"{config.title} {config.pinned_version}"
+    create = subprocess.run(["gh", "release", "create", tag, *files, "--verify-tag", "--title", title, "--notes-file", str(notes)], stdin=subprocess.DEVNULL)
+    if create.returncode == 0:
+        return
+    # The release exists already (a job run again): its files are replaced.
+    again = subprocess.run(["gh", "release", "upload", tag, *files, "--clobber"], stdin=subprocess.DEVNULL)
+    if again.returncode != 0:
+        raise UsageError(error(None, 0, "release", f"`gh` could not attach the files to the release {tag}", "see gh's message above; the files are in build/release/"))

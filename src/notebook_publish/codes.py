@@ -1,0 +1,104 @@
+"""Every diagnostic code, what it means, and which stage of a build finds it.
+
+`diagnostics:` in handbook.yml may set the level of a code (`config.py` checks the
+codes against this table, with "did you mean"), `notebook-publish config` lists it,
+and the baseline (`baseline.py`) uses the stages to tell whether a command could have
+seen a problem: `check` reads the notes only, `pdf` and `html` also typeset the
+handbook, `slides` lays out the decks, and `release` does both.
+
+Codes about the build itself (a failed worker, an output in the way, a bad command
+line) keep their level: they say that an output was not made, which no setting can
+make true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NOTES, HANDBOOK, SLIDES, BUILD = "notes", "handbook", "slides", "build"
+
+# The stages each command goes through, so sees the problems of.
+STAGES_OF_COMMAND = {
+    "check": (NOTES,),
+    "pdf": (NOTES, HANDBOOK),
+    "html": (NOTES, HANDBOOK),
+    "slides": (NOTES, SLIDES),
+    "release": (NOTES, HANDBOOK, SLIDES),
+}
+
+
+@dataclass(frozen=True)
+class Code:
+    stage: str
+    meaning: str
+    adjustable: bool = True
+
+
+CODES: dict[str, Code] = {
+    # Reading the notes: every command finds these.
+    "binary-note": Code(NOTES, "A file named like a note is something else (a picture, an archive); it is left out."),
+    "unreadable": Code(NOTES, "A note cannot be read (permissions); it is left out."),
+    "not-utf8": Code(NOTES, "A note is not UTF-8; it was read as Latin-1."),
+    "note-too-large": Code(NOTES, "A note is over 10 MB; it is left out."),
+    "note-too-long": Code(NOTES, "A note has more than 20,000 paragraphs and list items; it is left out."),
+    "too-deep": Code(NOTES, "Lists, quotes or emphasis nest too deeply for pandoc; the note is left out."),
+    "parse": Code(NOTES, "pandoc could not read a note; it is left out."),
+    "deep-nesting": Code(NOTES, "Lists or block quotes nest deeper than a page can hold; the deeper levels are flattened, text kept."),
+    "control-character": Code(NOTES, "Control characters (form feed, NUL, terminal colour codes) were removed."),
+    "mojibake": Code(NOTES, "Text garbled by a wrong encoding (`â‡’`) was repaired."),
+    "emphasis-space": Code(NOTES, "A space inside bold or italic markers (`**CLiP **`) was moved out."),
+    "bold-heading": Code(NOTES, "A heading wrapped in bold was unwrapped."),
+    "math-block": Code(NOTES, "A math fence that would break a list was rewritten."),
+    "unclosed-math": Code(NOTES, "A `$$` has no closing `$$`."),
+    "missing-image": Code(NOTES, "An image names a file that is nowhere in the notes or media folders; a placeholder is drawn."),
+    "remote-image": Code(NOTES, "An image on the web is not fetched; a placeholder is drawn."),
+    "bad-image": Code(NOTES, "An image file cannot be drawn (not a picture, cut short, too many pixels); a placeholder is drawn."),
+    "unsupported-image": Code(NOTES, "An image is in a format the PDF and slides cannot show (HEIC, JPEG XL); a placeholder is drawn."),
+    "broken-link": Code(NOTES, "A link names a note that is not in the notes folder; it prints as plain text."),
+    "broken-anchor": Code(NOTES, "A link's `#anchor` is not a heading of its note."),
+    "orphan-note": Code(NOTES, "No link from the index note reaches a note; it goes at the end of the book."),
+    "link-cycle": Code(NOTES, "Notes link to each other in a circle; each appears once."),
+    "no-index": Code(NOTES, "There is no index note; chapters follow the notes' paths."),
+    # Typesetting the handbook (pdf, html).
+    "math-error": Code(HANDBOOK, "TeX that cannot be drawn; its source is printed in a box."),
+    "raw-html": Code(HANDBOOK, "Raw HTML that is not harmless formatting was dropped."),
+    "image-refused": Code(HANDBOOK, "An image in raw HTML names a file the book may not read."),
+    "fetch-refused": Code(HANDBOOK, "The typesetter was asked for a file or URL outside the book; it was not read."),
+    "slow-fonts": Code(HANDBOOK, "HarfBuzz's font subsetter is missing; the build is slower."),
+    # Laying out the decks.
+    "no-topics": Code(SLIDES, "The notes have no headings at `slides.level`: no decks."),
+    "empty-topic": Code(SLIDES, "A topic has nothing under its heading: no deck."),
+    "long-title": Code(SLIDES, "A slide title had to be shortened to fit."),
+    "slide-overflow": Code(SLIDES, "Text could not be made to fit a slide even when split."),
+    "slide-image": Code(SLIDES, "An image cannot be placed on a slide (not a local file)."),
+    "wide-table": Code(SLIDES, "A table is too wide for a slide; its text was made smaller."),
+    "stale-deck": Code(SLIDES, "A deck whose topic is gone was removed."),
+    # The build itself: an output was not made, or was kept. These keep their level.
+    "typesetting": Code(BUILD, "Typesetting a part of the handbook failed; the handbook was not changed.", adjustable=False),
+    "slides": Code(BUILD, "Writing a deck failed; its previous file was kept.", adjustable=False),
+    "slides-template": Code(BUILD, "The slide template cannot be used.", adjustable=False),
+    "foreign-file": Code(BUILD, "A file notebook-publish did not write is in the way of an output, or looks like one; it was kept.", adjustable=False),
+    "output": Code(BUILD, "An output cannot be written there.", adjustable=False),
+    "release": Code(BUILD, "A release cannot be made yet.", adjustable=False),
+    "no-notes": Code(BUILD, "No note could be read.", adjustable=False),
+    "config": Code(BUILD, "handbook.yml is not valid.", adjustable=False),
+    "theme": Code(BUILD, "The theme cannot be used.", adjustable=False),
+    "template": Code(BUILD, "A theme template has an error.", adjustable=False),
+    "usage": Code(BUILD, "The command line is not valid.", adjustable=False),
+}
+
+LEVELS = ("error", "warning", "info", "ignore")
+
+
+def stage_of(code: str) -> str:
+    known = CODES.get(code)
+    return known.stage if known is not None else BUILD
+
+
+def describe_codes() -> str:
+    """The table `notebook-publish config` prints (and the README shows)."""
+    rows = ["| code | found while | what it means | level can be set |", "| --- | --- | --- | --- |"]
+    where = {NOTES: "reading the notes", HANDBOOK: "typesetting the handbook", SLIDES: "laying out the decks", BUILD: "building"}
+    for name, code in CODES.items():
+        rows.append(f"| `{name}` | {where[code.stage]} | {code.meaning} | {'yes' if code.adjustable else 'no'} |")
+    return "\n".join(rows)
