@@ -8,7 +8,7 @@ NP     := $(BIN)/notebook-publish
 STRICT ?=
 JOBS   ?=
 
-.PHONY: all pdf html slides check test release watch bench bench-pdf bench-slides fuzz clean distclean
+.PHONY: all pdf html slides check test release publish watch bench bench-pdf bench-slides fuzz clean distclean
 
 all: pdf slides
 
@@ -35,6 +35,11 @@ slides: $(STAMP)
 # Builds the handbook and decks for the version being released, then gathers them.
 release: $(STAMP)
 	$(NP) release $(STRICT) $(if $(JOBS),--jobs $(JOBS))
+
+# What the release job does on a tag: --strict against notebook-publish.baseline, then
+# the files attached to the tag's GitHub release with the gh CLI.
+publish: $(STAMP)
+	$(NP) release --strict --upload $(if $(JOBS),--jobs $(JOBS))
 
 # Rebuilds the handbook and the decks after each burst of saves (Ctrl-C stops).
 watch: $(STAMP)

@@ -90,6 +90,10 @@ def _decks_in(archive: Path) -> int:
         return sum(1 for name in z.namelist() if name.endswith(".pptx"))
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _where(d: Diagnostic) -> str:
     import os
 
@@ -108,8 +112,8 @@ def summary(config, written: list[Path], settled) -> str:
     lines = [
         f"# {config.title} {config.pinned_version}",
         "",
-        f"- **Handbook:** `{pdf.name}`, {_pages(pdf)} pages",
-        f"- **Slides:** `{decks.name}`, {_decks_in(decks)} decks",
+        f"- **Handbook:** `{pdf.name}`, {_count(_pages(pdf), 'page')}",
+        f"- **Slides:** `{decks.name}`, {_count(_decks_in(decks), 'deck')}",
         "- **Checksums:** `SHA256SUMS`",
         "",
     ]
