@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,16 @@ def test_release_notes_list_the_accepted_problems_by_code(project, tmp_path):
     assert "`handbook-2.0.pdf`, " in notes and " pages" in notes and "`slides-2.0.zip`, 1 deck\n" in notes
     assert "### `missing-image` (3)" in notes and "### `broken-link` (1)" in notes and "gone.md" in notes
     assert summary.read_text().strip() == notes.strip()
+
+
+def test_upload_without_gh_says_how_to_get_it_before_building(project, tmp_path):
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    for tool in ("git", "python3"):
+        found = shutil.which(tool)
+        if found:
+            (bare / tool).symlink_to(found)
+    run = project.run("release", "--upload", env={"PATH": str(bare)})
+    assert_clean(run, codes=(2,))
+    assert "--upload needs the `gh` command" in run.stderr and "https://cli.github.com" in run.stderr
+    assert not project.pdf.exists()
