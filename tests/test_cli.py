@@ -28,7 +28,8 @@ def test_unknown_command_suggests():
 
 
 def test_check_on_the_seed(tmp_path):
-    done = run("check", "--output", str(tmp_path))
+    # -v: the seed's problems are accepted in its baseline, and listed only then.
+    done = run("check", "-v", "--output", str(tmp_path))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     broken = [l for l in lines if "warning[broken-link]" in l]
@@ -40,11 +41,16 @@ def test_check_on_the_seed(tmp_path):
         assert line.startswith("notes/index.md:")
         assert int(line.split(":")[1]) > 0
     assert [l.split(":")[1] for l in broken] == ["18", "26", "45", "47", "49"]
-    assert "0 errors, 15 warnings" in lines[-1]
+    assert all(l.endswith("[accepted: in notebook-publish.baseline]") for l in broken + missing)
+    assert "0 errors, 0 warnings" in lines[-1] and "15 accepted in notebook-publish.baseline" in lines[-1]
 
 
-def test_check_strict_fails_on_warnings(tmp_path):
-    assert run("check", "--strict", "--output", str(tmp_path)).returncode == 1
+def test_check_strict_fails_on_warnings_the_baseline_does_not_accept(tmp_path):
+    assert run("check", "--strict", "--output", str(tmp_path)).returncode == 0  # all 15 are in the seed's baseline
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "index.md").write_bytes(SEED.read_bytes())
+    done = run("check", "--strict", "--notes", "notes", "--output", "out", cwd=tmp_path)  # no baseline here
+    assert done.returncode == 1 and "0 errors, 15 warnings" in done.stdout
 
 
 def test_check_any_folder_without_config(book_dir):

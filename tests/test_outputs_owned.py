@@ -157,7 +157,7 @@ def test_release_keeps_earlier_releases_and_other_files(project):
         run = project.run("release", "--version", f"v{version}")
         assert_clean(run, codes=(0,))
     names = sorted(p.name for p in release.iterdir() if not p.name.startswith("."))
-    assert names == ["SHA256SUMS", "handbook-1.0.pdf", "handbook-1.1.pdf", "my-notes.txt", "slides-1.0.zip", "slides-1.1.zip"]
+    assert names == ["SHA256SUMS", "handbook-1.0.pdf", "handbook-1.1.pdf", "my-notes.txt", "notes-1.0.md", "notes-1.1.md", "slides-1.0.zip", "slides-1.1.zip"]
 
 
 def test_clean_removes_only_what_the_tool_wrote(project):
