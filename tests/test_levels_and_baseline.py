@@ -220,3 +220,16 @@ def test_upload_without_gh_says_how_to_get_it_before_building(project, tmp_path)
     assert_clean(run, codes=(2,))
     assert "--upload needs the `gh` command" in run.stderr and "https://cli.github.com" in run.stderr
     assert not project.pdf.exists()
+
+
+def test_release_writes_a_baseline_with_what_only_typesetting_finds(tmp_path):
+    project = Project(tmp_path)
+    project.write("index.md", "# M\n\n## Topic\n\n- a formula $\\nosuchmacro{x}$\n")
+    assert "0 warnings" in project.run("check").stdout  # reading the notes does not draw formulas
+    run = project.run("release", "--write-baseline", "--version", "1")
+    assert_clean(run, codes=(0,))
+    problems = json.loads((project.root / "notebook-publish.baseline").read_text())["problems"]
+    assert [(p["code"], p["target"]) for p in problems] == [("math-error", "\\nosuchmacro{x}")]
+    run = project.run("release", "--strict", "--version", "1")
+    assert_clean(run, codes=(0,))
+    assert "1 accepted in notebook-publish.baseline" in run.output

@@ -87,7 +87,8 @@ def write(config, diagnostics: Iterable[Diagnostic]) -> tuple[Path, int]:
     entries = sorted(e for e in (entry_of(d, root) for d in diagnostics) if e is not None)
     # One problem a line, so that a change to the baseline reads well in a diff.
     lines = [json.dumps({"path": e.path, "code": e.code, "target": e.target}, ensure_ascii=False) for e in entries]
-    body = '{\n "about": ' + json.dumps(_ABOUT) + ',\n "problems": [\n  ' + ",\n  ".join(lines) + ("\n ]\n}\n" if lines else "]\n}\n")
+    listed = ("[\n  " + ",\n  ".join(lines) + "\n ]") if lines else "[]"
+    body = '{\n "about": ' + json.dumps(_ABOUT) + ',\n "problems": ' + listed + "\n}\n"
     path = baseline_path(config)
     write_atomically(path, body.encode("utf-8"))
     return path, len(entries)
