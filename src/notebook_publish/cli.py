@@ -228,7 +228,7 @@ def run_normalize(args) -> int:
         diagnostics.extend(found)
         if raw is None:
             continue
-        text, found = normalize(raw, NoteContext(path=path, notes_dir=root, media_dirs=media, files=files))
+        text, found = normalize(raw, NoteContext(path=path, notes_dir=root, media_dirs=media, files=files, flavours=config.flavours))
         diagnostics.extend(found)
         if args.diff:
             sys.stdout.writelines(

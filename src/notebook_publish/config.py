@@ -50,6 +50,12 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("theme", "path", "default", "Theme name under themes/, or a folder. A user theme may override single files."),
         Key("output", "path", "build", "Folder the handbook, slides and cache are written to."),
         Key("keywords", "strs", [], "Keywords for the PDF metadata."),
+        Key(
+            "flavour",
+            "strs",
+            ["auto"],
+            "Notebook syntaxes to read: auto (all, recognised by their syntax), or a list of obsidian, github, gitbook, mkdocs, vitepress, jekyll, notion.",
+        ),
     ),
     "pdf": (
         Key("paper", "choice", "a4", "Paper size.", ("a4", "letter")),
@@ -105,6 +111,7 @@ class Config:
     theme: Path = Path("default")
     output: Path = Path("build")
     keywords: tuple[str, ...] = ()
+    flavour: tuple[str, ...] = ("auto",)
     pdf: PdfConfig = field(default_factory=PdfConfig)
     slides: SlidesConfig = field(default_factory=SlidesConfig)
     # Where the config came from; relative paths above are resolved against `root`.
@@ -117,6 +124,13 @@ class Config:
     pinned_version: str = ""
     # `diagnostics:`: the level of each code, where wanted (levels.LevelRule).
     diagnostics: tuple = ()
+
+    @property
+    def flavours(self) -> frozenset[str]:
+        """The flavours the normaliser rewrites (`auto`: all of them)."""
+        from notebook_publish.normalize.context import FLAVOURS
+
+        return frozenset(FLAVOURS) if "auto" in self.flavour else frozenset(self.flavour)
 
     def line_of(self, key: str) -> int:
         """The line of `handbook.yml` that sets `key` (dotted), else 1."""
@@ -151,7 +165,7 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
     values = _validate(raw, lines, source)
     for dotted, value in (overrides or {}).items():
         _apply_override(values, dotted, value)
-    config = _build(values, source, root)
+    config = _build(values, source, root, lines)
     return replace(config, key_lines=tuple(sorted(lines.items())))
 
 
@@ -515,7 +529,19 @@ def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) 
     values[section][key.name] = _coerce(key, value, dotted, None, 0)
 
 
-def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path) -> Config:
+def _flavours(names: list[str], source: Path | None, line: int) -> tuple[str, ...]:
+    """`flavour:` checked: `auto`, or known flavours (with "did you mean")."""
+    from notebook_publish.normalize.context import FLAVOURS
+
+    chosen = [n.strip().lower() for n in names if n.strip()] or ["auto"]
+    for name in chosen:
+        if name != "auto" and name not in FLAVOURS:
+            close = difflib.get_close_matches(name, [*FLAVOURS, "auto"], n=1)
+            raise UsageError(error(source, line, "config", f"unknown flavour `{short(name, 40)}`", f"did you mean `{close[0]}`?" if close else f"one of auto, {', '.join(FLAVOURS)}"))
+    return tuple(dict.fromkeys(chosen))
+
+
+def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path, lines: dict[str, int] | None = None) -> Config:
     def section_values(section: str) -> dict[str, Any]:
         merged = {k.name: k.default for k in SCHEMA[section]}
         merged.update(values[section])
@@ -547,6 +573,7 @@ def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path) -
         theme=theme_path,
         output=rooted(top["output"]),
         keywords=tuple(top["keywords"]),
+        flavour=_flavours(top["flavour"], source, (lines or {}).get("flavour", 1)),
         pdf=PdfConfig(**{f.name: (tuple(pdf[f.name]) if isinstance(pdf[f.name], list) else pdf[f.name]) for f in fields(PdfConfig)}),
         slides=SlidesConfig(**{**slides, "template": rooted(slides["template"])}),
         source=source,

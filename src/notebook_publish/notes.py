@@ -182,13 +182,13 @@ def load_book(config: Config, cache=None) -> Book:
     notes: dict[Path, Note] = {}
     # Read and normalise every note, then run pandoc on them a few at a time.
     prepared = []
-    normalizer = CachedNormalizer(None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files)
+    normalizer = CachedNormalizer(None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files, config.flavours)
     for path in note_paths:
         raw, found = read_note_text(path)
         if raw is None:
             prepared.append((path, raw, None, found, []))
             continue
-        ctx = NoteContext(path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files)
+        ctx = NoteContext(path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files, flavours=config.flavours)
         text, fixed = normalizer.normalize(raw, ctx)
         prepared.append((path, raw, text, found, fixed))
     parsed = iter(parse_many([text for _p, _r, text, _f, _x in prepared if text is not None], cache))

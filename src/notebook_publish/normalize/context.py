@@ -11,16 +11,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# The notebook flavours whose syntax the fixers know (`flavour:` in handbook.yml).
+FLAVOURS = ("obsidian", "github", "gitbook", "mkdocs", "vitepress", "jekyll", "notion")
+
+
 @dataclass(frozen=True)
 class NoteContext:
     path: Path  # absolute path of the note being normalised
     notes_dir: Path
     media_dirs: tuple[Path, ...] = ()
     files: frozenset[Path] = field(default_factory=frozenset)  # every file under notes_dir and media_dirs
+    # The flavours whose syntax is rewritten (all of them unless `flavour:` pins some):
+    # detection is by syntax, so a vault may mix them; pinning turns one off where it
+    # would misfire.
+    flavours: frozenset[str] = frozenset(FLAVOURS)
 
     @property
     def note_dir(self) -> Path:
         return self.path.parent
+
+    def uses(self, flavour: str) -> bool:
+        return flavour in self.flavours
 
 
 def context_for_text(path: Path | str = "note.md") -> NoteContext:
