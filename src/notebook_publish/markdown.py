@@ -18,7 +18,7 @@ import pypandoc
 # GitHub-flavoured Markdown, as the exporters write it, plus what the notes use that
 # GFM lacks: attributes (the normaliser marks missing images and broken links with
 # classes), definition lists and fenced divs (`::: notes`, callouts).
-READER = "gfm+tex_math_dollars+tex_math_gfm+attributes+definition_lists+fenced_divs+footnotes+task_lists+pipe_tables"
+READER = "gfm+tex_math_dollars+tex_math_gfm+attributes+bracketed_spans+definition_lists+fenced_divs+footnotes+task_lists+pipe_tables"
 
 
 PANDOC_HEAP_MB = 1536  # a 9 MB note needs about 1 GB
