@@ -11,6 +11,8 @@ pages) it times, each as a separate `notebook-publish` command like a user runs 
 - a no-op rebuild (nothing changed) and a rebuild after editing one note;
 - a no-op `make` (handbook and decks) on the same notebook, with this repository's
   Makefile, after one `make` has built the decks;
+- normalising the notes with every fixer against only the fixers every notebook
+  needs (bench/bench_normalize.py), in this process;
 - slides for `--topics` topics (one deck per note), cold cache and warm;
 
 and, on the same notes, the peers: pandoc with `--pdf-engine=weasyprint` (the pandoc
@@ -259,6 +261,9 @@ def main() -> int:
             list(pool.map(to_pptx, notes))
         results["pandoc_pptx"] = time.perf_counter() - started
 
+    from bench_normalize import measure as measure_normalize
+
+    normalised = measure_normalize(args.notes, rounds=7, seed=args.seed)
     r = results
     lines = ["| measure | figure | target | holds |", "| --- | --- | --- | --- |"]
 
@@ -277,6 +282,10 @@ def main() -> int:
         row(f"no-op `make` (handbook and decks) on the same notebook, median of 3 ({make_said or 'nothing to do'})", f"{r['make_noop']:.2f} s", "≤ 1 s", r["make_noop"] <= 1.0)
     row(f"peak memory of the cold build (PSS summed over the process tree; RSS summed: {r['peak_rss']:.0f} MB)", f"{r['peak']:.0f} MB", "≤ 600 MB", r["peak"] <= 600)
     row(f"pandoc+weasyprint peak memory (PSS; RSS summed: {r['pandoc_peak_rss']:.0f} MB)", f"{r['pandoc_peak']:.0f} MB", "", None)
+    row(
+        f"normalising the {normalised['notes']} notes with every fixer, against without the flavour fixers ({normalised['all'] * 1000:.0f} ms and {normalised['base'] * 1000:.0f} ms, medians of 7 alternating rounds in one process)",
+        f"{normalised['ratio']:.2f}x", "≤ 1.10x", normalised["ratio"] <= 1.10,
+    )
     row(f"slides, {decks} decks, cold cache", f"{r['slides_cold']:.1f} s", "≤ 15 s", r["slides_cold"] <= 15)
     row(f"slides, {decks} decks, warm cache (decks deleted, written again from the deck cache)", f"{r['slides_warm']:.1f} s", "≤ 15 s", r["slides_warm"] <= 15)
     row(f"pandoc -t pptx, {len(notes)} notes, {args.jobs} parallel", f"{r['pandoc_pptx']:.1f} s", "", None)
