@@ -188,6 +188,60 @@ def test_the_normaliser_cache_key_covers_the_aliases():
     assert keys[0] == keys[2]  # tags do not change what the fixers write
 
 
+# --- the loaded book: anchors matched, embeds spliced ----------------------------------------------
+
+
+def load(folder: Path, **overrides):
+    from notebook_publish.config import load_config
+    from notebook_publish.notes import load_book
+
+    return load_book(load_config(None, {"notes": str(folder), **overrides}, cwd=folder))
+
+
+def _links(note) -> list[str]:
+    from notebook_publish.pandoc_ast import walk_inlines
+
+    return [i["c"][2][0] for i in walk_inlines(note.ast["blocks"]) if i.get("t") == "Link"]
+
+
+def test_heading_anchors_match_the_ids_the_writers_give(tmp_path):
+    (tmp_path / "index.md").write_text("# Home\n\n[[Guide#✨ Sparkle Time]] [[Guide#Q: what?]] [[Guide#A B]] [[Guide#Notes]] [[Guide#^blk]] [[Guide#Nowhere]]\n")
+    (tmp_path / "Guide.md").write_text("# Guide\n\n## ✨ Sparkle Time\n\n## Q: what?\n\n## A | B\n\n## Notes\n\n## Notes\n\nA block. ^blk\n")
+    book = load(tmp_path)
+    home, guide = (c.note for c in book.chapters)
+    heads = [b["c"][1][0] for b in guide.ast["blocks"] if b["t"] == "Header"]
+    assert _links(home) == [f"Guide.md#{heads[1]}", f"Guide.md#{heads[2]}", f"Guide.md#{heads[3]}", "Guide.md#notes", "Guide.md#block-blk", "Guide.md#nowhere"]
+    assert "block-blk" in guide.anchors
+    [bad] = [d for d in book.diagnostics if d.code == "broken-anchor"]
+    assert "#nowhere" in bad.message
+
+
+def test_embeds_rebase_links_and_demote_headings(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "p.png").write_bytes(png_bytes(10, 10))
+    (tmp_path / "index.md").write_text("# Home\n\n## Section\n\nBefore ![[Part]] after.\n\n- item ![[Part#Deep]]\n\n![[Part#Missing]]\n")
+    (tmp_path / "sub" / "Part.md").write_text("# Part\n\nSee [[#Deep]] and [[index]] and ![[p.png]].\n\n## Deep\n\nDeep text. {#not-an-id}\n")
+    book = load(tmp_path)
+    home = book.chapter_for((tmp_path / "index.md").resolve()).note
+    blocks = home.ast["blocks"]
+    assert [b["t"] for b in blocks] == ["Header", "Header", "Para", "Div", "Para", "BulletList"]  # the missing section: nothing
+    div = blocks[3]
+    assert div["c"][0][1] == ["transclusion"]
+    levels = [b["c"][0] for b in div["c"][1] if b["t"] == "Header"]
+    assert levels == [3, 4]  # below the `##` the embed sits in
+    assert all(b["c"][1][0] == "" for b in div["c"][1] if b["t"] == "Header")  # ids stay with the note itself
+    from notebook_publish.pandoc_ast import walk_inlines
+
+    urls = [i["c"][2][0] for i in walk_inlines(div["c"][1]) if i["t"] in ("Link", "Image")]
+    assert urls == ["sub/Part.md#deep", "index.md", "media/p.png"]
+    item = blocks[5]["c"][0]
+    assert [b["t"] for b in item] == ["Plain", "Div"]
+    assert [(d.code, d.line) for d in book.diagnostics if d.code == "broken-anchor"] == [("broken-anchor", 9)]
+    # The links of the embedded text do not place chapters or repeat anchor warnings.
+    assert [c.note.rel for c in book.chapters] == ["index.md", "sub/Part.md"]
+
+
 # --- a vault, built -------------------------------------------------------------------------------
 
 
@@ -361,3 +415,31 @@ def test_mkdocs_snippets_in_text_and_in_code(tmp_path):
     assert "Snippet text here." in text and "return 42" in text
     assert "SECRET-OUTSIDE" not in text and "--8<--" in text  # the line kept, as it was
     assert re.search(r"index\.md:11:1: warning\[snippet-outside\]", r.output), r.output
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+OBSIDIAN_PIECES = st.sampled_from(
+    [
+        "[[", "]]", "![[", "|", "#", "^", "^id", "==", "%%", "\n", "\n\n", " ", "`", "```\n", "$", "---\n", "--8<-- ", '"',
+        "Note", "pic.png", "paper.pdf", "Other Note", "a/", "\\", "[", "]", "{", "}", "x", "- ", "| a |", "300x200", ";",
+        "shared/snippet.md", "Example Alias",
+    ]
+)
+OBSIDIANISH = st.lists(st.one_of(OBSIDIAN_PIECES, st.text(max_size=4)), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(OBSIDIANISH)
+def test_obsidian_and_snippet_fixers_are_idempotent_and_keep_lines(text):
+    text = text.replace("\r", "")
+    for fixer in (obsidian, snippets):
+        out, found = fixer.fix(text, ctx())
+        assert out.count("\n") == text.count("\n")
+        assert all(d.line >= 1 and d.col >= 1 for d in found)
+        assert fixer.fix(out, ctx())[0] == out
+    once, _ = normalize(text, ctx())
+    assert normalize(once, ctx())[0] == once

@@ -64,9 +64,9 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             continue
         if "[[" in line:
             line = state.rewrite_line(line, i + 1)
-        if "==" in line:
+        if "==" in line and _HIGHLIGHT.search(line):
             line = _highlights(line)
-        if "^" in line:
+        if "^" in line and _BLOCK_ID.search(line):
             line = _block_id(line)
         lines[i] = line
     return "\n".join(lines), diagnostics
