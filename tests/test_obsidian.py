@@ -101,7 +101,7 @@ def test_picture_embeds_with_sizes_and_a_missing_one():
     assert out.split("\n")[:4] == [
         "![](../attachments/pic.png)",
         "![](../attachments/pic.png){width=300}",
-        "![A caption](../attachments/pic.png){width=300 height=200}",
+        "![](../attachments/pic.png){width=300 height=200}",  # Obsidian shows no caption
         "![](<gone.png>){.missing-image}",
     ]
     [missing] = found

@@ -83,6 +83,7 @@ class Book:
     chapters: tuple[Chapter, ...]
     media_files: frozenset[Path]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    vault: VaultIndex | None = None  # every note's name, front matter and aliases
 
     def chapter_for(self, path: Path) -> Chapter | None:
         for chapter in self.chapters:
@@ -262,7 +263,7 @@ def load_book(config: Config, cache=None) -> Book:
     chapters, found = order_chapters(notes, index)
     diagnostics.extend(found)
     diagnostics.extend(check_anchors(notes))
-    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics))
+    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics), vault=vault)
 
 
 def _read_snippet(path: Path) -> bytes:

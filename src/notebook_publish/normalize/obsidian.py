@@ -9,7 +9,8 @@
   as the reader would make its id; `transclude.py` matches it to the real id after
   parsing, as Obsidian matches heading text.
 - `![[picture.png]]`, `![[picture.png|300]]`, `|300x200` become images with a width
-  (and height); the `images` fixer then finds them or marks them missing.
+  (and height), without a caption (Obsidian shows none); the `images` fixer then
+  finds them or marks them missing.
   `![[Note]]`, `![[Note#Heading]]`, `![[Note#^block]]` become a marker,
   `[]{.transclude note="…" section="…" line="…" col="…"}`, which `transclude.py`
   replaces by that note's (or section's) blocks after parsing. Any other file
@@ -257,7 +258,7 @@ class _Links:
             found = self.file(name)
             if found is not None:
                 self.diagnostics.append(
-                    info(self.ctx.path, number, "embed-file", f"`{m.group(0)[:120]}` is shown as a link: only pictures and notes can be embedded", "open the file from the link", col)
+                    info(self.ctx.path, number, "embed-file", f"`{m.group(0)[:120]}` is not embedded: only pictures and notes can be; its name is shown as a link", "export it as a picture to show it", col)
                 )
                 label = rest or PurePosixPath(name).name
                 return f"[{_escape(label)}]({relative_link(found, self.ctx)}){{.{WIKILINK_CLASS}}}"
@@ -266,18 +267,17 @@ class _Links:
         return f"[{_escape(label)}]({_missing_dest(name)}){{.{WIKILINK_CLASS} .broken-link}}"
 
     def picture(self, name: str, rest: str | None) -> str:
+        """`![[x.png|300]]`, `|300x200`. Other pieces (`|alt text`, a CSS snippet's
+        `|inL`) are not shown by Obsidian, so they make no caption here either."""
         width = height = None
-        alt = ""
         for piece in (rest or "").split("|"):
             size = _SIZE.match(piece)
             if size:
                 width, height = size.group("w"), size.group("h")
-            elif piece.strip():
-                alt = piece.strip()
         found = self.file(name)
         dest = relative_link(found, self.ctx) if found is not None else _missing_dest(name)
         attrs = " ".join(a for a in (f"width={width}" if width else "", f"height={height}" if height else "") if a)
-        return f"![{_escape(alt)}]({dest})" + (f"{{{attrs}}}" if attrs else "")
+        return f"![]({dest})" + (f"{{{attrs}}}" if attrs else "")
 
     def marker(self, note, anchor: str, number: int, col: int) -> str:
         try:
