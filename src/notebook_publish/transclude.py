@@ -61,9 +61,10 @@ def settle(notes: dict, notes_dir: Path, files=frozenset(), snippets: bool = Fal
     from dataclasses import replace
 
     diagnostics: list[Diagnostic] = []
+    headings: dict = {}
     for note in notes.values():
         if ".wikilink" in note.text and "#" in note.text:
-            _match_anchors(note, notes)
+            _match_anchors(note, notes, headings)
     if snippets and read is not None:
         for note in notes.values():
             if "--8<--" in note.text:
@@ -86,7 +87,9 @@ def _headings(note) -> list[tuple[str, str, str]]:
     return [(b["c"][1][0], squash(b["c"][1][0]), squash(stringify(b["c"][2]))) for b in walk_blocks(note.ast.get("blocks", [])) if b.get("t") == "Header"]
 
 
-def _match_anchors(note, notes: dict) -> None:
+def _match_anchors(note, notes: dict, headings: dict) -> None:
+    """Each wikilink's anchor that is no id of its note, matched to a heading by text
+    (`headings`: each note's, worked out once)."""
     for inline in walk_inlines(note.ast.get("blocks", [])):
         if inline.get("t") != "Link" or "wikilink" not in inline["c"][0][1] or "broken-link" in inline["c"][0][1]:
             continue
@@ -98,7 +101,9 @@ def _match_anchors(note, notes: dict) -> None:
         if target is None or unquote(anchor) in target.anchors:
             continue
         wanted = squash(unquote(anchor))
-        for ident, ident_key, text_key in _headings(target):
+        if target.path not in headings:
+            headings[target.path] = _headings(target)
+        for ident, ident_key, text_key in headings[target.path]:
             if wanted and wanted in (ident_key, text_key):
                 inline["c"][2][0] = f"{path}#{ident}"
                 break

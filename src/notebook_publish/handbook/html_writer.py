@@ -266,7 +266,6 @@ class _ChapterWriter:
             anchor = _anchor_only(c)
             if anchor is not None:
                 return f'<span class="anchor" id="{_attr(heading_anchor(self.prefix, anchor))}"></span>'
-
             inner = self._term_anchors(c) + self.inlines(c)
             # No newline after a Plain's text (a tight list item, a table cell): WeasyPrint
             # counts the collapsed space at the end of the last line, and when the text
