@@ -228,7 +228,8 @@ def run_normalize(args) -> int:
         diagnostics.extend(found)
         if raw is None:
             continue
-        text, found = normalize(raw, NoteContext(path=path, notes_dir=root, media_dirs=media, files=files, flavours=config.flavours))
+        vault = _vault(root, files)  # the other notes' aliases, for wikilinks
+        text, found = normalize(raw, NoteContext(path=path, notes_dir=root, media_dirs=media, files=files, flavours=config.flavours, vault=vault))
         diagnostics.extend(found)
         if args.diff:
             sys.stdout.writelines(
@@ -242,6 +243,14 @@ def run_normalize(args) -> int:
             sys.stdout.write(text)
     print_diagnostics(diagnostics, sys.stderr, min_severity(args))
     return exit_code(diagnostics, args.strict)
+
+
+def _vault(root: Path, files):
+    from notebook_publish.normalize.vault import NOTE_SUFFIXES, VaultIndex, read_front_matter
+    from notebook_publish.notes import read_note_text
+
+    notes = [f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(root)]
+    return VaultIndex.build(root, files, {f: fm for f in notes if (fm := read_front_matter(read_note_text(f)[0] or ""))})
 
 
 def run_config(args) -> int:

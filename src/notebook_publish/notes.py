@@ -24,7 +24,9 @@ from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link, strip_notion_id
+from notebook_publish.normalize.vault import VaultIndex, read_front_matter
 from notebook_publish.picture_marks import PictureMarker
+from notebook_publish.transclude import settle
 
 INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
 MAX_NOTE_BYTES = 10 * 1024 * 1024  # far above any real note; keeps a runaway file from eating time and memory
@@ -53,7 +55,14 @@ class Note:
     # each walks the whole AST, so each is worked out once.
     @cached_property
     def anchors(self) -> frozenset[str]:
-        return frozenset(b["c"][1][0] for b in walk_blocks(self.ast.get("blocks", [])) if b.get("t") == "Header")
+        """The ids a link may name: headings, and the anchors `[]{#id}` and divs `{#id}`
+        (an Obsidian `^block-id` is one)."""
+        blocks = self.ast.get("blocks", [])
+        found = {b["c"][1][0] for b in walk_blocks(blocks) if b.get("t") == "Header"}
+        if "{#" in self.text:
+            found |= {b["c"][0][0] for b in walk_blocks(blocks) if b.get("t") == "Div" and b["c"][0][0]}
+            found |= {i["c"][0][0] for i in walk_inlines(blocks) if i.get("t") == "Span" and i["c"][0][0]}
+        return frozenset(found)
 
     @cached_property
     def links(self) -> tuple[tuple[Path | None, str, str], ...]:
@@ -74,6 +83,7 @@ class Book:
     chapters: tuple[Chapter, ...]
     media_files: frozenset[Path]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    vault: VaultIndex | None = None  # every note's name, front matter and aliases
 
     def chapter_for(self, path: Path) -> Chapter | None:
         for chapter in self.chapters:
@@ -180,15 +190,17 @@ def load_book(config: Config, cache=None) -> Book:
     diagnostics: list[Diagnostic] = []
 
     notes: dict[Path, Note] = {}
-    # Read and normalise every note, then run pandoc on them a few at a time.
+    # Read every note, index the vault (names, front matter, aliases), normalise, then
+    # run pandoc on them a few at a time.
+    read = [(path, *read_note_text(path)) for path in note_paths]
+    vault = VaultIndex.build(notes_dir, files, {path: fm for path, raw, _f in read if raw is not None and (fm := read_front_matter(raw))})
     prepared = []
-    normalizer = CachedNormalizer(None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files, config.flavours)
-    for path in note_paths:
-        raw, found = read_note_text(path)
+    normalizer = CachedNormalizer(None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files, config.flavours, vault)
+    for path, raw, found in read:
         if raw is None:
             prepared.append((path, raw, None, found, []))
             continue
-        ctx = NoteContext(path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files, flavours=config.flavours)
+        ctx = NoteContext(path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files, flavours=config.flavours, vault=vault)
         text, fixed = normalizer.normalize(raw, ctx)
         prepared.append((path, raw, text, found, fixed))
     parsed = iter(parse_many([text for _p, _r, text, _f, _x in prepared if text is not None], cache))
@@ -240,13 +252,23 @@ def load_book(config: Config, cache=None) -> Book:
             raise UsageError(error(config.notes, 1, "no-notes", f"none of the {len(note_paths)} notes in {config.notes} could be read", "see the messages above"), related=diagnostics)
         raise UsageError(error(config.notes, 1, "no-notes", f"no Markdown notes in {config.notes}", "notes are *.md files"))
 
+    # Embeds and snippets are filled in, and wikilinks' headings matched, now that
+    # every note is parsed.
+    notes, found = settle(notes, notes_dir, files, snippets="mkdocs" in config.flavours, read=_read_snippet)
+    diagnostics.extend(found)
+
     index = find_index(config, [*notes, *note_paths])
     if index is not None and index not in notes:
         index = None  # refused, and its diagnostic says why; the chapters follow the paths
     chapters, found = order_chapters(notes, index)
     diagnostics.extend(found)
     diagnostics.extend(check_anchors(notes))
-    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics))
+    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics), vault=vault)
+
+
+def _read_snippet(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(MAX_NOTE_BYTES + 1)
 
 
 def order_chapters(notes: dict[Path, Note], index: Path | None) -> tuple[list[Chapter], list[Diagnostic]]:
@@ -295,8 +317,12 @@ def local_links(note: Note) -> tuple[tuple[Path | None, str, str], ...]:
 
 
 def _local_links(note: Note):
-    for inline in walk_inlines(note.ast.get("blocks", [])):
-        if inline.get("t") != "Link":
+    blocks = note.ast.get("blocks", [])
+    # The links of an embedded note are that note's: they were checked there, and do
+    # not place chapters here.
+    embedded = {id(i) for b in walk_blocks(blocks) if b.get("t") == "Div" and "transclusion" in b["c"][0][1] for i in walk_inlines(b["c"][1])} if "{.transclude" in note.text else set()
+    for inline in walk_inlines(blocks):
+        if inline.get("t") != "Link" or id(inline) in embedded:
             continue
         attr, content, (url, _title) = inline["c"]
         if "broken-link" in attr[1] or is_external(url):
@@ -305,7 +331,8 @@ def _local_links(note: Note):
         if path and not path.lower().endswith(NOTE_SUFFIXES):
             continue  # an attachment, not a note
         target = Path(os.path.normpath(note.path.parent / path)) if path else None
-        yield target, anchor, stringify(content).strip()
+        # A wikilink's text is an alias or `Note > Heading`: no title for the chapter.
+        yield target, anchor, "" if "wikilink" in attr[1] else stringify(content).strip()
 
 
 def note_links(note: Note) -> list[tuple[Path, str]]:

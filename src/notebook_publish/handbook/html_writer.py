@@ -123,6 +123,32 @@ def _lone_image(inlines: list) -> dict | None:
     return lone[0] if len(lone) == 1 and lone[0].get("t") == "Image" else None
 
 
+_LENGTH = re.compile(r"^\s*(\d{1,5}(?:\.\d{1,3})?)\s*(px|%|em|rem|pt|mm|cm|in)?\s*$")
+
+
+def _size_style(attr: list) -> str:
+    """`{width=300 height=200}` (an Obsidian `![[x.png|300x200]]`) as a style; a bare
+    number is CSS pixels, as in Obsidian. The theme's max-width still applies."""
+    rules = []
+    for key, value in attr[2] if len(attr) > 2 else ():
+        if key in ("width", "height"):
+            m = _LENGTH.match(str(value))
+            if m:
+                rules.append(f"{key}:{m.group(1)}{m.group(2) or 'px'}")
+    if any(r.startswith("width") for r in rules) and not any(r.startswith("height") for r in rules):
+        rules.append("height:auto")
+    return f' style="{";".join(rules)}"' if rules else ""
+
+
+def _anchor_only(inlines: list) -> str | None:
+    """The id of a paragraph that is nothing but an empty anchor `[]{#id}` (an Obsidian
+    `^block-id` on a line of its own), which takes no room on the page."""
+    lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
+    if len(lone) == 1 and lone[0].get("t") == "Span" and lone[0]["c"][0][0] and not lone[0]["c"][1]:
+        return lone[0]["c"][0][0]
+    return None
+
+
 def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -237,6 +263,9 @@ class _ChapterWriter:
             lone = _lone_image(c)
             if lone is not None:
                 return self.figure(lone)
+            anchor = _anchor_only(c)
+            if anchor is not None:
+                return f'<span class="anchor" id="{_attr(heading_anchor(self.prefix, anchor))}"></span>'
             inner = self._term_anchors(c) + self.inlines(c)
             # No newline after a Plain's text (a tight list item, a table cell): WeasyPrint
             # counts the collapsed space at the end of the last line, and when the text
@@ -455,7 +484,7 @@ class _ChapterWriter:
         path = self._local_file(unquote(target))
         if path is None:
             return self._refused(target, block, "only files inside the notes and media folders are published")
-        return f'<img src="{_attr(self._file_url(path))}" alt="{_attr(alt_text)}">'
+        return f'<img src="{_attr(self._file_url(path))}" alt="{_attr(alt_text)}"{_size_style(attr)}>'
 
     def _raw_image(self, src: str, alt: str) -> str:
         """An <img> in raw HTML: published only if it names a file we allow."""
@@ -554,7 +583,8 @@ class _ChapterWriter:
                 cls = _classes(classes)
                 cls_attr = f' class="{_attr(" ".join(cls))}"' if cls else ""
                 id_attr = f' id="{_attr(heading_anchor(self.prefix, ident))}"' if ident else ""
-                out.append(f"<span{id_attr}{cls_attr}>{self._inlines(content, filt)}</span>")
+                tag = "mark" if "mark" in cls else "span"  # `==text==`, `<mark>` in HTML
+                out.append(f"<{tag}{id_attr}{cls_attr}>{self._inlines(content, filt)}</{tag}>")
         return "".join(out)
 
     def strong(self, content: list, filt: RawHtmlFilter) -> str:

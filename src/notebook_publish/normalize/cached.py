@@ -35,9 +35,11 @@ class CachedNormalizer:
     One is made per build: the parts of the key that every note shares (the code, the
     folders, the file list) are hashed once."""
 
-    def __init__(self, cache, notes_dir: Path, media_dirs: tuple[Path, ...], files, flavours=frozenset()) -> None:
+    def __init__(self, cache, notes_dir: Path, media_dirs: tuple[Path, ...], files, flavours=frozenset(), vault=None) -> None:
         self.cache = cache
-        self.shared = "" if cache is None else content_key(_code_fingerprint(), str(notes_dir), *map(str, media_dirs), "\0", *sorted(flavours), "\0", *sorted(map(str, files)))
+        # The vault index adds the notes' aliases (what wikilinks resolve by) to the file list.
+        vault_key = "" if vault is None else vault.key()
+        self.shared = "" if cache is None else content_key(_code_fingerprint(), str(notes_dir), *map(str, media_dirs), "\0", *sorted(flavours), "\0", vault_key, "\0", *sorted(map(str, files)))
 
     def normalize(self, text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
         if self.cache is None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.vault import VaultIndex
 
 
 # The notebook flavours whose syntax the fixers know (`flavour:` in handbook.yml).
@@ -25,6 +29,9 @@ class NoteContext:
     # detection is by syntax, so a vault may mix them; pinning turns one off where it
     # would misfire.
     flavours: frozenset[str] = frozenset(FLAVOURS)
+    # Every note's name, front matter and aliases (`vault.VaultIndex`), built once per
+    # build; None: made from `files` when a fixer asks (no aliases then).
+    vault: "VaultIndex | None" = None
 
     @property
     def note_dir(self) -> Path:

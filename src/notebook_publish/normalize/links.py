@@ -34,6 +34,8 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     closest = memoised(closest_candidate)
 
     def replace(match: re.Match, line: int, col: int) -> str:
+        if ".wikilink" in (match.group("attrs") or ""):
+            return match.group(0)  # found, or flagged, by the obsidian fixer
         target = linkscan.destination(match)
         path, anchor = split_anchor(target)
         if not path or is_external(target) or not _looks_like_note(path):

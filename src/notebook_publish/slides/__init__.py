@@ -29,7 +29,7 @@ from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
 from notebook_publish.notes import Book
 from notebook_publish.outputs import OutputFolder
 from notebook_publish.progress import NO_PROGRESS, Progress
-from notebook_publish.slides.model import Deck, build_deck, find_topics, formulas_of, slugify, with_omml
+from notebook_publish.slides.model import Deck, build_deck, find_topics, formulas_of, link_decks, slugify, with_omml
 from notebook_publish.slides.pool import DeckPool, file_identity, short_title
 from notebook_publish.slides.style import SlideStyle, load_slide_style
 from notebook_publish.themes import load_theme
@@ -116,15 +116,20 @@ def decks_of_book(book: Book, topic: str | None = None, when: datetime | None = 
         diagnostics.append(info(config.notes, 1, "no-topics", f"no topics: the notes have no {what}", "set `slides.level` or `slides.topic: note`"))
     number = 0
     wanted = _find_wanted(topics, topic) if topic is not None else None
+    built: list[tuple] = []
     for t in topics:
         deck, found = build_deck(t, number + 1, book, date_line)
         if deck is not None:
             number += 1
+            built.append((t, deck))
         if wanted is not None and t is not wanted:
             continue
         diagnostics += found
         if deck is not None:
             decks.append(deck)
+    # Links to notes, now that every topic's deck is known.
+    linked = {id(old): new for (_t, old), new in zip(built, link_decks(built))}
+    decks = [linked.get(id(deck), deck) for deck in decks]
     formulas = sorted({f.tex for deck in decks for f in formulas_of(deck)})
     if formulas:
         from notebook_publish.mathrender import tex_to_omml_many

@@ -30,6 +30,8 @@ NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
 # Notion exports every picture as `![Image](...)`; that alt text is no caption.
 MEANINGLESS_ALT = {"", "image", "img", "picture", "figure", "untitled"}
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+NOTE_LINK = "note:"  # a link to a note (path from the notes folder, #anchor), until `link_decks`
+SLIDE_LINK = "#slide:"  # a jump to the slide with this title, in the same deck
 MAX_TABLE_COLUMNS = 10  # wider tables go on several slides, a group of columns each
 
 
@@ -44,11 +46,15 @@ class Run:
     math: bool = False  # inline math, written out in Unicode
     strike: bool = False
     baseline: int = 0  # 1 superscript, -1 subscript
-    link: str | None = None  # external URL
+    # An external URL; another deck's file name (a link to a note in another deck); or
+    # SLIDE_LINK + a slide's title (a jump within the deck). NOTE_LINK + note#anchor
+    # only between `build_deck` and `link_decks`.
+    link: str | None = None
+    highlight: bool = False  # `==text==` in Obsidian
 
     def same_format(self, other: "Run") -> bool:
-        return (self.bold, self.italic, self.code, self.math, self.strike, self.baseline, self.link) == (
-            other.bold, other.italic, other.code, other.math, other.strike, other.baseline, other.link)
+        return (self.bold, self.italic, self.code, self.math, self.strike, self.baseline, self.link, self.highlight) == (
+            other.bold, other.italic, other.code, other.math, other.strike, other.baseline, other.link, other.highlight)
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,7 @@ class Topic:
     note: Note
     blocks: tuple
     line: int
+    anchor: str = ""  # the id of the topic's heading
 
 
 # --- topics ---------------------------------------------------------------------------
@@ -160,21 +167,22 @@ def find_topics(book: Book) -> list[Topic]:
             topics.append(Topic(chapter.title, note, tuple(blocks), 1))
             continue
         current: list | None = None
-        title, line = "", 1
+        title, line, anchor = "", 1, ""
         for block in blocks:
             if block.get("t") == "Header" and block["c"][0] <= slides.level:
                 if current is not None:
-                    topics.append(Topic(title, note, tuple(current), line))
+                    topics.append(Topic(title, note, tuple(current), line, anchor))
                     current = None
                 if block["c"][0] == slides.level:
                     title = stringify(block["c"][2]).strip()
                     line = heading_line(note.text, title)
+                    anchor = block["c"][1][0]
                     current = []
                 continue
             if current is not None:
                 current.append(block)
         if current is not None:
-            topics.append(Topic(title, note, tuple(current), line))
+            topics.append(Topic(title, note, tuple(current), line, anchor))
     return topics
 
 
@@ -395,6 +403,21 @@ class _BlockReader:
             )
         section.pictures.append(Picture(target, path, caption, problem))
 
+    def note_link(self, url: str) -> str | None:
+        """NOTE_LINK + the note's path from the notes folder (+ #anchor), for a link to
+        a note of the book; None for anything else."""
+        if is_external(url):
+            return None
+        path, anchor = split_link(url)
+        if path and not path.lower().endswith(NOTE_SUFFIXES):
+            return None
+        try:
+            target = (self.note.path.parent / path).resolve() if path else self.note.path
+            rel = target.relative_to(self.book.config.notes.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            return None
+        return f"{NOTE_LINK}{rel}#{anchor}"
+
     def table(self, c: list) -> Table:
         _attr, _caption, colspecs, head, bodies, foot = c
         aligns = tuple({"AlignRight": "r", "AlignCenter": "c"}.get(spec[0]["t"], "l") for spec in colspecs)
@@ -491,11 +514,13 @@ class _BlockReader:
             elif t == "Link":
                 attr, content, (url, _title) = c
                 # Only web and mail links are clickable; `javascript:`, `file:` and the
-                # like would run or open something on the viewer's machine.
+                # like would run or open something on the viewer's machine. A link to
+                # a note becomes a link to its deck or slide (`link_decks`).
                 safe = url.strip().lower().startswith(SAFE_LINK_SCHEMES) and "broken-link" not in attr[1]
-                self._runs(content, replace(fmt, link=url.strip()) if safe else fmt, out, raw)
+                link = url.strip() if safe else None if "broken-link" in attr[1] else self.note_link(url)
+                self._runs(content, replace(fmt, link=link) if link else fmt, out, raw)
             elif t == "Span":
-                self._runs(c[1], fmt, out, raw)
+                self._runs(c[1], replace(fmt, highlight=True) if "mark" in c[0][1] else fmt, out, raw)
             elif t == "Quoted":
                 quotes = "“”" if c[0]["t"] == "DoubleQuote" else "‘’"
                 out.append(replace(fmt, text=quotes[0]))
@@ -508,7 +533,7 @@ class _BlockReader:
 
 def _with_text(fmt: Run, text: str) -> Run:
     # Positional construction: dataclasses.replace is the slow part of reading a big note.
-    return Run(text, fmt.bold, fmt.italic, fmt.code, fmt.math, fmt.strike, fmt.baseline, fmt.link)
+    return Run(text, fmt.bold, fmt.italic, fmt.code, fmt.math, fmt.strike, fmt.baseline, fmt.link, fmt.highlight)
 
 
 def _non_empty(bullets) -> list[Bullet]:
@@ -595,3 +620,68 @@ def with_omml(deck: Deck, omml: dict[str, str | None]) -> Deck:
         return tuple(out)
 
     return replace(deck, slides=tuple(replace(s, items=fill(s.items)) for s in deck.slides))
+
+
+def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
+    """The decks with each link to a note pointing at the deck of that note's topic (a
+    link to the deck's file), or, in the same deck, at the slide of its section (a
+    slide jump). A link to a note that has no deck is left as text."""
+    from notebook_publish.pandoc_ast import walk_blocks, walk_inlines
+
+    def linking(things) -> bool:
+        for item in things:
+            if isinstance(item, Bullet) and (any((r.link or "").startswith(NOTE_LINK) for r in item.runs) or linking(item.children)):
+                return True
+            if isinstance(item, Table) and any((r.link or "").startswith(NOTE_LINK) for rows in (item.header, item.rows) for row in rows for cell in row for r in cell):
+                return True
+        return False
+
+    todo = {id(deck) for _t, deck in built if any(linking(s.items) for s in deck.slides)}
+    if not todo:
+        return [deck for _t, deck in built]
+    where: dict[tuple[str, str], tuple[str, str]] = {}
+    for topic, deck in built:
+        rel = topic.note.rel
+        where.setdefault((rel, ""), (deck.filename, ""))
+        if topic.anchor:
+            where.setdefault((rel, topic.anchor), (deck.filename, ""))
+        titles = {s.title for s in deck.slides}
+        section = ""
+        for block in topic.blocks:
+            if block.get("t") == "Header":
+                heading = stringify(block["c"][2]).strip()
+                section = heading if heading in titles else section
+                if block["c"][1][0]:
+                    where.setdefault((rel, block["c"][1][0]), (deck.filename, section))
+                continue
+            for inner in walk_blocks([block]):
+                if inner.get("t") == "Div" and inner["c"][0][0]:
+                    where.setdefault((rel, inner["c"][0][0]), (deck.filename, section))
+            for inline in walk_inlines([block]):
+                if inline.get("t") == "Span" and inline["c"][0][0]:
+                    where.setdefault((rel, inline["c"][0][0]), (deck.filename, section))
+
+    def resolve(deck: Deck, link: str | None) -> str | None:
+        if not link or not link.startswith(NOTE_LINK):
+            return link
+        rel, _, anchor = link[len(NOTE_LINK) :].partition("#")
+        found = where.get((rel, anchor)) or where.get((rel, ""))
+        if found is None:
+            return None
+        filename, slide = found
+        return SLIDE_LINK + slide if filename == deck.filename else filename
+
+    def runs(deck: Deck, items: tuple) -> tuple:
+        return tuple(r if not (r.link or "").startswith(NOTE_LINK) else replace(r, link=resolve(deck, r.link)) for r in items)
+
+    def items(deck: Deck, things: tuple) -> tuple:
+        out = []
+        for item in things:
+            if isinstance(item, Bullet):
+                item = replace(item, runs=runs(deck, item.runs), children=items(deck, item.children))
+            elif isinstance(item, Table):
+                item = replace(item, header=tuple(tuple(runs(deck, cell) for cell in row) for row in item.header), rows=tuple(tuple(runs(deck, cell) for cell in row) for row in item.rows))
+            out.append(item)
+        return tuple(out)
+
+    return [replace(deck, slides=tuple(replace(s, items=items(deck, s.items)) for s in deck.slides)) if id(deck) in todo else deck for _topic, deck in built]

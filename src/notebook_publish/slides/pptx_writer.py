@@ -48,7 +48,7 @@ from notebook_publish.slides.layout import (
     TextBlock,
     default_geometry,
 )
-from notebook_publish.slides.model import Numbering, Run
+from notebook_publish.slides.model import SLIDE_LINK, Numbering, Run
 from notebook_publish.slides.style import SlideStyle
 
 REQUIRED_LAYOUTS = ("Title Slide", "Title and Content", "Two Content", "Section Header")
@@ -154,6 +154,7 @@ class DeckWriter:
         self.prs = prs
         self.style = style
         self.custom = custom_template
+        self._jumps: list = []  # (run properties, slide part, title) of links to a slide of this deck
 
     # text ----------------------------------------------------------------------------
 
@@ -230,6 +231,8 @@ class DeckWriter:
                 rPr.set("baseline", "30000" if run.baseline > 0 else "-25000")
             if colour:
                 etree.SubElement(etree.SubElement(rPr, _SOLID), _SRGB).set("val", colour)
+            if run.highlight:
+                etree.SubElement(etree.SubElement(rPr, _HIGHLIGHT), _SRGB).set("val", self.style.colour("highlight"))
             latin = etree.SubElement(rPr, _LATIN)
             latin.set("typeface", family)
             # The pitch-and-family hint lets a viewer without the font pick a like one
@@ -237,9 +240,12 @@ class DeckWriter:
             latin.set("pitchFamily", PITCH_FAMILY.get(family, "34"))
             etree.SubElement(r, _T).text = text
             _insert(p._p, r, end)
-            if run.link:
+            if run.link and run.link.startswith(SLIDE_LINK):
+                self._jumps.append((rPr, p.part, run.link[len(SLIDE_LINK) :]))
+            elif run.link:
                 from pptx.text.text import _Run
 
+                # A web address, or another deck of the book (`02-topic.pptx`, next to this one).
                 _Run(r, p).hyperlink.address = run.link
 
     def end_size(self, p, size: float) -> None:
@@ -320,6 +326,25 @@ class DeckWriter:
                 self.write_footer(slide, g, laid.footer, number)
             if ls.notes:
                 slide.notes_slide.notes_text_frame.text = xml_safe(ls.notes)
+        self.link_slides(laid)
+
+    def link_slides(self, laid: LaidDeck) -> None:
+        """Links to a slide of this deck, once every slide exists: a slide jump to the
+        first slide with that title (or its first part, `Title (1/2)`); the cover for
+        the topic itself."""
+        from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+        slides = list(self.prs.slides)
+        for rPr, part, title in self._jumps:
+            index = 0
+            if title:
+                index = next((i for i, ls in enumerate(laid.slides) if ls.title == title or ls.title.startswith(title + " (")), -1)
+            if index < 0 or index >= len(slides):
+                continue
+            click = etree.SubElement(rPr, qn("a:hlinkClick"))
+            click.set(qn("r:id"), part.relate_to(slides[index].part, RT.SLIDE))
+            click.set("action", "ppaction://hlinksldjump")
+        self._jumps.clear()
 
     def write_footer(self, slide, g: Geometry, footer: str, number: int) -> None:
         size = self.style.footer_size
@@ -468,6 +493,7 @@ class DeckWriter:
 
 _END, _BR, _R, _RPR, _T = qn("a:endParaRPr"), qn("a:br"), qn("a:r"), qn("a:rPr"), qn("a:t")
 _SOLID, _SRGB, _LATIN = qn("a:solidFill"), qn("a:srgbClr"), qn("a:latin")
+_HIGHLIGHT = qn("a:highlight")
 
 
 # What XML 1.0 cannot hold: C0 controls but tab, newline and return, lone surrogates,

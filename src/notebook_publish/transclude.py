@@ -1,0 +1,376 @@
+"""Embeds and wikilink anchors, settled on the parsed notes.
+
+A fixer sees one note's text and may not add lines, so an Obsidian embed
+(`![[Note]]`, `![[Note#Heading]]`, `![[Note#^block]]`) or a MkDocs snippet
+(`--8<-- "note.md"`) is left as a marker, `[]{.transclude note="…" section="…"}`.
+Here, once every note is parsed, each marker is replaced by the blocks of the note
+(or of its section or block) it names, as that note was normalised and parsed:
+
+- in a `Div.transclusion`, its own embeds expanded in turn (a circle of embeds is
+  stopped, and reported once, at the embed that closes it: `embed-cycle`);
+- its links and pictures rebased to the embedding note's folder, its identifiers
+  dropped (links to it still go to the note itself), its headings moved below the
+  section the embed sits in;
+- a marker inside a paragraph splits it: the text before and after stays around it.
+
+Wikilinks to a heading carry the id the reader would give that text; Obsidian matches
+heading text more loosely (`[[Note#Q what]]` for `## Q: what?`, emoji, doubled
+spaces), so an anchor that names no id of its note is matched here by its letters and
+digits against the note's headings (`wikilink` links only). Snippets inside code blocks
+(`--8<-- "file.py"` in a fence, MkDocs's way of showing a source file) are filled in
+with the file, when it lies in the notes folder.
+
+Everything here is a function of the parsed notes; the only files read are a code
+block's snippets, through `read`. A transcluded note is parsed anyway, and what it
+adds is in the chapter's HTML and the deck's model, so the parts' and decks' cache
+keys change with it.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote, unquote
+
+from notebook_publish.diagnostics import Diagnostic, warning
+from notebook_publish.normalize.resolve import is_external
+from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+
+MARKER_CLASS = "transclude"
+DIV_CLASS = "transclusion"
+MAX_DEPTH = 16  # embeds inside embeds; deeper is certainly a mistake
+MAX_BLOCKS = 20_000  # what one note may grow to by embedding (notes.MAX_NOTE_BLOCKS)
+MAX_SNIPPET_BYTES = 1024 * 1024
+_SNIPPET = re.compile(r"""^(?P<indent>[ \t]*)--8<--[ \t]+(?P<q>["'])(?P<path>[^"'\n]+)(?P=q)[ \t]*$""", re.MULTILINE)
+_CONTAINERS = ("BlockQuote", "BulletList", "OrderedList", "Div", "DefinitionList", "Figure", "Table")
+_WITH_ATTR_FIRST = ("Span", "Div", "CodeBlock", "Code", "Link", "Image", "Figure", "Table")
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, case-folded: how a link's heading is matched to a heading."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def settle(notes: dict, notes_dir: Path, files=frozenset(), snippets: bool = False, read: Callable[[Path], bytes] | None = None) -> tuple[dict, list[Diagnostic]]:
+    """The notes with wikilink anchors matched, embeds expanded and (with `snippets`)
+    code-block snippets filled in; and what was found wrong on the way."""
+    from dataclasses import replace
+
+    diagnostics: list[Diagnostic] = []
+    headings: dict = {}
+    for note in notes.values():
+        if ".wikilink" in note.text and "#" in note.text:
+            _match_anchors(note, notes, headings)
+    if snippets and read is not None:
+        for note in notes.values():
+            if "--8<--" in note.text:
+                diagnostics += _fill_code_snippets(note, notes_dir, files, read)
+    expander = _Expander(notes, notes_dir, diagnostics)
+    settled = dict(notes)
+    for path, note in notes.items():
+        if "{." + MARKER_CLASS not in note.text:
+            continue
+        blocks = expander.note_blocks(note)
+        settled[path] = replace(note, ast=dict(note.ast, blocks=blocks))
+    return settled, diagnostics
+
+
+# --- heading anchors of wikilinks -----------------------------------------------------------
+
+
+def _headings(note) -> list[tuple[str, str, str]]:
+    """(id, squashed id, squashed text) of the note's headings."""
+    return [(b["c"][1][0], squash(b["c"][1][0]), squash(stringify(b["c"][2]))) for b in walk_blocks(note.ast.get("blocks", [])) if b.get("t") == "Header"]
+
+
+def _match_anchors(note, notes: dict, headings: dict) -> None:
+    """Each wikilink's anchor that is no id of its note, matched to a heading by text
+    (`headings`: each note's, worked out once)."""
+    for inline in walk_inlines(note.ast.get("blocks", [])):
+        if inline.get("t") != "Link" or "wikilink" not in inline["c"][0][1] or "broken-link" in inline["c"][0][1]:
+            continue
+        url = inline["c"][2][0]
+        path, hash_, anchor = url.partition("#")
+        if not hash_ or not anchor:
+            continue
+        target = note if not path else notes.get(Path(os.path.normpath(note.path.parent / unquote(path))))
+        if target is None or unquote(anchor) in target.anchors:
+            continue
+        wanted = squash(unquote(anchor))
+        if target.path not in headings:
+            headings[target.path] = _headings(target)
+        for ident, ident_key, text_key in headings[target.path]:
+            if wanted and wanted in (ident_key, text_key):
+                inline["c"][2][0] = f"{path}#{ident}"
+                break
+
+
+# --- embeds ---------------------------------------------------------------------------------
+
+
+def _marker(inline: dict) -> dict | None:
+    if inline.get("t") == "Span" and MARKER_CLASS in inline["c"][0][1] and not inline["c"][1]:
+        return dict(inline["c"][0][2])
+    return None
+
+
+class _Expander:
+    def __init__(self, notes: dict, notes_dir: Path, diagnostics: list[Diagnostic]):
+        self.notes = notes
+        self.notes_dir = notes_dir
+        self.diagnostics = diagnostics
+        self.cycles: set[frozenset] = set()
+        self.budget = 0
+
+    def note_blocks(self, note) -> list:
+        self.budget = MAX_BLOCKS
+        return self.expand(note.ast.get("blocks", []), note, ((note.path, ""),), 0)
+
+    def expand(self, blocks: list, note, stack: tuple, level: int) -> list:
+        out = []
+        for block in blocks:
+            t = block.get("t")
+            if t == "Header":
+                level = block["c"][0]
+                out.append(block)
+            elif t in ("Para", "Plain") and any(_marker(i) is not None for i in block["c"]):
+                out.extend(self.split(block, note, stack, level))
+            elif t in _CONTAINERS:
+                out.append(_map_block_lists(block, lambda bs: self.expand(bs, note, stack, level)))
+            else:
+                out.append(block)
+        return out
+
+    def split(self, block: dict, note, stack: tuple, level: int) -> list:
+        out: list = []
+        pending: list = []
+
+        def flush() -> None:
+            while pending and pending[0].get("t") in ("Space", "SoftBreak", "LineBreak"):
+                pending.pop(0)
+            while pending and pending[-1].get("t") in ("Space", "SoftBreak", "LineBreak"):
+                pending.pop()
+            if pending:
+                out.append({"t": block["t"], "c": list(pending)})
+            pending.clear()
+
+        for inline in block["c"]:
+            kv = _marker(inline)
+            if kv is None:
+                pending.append(inline)
+                continue
+            flush()
+            out.extend(self.transclude(kv, note, stack, level))
+        flush()
+        return out
+
+    def transclude(self, kv: dict, note, stack: tuple, level: int) -> list:
+        rel = unquote(kv.get("note", ""))
+        section = unquote(kv.get("section", ""))
+        line, col = _int(kv.get("line"), 1), _int(kv.get("col"), 1)
+        path = Path(os.path.normpath(self.notes_dir / rel))
+        key = (path, squash(section) if not section.startswith("^") else section)
+        if key in stack:
+            circle = frozenset(stack[stack.index(key) :])
+            if circle not in self.cycles:
+                self.cycles.add(circle)
+                names = " → ".join(self.notes[p].rel if p in self.notes else p.name for p, _s in stack[stack.index(key) :]) + f" → {rel}"
+                self.diagnostics.append(warning(note.path, line, "embed-cycle", f"embeds go round in a circle: {names}", "the embed that closes the circle is left out", col))
+            return []
+        if len(stack) > MAX_DEPTH:
+            self.diagnostics.append(warning(note.path, line, "embed-cycle", f"embeds nest more than {MAX_DEPTH} deep; the deeper ones are left out", "embed less deeply", col))
+            return []
+        target = self.notes.get(path)
+        if target is None:
+            self.diagnostics.append(warning(note.path, line, "broken-link", f"embedded note `{rel}` could not be read", "see the message about that note", col))
+            return []
+        blocks = target.ast.get("blocks", [])
+        if section:
+            blocks = _section(blocks, section, target)
+            if blocks is None:
+                heads = [stringify(b["c"][2]) for b in walk_blocks(target.ast.get("blocks", [])) if b.get("t") == "Header"]
+                close = difflib.get_close_matches(section, heads, n=1, cutoff=0.5)
+                hint = f"did you mean `#{close[0]}`?" if close else ("headings of that note: " + ", ".join(f"`{h}`" for h in heads[:5]) if heads else "that note has no headings")
+                what = "block" if section.startswith("^") else "heading"
+                self.diagnostics.append(warning(note.path, line, "broken-anchor", f"`#{section}` is not a {what} of {target.rel}", hint, col))
+                return []
+        size = sum(1 for _ in walk_blocks(blocks))
+        if size > self.budget:
+            self.diagnostics.append(warning(note.path, line, "embed-cycle", f"embedding {target.rel} would make this note longer than {MAX_BLOCKS} paragraphs; left out", "embed less", col))
+            return []
+        self.budget -= size
+        inner = self.expand(copy.deepcopy(blocks), target, stack + (key,), 0)
+        inner = _rebased(inner, target, note)
+        snippet = kv.get("as") == "snippet"  # MkDocs puts a snippet's text in as it is
+        if not snippet:
+            _demote(inner, level)
+        return [{"t": "Div", "c": [["", [DIV_CLASS] + (["snippet"] if snippet else []), [["note", target.rel]]], inner]}]
+
+
+def _int(value, default: int) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _section(blocks: list, section: str, target) -> list | None:
+    """The blocks `![[Note#Heading]]` or `![[Note#^block]]` shows."""
+    if section.startswith("^"):
+        return _block(blocks, "block-" + section[1:])
+    wanted = squash(section.split("#")[-1])
+    for i, block in enumerate(blocks):
+        if block.get("t") == "Header" and wanted in (squash(stringify(block["c"][2])), squash(block["c"][1][0])):
+            end = i + 1
+            while end < len(blocks) and not (blocks[end].get("t") == "Header" and blocks[end]["c"][0] <= block["c"][0]):
+                end += 1
+            return blocks[i:end]
+    return None
+
+
+def _holds_id(block: dict, ident: str) -> bool:
+    for inline in walk_inlines([block]):
+        if inline.get("t") == "Span" and inline["c"][0][0] == ident:
+            return True
+    return False
+
+
+def _block(blocks: list, ident: str) -> list | None:
+    """The paragraph, list item or (for an id on a line of its own) the block before,
+    that the block id `ident` marks."""
+    for i, block in enumerate(blocks):
+        if not _holds_id(block, ident):
+            continue
+        t = block.get("t")
+        if t in ("Para", "Plain") and not stringify(block["c"]).strip():
+            return blocks[i - 1 : i] if i else []
+        if t in ("BulletList", "OrderedList"):
+            items = block["c"] if t == "BulletList" else block["c"][1]
+            for item in items:
+                if any(_holds_id(b, ident) for b in item):
+                    found = _block(item, ident)
+                    return found if found and len(found) == 1 and found[0].get("t") not in ("Para", "Plain") else item
+        if t in ("BlockQuote", "Div"):
+            inner = block["c"] if t == "BlockQuote" else block["c"][1]
+            return _block(inner, ident) or [block]
+        return [block]
+    return None
+
+
+def _map_block_lists(block: dict, fn) -> dict:
+    """The block with `fn` applied to every list of blocks directly inside it."""
+    t, c = block["t"], block.get("c")
+    if t == "BlockQuote":
+        return {"t": t, "c": fn(c)}
+    if t == "BulletList":
+        return {"t": t, "c": [fn(item) for item in c]}
+    if t == "OrderedList":
+        return {"t": t, "c": [c[0], [fn(item) for item in c[1]]]}
+    if t == "Div":
+        return {"t": t, "c": [c[0], fn(c[1])]}
+    if t == "DefinitionList":
+        return {"t": t, "c": [[term, [fn(d) for d in defs]] for term, defs in c]}
+    if t == "Figure":
+        return {"t": t, "c": [c[0], c[1], fn(c[2])]}
+    if t == "Table":
+        attr, caption, colspecs, head, bodies, foot = c
+
+        def rows(rs):
+            return [[r[0], [[cell[0], cell[1], cell[2], cell[3], fn(cell[4])] for cell in r[1]]] for r in rs]
+
+        return {"t": t, "c": [attr, caption, colspecs, [head[0], rows(head[1])], [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies], [foot[0], rows(foot[1])]]}
+    return block
+
+
+def _rebased(blocks: list, source, dest) -> list:
+    """`blocks` of note `source` as they read from note `dest`: relative link and
+    picture targets rewritten for `dest`'s folder, identifiers dropped."""
+    here = source.path.parent
+    there = dest.path.parent
+
+    def url(target: str) -> str:
+        if not target or is_external(target) or target.startswith("data:"):
+            return target
+        path, hash_, anchor = target.partition("#")
+        absolute = Path(os.path.normpath(here / unquote(path))) if path else source.path
+        rel = Path(os.path.relpath(absolute, there)).as_posix()
+        return quote(rel, safe="/") + (hash_ + anchor if hash_ else "")
+
+    stack: list = [blocks]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        t, c = node.get("t"), node.get("c")
+        if t == "Header":
+            c[1][0] = ""
+        elif t in _WITH_ATTR_FIRST and isinstance(c, list) and c and isinstance(c[0], list) and c[0] and isinstance(c[0][0], str):
+            c[0][0] = ""
+        if t in ("Link", "Image"):
+            c[2][0] = url(c[2][0])
+        if isinstance(c, list):
+            stack.append(c)
+    return blocks
+
+
+def _demote(blocks: list, level: int) -> None:
+    """Headings of embedded text go one level below the section the embed is in."""
+    heads = [b for b in walk_blocks(blocks) if b.get("t") == "Header"]
+    if not heads:
+        return
+    shift = max(0, level + 1 - min(h["c"][0] for h in heads))
+    for h in heads:
+        h["c"][0] = min(6, h["c"][0] + shift)
+
+
+# --- snippets in code blocks ------------------------------------------------------------------
+
+
+def _fill_code_snippets(note, notes_dir: Path, files, read: Callable[[Path], bytes]) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for block in walk_blocks(note.ast.get("blocks", [])):
+        if block.get("t") != "CodeBlock" or "--8<--" not in block["c"][1]:
+            continue
+
+        def one(m: re.Match) -> str:
+            name = m.group("path").strip().split(":", 1)[0]
+            where = _snippet_file(name, note.path.parent, notes_dir, files)
+            line = _line_of(note.text, m.group(0).strip())
+            if where is None:
+                found.append(warning(note.path, line, "snippet-outside", f"snippet `{name[:120]}` is outside the notes folder: not included", "move the file into the notes folder", len(m.group("indent")) + 1))
+                return m.group(0)
+            try:
+                data = read(where)
+            except OSError as exc:
+                found.append(warning(note.path, line, "snippet-outside", f"snippet `{name[:120]}` cannot be read: {exc.strerror}", "check the file's permissions"))
+                return m.group(0)
+            if len(data) > MAX_SNIPPET_BYTES:
+                found.append(warning(note.path, line, "snippet-outside", f"snippet `{name[:120]}` is over {MAX_SNIPPET_BYTES // 1024} KB: not included", "include a smaller file"))
+                return m.group(0)
+            text = data.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")
+            return "\n".join(m.group("indent") + piece if piece else piece for piece in text.split("\n"))
+
+        block["c"][1] = _SNIPPET.sub(one, block["c"][1])
+    return found
+
+
+def _snippet_file(name: str, note_dir: Path, notes_dir: Path, files) -> Path | None:
+    if is_external(name):
+        return None
+    for base in (notes_dir.parent, notes_dir, note_dir):
+        candidate = Path(os.path.normpath(base / name.lstrip("/")))
+        if candidate.is_relative_to(notes_dir) and candidate in files:
+            return candidate
+    return None
+
+
+def _line_of(text: str, needle: str) -> int:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
