@@ -70,7 +70,9 @@ def tree() -> dict[str, bytes]:
     files[f"{TOP}/{PROJECTS}.md"] = (
         "# Projects\n"
         "\n"
-        "Everything we are working on, as a database:\n"
+        "Everything we are working on.\n"
+        "\n"
+        "## Task board\n"
         "\n"
         f"[Tasks]({enc(PROJECTS)}/{enc(TASKS)}.csv)\n"
         "\n"
