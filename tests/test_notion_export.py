@@ -181,6 +181,24 @@ def test_check_names_problems_inside_the_zip(tmp_path):
     assert f"{where}25: warning[broken-link]" in run.stdout, run.stdout
     assert ".cache" not in run.output and "archives" not in run.output
     assert "9 chapter(s)" in run.stdout
+    # The baseline keys a problem by its place in the zip, which a new export keeps.
+    assert_clean(run_cli(root, "check", "--notes", "export.zip", "--write-baseline"), (0,))
+    assert f'"path": "export.zip/{TOP}/{START}.md"' in (root / "notebook-publish.baseline").read_text(encoding="utf-8")
+    files = tree()
+    files["New page.md"] = b"# New page\n"
+    write_export(root / "export.zip", files)
+    strict = run_cli(root, "check", "--notes", "export.zip", "--strict")
+    assert_clean(strict, (1,))
+    assert "broken-link" not in strict.stdout and "warning[orphan-note]" in strict.stdout
+
+
+def test_an_html_export_says_how_to_export(tmp_path):
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "export.zip").write_bytes(zip_bytes({f"{TOP}.html": b"<html><body>Team</body></html>"}))
+    run = run_cli(root, "check", "--notes", "export.zip")
+    assert_clean(run, (2,))
+    assert "export.zip: error[no-notes]: no Markdown notes in export.zip (make the export with Notion's Export -> Markdown & CSV" in run.stderr, run.stderr
 
 
 def test_a_missing_database_csv_is_reported_at_its_link(tmp_path):

@@ -190,9 +190,13 @@ def load_book(config: Config, cache=None) -> Book:
     unpacked = open_archive(config.notes, config.cache_dir)
     inner = replace(config, notes=unpacked.notes_dir, index=unpacked.inside(config.index))
     try:
-        book = _load_book(inner, cache, archive=True, label=str(config.notes))
+        shown = os.path.relpath(config.notes)
+        book = _load_book(inner, cache, archive=True, label=shown if not shown.startswith("..") else str(config.notes))
     except UsageError as exc:
-        raise UsageError(unpacked.shown([exc.diagnostic])[0], related=unpacked.diagnostics() + unpacked.shown(exc.related)) from None
+        stop = unpacked.shown([exc.diagnostic])[0]
+        if stop.code == "no-notes" and not exc.related:
+            stop = replace(stop, line=0, hint="make the export with Notion's Export -> Markdown & CSV; HTML and PDF exports hold no Markdown")
+        raise UsageError(stop, related=unpacked.diagnostics() + unpacked.shown(exc.related)) from None
     return replace(book, diagnostics=tuple(unpacked.diagnostics() + unpacked.shown(book.diagnostics)), archive=unpacked)
 
 
