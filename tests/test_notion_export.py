@@ -432,3 +432,31 @@ def test_the_database_folder_link_and_all_csv(tmp_path):
         tables = [b for b in people.note.ast["blocks"] if b["t"] == "Table"]
         assert len(tables) == 1, drop
         assert [c.title for c in book.chapters].index("Ada Lovelace") == [c.title for c in book.chapters].index("People") + 1
+
+
+def test_an_entry_holding_more_than_it_declares_is_skipped_as_damaged(tmp_path):
+    data = bytearray(zip_bytes({"Home.md": b"# Home\n", "liar.md": b"y" * 5000}))
+    # Both headers say 10 bytes; the compressed data holds 5,000.
+    for signature, offset, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        header = data.find(b"liar.md", data.find(signature) if signature == b"PK\x01\x02" else 0) - name_at
+        assert data[header : header + 4] == signature
+        data[header + offset : header + offset + 4] = (10).to_bytes(4, "little")
+    source = tmp_path / "export.zip"
+    source.write_bytes(bytes(data))
+    unpacked = archive.open_archive(source, tmp_path / "cache")
+    assert [s.name for s in unpacked.skipped] == ["liar.md"] and "damaged" in unpacked.skipped[0].reason
+    assert not (unpacked.root / "liar.md").exists()
+    assert (unpacked.root / "Home.md").read_bytes() == b"# Home\n"
+
+
+def test_a_flood_of_bad_names_is_reported_in_a_few_lines(tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("Home.md", "# Home\n")
+        for i in range(archive.MAX_REPORTED + 25):
+            z.writestr(zipfile.ZipInfo(f"../evil-{i}.md"), "x")
+    source = tmp_path / "export.zip"
+    source.write_bytes(out.getvalue())
+    unpacked = archive.open_archive(source, tmp_path / "cache")
+    assert len(unpacked.diagnostics()) == archive.MAX_REPORTED + 1
+    assert unpacked.diagnostics()[-1].message == "`25 more entries` skipped: for the same reasons as those above"

@@ -37,6 +37,7 @@ the cache: `NotesArchive.shown` maps the extracted paths back.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -58,12 +59,16 @@ FORMAT = "notes-archive-1"  # change it when these rules change: the folders are
 MAX_FILES = 50_000  # a workspace export of thousands of pages and their pictures fits
 MAX_BYTES = 2 * 1024**3  # extracted; the notes and their pictures, not videos
 MAX_NAME_PART_BYTES = 255  # what Linux, macOS and Windows file systems allow
+MAX_REPORTED = 50  # skipped entries named one by one
 _CHUNK = 1 << 20
 _REPORT = "report.json"
 _TREE = "tree"
 _STALE_TEMPORARY_SECONDS = 24 * 3600  # a temporary folder left by a killed build
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Errors that are about one entry's name (skip it), as opposed to the disk (stop).
+_CLASH_ERRORS = frozenset({errno.EEXIST, errno.ENOTDIR, errno.EISDIR})
+_NAME_ERRORS = _CLASH_ERRORS | {errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ}
 _HINT_LIMIT = "unzip it yourself and pass the folder with --notes DIR, or export fewer pages"
 
 
@@ -277,6 +282,9 @@ def _extract(handle, tree: Path, label: str) -> tuple[list[Skipped], str]:
                         _write_all(nested, _plan(nested, skipped, taken), tree, budget, skipped, inner_label)
         else:
             _write_all(archive, members, tree, budget, skipped, label)
+    if len(skipped) > MAX_REPORTED:  # a hostile archive of a million bad names: not a million lines
+        more = len(skipped) - MAX_REPORTED
+        skipped[MAX_REPORTED:] = [Skipped(f"{more:,} more entries", "for the same reasons as those above")]
     visible = [e for e in os.listdir(tree) if not e.startswith(".")]
     top = visible[0] if len(visible) == 1 and (tree / visible[0]).is_dir() else ""
     return skipped, top
@@ -328,8 +336,9 @@ def _decoded_name(info: zipfile.ZipInfo) -> str:
     return unicodedata.normalize("NFC", name)
 
 
-def _printable(name: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", name)
+def _printable(name: str, limit: int = 160) -> str:
+    name = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", name)
+    return name if len(name) <= limit else name[: limit // 2] + "…" + name[-limit // 2 :]
 
 
 def _safe_parts(name: str) -> tuple[tuple[str, ...] | None, str | None]:
@@ -369,7 +378,7 @@ def _write_all(archive: zipfile.ZipFile, members, tree: Path, budget: _Budget, s
     real_tree = Path(os.path.realpath(tree))
     for info, parts in members:
         target = tree.joinpath(*parts)
-        shown = "/".join(parts)
+        shown = _printable("/".join(parts))
         # Every part was checked and the tree holds no links, so this cannot fail; it
         # is the last line of defence if either ever changes.
         if not Path(os.path.realpath(target.parent)).is_relative_to(real_tree):
@@ -381,8 +390,11 @@ def _write_all(archive: zipfile.ZipFile, members, tree: Path, budget: _Budget, s
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        except (FileExistsError, NotADirectoryError, IsADirectoryError):
-            skipped.append(Skipped(shown, "a file and a folder of the archive have that name"))
+        except OSError as exc:
+            if exc.errno not in _NAME_ERRORS:
+                raise  # the disk, not the entry: the whole archive cannot be unpacked
+            reason = "another entry of the archive has that name, or a folder's" if exc.errno in _CLASH_ERRORS else f"this file system refuses its name ({exc.strerror})"
+            skipped.append(Skipped(shown, reason))
             continue
         with os.fdopen(fd, "wb") as out:
             written = _copy(archive, info, out, budget, skipped, shown)
