@@ -60,7 +60,7 @@ def tree() -> dict[str, bytes]:
     files[f"{TOP}/{START}.md"] = (
         "# Getting Started\n"
         "\n"
-        "Read the handbook from the top.\n"
+        "Read the **handbook** from the top.\n"
         "\n"
         f"![Untitled]({enc(START)}/Screen%20Shot%202024-03-01.png)\n"
         "\n"

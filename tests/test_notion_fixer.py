@@ -67,7 +67,10 @@ def test_a_file_name_as_alt_text_is_dropped():
 def test_row_page_properties_are_one_per_line():
     text = "# Write the spec\n\nStatus: Done\nOwner: Ada Lovelace\nDue: March 3, 2024\n\nBody: not a property.\n"
     out, _ = notion.fix(text, ctx(ROW))
-    assert out == "# Write the spec\n\n**Status:** Done\\\n**Owner:** Ada Lovelace\\\n**Due:** March 3, 2024\n\nBody: not a property.\n"
+    assert out == (
+        "# Write the spec\n\n[Status:]{.notion-property} Done\\\n[Owner:]{.notion-property} Ada Lovelace\\\n"
+        "[Due:]{.notion-property} March 3, 2024\n\nBody: not a property.\n"
+    )
     assert notion.fix(out, ctx(ROW))[0] == out
     # Only in a row page (its folder has a CSV beside it).
     assert notion.fix(text, ctx())[0] == text

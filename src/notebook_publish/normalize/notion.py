@@ -17,8 +17,9 @@ they cannot know, this fixer marks, keeping every line where it is:
 - **Pictures' alt text.** Notion writes the uploaded file's name as the alt text
   (`![Screenshot 2024-03-01.png](…)`), which would become a caption: it is dropped.
 - **Row pages' properties.** A row page starts with its title and one `Key: value` line
-  per property, which Markdown would run together into one paragraph: each key is set
-  in bold and each line ends in a hard line break (`**Status:** Done\\`).
+  per property, which Markdown would run together into one paragraph: each key is
+  marked (`[Status:]{.notion-property} Done\\`, set in bold by the theme; bold text
+  would make it a term of the book's index) and each line ends in a hard line break.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ from notebook_publish.normalize.regions import fenced_block_lines
 from notebook_publish.normalize.resolve import IMAGE_SUFFIXES, NOTE_SUFFIXES, is_external, relative_link, resolve_target, split_anchor
 
 DATABASE_CLASS = "notion-database"
+PROPERTY_CLASS = "notion-property"
 CSV_SUFFIXES = (".csv",)
 
 _NOTION_URL = re.compile(r"^https?://(?:www\.)?notion\.(?:so|site)/\S*?([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[?#]\S*)?$", re.IGNORECASE)
 _ID_IN_NAME = re.compile(r"(?:^|[ _-])([0-9a-f]{32})(?=\.[^.]+$)", re.IGNORECASE)
 _FILE_NAME_ALT = re.compile(r"!\[[^\]\n]*\.(?:" + "|".join(s[1:] for s in IMAGE_SUFFIXES) + r")\]\(", re.IGNORECASE)
-_PROPERTY = re.compile(r"^(?P<key>[^\s*#>:|`\[\]\\-][^*:\n\\]{0,59}): (?P<value>\S.*?)\s*$")
-_DONE_PROPERTY = re.compile(r"^\*\*[^*\n]{1,61}:\*\* \S.*$")
+_PROPERTY = re.compile(r"^(?P<key>[^\s*#>:|`\[\]\\-][^*:\n\\\[\]]{0,59}): (?P<value>\S.*?)\s*$")
+_DONE_PROPERTY = re.compile(r"^\[[^\[\]\n]{1,61}:\]\{\.notion-property\} \S.*$")
 _TITLE = re.compile(r"^# \S")
 
 
@@ -119,7 +121,7 @@ def _drop_file_name_alt(match, line: int, col: int) -> str:
 
 
 def _properties(text: str) -> str:
-    """`Key: value` lines after a row page's title: bold keys, one per line."""
+    """`Key: value` lines after a row page's title: marked keys, one per line."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None or not _TITLE.match(lines[first]) or fenced_block_lines(lines[: first + 1])[first]:
@@ -134,6 +136,6 @@ def _properties(text: str) -> str:
         line = lines[i].rstrip("\\")
         m = _PROPERTY.match(line)
         if m:
-            line = f"**{m.group('key')}:** {m.group('value')}"
+            line = f"[{m.group('key')}:]{{.{PROPERTY_CLASS}}} {m.group('value')}"
         lines[i] = line + ("\\" if i < end - 1 else "")
     return "\n".join(lines)
