@@ -100,3 +100,52 @@ def test_lines_are_kept_and_normalising_twice_is_once(text, path):
     once, _ = normalize(text, ctx(path))
     assert once.count("\n") == text.count("\n")
     assert normalize(once, ctx(path))[0] == once
+
+
+# --- the table made from a database's CSV (at the I/O edge, after parsing) --------------
+
+
+def _database_ast(csv_name: str) -> dict:
+    import json
+
+    import pypandoc
+
+    from notebook_publish.markdown import READER
+
+    return json.loads(pypandoc.convert_text(f"# Page\n\n[Tasks](<{csv_name}>){{.notion-database}}\n", "json", format=READER))
+
+
+def _cells(table: dict) -> list[list[str]]:
+    from notebook_publish.pandoc_ast import stringify
+
+    _attr, _caption, _specs, head, bodies, _foot = table["c"]
+    rows = head[1] + [row for body in bodies for row in body[3]]
+    return [[stringify(cell[4][0]["c"]) if cell[4] else "" for cell in row[1]] for row in rows]
+
+
+def test_odd_csvs_make_a_table_or_a_warning_never_an_error(tmp_path):
+    from notebook_publish.notion_export import expand_databases
+
+    note = tmp_path / "Page.md"
+    cases = {
+        "ragged.csv": ("\ufeffName,Status\nOne,Done,extra\nTwo\n\n".encode(), [["Name", "Status", ""], ["One", "Done", "extra"], ["Two", "", ""]], None),
+        "quoted.csv": (b'Name,Notes\n"A, with comma","two\nlines"\n', [["Name", "Notes"], ["A, with comma", "two lines"]], None),
+        "latin.csv": ("Name\nCaf\xe9\n".encode("cp1252"), [["Name"], ["Café"]], "not UTF-8"),
+        "header.csv": (b"Name,Status\n", [["Name", "Status"]], None),
+        "empty.csv": (b"\n\n", None, "empty"),
+        "nul.csv": (b"Name\nA\x00B\x1b[31m\n", [["Name"], ["AB[31m"]], "control characters"),
+        "missing.csv": (None, None, "not in the notes"),
+    }
+    files = {note}
+    for name, (data, _rows, _problem) in cases.items():
+        if data is not None:
+            (tmp_path / name).write_bytes(data)
+            files.add(tmp_path / name)
+    for name, (_data, rows, problem) in cases.items():
+        ast, found = expand_databases(note, f"[Tasks](<{name}>){{.notion-database}}", _database_ast(name), frozenset(files))
+        tables = [b for b in ast["blocks"] if b["t"] == "Table"]
+        if rows is None:
+            assert not tables and [d.code for d in found] == ["notion-database"] and problem in found[0].message, name
+        else:
+            assert len(tables) == 1 and _cells(tables[0]) == rows, (name, _cells(tables[0]) if tables else None)
+            assert (problem is None and not found) or problem in found[0].message, name

@@ -41,6 +41,7 @@ _RELATION = re.compile(r"(?P<title>[^,()\n][^()\n]*?) \((?P<path>[^()\n]*?\.md)\
 _URL = re.compile(r"^(?:https?://|mailto:)\S+$", re.IGNORECASE)
 _ID = re.compile(r"(?:^|[ _-])([0-9a-f]{32})(?=\.[^.]+$)", re.IGNORECASE)
 _ATTR = ["", [], []]
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def expand_databases(path: Path, text: str, ast: dict, files: frozenset[Path]) -> tuple[dict, list[Diagnostic]]:
@@ -61,7 +62,7 @@ def expand_databases(path: Path, text: str, ast: dict, files: frozenset[Path]) -
             diagnostics.append(warning(path, line, "notion-database", f"`{rel}`: {problem}", "the link is kept; export the database again"))
             return None
         if problem:
-            diagnostics.append(warning(path, line, "notion-database", f"`{rel}`: {problem}", "save the CSV as UTF-8"))
+            diagnostics.append(warning(path, line, "notion-database", f"`{rel}`: {problem}", "the table shows the rest"))
         return _table(rows, copy.deepcopy(content), path, csv_path, files)
 
     _replace(ast.get("blocks", []), table_for)
@@ -119,6 +120,9 @@ def _read_csv(path: Path) -> tuple[list[list[str]] | None, str]:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         content, problem = data.decode("cp1252", errors="replace"), "the CSV is not UTF-8; read it as Windows-1252"
+    if _CONTROLS.search(content):  # as in a note: a NUL or an escape code is never text
+        content = _CONTROLS.sub("", content)
+        problem = problem or "control characters (a NUL, terminal codes) were removed from the CSV"
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES))
     try:
         rows = [row for row in csv.reader(io.StringIO(content, newline="")) if any(cell.strip() for cell in row)]
