@@ -43,7 +43,7 @@ def is_own_cache(folder: Path) -> bool:
 
 # What the tool keeps in its cache folder: `clean` removes these entries of a folder
 # it created (tagged), and nothing else.
-OWN_ENTRIES = frozenset({"ast", "math", "math-svg", "normalized", "pdf-parts", "decks", "pictures", "static-fonts", "fonts", "stamps", "misc", CACHEDIR_TAG})
+OWN_ENTRIES = frozenset({"ast", "math", "math-svg", "normalized", "pdf-parts", "decks", "pictures", "static-fonts", "fonts", "stamps", "misc", "archives", CACHEDIR_TAG})
 
 
 def ensure_cache_root(root: Path) -> None:

@@ -34,7 +34,7 @@ def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     g = common.add_argument_group("project")
     g.add_argument("--config", type=Path, metavar="FILE", help="config file (default: ./handbook.yml if present)")
-    g.add_argument("--notes", type=Path, metavar="DIR", help="folder of Markdown notes (config: notes, default: notes)")
+    g.add_argument("--notes", type=Path, metavar="DIR|ZIP", help="folder of Markdown notes, or a Notion export's .zip (config: notes, default: notes)")
     g.add_argument("--index", type=Path, metavar="FILE", help="index note that orders the book (config: index)")
     g.add_argument("--media", type=Path, action="append", metavar="DIR", help="media folder; repeat for several (config: media)")
     g.add_argument("--title", help="book title (config: title)")

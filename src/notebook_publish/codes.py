@@ -62,6 +62,8 @@ CODES: dict[str, Code] = {
     "orphan-note": Code(NOTES, "No link from the index note reaches a note; it goes at the end of the book."),
     "link-cycle": Code(NOTES, "Notes link to each other in a circle; each appears once."),
     "no-index": Code(NOTES, "There is no index note; chapters follow the notes' paths."),
+    "archive-entry": Code(NOTES, "An entry of the notes .zip was skipped: its name leads outside it (`../`, an absolute path), or it is a link, a device, encrypted or damaged."),
+    "notion-database": Code(NOTES, "A Notion database's CSV is missing or cannot be read; its link is kept instead of the table."),
     # Typesetting the handbook (pdf, html).
     "math-error": Code(HANDBOOK, "TeX that cannot be drawn; its source is printed in a box."),
     "raw-html": Code(HANDBOOK, "Raw HTML that is not harmless formatting was dropped."),
@@ -84,6 +86,7 @@ CODES: dict[str, Code] = {
     "output": Code(BUILD, "An output cannot be written there.", adjustable=False),
     "release": Code(BUILD, "A release cannot be made yet.", adjustable=False),
     "no-notes": Code(BUILD, "No note could be read.", adjustable=False),
+    "notes-archive": Code(BUILD, "The notes .zip cannot be used: not a zip, or over the limits on files and size (a zip bomb).", adjustable=False),
     "config": Code(BUILD, "handbook.yml is not valid.", adjustable=False),
     "theme": Code(BUILD, "The theme cannot be used.", adjustable=False),
     "template": Code(BUILD, "A theme template has an error.", adjustable=False),

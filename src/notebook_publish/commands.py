@@ -155,7 +155,7 @@ def publish_pdf(args, config) -> Published:
 
         book, prepared = _load(args, config, before_notes=Preparation)
         ensure_writable(out.parent)
-        return list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args), prepared=prepared)
+        return book.shown(list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=_progress(args), prepared=prepared))
 
     return _publish_file(args, config, "pdf", "the handbook", build)
 
@@ -172,7 +172,7 @@ def run_html(args) -> int:
 
         book, _ = _load(args, config)
         ensure_writable(out.parent)
-        return list(book.diagnostics) + build_html(book, out)
+        return book.shown(list(book.diagnostics) + build_html(book, out))
 
     def assets(out: Path) -> list[Path]:
         """The fonts and stylesheets copied beside the page: part of the output."""
@@ -247,7 +247,7 @@ def publish_slides(args, config) -> Published:
     book, _ = _load(args, config, slides=True)
     ensure_writable(out_dir)
     written, found = build_decks(book, out_dir, topic=args.topic, jobs=args.jobs, progress=_progress(args))
-    diagnostics = list(book.diagnostics) + found
+    diagnostics = book.shown(list(book.diagnostics) + found)
     code = _report(args, config, "slides", diagnostics)
     for path in written:
         _say(args, f"wrote {_shown(path)}")

@@ -39,7 +39,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("author", "str", "", "Author shown on the cover and in PDF metadata."),
         Key("language", "str", "en", "Language of the text (BCP 47), for hyphenation and metadata."),
         Key("version", "str", "", "Version on the cover; inside a git checkout `git describe` wins."),
-        Key("notes", "path", "notes", "Folder that holds the Markdown notes."),
+        Key("notes", "path", "notes", "Folder that holds the Markdown notes, or the .zip of a Notion export (read as it is)."),
         Key("media", "paths", ["media"], "Folders searched for images the notes name."),
         Key(
             "index",

@@ -122,6 +122,8 @@ def inputs_key(config, command: str, options: tuple[str, ...] = ()) -> Inputs:
     for root in (config.notes, *config.media):
         root = Path(os.path.abspath(root))
         parts.append(f"root {root}")
+        if root.is_file():  # a Notion export's .zip: its bytes are the notes
+            parts.append(f"archive\0{hashes.of(root)}")
         for path in _walk(root, output):
             parts.append(f"{path.relative_to(root).as_posix()}\0{hashes.of(path)}")
     for folder in load_theme(config).folders:

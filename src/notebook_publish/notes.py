@@ -23,6 +23,8 @@ from notebook_publish.markdown import DEEP_NESTING_KEY, DEEP_QUOTES_KEY, MAX_BLO
 from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
+from notebook_publish.normalize.notion import DATABASE_CLASS
+from notebook_publish.notion_export import expand_databases, top_page
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link, strip_notion_id
 from notebook_publish.normalize.vault import VaultIndex, read_front_matter
 from notebook_publish.picture_marks import PictureMarker
@@ -84,6 +86,13 @@ class Book:
     media_files: frozenset[Path]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     vault: VaultIndex | None = None  # every note's name, front matter and aliases
+    # The Notion export's .zip the notes came from (`archive.NotesArchive`), or None.
+    archive: object = None
+
+    def shown(self, diagnostics) -> list[Diagnostic]:
+        """Problems as the user should see them: a note of an archive is named inside
+        it (`export.zip/Page.md:3`), not where it was unpacked."""
+        return list(diagnostics) if self.archive is None else self.archive.shown(diagnostics)
 
     def chapter_for(self, path: Path) -> Chapter | None:
         for chapter in self.chapters:
@@ -179,6 +188,30 @@ def read_note_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
 
 
 def load_book(config: Config, cache=None) -> Book:
+    """The book of the notes folder, or of the Notion export's .zip `notes:` names: that
+    is unpacked into the build cache (`archive.py`) and read as the folder, and every
+    problem is then named inside the archive."""
+    from dataclasses import replace
+
+    from notebook_publish.archive import is_archive, open_archive
+
+    if not is_archive(config.notes):
+        return _load_book(config, cache)
+    unpacked = open_archive(config.notes, config.cache_dir)
+    inner = replace(config, notes=unpacked.notes_dir, index=unpacked.inside(config.index))
+    try:
+        shown = os.path.relpath(config.notes)
+        book = _load_book(inner, cache, archive=True, label=shown if not shown.startswith("..") else str(config.notes))
+    except UsageError as exc:
+        stop = unpacked.shown([exc.diagnostic])[0]
+        if stop.code == "no-notes" and not exc.related:
+            stop = replace(stop, line=0, hint="make the export with Notion's Export -> Markdown & CSV; HTML and PDF exports hold no Markdown")
+        raise UsageError(stop, related=unpacked.diagnostics() + unpacked.shown(exc.related)) from None
+    return replace(book, diagnostics=tuple(unpacked.diagnostics() + unpacked.shown(book.diagnostics)), archive=unpacked)
+
+
+def _load_book(config: Config, cache=None, archive: bool = False, label: str | None = None) -> Book:
+    label = label or str(config.notes)
     notes_dir = config.notes.resolve()
     if not notes_dir.is_dir():
         raise UsageError(
@@ -243,14 +276,17 @@ def load_book(config: Config, cache=None) -> Book:
                 )
             ]
         found = found + picture_marker.mark(path, text, ast)
+        if DATABASE_CLASS in text:
+            ast, tabled = expand_databases(path, text, ast, files)
+            found = found + tabled
         note = Note(path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found))
         notes[path] = note
         diagnostics.extend(found)
 
     if not notes:
         if note_paths:  # there were notes, and each one was refused: say why
-            raise UsageError(error(config.notes, 1, "no-notes", f"none of the {len(note_paths)} notes in {config.notes} could be read", "see the messages above"), related=diagnostics)
-        raise UsageError(error(config.notes, 1, "no-notes", f"no Markdown notes in {config.notes}", "notes are *.md files"))
+            raise UsageError(error(config.notes, 1, "no-notes", f"none of the {len(note_paths)} notes in {label} could be read", "see the messages above"), related=diagnostics)
+        raise UsageError(error(config.notes, 1, "no-notes", f"no Markdown notes in {label}", "notes are *.md files"))
 
     # Embeds and snippets are filled in, and wikilinks' headings matched, now that
     # every note is parsed.
@@ -258,6 +294,8 @@ def load_book(config: Config, cache=None) -> Book:
     diagnostics.extend(found)
 
     index = find_index(config, [*notes, *note_paths])
+    if index is None and config.index is None and "notion" in config.flavours:
+        index = top_page(notes_dir, note_paths, files, archive)
     if index is not None and index not in notes:
         index = None  # refused, and its diagnostic says why; the chapters follow the paths
     chapters, found = order_chapters(notes, index)

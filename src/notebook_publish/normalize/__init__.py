@@ -5,18 +5,19 @@ lines so every diagnostic points at the line of the file on disk. The order matt
 encoding first (later fixers look for ASCII markers), then control characters (after
 encoding, which reads stray C1 controls as the mojibake they usually are), emphasis before headings (a
 heading's `**x **` must become `**x**` before it can be unwrapped), math before the
-link fixers (a formula may contain `](`), images before links. The flavours' fixers
-(`obsidian`, `snippets`) come right after control characters: they turn wikilinks and
-embeds into the links and images the later fixers check.
+link fixers (a formula may contain `](`), notion before images and links (it claims the
+links to databases and notion.so pages, and drops alt texts that are file names), images
+before links. The flavours' fixers (`obsidian`, `snippets`) come right after control
+characters: they turn wikilinks and embeds into the links and images the later fixers check.
 """
 
 from __future__ import annotations
 
 from notebook_publish.diagnostics import Diagnostic
-from notebook_publish.normalize import control, emphasis, encoding, headings, images, links, math, obsidian, snippets
+from notebook_publish.normalize import control, emphasis, encoding, headings, images, links, math, notion, obsidian, snippets
 from notebook_publish.normalize.context import NoteContext, context_for_text
 
-FIXERS = (encoding, control, obsidian, snippets, emphasis, headings, math, images, links)
+FIXERS = (encoding, control, obsidian, snippets, emphasis, headings, math, notion, images, links)
 
 __all__ = ["FIXERS", "NoteContext", "context_for_text", "normalize"]
 
