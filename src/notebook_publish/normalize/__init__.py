@@ -11,10 +11,13 @@ link fixers (a formula may contain `](`), images before links.
 from __future__ import annotations
 
 from notebook_publish.diagnostics import Diagnostic
-from notebook_publish.normalize import control, emphasis, encoding, headings, images, links, math
+from notebook_publish.normalize import control, emphasis, encoding, headings, images, kramdown, leftovers, links, liquid, math
 from notebook_publish.normalize.context import NoteContext, context_for_text
 
-FIXERS = (encoding, control, emphasis, headings, math, images, links)
+# liquid and kramdown (Jekyll) run before the Markdown fixers, as Jekyll runs Liquid
+# before kramdown: an include that names a picture becomes an image the images fixer
+# resolves. leftovers is last: it reports the syntax that no fixer rewrote.
+FIXERS = (encoding, control, liquid, kramdown, emphasis, headings, math, images, links, leftovers)
 
 __all__ = ["FIXERS", "NoteContext", "context_for_text", "normalize"]
 
