@@ -60,7 +60,8 @@ _OPENER = re.compile(r"\{[%{]")
 _TAG_BODY = re.compile(r"^\{%-?\s*(?P<name>[\w-]+)?\s*(?P<args>.*?)\s*-?%\}$", re.S)
 _OUTPUT_BODY = re.compile(r"^\{\{-?\s*(?P<expr>.*?)\s*-?\}\}$", re.S)
 _ARG = re.compile(
-    r"""\s*(?:(?P<key>[\w-]+)\s*[=:]\s*)?(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\{\{.*?\}\}|[^\s"'=,]+)\s*,?""",
+    # A quoted value may hold `{{ "/x" | relative_url }}`, quotes and all.
+    r"""\s*(?:(?P<key>[\w-]+)\s*[=:]\s*)?(?P<value>"(?:\{\{.*?\}\}|[^"\\]|\\.)*"|'(?:\{\{.*?\}\}|[^'\\]|\\.)*'|\{\{.*?\}\}|[^\s"'=,]+)\s*,?""",
     re.S,
 )
 # Site-wide URL prefixes: meaningless in the book, dropped from the path they begin.
