@@ -84,6 +84,11 @@ def test_picture_paths_with_spaces_and_captions_with_markup():
     assert out == "![Unbalanced \\] bracket](/assets/img/rhino.png)\n"
 
 
+def test_a_picture_include_naming_a_variable_is_reported():
+    out, found = run_liquid("{% include figure.html image=page.header.image %}\n")
+    assert out == "\n" and [(d.code, d.line, d.col) for d in found] == [("unsupported-syntax", 1, 1)]
+
+
 def test_a_tag_over_several_lines_keeps_the_line_count():
     text = '{% include figure.html\n   url="/assets/img/rhino.png"\n   caption="A rhino" %}\nAfter {{ page.title }}.\n'
     out, found = run_liquid(text)

@@ -21,7 +21,7 @@ from notebook_publish.normalize.skipped import CODE_AND_MATH, blank
 
 CODE = "unsupported-syntax"
 
-_TRIGGER = re.compile(r"\[\[|\[!|\{[%{:]|!!!|\?\?\?|:::|%%|==|--8<--|\^[\w-]+[ \t]*$", re.M)
+_NEEDLES = re.compile(r"\[[\[!]|\{[%{:]|!!!|\?\?\?|:::|%%|==|8<-")
 # Not prose: code and math (as everywhere), and link destinations, autolinks, raw
 # HTML tags and comments, bare URLs, which pandoc does not print as text either.
 _PROTECTED = re.compile(
@@ -41,7 +41,7 @@ _DIV_OPEN = re.compile(r"^[ \t]*:{3,}[ \t]*(?:\{[^{}\n]*\}|[^\s{}:][^\s{}]*)[ \t
 _DIV_CLOSE = re.compile(r"^[ \t]*:{3,}[ \t]*$")
 _COLONS = re.compile(r"^[ \t]*:{3,}")
 _HIGHLIGHT = re.compile(r"(?<![=\w\\])==(?=[^\s=])[^=\n]*?(?<=[^\s=])==(?!=)")
-_BLOCK_ID = re.compile(r"(?:^|(?<=[ \t]))\^[A-Za-z0-9-]+[ \t]*$", re.M)
+_BLOCK_ID = re.compile(r"\^[A-Za-z0-9-]+[ \t]*$", re.M)  # and at a line's start or after a space
 _SNIPPET = re.compile(r"-{1,2}8<-{1,2}")
 
 _FLAVOUR = "read the notes with that flavour (`flavour:` in handbook.yml)"
@@ -63,10 +63,10 @@ _WHAT = {
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if _TRIGGER.search(text) is None:
+    if not _triggered(text):
         return text, []
     scan = blank(text, _PROTECTED)
-    if _TRIGGER.search(scan) is None:
+    if not _triggered(scan):
         return text, []
     found: list[tuple[int, str, str]] = []  # (offset, construct, the text)
     for m in _EMBED.finditer(scan):
@@ -94,7 +94,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         found += _comments(scan)
     for m in _HIGHLIGHT.finditer(scan):
         found.append((m.start(), "highlight", m.group(0)))
-    for m in _BLOCK_ID.finditer(scan):
+    for m in _block_ids(scan):
         found.append((m.start(), "block-id", m.group(0).strip()))
     for m in _SNIPPET.finditer(scan):
         found.append((m.start(), "snippet", m.group(0)))
@@ -111,6 +111,19 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             warning(ctx.path, line + 1, CODE, f"`{_short(shown.strip())}` is {what}; it prints as typed", hint, offset - starts[line] + 1)
         )
     return text, diagnostics
+
+
+def _triggered(text: str) -> bool:
+    """Whether any trigger occurs: one search for the two-character starts (the regex
+    engine skips to their first characters), then, if there is a `^` (common in math),
+    one for a block id."""
+    return _NEEDLES.search(text) is not None or ("^" in text and any(True for _ in _block_ids(text)))
+
+
+def _block_ids(text: str):
+    for m in _BLOCK_ID.finditer(text):
+        if m.start() == 0 or text[m.start() - 1] in " \t\n":
+            yield m
 
 
 def _containers(scan: str) -> list[tuple[int, str, str]]:

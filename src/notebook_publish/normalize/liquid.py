@@ -143,7 +143,7 @@ class _Rewriter:
         self.warn(
             start,
             f"Liquid {kind} `{_short(self.text[start:end])}` removed",
-            "Jekyll evaluates Liquid when it builds the site, notebook-publish does not: write out what it stands for",
+            "the site's generator (Jekyll; VitePress or MkDocs macros for `{{ }}`) fills it in, notebook-publish does not: write out what it stands for",
         )
 
     # --- {{ … }} ---------------------------------------------------------------------
@@ -243,7 +243,8 @@ class _Rewriter:
         file = positional[0]
         stem = PurePosixPath(file).name.split(".")[0].lower()
         picture = _first(named, _PATH_PARAMS)
-        if picture is not None and (_is_picture(picture) or stem in PICTURE_NAMES):
+        # A path, not a variable (`image=page.header.image` names nothing here).
+        if picture is not None and (_is_picture(picture) or (stem in PICTURE_NAMES and "/" in picture)):
             caption = _first(named, _CAPTION_PARAMS) or ""
             self.picture(start, end, picture, caption, f"include `{file}`")
             return
