@@ -81,29 +81,30 @@ def _block(lines: list[str], scanned: list[str], i: int) -> str | None:
             if i >= 2 and _SETEXT.match(lines[i - 1]) and scanned[i - 2].strip():
                 if _give(lines, i - 2, attrs, setext=True):
                     return f"kramdown attributes `{_short(ial.group(0))}` moved onto the heading"
-            elif _give(lines, i - 1, attrs):
-                return f"kramdown attributes `{_short(ial.group(0))}` moved onto the line above"
-        elif i + 1 < len(lines) and scanned[i + 1].strip() and _give(lines, i + 1, attrs):
-            return f"kramdown attributes `{_short(ial.group(0))}` moved onto the line below"
+            elif given := _give(lines, i - 1, attrs):
+                return f"kramdown attributes `{_short(ial.group(0))}` moved onto the {given} above"
+        elif i + 1 < len(lines) and scanned[i + 1].strip() and (given := _give(lines, i + 1, attrs)):
+            return f"kramdown attributes `{_short(ial.group(0))}` moved onto the {given} below"
     return f"kramdown attribute list `{_short(ial.group(0))}` dropped"
 
 
-def _give(lines: list[str], target: int, attrs: str, setext: bool = False) -> bool:
-    """Attach pandoc attributes to a heading or a lone image on line `target`."""
+def _give(lines: list[str], target: int, attrs: str, setext: bool = False) -> str:
+    """Attach pandoc attributes to a heading or a lone image on line `target`; say which
+    ("" if neither)."""
     line = lines[target]
     heading = _ATX.match(line)
     if (heading or setext) and not _ATTRIBUTES_AT_END.search(line):
         head = heading.group("head") if heading else line.rstrip()
         lines[target] = f"{head} {attrs}"
-        return True
+        return "heading"
     if setext:
-        return False
+        return ""
     indent = line[: len(line) - len(line.lstrip())]
     image = IMAGE.fullmatch(line.strip())
     if image is not None:
         lines[target] = indent + _with_attributes(image, attrs)
-        return True
-    return False
+        return "image"
+    return ""
 
 
 def _with_attributes(image: re.Match, attrs: str) -> str:

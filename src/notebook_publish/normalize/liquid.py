@@ -143,7 +143,9 @@ class _Rewriter:
         self.warn(
             start,
             f"Liquid {kind} `{_short(self.text[start:end])}` removed",
-            "the site's generator (Jekyll; VitePress or MkDocs macros for `{{ }}`) fills it in, notebook-publish does not: write out what it stands for",
+            "the site's generator (Jekyll, VitePress, MkDocs macros) fills it in, notebook-publish does not: write out its value"
+            if kind == "output"
+            else "Jekyll runs it when it builds the site, notebook-publish does not: write out what it stands for",
         )
 
     # --- {{ … }} ---------------------------------------------------------------------
