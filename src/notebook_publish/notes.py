@@ -20,7 +20,7 @@ from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.filetypes import sniff
 from notebook_publish.markdown import DEEP_NESTING_KEY, DEEP_QUOTES_KEY, MAX_BLOCK_NESTING, MAX_QUOTE_NESTING, ParseError, TooDeep, parse_many
-from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS, make_inline_notes, stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.notion import DATABASE_CLASS
@@ -275,6 +275,8 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
                     "quote less deeply; the text is kept", col,
                 )
             ]
+        if INLINE_NOTE_CLASS in text:
+            make_inline_notes(ast.get("blocks", []))
         found = found + picture_marker.mark(path, text, ast)
         if DATABASE_CLASS in text:
             ast, tabled = expand_databases(path, text, ast, files)

@@ -103,3 +103,19 @@ def walk_inlines(blocks: list):
                 stack.extend(reversed(ic[1]))
             elif it == "Quoted":
                 stack.extend(reversed(ic[1]))
+
+
+# A fixer marks a footnote written inline (a Jekyll side note) as `[text]{.inline-note}`:
+# the reader (CommonMark) has no `^[…]` inline notes, and a `[^1]` reference would need
+# a definition on a line of its own. After parsing, such a span becomes a real Note.
+INLINE_NOTE_CLASS = "inline-note"
+
+
+def make_inline_notes(blocks: list) -> int:
+    """Turn every `[text]{.inline-note}` span into a footnote, in place. Returns how many."""
+    count = 0
+    for inline in walk_inlines(blocks):
+        if inline.get("t") == "Span" and INLINE_NOTE_CLASS in inline["c"][0][1]:
+            inline["t"], inline["c"] = "Note", [{"t": "Para", "c": inline["c"][1]}]
+            count += 1
+    return count

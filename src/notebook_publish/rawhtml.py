@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Callable
 
+from notebook_publish.emoji import replace_shortcodes
+
 # Harmless structure and phrasing; nothing here can load a resource or run code.
 ALLOWED_TAGS = frozenset(
     """a abbr aside b bdi blockquote br caption center cite code dd del details dfn div dl dt em
@@ -98,7 +100,7 @@ class RawHtmlFilter:
             values = {k: v or "" for k, v in attrs}
             self.dropped.attrs.extend(k for k in values if k.startswith("on"))
             if self._image is not None:
-                out.append(self._image(values.get("src", ""), values.get("alt", "")))
+                out.append(self._image(values.get("src", ""), replace_shortcodes(values.get("alt", ""))))
             else:
                 self.dropped.tags.append(tag)
             return
@@ -142,6 +144,10 @@ class RawHtmlFilter:
 
     def _text(self, text: str, out: list[str]) -> None:
         if not self.suppress:
+            # pandoc does not read inside HTML blocks, so `:rocket:` there is still a
+            # shortcode; outside code it becomes the emoji, as pandoc makes it elsewhere.
+            if ":" in text and "code" not in self.open and "pre" not in self.open:
+                text = replace_shortcodes(text)
             out.append(html.escape(text, quote=False))
 
 

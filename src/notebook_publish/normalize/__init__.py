@@ -14,10 +14,15 @@ characters: they turn wikilinks and embeds into the links and images the later f
 from __future__ import annotations
 
 from notebook_publish.diagnostics import Diagnostic
-from notebook_publish.normalize import control, emphasis, encoding, headings, images, links, math, notion, obsidian, snippets
+from notebook_publish.normalize import (
+    control, emphasis, encoding, headings, images, kramdown, leftovers, links, liquid, math, notion, obsidian, snippets,
+)
 from notebook_publish.normalize.context import NoteContext, context_for_text
 
-FIXERS = (encoding, control, obsidian, snippets, emphasis, headings, math, notion, images, links)
+# liquid and kramdown (Jekyll) run before the Markdown fixers, as Jekyll runs Liquid
+# before kramdown: an include that names a picture becomes an image the images fixer
+# resolves. leftovers is last: it reports the syntax that no fixer rewrote.
+FIXERS = (encoding, control, obsidian, snippets, liquid, kramdown, emphasis, headings, math, notion, images, links, leftovers)
 
 __all__ = ["FIXERS", "NoteContext", "context_for_text", "normalize"]
 
