@@ -153,6 +153,9 @@ def _indent_for_block(lines, start, end, items, blank_before, current_indent) ->
     return current_indent
 
 
+_TEX_COMMENT = re.compile(r"(?<!\\)%.*$")
+
+
 def _as_dollar_block(tex_lines: list[str], indent: int, height: int) -> list[str]:
     """`$$ … $$` in exactly `height` lines, indented by `indent`."""
     pad = " " * indent
@@ -167,6 +170,12 @@ def _as_dollar_block(tex_lines: list[str], indent: int, height: int) -> list[str
         # Blank lines go after the block, as a `$$` block's blank lines are dropped when
         # it is read again.
         tex_lines = [t for t in tex_lines if t.strip()]
+        if len(tex_lines) + 2 > height:
+            # No room for the fences on lines of their own (an unclosed fence at the
+            # end): the comments go, which TeX would ignore anyway, and the rest joins.
+            joined = " ".join(c for c in (_TEX_COMMENT.sub("", t).strip() for t in tex_lines) if c)
+            block = [pad + "$$" + joined + "$$"] if joined else [pad + "$$ $$"]
+            return block + [""] * (height - 1)
         return [pad + "$$"] + [pad + t.strip() for t in tex_lines] + [pad + "$$"] + [""] * max(0, inner_height - len(tex_lines))
     block = [pad + "$$" + joined + "$$"] if joined else [pad + "$$ $$"]
     return block + [""] * (height - 1)
