@@ -21,6 +21,16 @@ _KIND = re.compile(r"[^\w-]+")
 _CLASS_NAME = re.compile(r"^[A-Za-z][\w-]*$")
 _LANGUAGE_NAMES = {"c++": "cpp", "c#": "csharp", "f#": "fsharp", "objective-c++": "objective-c"}
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
+# Boxes inside boxes are quotes inside quotes, which the reader flattens beyond twelve
+# levels (markdown.MAX_QUOTE_NESTING); deeper openers stay unboxed, so a hostile note
+# cannot make the fixers' work grow with the square of its nesting.
+MAX_BOX_DEPTH = 12
+
+
+def too_deep(ctx, line: int, col: int = 1):
+    from notebook_publish.diagnostics import warning
+
+    return warning(ctx.path, line, "deep-nesting", f"boxes nest deeper than {MAX_BOX_DEPTH} levels; the deeper ones are not boxed, their text is kept", "nest fewer callouts or admonitions", col)
 
 
 def kind_of(text: str) -> str:
@@ -143,6 +153,8 @@ class FenceTracker:
 
     def step(self, content: str) -> bool:
         """Feed one line's content; True if it is code (a fence line included)."""
+        if self.fence is None and "`" not in content and "~" not in content:
+            return False
         stripped = content.lstrip(" \t")
         if self.fence is not None:
             if stripped.startswith(self.fence) and not stripped.strip().strip(self.fence[0]):

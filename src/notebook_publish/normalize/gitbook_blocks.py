@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.normalize.boxes import FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line, title_markdown
+from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line, title_markdown, too_deep
 
 _TAG = re.compile(r"^(?P<prefix>[ \t]*(?:>[ \t]?)*)\{%-?[ \t]*(?P<name>[A-Za-z][\w-]*)(?P<args>(?:[^%\n]|%(?!\}))*?)[ \t]*-?%\}[ \t]*$")
 _ARG = re.compile(r"""([\w-]+)[ \t]*=[ \t]*(?:"([^"]*)"|'([^']*)')""")
@@ -36,10 +36,14 @@ _SAFE_URL = re.compile(r"^[^\s<>]+$")
 
 
 class _Open:
-    __slots__ = ("name", "prefix", "line", "col", "title")
+    __slots__ = ("name", "prefix", "line", "col", "title", "hints_before")
 
-    def __init__(self, name: str, prefix: str, line: int, col: int, title: str = "") -> None:
-        self.name, self.prefix, self.line, self.col, self.title = name, prefix, line, col, title
+    def __init__(self, name: str, prefix: str, line: int, col: int, hints_before: int) -> None:
+        self.name, self.prefix, self.line, self.col, self.title = name, prefix, line, col, ""
+        self.hints_before = hints_before  # hints open around it
+
+
+MAX_OPEN = 4 * MAX_BOX_DEPTH  # tags open at once; deeper ones are left as they are
 
 
 def _args(text: str) -> dict[str, str]:
@@ -55,11 +59,12 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     fences = FenceTracker()
     caption: _Open | None = None  # an open {% code %} whose fence has not come yet
 
-    def inside(raw: str, depth: int | None = None) -> str:
+    hints: list[_Open] = []  # the hints that quote their body, outermost first
+
+    def inside(raw: str) -> str:
         """The line moved into the quotes of the hints open around it."""
-        for entry in stack[:depth]:
-            if entry.name == "hint":
-                raw = rebase(raw, entry.prefix, entry.prefix + "> ")
+        for entry in hints:
+            raw = rebase(raw, entry.prefix, entry.prefix + "> ")
         return raw
 
     def close(entry: _Open, why: str) -> None:
@@ -68,6 +73,8 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         )
 
     for i, raw in enumerate(lines):
+        if not stack and fences.fence is None and "{%" not in raw and "`" not in raw and "~" not in raw:
+            continue  # the common case: text outside every tag
         line = inside(raw)
         if fences.fence is not None or "{%" not in line:
             content = line.lstrip(" \t>")
@@ -97,6 +104,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             for entry in stack[at + 1 :]:
                 close(entry, f"it was closed by `{{% {name} %}}` at line {i + 1}")
             closed = stack[at]
+            del hints[closed.hints_before :]
             del stack[at:]
             if caption is closed:
                 caption = None
@@ -116,9 +124,17 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             else:
                 lines[i] = f"{prefix}[{title_markdown(label or url)}](<{url.replace('<', '%3C').replace('>', '%3E')}>)"
             continue
-        entry = _Open(name, prefix, i + 1, col)
+        flat = len(stack) >= MAX_OPEN or (name == "hint" and len(hints) >= MAX_BOX_DEPTH)
+        if flat:  # too deep: the tag is dropped (a second pass must not find it again)
+            if not any(d.code == "deep-nesting" for d in diagnostics):
+                diagnostics.append(too_deep(ctx, i + 1, col))
+            lines[i] = prefix.rstrip()
+            if len(stack) < MAX_OPEN:
+                stack.append(_Open(name, prefix, i + 1, col, len(hints)))
+            continue
         if name == "tab" and stack and stack[-1].name == "tab":
             close(stack.pop(), "it was closed by the next tab")
+        entry = _Open(name, prefix, i + 1, col, len(hints))
         if name == "hint":
             style = args.get("style", "info").strip().lower()
             kind = _HINT_STYLES.get(style, style or "info")
@@ -135,6 +151,8 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         else:  # tabs, content-ref
             lines[i] = prefix.rstrip()
         stack.append(entry)
+        if name == "hint":
+            hints.append(entry)
     for entry in stack:
         close(entry, "it runs to the end of the note")
     return "\n".join(lines), diagnostics

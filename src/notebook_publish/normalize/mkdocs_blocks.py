@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.normalize.boxes import FenceTracker, callout_line, joins_title, tab_label_line
+from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, joins_title, tab_label_line, too_deep
 
 _ADMONITION = re.compile(r'^(?P<marker>!!!|\?\?\?\+?)[ \t]*(?P<words>[\w-]+(?:[ \t]+[\w-]+)*)(?:[ \t]+"(?P<title>.*)")?[ \t]*$')
 _TAB = re.compile(r'^===[!+]{0,2}[ \t]+"(?P<title>.*)"[ \t]*$')
@@ -120,6 +120,12 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         admonition = _ADMONITION.match(stripped)
         tab = None if admonition else _TAB.match(stripped)
         if admonition is None and tab is None:
+            if stack:
+                lines[i] = prefix + s
+            continue
+        if len(stack) >= MAX_BOX_DEPTH:
+            if not any(d.code == "deep-nesting" for d in diagnostics):
+                diagnostics.append(too_deep(ctx, i + 1, indent + 1))
             if stack:
                 lines[i] = prefix + s
             continue

@@ -16,11 +16,13 @@ import re
 
 from notebook_publish.callouts import GITHUB_TYPES
 from notebook_publish.diagnostics import Diagnostic
-from notebook_publish.normalize.boxes import FenceTracker, callout_line, joins_title
+from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, joins_title
 
 _QUOTE = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?")
+_MARKER = re.compile(r"[ \t]*>[ \t]?")
 _OPENER = re.compile(r"^\[!(?P<kind>[^\]\s]{1,60})\](?P<fold>[+-]?)(?:[ \t]*(?P<title>.*?))?[ \t]*$")
 _FOLD = {"+": "open", "-": "closed"}
+_MAYBE_QUOTED = (">", " ", "\t", "`", "~")
 # A line that starts a block of its own: it ends a quote rather than continuing it lazily.
 _BLOCK_START = re.compile(r"^[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|[-*+][ \t]|\d{1,9}[.)][ \t]|```|~~~|<|\||([-*_])(?:[ \t]*\1){2,}[ \t]*$)")
 
@@ -41,12 +43,10 @@ def _strip_quotes(line: str, depth: int) -> str | None:
     if d == depth:
         return rest
     # deeper: drop only `depth` markers
-    out = line
+    at = 0
     for _ in range(depth):
-        out = out.lstrip(" \t")[1:]
-        if out.startswith((" ", "\t")):
-            out = out[1:]
-    return out
+        at = _MARKER.match(line, at).end()
+    return line[at:]
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
@@ -58,6 +58,11 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     fence_depth = 0
     depth_before = 0  # the quote depth the previous line leaves open
     for i, line in enumerate(lines):
+        if line[:1] not in _MAYBE_QUOTED and fences.fence is None:
+            # Text at the left margin (the common case): a block of its own ends a quote.
+            if depth_before and (not line or _BLOCK_START.match(line)):
+                depth_before = 0
+            continue
         depth, content = _split(line)
         if fences.fence is not None:
             if depth < fence_depth:
@@ -81,7 +86,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         if fences.step(content):
             fence_depth = depth
             continue
-        if not opens_quote or not content.startswith("[!"):
+        if not opens_quote or not content.startswith("[!") or depth > MAX_BOX_DEPTH:
             continue
         m = _OPENER.match(content)
         if not m:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.normalize.boxes import FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line
+from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line, too_deep
 
 _CONTAINER = re.compile(r"^(?P<prefix>[ \t]*):{3,}[ \t]*(?P<rest>.*?)[ \t]*$")
 _NAME = re.compile(r"^(?P<name>[A-Za-z][\w-]*)(?:[ \t]+(?P<title>.*?))?$")
@@ -47,11 +47,11 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     stack: list[_Open] = []
     fences = FenceTracker()
     ours = 0  # containers of ours on the stack
+    quoting: list[_Open] = []  # the callouts among them, outermost first
 
     def inside(raw: str) -> str:
-        for entry in stack:
-            if entry.kind == "callout":
-                raw = rebase(raw, entry.prefix, entry.prefix + "> ")
+        for entry in quoting:
+            raw = rebase(raw, entry.prefix, entry.prefix + "> ")
         return raw
 
     for i, raw in enumerate(lines):
@@ -83,13 +83,21 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
                 lines[i] = inside(raw)
             else:
                 ours -= 1
+                if closed.kind == "callout":
+                    quoting.pop()
                 outer = inside(raw)
                 lines[i] = outer[: len(outer) - len(outer.lstrip(" \t>"))].rstrip()
             continue
         named = _NAME.match(rest)
         name = named.group("name").lower() if named else ""
         opener_prefix = line[:prefix_len] + m.group("prefix")
-        if name in CALLOUT_NAMES:
+        if name in CALLOUT_NAMES and len(quoting) >= MAX_BOX_DEPTH:
+            if not any(d.code == "deep-nesting" for d in diagnostics):
+                diagnostics.append(too_deep(ctx, i + 1, len(opener_prefix) + 1))
+            lines[i] = opener_prefix.rstrip()
+            stack.append(_Open("group", name, opener_prefix, i + 1))
+            ours += 1
+        elif name in CALLOUT_NAMES:
             title_text = named.group("title") or ""
             opened = "{open}" in title_text.replace(" ", "")
             title_text = _TRAILING_ATTRS.sub("", title_text)
@@ -98,6 +106,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             after = inside(lines[i + 2])[len(opener_prefix) :] if i + 2 < len(lines) else None
             lines[i] = callout_line(opener_prefix + "> ", name, title_text, fold, as_heading=joins_title(following, after))
             stack.append(_Open("callout", name, opener_prefix, i + 1))
+            quoting.append(stack[-1])
             ours += 1
         elif name in GROUP_NAMES:
             lines[i] = opener_prefix.rstrip()
