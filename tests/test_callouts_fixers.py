@@ -92,6 +92,17 @@ def test_pandocs_own_alert_reading_is_a_callout_too():
     assert callouts_of("> [!CAUTION]\n> Risky.\n", only()) == [("caution", "warning", "Caution", "", False, "Risky.")]
 
 
+def test_obsidian_metadata_after_the_type_is_dropped():
+    assert callouts_of("> [!tip|wide] Wide tip\n> body\n") == [("tip", "tip", "Wide tip", "", False, "body")]
+
+
+def test_pandoc_divs_of_a_callout_type_are_callouts():
+    ast = parse_markdown(norm('::: {#careful .warning title="Careful"}\nBody.\n:::\n\n::: aside\nAside.\n:::\n')[0])
+    first, second = (read_callout(b) for b in ast["blocks"])
+    assert (first.family, stringify(first.heading), first.ident) == ("warning", "Careful", "careful")
+    assert second.untitled and second.family == "note"
+
+
 def test_only_the_first_line_of_a_quote_opens_a_callout():
     text = "> Some text\n> [!note] not a callout\n"
     assert norm(text)[0] == text

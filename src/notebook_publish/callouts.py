@@ -12,7 +12,8 @@ folded callout prints expanded). Nested callouts are nested quotes. A tab of a t
 group (MkDocs, GitBook, VitePress) is a paragraph that starts with `[Label]{.tab-label}`.
 
 pandoc's own `alerts` reading of a GitHub alert that no fixer rewrote (a Div `note`
-holding a Div `title`) is read as a callout too.
+holding a Div `title`) is read as a callout too, and so is a fenced div whose class is
+a callout type (`::: warning`, `::: {.tip title="Title"}`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ FAMILY_OF_TYPE = {
 FAMILIES = tuple(dict.fromkeys(FAMILY_OF_TYPE.values()))
 DEFAULT_FAMILY = "note"  # unknown types keep their own label and look like a note
 GITHUB_TYPES = ("note", "tip", "important", "warning", "caution")
+# Classes of a pandoc fenced div (`::: warning`) that make it a callout; `notes` (speaker
+# notes) is not one of them.
+DIV_CLASSES = frozenset({"callout", "aside", "note", "tip", "info", "warning", "caution", "important", "danger"})
 
 
 def family_of(kind: str) -> str:
@@ -65,6 +69,7 @@ class Callout:
     untitled: bool  # no title line at all (MkDocs `!!! note ""`)
     fold: str  # "", "open" or "closed"
     body: list  # blocks
+    ident: str = ""  # a fenced div's id, so links to it still land
 
     @property
     def heading(self) -> list:
@@ -98,14 +103,20 @@ def read_callout(block: dict) -> Callout | None:
             if len(inlines) == 1 and _callout_span(inlines[0]):
                 return _callout(inlines[0]["c"], list(c[1:]))
         return None
-    if t == "Div" and c and c[1]:
-        # pandoc's `alerts` extension: Div.note [Div.title [Para "Note"], body...]
-        classes = c[0][1]
-        kinds = [k for k in classes if k in GITHUB_TYPES]
-        first = c[1][0]
-        if kinds and first.get("t") == "Div" and "title" in first["c"][0][1]:
-            kind = kinds[0]
-            return Callout(kind, family_of(kind), label_of(kind), [], False, "", list(c[1][1:]))
+    if t == "Div" and c:
+        (ident, classes, kv), blocks = c
+        kinds = [k for k in classes if k in DIV_CLASSES]
+        if not kinds:
+            return None
+        generic = kinds[0] in ("callout", "aside")  # a box without a type: no title line
+        kind = DEFAULT_FAMILY if generic else kinds[0]
+        first = blocks[0] if blocks else {}
+        if first.get("t") == "Div" and "title" in first["c"][0][1]:
+            # pandoc's `alerts` extension: Div.note [Div.title [Para "Note"], body...]
+            return Callout(kind, family_of(kind), label_of(kind), [], False, "", list(blocks[1:]), ident)
+        # a fenced div `::: warning` or `::: {.tip title="..."}`
+        title = dict(kv).get("title", "").strip()
+        return Callout(kind, family_of(kind), label_of(kind), [{"t": "Str", "c": title}] if title else [], generic and not title, "", list(blocks), ident)
     return None
 
 

@@ -300,7 +300,8 @@ class _ChapterWriter:
         head = ""
         if not callout.untitled:
             head = f'<p class="callout-title"><span class="callout-icon"></span>{self.inlines(callout.heading)}</p>\n'
-        return f'<div class="callout callout-{callout.family}{fold}" data-callout="{_attr(callout.kind)}">\n{head}{self.blocks(callout.body)}</div>\n'
+        id_attr = f' id="{_attr(heading_anchor(self.prefix, callout.ident))}"' if callout.ident else ""
+        return f'<div{id_attr} class="callout callout-{callout.family}{fold}" data-callout="{_attr(callout.kind)}">\n{head}{self.blocks(callout.body)}</div>\n'
 
     def tab_sections(self, t: str, sections: list) -> str:
         """A tab of a tab group: its label as a line of its own, then its text."""

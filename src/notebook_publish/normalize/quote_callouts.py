@@ -91,7 +91,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         m = _OPENER.match(content)
         if not m:
             continue
-        kind = m.group("kind").lower()
+        kind = m.group("kind").split("|", 1)[0].lower()  # Obsidian's `[!type|metadata]`
         if not obsidian and kind not in GITHUB_TYPES:
             continue
         prefix = line[: len(line) - len(content)].rstrip() + " "
