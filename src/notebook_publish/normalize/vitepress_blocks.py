@@ -57,7 +57,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     for i, raw in enumerate(lines):
         if not ours and ":::" not in raw:
             if fences.fence is not None or "`" in raw or "~" in raw:
-                fences.step(raw)
+                fences.step(raw.lstrip(" \t>"))  # as the slow path sees it, quoted or not
             continue
         line = inside(raw)
         content = line.lstrip(" \t>")
