@@ -438,9 +438,7 @@ class DeckLayout:
         return self.style.indent * 72 * entry.level + self.hanging_of(entry) + (CALLOUT_PAD if entry.callout else 0.0)
 
     def callout_colour(self, family: str) -> str:
-        """The rule colour of a callout family (`callout_<family>` in the theme's colours)."""
-        key = f"callout_{family}"
-        return self.style.colour(key if key in self.style.colours else "accent")
+        return callout_colour(self.style, family)
 
     # entries -------------------------------------------------------------------------
 
@@ -995,6 +993,12 @@ class DeckLayout:
         if caption_h:
             caption_box = Box(frame.x, box.bottom + CAPTION_GAP, frame.w, caption_h)
         return PictureBlock(box, picture, caption_box, self.style.caption_size)
+
+
+def callout_colour(style: SlideStyle, family: str) -> str:
+    """The rule colour of a callout family (`callout_<family>` in the theme's colours)."""
+    key = f"callout_{family}"
+    return style.colour(key if key in style.colours else "accent")
 
 
 def _darker(colour: str, factor: float = 0.72) -> str:

@@ -48,6 +48,7 @@ from notebook_publish.slides.layout import (
     PictureBlock,
     TableBlock,
     TextBlock,
+    callout_colour,
     default_geometry,
     tint,
 )
@@ -398,8 +399,7 @@ class DeckWriter:
         and a bar of that colour along the left edge (a shape of its own, in the text's
         left inset, which the layout widened for it)."""
         box = block.box
-        key = f"callout_{block.callout}"
-        colour = self.style.colour(key if key in self.style.colours else "accent")
+        colour = callout_colour(self.style, block.callout)
         shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
         shape.name = f"Callout {block.callout}"
         shape.shadow.inherit = False
