@@ -23,7 +23,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from notebook_publish import mathrender, pictures
+from notebook_publish import callouts, mathrender, pictures
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.handbook import math_stamp
@@ -260,6 +260,9 @@ class _ChapterWriter:
     def block(self, block: dict) -> str:
         t, c = block.get("t"), block.get("c")
         if t in ("Para", "Plain"):
+            tabs = callouts.tab_sections(c)
+            if tabs is not None:
+                return self.tab_sections(t, tabs)
             lone = _lone_image(c)
             if lone is not None:
                 return self.figure(lone)
@@ -280,6 +283,10 @@ class _ChapterWriter:
             if c[0].lower() == "html":
                 return self.block_filter.feed(c[1])
             return ""
+        if t in ("BlockQuote", "Div"):
+            callout = callouts.read_callout(block)
+            if callout is not None:
+                return self.callout(callout)
         if t == "BlockQuote":
             return f'<blockquote class="callout">\n{self.blocks(c)}</blockquote>\n'
         if t == "BulletList":
@@ -314,6 +321,26 @@ class _ChapterWriter:
             _attr_, caption, content = c
             return f"<figure>{self.blocks(content)}<figcaption>{self.blocks(caption[1])}</figcaption></figure>\n"
         return ""
+
+    def callout(self, callout: callouts.Callout) -> str:
+        """A callout of any flavour: a box in its family's colours, its title line (the
+        custom title, else the type's label) after an icon; folded ones print open."""
+        fold = f" callout-{callout.fold}" if callout.fold else ""
+        head = ""
+        if not callout.untitled:
+            head = f'<p class="callout-title"><span class="callout-icon"></span>{self.inlines(callout.heading)}</p>\n'
+        id_attr = f' id="{_attr(heading_anchor(self.prefix, callout.ident))}"' if callout.ident else ""
+        return f'<div{id_attr} class="callout callout-{callout.family}{fold}" data-callout="{_attr(callout.kind)}">\n{head}{self.blocks(callout.body)}</div>\n'
+
+    def tab_sections(self, t: str, sections: list) -> str:
+        """A tab of a tab group: its label as a line of its own, then its text."""
+        out = []
+        for label, rest in sections:
+            if label is not None:
+                out.append(f'<p class="tab-label">{self.inlines(label)}</p>\n')
+            if rest:
+                out.append(self.block({"t": t, "c": rest}))
+        return "".join(out)
 
     @contextmanager
     def _nested_list(self):
@@ -359,7 +386,9 @@ class _ChapterWriter:
             lexer = TextLexer()
         body = highlight(code, lexer, HtmlFormatter(nowrap=True)).rstrip("\n")
         label = f' data-lang="{_attr(language)}"' if language else ""
-        return f'<pre class="code highlight"{label}><code>{body}</code></pre>\n'
+        pre = f'<pre class="code highlight"{label}><code>{body}</code></pre>\n'
+        title = dict(attr[2]).get("title", "").strip()
+        return f'<p class="code-title">{_esc(title)}</p>\n{pre}' if title else pre
 
     def bullet_list(self, items: list) -> str:
         out = ["<ul>\n"]

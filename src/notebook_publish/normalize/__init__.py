@@ -3,12 +3,16 @@
 Each fixer is `fix(text, ctx) -> (text, diagnostics)`, pure, and keeps the number of
 lines so every diagnostic points at the line of the file on disk. The order matters:
 encoding first (later fixers look for ASCII markers), then control characters (after
-encoding, which reads stray C1 controls as the mojibake they usually are), emphasis before headings (a
-heading's `**x **` must become `**x**` before it can be unwrapped), math before the
-link fixers (a formula may contain `](`), notion before images and links (it claims the
-links to databases and notion.so pages, and drops alt texts that are file names), images
-before links. The flavours' fixers (`obsidian`, `snippets`) come right after control
-characters: they turn wikilinks and embeds into the links and images the later fixers check.
+encoding, which reads stray C1 controls as the mojibake they usually are), then the
+boxes of each flavour (MkDocs admonitions first: they de-indent their bodies, which
+would otherwise read as indented code; callouts become quotes before any fixer reads
+the text inside them; GitBook's tags before Liquid's), then Obsidian's wikilinks and
+embeds and MkDocs snippets (they become the links and images the later fixers check),
+then Jekyll's Liquid and kramdown, emphasis before headings (a heading's `**x **`
+must become `**x**` before it can be unwrapped), math before the link fixers (a
+formula may contain `](`), notion before images and links (it claims the links to
+databases and notion.so pages, and drops alt texts that are file names), images
+before links; leftovers last: it reports the syntax no fixer rewrote.
 """
 
 from __future__ import annotations
@@ -17,12 +21,17 @@ from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.normalize import (
     control, emphasis, encoding, headings, images, kramdown, leftovers, links, liquid, math, notion, obsidian, snippets,
 )
+from notebook_publish.normalize import gitbook_blocks, mkdocs_blocks, quote_callouts, vitepress_blocks
 from notebook_publish.normalize.context import NoteContext, context_for_text
 
-# liquid and kramdown (Jekyll) run before the Markdown fixers, as Jekyll runs Liquid
-# before kramdown: an include that names a picture becomes an image the images fixer
-# resolves. leftovers is last: it reports the syntax that no fixer rewrote.
-FIXERS = (encoding, control, obsidian, snippets, liquid, kramdown, emphasis, headings, math, notion, images, links, leftovers)
+FIXERS = (
+    encoding, control,
+    mkdocs_blocks, vitepress_blocks, gitbook_blocks, quote_callouts,  # every flavour's boxes
+    obsidian, snippets,  # wikilinks, embeds, highlights; MkDocs snippets
+    liquid, kramdown,  # Jekyll
+    emphasis, headings, math, notion, images, links,
+    leftovers,
+)
 
 __all__ = ["FIXERS", "NoteContext", "context_for_text", "normalize"]
 

@@ -26,7 +26,7 @@ from PIL import ImageFont
 
 from notebook_publish import fonts, pictures
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.slides.model import Bullet, CodeBlock, Deck, Formula, Numbering, PageBreak, Picture, Run, Slide, Table
+from notebook_publish.slides.model import Bullet, Callout, CodeBlock, Deck, Formula, Numbering, PageBreak, Picture, Run, Slide, Table
 from notebook_publish.slides.style import SlideStyle
 
 EMU_PER_PT = 12700
@@ -40,6 +40,9 @@ CELL_MARGIN_Y = 3.0
 FORMULA_PAD = 4.0
 FORMULA_DPI = 300
 CAPTION_GAP = 6.0
+CALLOUT_INSET_Y = 5.0  # a callout's box: room above and below its text, points
+CALLOUT_BAR = 4.0  # the coloured rule at its left edge
+CALLOUT_PAD = 6.0  # extra indent of its text, clear of the rule
 FALLBACK_FONTS = {
     # (kind, bold, italic) -> substitutes a viewer is likely to use instead
     "sans": ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique"),
@@ -294,6 +297,9 @@ class Entry:
     cells: tuple = ()  # row: runs of each cell
     header: bool = False
     table: "TableInfo | None" = None
+    callout: str | None = None  # the family of the callout box this paragraph is in
+    box: int = -1  # which callout box
+    title: bool = False  # the callout's title line
 
 
 @dataclass
@@ -314,12 +320,14 @@ class LaidParagraph:
     line_height: float
     context: bool = False
     quote: bool = False
+    colour: str | None = None  # a callout title's colour
 
 
 @dataclass
 class TextBlock:
     box: Box
     paragraphs: list[LaidParagraph]
+    callout: str | None = None  # drawn as a shaded box in this callout family's colour
 
 
 @dataclass
@@ -427,17 +435,31 @@ class DeckLayout:
         return hanging
 
     def indent_of(self, entry: Entry) -> float:
-        return self.style.indent * 72 * entry.level + self.hanging_of(entry)
+        return self.style.indent * 72 * entry.level + self.hanging_of(entry) + (CALLOUT_PAD if entry.callout else 0.0)
+
+    def callout_colour(self, family: str) -> str:
+        return callout_colour(self.style, family)
 
     # entries -------------------------------------------------------------------------
 
     def entries(self, items: tuple) -> list[Entry]:
         out: list[Entry] = []
         groups = [0]
+        boxes = [0]
 
-        def add(items, rank: int, depth: int, parent: int | None) -> None:
+        def add(items, rank: int, depth: int, parent: int | None, box: tuple[str, int] | None = None) -> None:
+            family, box_id = box if box is not None else (None, -1)
             for item in items:
-                if isinstance(item, Bullet):
+                if isinstance(item, Callout):
+                    boxes[0] += 1
+                    inner = (item.family, boxes[0])
+                    title = parent
+                    if item.title:
+                        level = min(depth, self.style.levels - 1)
+                        out.append(Entry("para", rank, parent, level=level, runs=item.title, callout=item.family, box=boxes[0], title=True))
+                        title = len(out) - 1
+                    add(item.items, rank + 1 if item.title else rank, depth, title, inner)
+                elif isinstance(item, Bullet):
                     level = min(depth, self.style.levels - 1)
                     runs = item.runs
                     if depth > level:  # deeper than the theme has levels: flatten, visibly
@@ -448,10 +470,10 @@ class DeckLayout:
                             marker = self.style.bullets[level % len(self.style.bullets)]
                         elif item.marker:
                             marker = item.marker
-                        out.append(Entry("para", rank, parent, level=level, runs=runs, marker=marker, quote=item.quote))
-                        add(item.children, rank + 1, depth + 1, len(out) - 1)
+                        out.append(Entry("para", rank, parent, level=level, runs=runs, marker=marker, quote=item.quote, callout=family, box=box_id))
+                        add(item.children, rank + 1, depth + 1, len(out) - 1, box)
                     else:
-                        add(item.children, rank, depth, parent)
+                        add(item.children, rank, depth, parent, box)
                 elif isinstance(item, Formula):
                     out.append(Entry("formula", rank, parent, level=min(depth, self.style.levels - 1), formula=item))
                 elif isinstance(item, CodeBlock):
@@ -635,7 +657,7 @@ class DeckLayout:
     @staticmethod
     def segment(entry: Entry):
         if entry.kind == "para":
-            return "text"
+            return "text" if entry.callout is None else ("callout", entry.box)
         if entry.kind in ("code", "row"):
             return (entry.kind, entry.group)
         return ("formula", id(entry))
@@ -645,6 +667,8 @@ class DeckLayout:
             return 2 * INSET_Y + SLACK
         if seg[0] == "code":
             return 2 * CODE_INSET_Y + SLACK
+        if seg[0] == "callout":
+            return 2 * CALLOUT_INSET_Y + SLACK
         return 0.0
 
     def stack_height(self, entries: list[Entry], d: float, width: float) -> float:
@@ -905,15 +929,17 @@ class DeckLayout:
             box = Box(frame.x, y, frame.w, h)
             if kind == "para":
                 paragraphs = []
+                family = group[0].callout
                 for i, e in enumerate(group):
                     size = self.level_size(e.level, d)
                     paragraphs.append(
                         LaidParagraph(
                             self.display_runs(e, d, frame.w), size, e.level, e.marker, self.indent_of(e), self.hanging_of(e),
                             self.style.paragraph_space if i else 0.0, self.style.line_height(size), e.context, e.quote,
+                            _darker(self.callout_colour(family)) if e.title and family else None,
                         )
                     )
-                blocks.append(TextBlock(box, paragraphs))
+                blocks.append(TextBlock(box, paragraphs, family))
             elif kind == "formula":
                 e = group[0]
                 w, fh, size = self.formula_box(e, d, frame.w)
@@ -967,6 +993,30 @@ class DeckLayout:
         if caption_h:
             caption_box = Box(frame.x, box.bottom + CAPTION_GAP, frame.w, caption_h)
         return PictureBlock(box, picture, caption_box, self.style.caption_size)
+
+
+def callout_colour(style: SlideStyle, family: str) -> str:
+    """The rule colour of a callout family (`callout_<family>` in the theme's colours)."""
+    key = f"callout_{family}"
+    return style.colour(key if key in style.colours else "accent")
+
+
+def _darker(colour: str, factor: float = 0.72) -> str:
+    """An RGB hex colour darkened, for a callout title that must read on its tint."""
+    try:
+        rgb = [int(colour[i : i + 2], 16) for i in (0, 2, 4)]
+    except ValueError:
+        return colour
+    return "".join(f"{int(c * factor):02X}" for c in rgb)
+
+
+def tint(colour: str, share: float = 0.1) -> str:
+    """An RGB hex colour mixed with white (`share` of the colour), for a callout's fill."""
+    try:
+        rgb = [int(colour[i : i + 2], 16) for i in (0, 2, 4)]
+    except ValueError:
+        return "F2F2F2"
+    return "".join(f"{int(round(255 - (255 - c) * share)):02X}" for c in rgb)
 
 
 def layout_deck(deck: Deck, style: SlideStyle, geometry: Geometry, measurer: TextMeasurer | None = None, cache=None) -> tuple[LaidDeck, list[Diagnostic]]:

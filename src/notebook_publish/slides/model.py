@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
-from notebook_publish import pictures
+from notebook_publish import callouts, pictures
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.mathrender import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
@@ -90,6 +90,16 @@ class Formula:
 class CodeBlock:
     text: str
     language: str = ""
+
+
+@dataclass(frozen=True)
+class Callout:
+    """A callout of any flavour: a shaded box in its family's colour, its title in bold
+    (empty: no title line), then its items."""
+
+    family: str  # one of callouts.FAMILIES
+    title: tuple[Run, ...]
+    items: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -297,6 +307,15 @@ class _BlockReader:
         if self.block_html.suppressing:
             return []
         if t in ("Para", "Plain"):
+            tabs = callouts.tab_sections(c)
+            if tabs is not None:  # a tab of a tab group: its label in bold, then its text
+                out: list = []
+                for label, rest in tabs:
+                    if label is not None:
+                        out.append(Bullet(tuple(replace(r, bold=True) for r in self.runs(label)), marker=None))
+                    if rest:
+                        out += self.paragraph(rest, section, marker if not out else None)
+                return out
             return self.paragraph(c, section, marker)
         if t == "BulletList":
             return _non_empty(self.list_item(item, section, "bullet") for item in c)
@@ -304,10 +323,18 @@ class _BlockReader:
             (start, style, _delim), items = c
             return _non_empty(self.list_item(item, section, _ordinal(start + i, style["t"])) for i, item in enumerate(items))
         if t == "CodeBlock":
-            (_id, classes, _kv), text = c
-            return [CodeBlock(text.rstrip("\n"), classes[0] if classes else "")]
+            (_id, classes, kv), text = c
+            code = CodeBlock(text.rstrip("\n"), classes[0] if classes else "")
+            title = dict(kv).get("title", "").strip()
+            return [Bullet((Run(title, bold=True),), marker=None), code] if title else [code]
         if t == "Table":
             return self.table_slides(self.table(c))
+        if t in ("BlockQuote", "Div"):
+            callout = callouts.read_callout(block)
+            if callout is not None:
+                title = () if callout.untitled else tuple(replace(r, bold=True) for r in self.runs(callout.heading))
+                body = [i for b in callout.body for i in self.items(b, section, None)]
+                return [Callout(callout.family, title, tuple(body))]
         if t == "BlockQuote":
             text = "\n\n".join(stringify(_block_inlines(b)) for b in c).strip()
             if NOTE_PREFIX.match(text):
@@ -600,6 +627,8 @@ def formulas_of(deck: Deck) -> list[Formula]:
                 found.append(item)
             elif isinstance(item, Bullet):
                 visit(item.children)
+            elif isinstance(item, Callout):
+                visit(item.items)
 
     for slide in deck.slides:
         visit(slide.items)
@@ -616,6 +645,8 @@ def with_omml(deck: Deck, omml: dict[str, str | None]) -> Deck:
                 item = replace(item, omml=omml.get(item.tex))
             elif isinstance(item, Bullet) and item.children:
                 item = replace(item, children=fill(item.children))
+            elif isinstance(item, Callout):
+                item = replace(item, items=fill(item.items))
             out.append(item)
         return tuple(out)
 

@@ -31,6 +31,8 @@ from notebook_publish import fonts, pictures
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import UsageError, error
 from notebook_publish.slides.layout import (
+    CALLOUT_BAR,
+    CALLOUT_INSET_Y,
     CELL_MARGIN_X,
     CELL_MARGIN_Y,
     CODE_INSET_Y,
@@ -46,7 +48,9 @@ from notebook_publish.slides.layout import (
     PictureBlock,
     TableBlock,
     TextBlock,
+    callout_colour,
     default_geometry,
+    tint,
 )
 from notebook_publish.slides.model import SLIDE_LINK, Numbering, Run
 from notebook_publish.slides.style import SlideStyle
@@ -258,7 +262,7 @@ class DeckWriter:
             p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
             self.paragraph_format(p, level=lp.level, indent=lp.indent, hanging=lp.hanging, marker=lp.marker,
                                   line_height=lp.line_height, space_before=lp.space_before, align=PP_ALIGN.LEFT)
-            colour = self.style.colour("muted") if (lp.context or lp.quote) else (None if self.custom else self.style.colour("text"))
+            colour = lp.colour or (self.style.colour("muted") if (lp.context or lp.quote) else (None if self.custom else self.style.colour("text")))
             for run in lp.runs:
                 self.add_run(p, run, lp.size, colour=colour, italic=lp.quote)
             self.end_size(p, lp.size)
@@ -303,7 +307,9 @@ class DeckWriter:
                 used.add(0)
                 body = _placeholder(slide, 1)
                 for block in ls.blocks:
-                    if isinstance(block, TextBlock):
+                    if isinstance(block, TextBlock) and block.callout:
+                        self.write_callout(slide, block)
+                    elif isinstance(block, TextBlock):
                         if body is not None and 1 not in used:
                             shape = body
                             used.add(1)
@@ -412,6 +418,27 @@ class DeckWriter:
             "</mc:AlternateContent>"
         )
         slide.shapes._spTree.append(etree.fromstring(xml))
+
+    def write_callout(self, slide, block: TextBlock) -> None:
+        """A callout: its text in a rectangle filled with a tint of its family's colour,
+        and a bar of that colour along the left edge (a shape of its own, in the text's
+        left inset, which the layout widened for it)."""
+        box = block.box
+        colour = callout_colour(self.style, block.callout)
+        shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
+        shape.name = f"Callout {block.callout}"
+        shape.shadow.inherit = False
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = RGBColor.from_string(tint(colour))
+        shape.line.fill.background()
+        self.frame(shape, box, inset_y=CALLOUT_INSET_Y)
+        self.write_paragraphs(shape, block.paragraphs)
+        bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(CALLOUT_BAR), emu(box.h))
+        bar.name = "Callout rule"
+        bar.shadow.inherit = False
+        bar.fill.solid()
+        bar.fill.fore_color.rgb = RGBColor.from_string(colour)
+        bar.line.fill.background()
 
     def write_code(self, slide, block: CodeBlockOut) -> None:
         box = block.box
