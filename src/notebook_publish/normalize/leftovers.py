@@ -96,8 +96,10 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         found.append((m.start(), "highlight", m.group(0)))
     for m in _block_ids(scan):
         found.append((m.start(), "block-id", m.group(0).strip()))
-    for m in _SNIPPET.finditer(scan):
-        found.append((m.start(), "snippet", m.group(0)))
+    if not ctx.uses("mkdocs"):  # with it, the snippets fixer reports what it leaves
+        for m in _SNIPPET.finditer(scan):
+            if scan[m.start() - 1 : m.start()] != ";":  # `;--8<--` is pymdownx's escape
+                found.append((m.start(), "snippet", m.group(0)))
     if not found:
         return text, []
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
