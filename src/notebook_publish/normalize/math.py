@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
-from notebook_publish.normalize.regions import fenced_block_lines
+from notebook_publish.normalize.regions import fenced_block_lines, opens_display_block
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-+*]|\d{1,9}[.)])(?P<space> +|$)")
@@ -99,6 +99,10 @@ def _display_block(lines: list[str], i: int, fence: re.Match | None):
         rest = stripped[2:]
         if rest.rstrip().endswith("$$") and rest.strip() != "":
             return i, [rest.rstrip()[:-2]], "dollars"  # $$ x $$ on one line
+        if not opens_display_block(stripped):
+            # `$$x$$. More prose` or Obsidian's `$$x$$ ^block-id`: opening a block would
+            # swallow the paragraphs and headings that follow.
+            return None
         for j in range(i + 1, len(lines)):
             if lines[j].strip().endswith("$$"):
                 body = ([rest] if rest.strip() else []) + lines[i + 1 : j] + [lines[j].strip()[:-2]]

@@ -48,9 +48,19 @@ def fenced_block_lines(lines: list[str]) -> list[bool]:
             inside[i] = True
             continue
         if stripped.startswith("$$") and (stripped == "$$" or not stripped[2:].rstrip().endswith("$$")):
-            in_dollars = True
-            inside[i] = True
+            if opens_display_block(stripped):  # otherwise the line is prose with a formula in it
+                in_dollars = True
+                inside[i] = True
     return inside
+
+
+def opens_display_block(stripped: str) -> bool:
+    """Whether a line starting with `$$` opens a display block over the next lines. Not
+    when the formula closes on this line and text follows (`$$x$$. More` or Obsidian's
+    `$$x$$ ^block-id`): that line is all there is of it."""
+    rest = stripped[2:]
+    close = rest.find("$$")
+    return not (close > 0 and rest[:close].strip() and rest[close + 2 :].strip())
 
 
 def protected_spans(line: str) -> list[tuple[int, int]]:
