@@ -21,7 +21,7 @@ from notebook_publish.normalize.skipped import CODE_AND_MATH, blank
 
 CODE = "unsupported-syntax"
 
-_NEEDLES = re.compile(r"\[[\[!]|\{[%{:]|!!!|\?\?\?|:::|%%|==|8<-")
+_NEEDLE_STRINGS = ("[[", "[!", "{%", "{{", "{:", "!!!", "???", ":::", "%%", "==", "8<-")
 # Not prose: code and math (as everywhere), and link destinations, autolinks, raw
 # HTML tags and comments, bare URLs, which pandoc does not print as text either.
 _PROTECTED = re.compile(
@@ -63,10 +63,13 @@ _WHAT = {
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not _triggered(text):
+    # With Obsidian read, its fixer has turned every block id outside code and math into
+    # an anchor: the costly search for `^id` (a `^` is in most formulas) is skipped.
+    ids = not ctx.uses("obsidian")
+    if not _triggered(text, ids):
         return text, []
     scan = blank(text, _PROTECTED)
-    if not _triggered(scan):
+    if not _triggered(scan, ids):
         return text, []
     found: list[tuple[int, str, str]] = []  # (offset, construct, the text)
     for m in _EMBED.finditer(scan):
@@ -94,7 +97,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         found += _comments(scan)
     for m in _HIGHLIGHT.finditer(scan):
         found.append((m.start(), "highlight", m.group(0)))
-    for m in _block_ids(scan):
+    for m in _block_ids(scan) if ids else ():
         found.append((m.start(), "block-id", m.group(0).strip()))
     if not ctx.uses("mkdocs"):  # with it, the snippets fixer reports what it leaves
         for m in _SNIPPET.finditer(scan):
@@ -115,11 +118,12 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     return text, diagnostics
 
 
-def _triggered(text: str) -> bool:
+def _triggered(text: str, ids: bool = True) -> bool:
     """Whether any trigger occurs: one search for the two-character starts (the regex
     engine skips to their first characters), then, if there is a `^` (common in math),
     one for a block id."""
-    return _NEEDLES.search(text) is not None or ("^" in text and any(True for _ in _block_ids(text)))
+    # Substring tests run at C speed; one regex alternation would try every position.
+    return any(needle in text for needle in _NEEDLE_STRINGS) or (ids and "^" in text and any(True for _ in _block_ids(text)))
 
 
 def _block_ids(text: str):

@@ -44,13 +44,20 @@ BLOCK_PREFIX = "block-"  # `^abc` is the anchor `block-abc`: `^` cannot start an
 _WIKILINK = re.compile(r"(?<!\\)(?P<bang>!?)\[\[(?P<body>[^\[\]\n]+?)\]\]")
 _HIGHLIGHT = re.compile(r"(?<![=\\])==(?=[^\s=])(?P<text>[^\n]*?[^\s=\\])==(?!=)")
 _BLOCK_ID = re.compile(r"(?:^|(?<=[ \t]))\^(?P<id>[A-Za-z0-9][A-Za-z0-9-]*)[ \t]*$")
+_CARET_ID = re.compile(r"\^[A-Za-z0-9][A-Za-z0-9-]*[ \t]*$", re.M)  # starts with a literal: the engine skips to each `^`
 _SIZE = re.compile(r"^\s*(?P<w>\d{1,5})\s*(?:[xX]\s*(?P<h>\d{1,5})\s*)?$")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~=^|&!{}#])")
 _SLUG_DROP = re.compile(r"[^\w\- ]+")
 
 
+def _has_block_id(text: str) -> bool:
+    return any(m.start() == 0 or text[m.start() - 1] in " \t\n" for m in _CARET_ID.finditer(text))
+
+
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not ctx.uses("obsidian") or not ("[[" in text or "==" in text or "%%" in text or "^" in text):
+    # Most notes hold none of it; `^` and `==` occur in formulas and comparisons, so they
+    # are looked for as block ids and highlights before any line is visited.
+    if not ctx.uses("obsidian") or not ("[[" in text or "%%" in text or ("==" in text and _HIGHLIGHT.search(text)) or ("^" in text and _has_block_id(text))):
         return text, []
     lines = text.split("\n")
     start = front_matter_lines(text)
