@@ -54,6 +54,7 @@ CODES: dict[str, Code] = {
     "remote-image": Code(NOTES, "An image on the web is not fetched; a placeholder is drawn."),
     "bad-image": Code(NOTES, "An image file cannot be drawn (not a picture, cut short, too many pixels); a placeholder is drawn."),
     "unsupported-image": Code(NOTES, "An image is in a format the PDF and slides cannot show (HEIC, JPEG XL); a placeholder is drawn."),
+    "missing-glyph": Code(NOTES, "A character no font of the handbook and the slides has (U+XXXX and its name): it would print as an empty box."),
     "broken-link": Code(NOTES, "A link names a note that is not in the notes folder; it prints as plain text."),
     "broken-anchor": Code(NOTES, "A link's `#anchor` is not a heading of its note."),
     "orphan-note": Code(NOTES, "No link from the index note reaches a note; it goes at the end of the book."),
