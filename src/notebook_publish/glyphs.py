@@ -202,6 +202,12 @@ class Coverage:
         chars = [ch for ch in set(text) if ch > "\x7f"]
         return [family for family, own in self.contributions if any(ch in own for ch in chars)]
 
+    @property
+    def emoji_chars(self) -> Ranges:
+        from notebook_publish.fonts import EMOJI_FAMILY
+
+        return next((f.chars for f in self.fallback_fonts if f.family == EMOJI_FAMILY), Ranges([]))
+
     def fallback_for(self, ch: str) -> FontSet | None:
         """The first fallback font that has `ch`."""
         for font in self.fallback_fonts:
@@ -322,7 +328,7 @@ _SPANS = re.compile(
 )
 
 
-def _drawn_alone(ch: str) -> bool:
+def drawn_alone(ch: str) -> bool:
     """False for what is never a glyph of its own: spaces, controls, format characters
     (zero-width joiner, soft hyphen, bidi marks, tags). Private-use and unassigned code
     points are glyphs a font may or may not have."""
@@ -330,7 +336,7 @@ def _drawn_alone(ch: str) -> bool:
     return category[0] not in "CZ" or category in ("Co", "Cn")
 
 
-def _joins_previous(ch: str) -> bool:
+def joins_previous(ch: str) -> bool:
     """Combining marks, variation selectors and emoji modifiers: drawn with the character before."""
     return ch in _VARIATION_SELECTORS or ch in _MODIFIERS or unicodedata.category(ch) in ("Mn", "Mc", "Me")
 
@@ -351,7 +357,7 @@ def check_text(path: Path, text: str, cov: Coverage) -> list[Diagnostic]:
     if text.isascii():
         return []
     everywhere = cov.everywhere
-    suspects = {ch for ch in set(text) if ch > "\x7f" and ch not in everywhere and _drawn_alone(ch)}
+    suspects = {ch for ch in set(text) if ch > "\x7f" and ch not in everywhere and drawn_alone(ch)}
     if not suspects:
         return []
     found: dict[str, list] = {}  # character -> [line, col, count]
@@ -403,9 +409,9 @@ def check_text(path: Path, text: str, cov: Coverage) -> list[Diagnostic]:
 def _scan(line: str, start: int, end: int, covered: Ranges, number: int, found: dict) -> None:
     for i in range(start, end):
         ch = line[i]
-        if ch < "\x80" or ch in covered or not _drawn_alone(ch):
+        if ch < "\x80" or ch in covered or not drawn_alone(ch):
             continue
-        if i > start and _joins_previous(ch):
+        if i > start and joins_previous(ch):
             # Drawn with the character before it; or that one is reported already.
             continue
         place = found.get(ch)
@@ -429,3 +435,57 @@ class NoteChecker:
         if self._coverage is None:
             self._coverage = coverage(self._cache)
         return check_text(path, text, self._coverage)
+
+
+# --- emoji in the slides -------------------------------------------------------------------
+
+# What joins an emoji cluster after its first character: the joiner (and the character
+# after it), variation selectors, skin tones, the keycap mark and the tags of
+# subdivision flags.
+_CLUSTER_TAIL = frozenset(["\u200d", "\ufe0e", "\ufe0f", "\u20e3", *_MODIFIERS, *(chr(c) for c in range(0xE0020, 0xE0080))])
+_KEYCAP_BASES = frozenset("0123456789#*")
+
+
+def emoji_runs(text: str, cov: Coverage, kind: str) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is_emoji): each emoji cluster (👨‍👩‍👧, 👍🏽, 1️⃣, 🇰🇷) whole,
+    where the first font to draw it is the emoji font rather than the `kind` text font."""
+    if text.isascii():
+        return [(text, False)]
+    own = cov.primary(kind)
+    emoji = cov.emoji_chars
+
+    def starts(i: int) -> bool:
+        ch = text[i]
+        if ch in _KEYCAP_BASES:  # 1️⃣: a digit, then U+FE0F and/or U+20E3
+            return i + 1 < len(text) and text[i + 1] in ("\ufe0f", "\u20e3") and ("\u20e3" in text[i + 1 : i + 3])
+        return ch > "\x7f" and ch not in own and ch in emoji and ch not in _CLUSTER_TAIL
+
+    out: list[tuple[str, bool]] = []
+    plain_from = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        if not starts(i):
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            ch = text[j]
+            if ch == "\u200d" and j + 1 < n:
+                j += 2
+            elif ch in _CLUSTER_TAIL:
+                j += 1
+            elif "\U0001f1e6" <= text[j - 1] <= "\U0001f1ff" and "\U0001f1e6" <= ch <= "\U0001f1ff" and j == i + 1:
+                j += 1  # the second letter of a flag
+            else:
+                break
+        if plain_from < i:
+            out.append((text[plain_from:i], False))
+        if out and out[-1][1]:
+            out[-1] = (out[-1][0] + text[i:j], True)
+        else:
+            out.append((text[i:j], True))
+        plain_from = i = j
+    if plain_from < n:
+        out.append((text[plain_from:], False))
+    return out
