@@ -140,6 +140,15 @@ def _fallback_faces(book, cache_root) -> tuple[object, dict]:
     return cov, {face.family: face for face in made}
 
 
+def fallback_css(html: str, coverage, fallbacks: dict, url_of) -> str:
+    """@font-face rules for the fallback fonts (family -> static face) whose characters
+    the document's text has; "" for a document that needs none of them."""
+    from notebook_publish.handbook.render import font_face_css
+
+    families = [f for f in coverage.fallbacks_for(html) if f in fallbacks] if fallbacks else ()
+    return font_face_css(url_of, [fallbacks[f] for f in families]) if families else ""
+
+
 class Preparation:
     """What typesetting needs that does not depend on the notes, made on a thread while
     the notes are read and parsed (the main thread mostly waits on pandoc then): the
@@ -224,11 +233,9 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
 
     def with_fallbacks(html: str) -> str:
         """The document with @font-face rules for the fallback fonts its text uses."""
-        families = [f for f in coverage.fallbacks_for(html) if f in fallbacks] if fallbacks else ()
-        if not families:
-            return html
+        extra = fallback_css(html, coverage, fallbacks, mounts.url)
         base = common["font_css"]
-        return html.replace(base, base + "\n" + font_face_css(mounts.url, [fallbacks[f] for f in families]), 1)
+        return html.replace(base, base + "\n" + extra, 1) if extra else html
 
     def job(kind: str, label: str, source, html: str, user_css: str = "", members: tuple[str, ...] = (), math: tuple = ()) -> PartJob:
         html = with_fallbacks(html)
