@@ -74,6 +74,9 @@ class FontSet:
     chars: Ranges
 
 
+_SAME = json.dumps("everywhere")  # stored for `text` or `mono` when it equals `everywhere`
+
+
 class Coverage:
     """What the stacks draw, worked out once from the fonts' cmaps and kept as ranges:
     `text` (prose), `mono` (code), `everywhere` (both), `primary[kind]` (the upright
@@ -100,10 +103,13 @@ class Coverage:
         for family, _path, chars in fallbacks:
             contributions.append([family, _pairs(chars - before)])
             before |= chars
+        everywhere = text & mono
         return cls({
-            "text": _pairs(text),
-            "mono": _pairs(mono),
-            "everywhere": _pairs(text & mono),
+            # The stacks' tails cover what one text font has and another lacks, as a rule:
+            # then all three are the same ranges, kept once.
+            "text": _SAME if text == everywhere else _pairs(text),
+            "mono": _SAME if mono == everywhere else _pairs(mono),
+            "everywhere": _pairs(everywhere),
             "primary": {kind: _pairs(chars) for kind, chars in primary.items()},
             "fallbacks": [[family, str(path), _pairs(chars)] for family, path, chars in fallbacks],
             "contributions": contributions,
@@ -120,7 +126,10 @@ class Coverage:
         that checks ASCII notes only parses none of it)."""
         value = self._data[name]
         if isinstance(value, str):
-            value = self._data[name] = json.loads(value)
+            value = json.loads(value)
+            if value == "everywhere":
+                value = self._part("everywhere")
+            self._data[name] = value
         return value
 
     @property
@@ -184,15 +193,13 @@ class Coverage:
 
 def _pairs(codes: set[int]) -> list[list[int]]:
     """A set of code points as sorted [first, last] ranges."""
-    out: list[list[int]] = []
-    last = -2
-    for c in sorted(codes):
-        if c == last + 1:
-            out[-1][1] = c
-        else:
-            out.append([c, c])
-        last = c
-    return out
+    ordered = sorted(codes)
+    if not ordered:
+        return []
+    # Where a range ends: the next code point is not one more.
+    ends = [i for i, (a, b) in enumerate(zip(ordered, ordered[1:])) if b != a + 1] + [len(ordered) - 1]
+    starts = [0] + [i + 1 for i in ends[:-1]]
+    return [[ordered[i], ordered[j]] for i, j in zip(starts, ends)]
 
 
 def _cmap(path: Path) -> set[int]:
@@ -211,6 +218,7 @@ def _font_files():
 
 
 _memo: dict[str, Coverage] = {}
+_hash_memo: dict[str, str] = {}  # the font files' stamps -> the hash of their bytes, in this process
 
 
 def coverage(cache=None) -> Coverage:
@@ -253,17 +261,20 @@ def _fonts_hash(paths: list[Path], store) -> str:
         except OSError:
             stamps.append(f"{path}\0missing")
     stamp_key = content_key("font-files", *stamps)
+    if stamp_key in _hash_memo:
+        return _hash_memo[stamp_key]
     if store is not None:
         known = store.get(stamp_key)
         if known is not None:
-            return known.decode("ascii", "replace")
+            _hash_memo[stamp_key] = known.decode("ascii", "replace")
+            return _hash_memo[stamp_key]
     digests = []
     for path in paths:
         try:
             digests.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
         except OSError:
             digests.append("unreadable")
-    digest = content_key(*digests)
+    digest = _hash_memo[stamp_key] = content_key(*digests)
     if store is not None:
         store.put(stamp_key, digest.encode("ascii"))
     return digest
