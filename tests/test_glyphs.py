@@ -108,6 +108,8 @@ def test_a_book_in_latin_script_declares_no_fallback_font():
     assert fallback_css("<p>Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d \u2192 \u03b1\u03b2</p>", cov, faces, url) == ""
     css = fallback_css("<p>Hi \U0001F600 \ud55c</p>", cov, faces, url)
     assert css.count("@font-face") == 2 and '"Noto Emoji"' in css and '"Noto Sans KR"' in css
+    # The theme's stacks end with var(--fallback): only the declared fallbacks are named.
+    assert '--fallback: "Noto Emoji", "Noto Sans KR";' in css
 
 
 def _static_like_faces():

@@ -142,11 +142,14 @@ def _fallback_faces(book, cache_root) -> tuple[object, dict]:
 
 def fallback_css(html: str, coverage, fallbacks: dict, url_of) -> str:
     """@font-face rules for the fallback fonts (family -> static face) whose characters
-    the document's text has; "" for a document that needs none of them."""
-    from notebook_publish.handbook.render import font_face_css
+    the document's text has, and `--fallback` naming them; "" for a document that needs
+    none of them."""
+    from notebook_publish.handbook.render import fallback_property, font_face_css
 
     families = [f for f in coverage.fallbacks_for(html) if f in fallbacks] if fallbacks else ()
-    return font_face_css(url_of, [fallbacks[f] for f in families]) if families else ""
+    if not families:
+        return ""
+    return font_face_css(url_of, [fallbacks[f] for f in families]) + "\n" + fallback_property(families)
 
 
 class Preparation:
@@ -184,7 +187,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     """
     from notebook_publish.build import open_cache
     from notebook_publish.handbook.book_html import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
-    from notebook_publish.handbook.render import font_face_css, template_environment
+    from notebook_publish.handbook.render import fallback_property, font_face_css, template_environment
     from notebook_publish.themes import load_theme
 
     config = book.config
@@ -222,7 +225,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     front_meta = BookMeta(meta.title, meta.subtitle, meta.author, meta.language, meta.keywords, meta.date, meta.date_iso[:10] + "T00:00:00Z", meta.version)
     common = dict(
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(mounts.url, faces),
+        font_css=font_face_css(mounts.url, faces) + "\n" + fallback_property(()),
         stylesheet_url=mounts.url(stylesheet),
         mode="pdf",
         index_anchor=INDEX_ANCHOR,

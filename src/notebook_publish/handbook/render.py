@@ -49,6 +49,15 @@ def font_face_css(url_of: Callable[[Path], str], faces: list | None = None) -> s
     return "\n".join(rules)
 
 
+def fallback_property(families) -> str:
+    """`--fallback`, which the theme's font stacks end with: the fallback fonts (emoji,
+    Hangul, other scripts) this document declares, in stack order. A document that
+    declares none names STIX Two Math again, so that its stacks are the text fonts'
+    alone: every family in a stack costs font matching, even one that is not there."""
+    names = ", ".join(f'"{family}"' for family in families) or '"STIX Two Math"'
+    return f":root {{ --fallback: {names}; }}"
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
