@@ -39,7 +39,7 @@ from pathlib import Path
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, warning
 
-_VERSION = "glyph-coverage-1"
+_VERSION = "glyph-coverage-2"
 CODE = "missing-glyph"
 
 # Characters that are not glyphs of their own: joiners, variation selectors, tags, and
@@ -79,8 +79,10 @@ _SAME = json.dumps("everywhere")  # stored for `text` or `mono` when it equals `
 
 class Coverage:
     """What the stacks draw, worked out once from the fonts' cmaps and kept as ranges:
-    `text` (prose), `mono` (code), `everywhere` (both), `primary[kind]` (the upright
-    text font of serif, sans, mono), `fallback_fonts` and `contributions`."""
+    `text` (prose), `mono` (code), `everywhere` (both), `primary(kind)` (the upright
+    text font of serif, sans, mono) and `fallback_fonts`: each fallback with the
+    characters it is the first of the stacks to draw (after the characters all three
+    text fonts have, and STIX Two Math's)."""
 
     def __init__(self, data: dict) -> None:
         self._data = data
@@ -99,9 +101,9 @@ class Coverage:
         # Per fallback, the characters it is the first of any stack to draw: a document
         # with none of them needs no @font-face for it.
         before = (primary["serif"] & primary["sans"] & primary["mono"]) | set(math)
-        contributions = []
-        for family, _path, chars in fallbacks:
-            contributions.append([family, _pairs(chars - before)])
+        own = []
+        for family, path, chars in fallbacks:
+            own.append([family, str(path), _pairs(chars - before)])
             before |= chars
         everywhere = text & mono
         return cls({
@@ -111,8 +113,7 @@ class Coverage:
             "mono": _SAME if mono == everywhere else _pairs(mono),
             "everywhere": _pairs(everywhere),
             "primary": {kind: _pairs(chars) for kind, chars in primary.items()},
-            "fallbacks": [[family, str(path), _pairs(chars)] for family, path, chars in fallbacks],
-            "contributions": contributions,
+            "fallbacks": own,
         })
 
     def _ranges(self, name: str, pairs) -> Ranges:
@@ -151,16 +152,12 @@ class Coverage:
     def fallback_fonts(self) -> tuple[FontSet, ...]:
         return tuple(FontSet(family, Path(path), self._ranges(f"font:{family}", pairs)) for family, path, pairs in self._part("fallbacks"))
 
-    @property
-    def contributions(self) -> tuple[tuple[str, Ranges], ...]:
-        return tuple((family, self._ranges(f"own:{family}", pairs)) for family, pairs in self._part("contributions"))
-
     def fallbacks_for(self, text: str) -> list[str]:
         """The fallback families a document with this text draws characters from."""
         if text.isascii():
             return []
         chars = [ch for ch in set(text) if ch > "\x7f"]
-        return [family for family, own in self.contributions if any(ch in own for ch in chars)]
+        return [font.family for font in self.fallback_fonts if any(ch in font.chars for ch in chars)]
 
     @property
     def emoji_chars(self) -> Ranges:
@@ -169,7 +166,8 @@ class Coverage:
         return next((f.chars for f in self.fallback_fonts if f.family == EMOJI_FAMILY), Ranges([]))
 
     def fallback_for(self, ch: str) -> FontSet | None:
-        """The first fallback font that has `ch`."""
+        """The fallback font that draws `ch` (None for what the text fonts or STIX Two
+        Math draw, or no font)."""
         for font in self.fallback_fonts:
             if ch in font.chars:
                 return font
@@ -182,7 +180,7 @@ class Coverage:
     @classmethod
     def from_json(cls, data: bytes) -> "Coverage":
         body = json.loads(data)
-        for name in ("text", "mono", "everywhere", "primary", "fallbacks", "contributions"):
+        for name in ("text", "mono", "everywhere", "primary", "fallbacks"):
             if not isinstance(body.get(name), str):
                 raise KeyError(name)
         return cls(body)
