@@ -109,7 +109,7 @@ def test_a_book_in_latin_script_declares_no_fallback_font():
     css = fallback_css("<p>Hi \U0001F600 \ud55c</p>", cov, faces, url)
     assert css.count("@font-face") == 2 and '"Noto Emoji"' in css and '"Noto Sans KR"' in css
     # The theme's stacks end with var(--fallback): only the declared fallbacks are named.
-    assert '--fallback: "Noto Emoji", "Noto Sans KR";' in css
+    assert '--fallback: "STIX Two Math", "Noto Emoji", "Noto Sans KR";' in css
 
 
 def _static_like_faces():

@@ -129,9 +129,11 @@ def _fallback_faces(book, cache_root) -> tuple[object, dict]:
     from notebook_publish import fonts, glyphs
     from notebook_publish.handbook.static_fonts import static_faces
 
-    cov = glyphs.coverage(cache_root)
     config = book.config
     text = "\n".join([str(config.title or ""), str(config.subtitle or ""), str(config.author or ""), *(c.title for c in book.chapters), *(c.note.text for c in book.chapters if not c.note.text.isascii())])
+    if text.isascii():
+        return None, {}
+    cov = glyphs.coverage(cache_root)
     wanted = set(cov.fallbacks_for(text))
     if not wanted:
         return cov, {}
