@@ -21,8 +21,8 @@ fallback), but not on the next machine.
 
 The cmaps are read once (with HarfBuzz) and kept in the build cache as ranges, keyed by
 the font files' hashes (each file hashed again only when its size, mtime, ctime or
-inode changed, as `freshness.py` does). Checking a note is a set difference of its
-characters against the covered ones; an ASCII note costs one `str.isascii`.
+inode changed, as `freshness.py` does). Checking a note is one bisection per distinct
+character beyond ASCII; an ASCII note costs one `str.isascii`.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from notebook_publish.diagnostics import Diagnostic, warning
 _VERSION = "glyph-coverage-2"
 CODE = "missing-glyph"
 
-# Characters that are not glyphs of their own: joiners, variation selectors, tags, and
-# the emoji modifiers that join the emoji before them.
+# Drawn with the character before them, as combining marks are: variation selectors
+# and the emoji modifiers (skin tones).
 _MODIFIERS = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
 _VARIATION_SELECTORS = frozenset([chr(c) for c in range(0xFE00, 0xFE10)] + [chr(c) for c in range(0xE0100, 0xE01F0)])
 
@@ -67,7 +67,7 @@ class Ranges:
 
 @dataclass(frozen=True)
 class FontSet:
-    """One fallback font and the characters it has."""
+    """One fallback font and the characters it is the first of the stacks to draw."""
 
     family: str
     path: Path

@@ -55,7 +55,7 @@ def fallback_property(families) -> str:
     in stack order. A document that declares none has the stacks it always had: every
     family in a stack costs font matching, even one that is not there."""
     names = ", ".join(f'"{family}"' for family in ("STIX Two Math", *families))
-    return f":root {{ --fallback: {names}; }}"
+    return f"html {{ --fallback: {names}; }}"
 
 
 class _Collect(logging.Handler):
