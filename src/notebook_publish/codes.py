@@ -59,6 +59,7 @@ CODES: dict[str, Code] = {
     "unsupported-image": Code(NOTES, "An image is in a format the PDF and slides cannot show (HEIC, JPEG XL); a placeholder is drawn."),
     "jekyll-syntax": Code(NOTES, "Jekyll syntax was rewritten as Markdown: an include or Liquid tag that names a picture became the image, a side note a footnote, a highlight block a code block; kramdown attributes moved onto their heading or image, or dropped."),
     "unsupported-syntax": Code(NOTES, "Another tool's syntax that nothing reads (`[[link]]`, `{% tag %}`, `{{ value }}`, `!!! note`, `==mark==`, `%% comment %%` …); it prints as typed, or a Liquid tag or output was removed."),
+    "missing-glyph": Code(NOTES, "A character no font of the handbook and the slides has (U+XXXX and its name): it would print as an empty box."),
     "broken-link": Code(NOTES, "A link names a note that is not in the notes folder; it prints as plain text."),
     "broken-anchor": Code(NOTES, "A link's `#anchor` is not a heading of its note."),
     "embed-cycle": Code(NOTES, "Notes embed each other in a circle (or nest embeds too deeply); the embed that closes it is left out."),

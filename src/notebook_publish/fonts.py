@@ -3,6 +3,15 @@
 Source Serif 4, Source Sans 3 and Source Code Pro come as Python packages (fontpkg);
 STIX Two Math ships with ziamath and covers the mathematical letters and arrows the
 text fonts lack (𝛽, 𝑇, ⇒). Nothing is copied into the system and nothing is fetched.
+
+After those come the fallbacks (`FALLBACKS`), for the characters the text fonts lack:
+Noto Sans (Latin, Greek and Cyrillic beyond the text fonts' sets), Noto Emoji (a
+monochrome outline font: WeasyPrint draws it like any text font, and so do PDF viewers
+and printers), Noto Sans Symbols, Noto Sans KR (Hangul, and the Hanja and kana of the
+Korean character sets) and Noto Sans for other scripts (Arabic, Hebrew, Devanagari,
+Thai …). They come from two PyPI packages of font files, manimgx-fonts and
+pylopdf-fonts-ko (SIL Open Font License). The handbook declares a fallback only in the
+documents whose text needs it (`glyphs.py` knows which characters each one draws).
 """
 
 from __future__ import annotations
@@ -18,6 +27,25 @@ _FAMILIES = {
 }
 
 
+# (family, module, file): after the text fonts and STIX Two Math, in this order. The
+# themes' stacks name the same families in the same order (`--fallback` in
+# handbook.css); a character goes to the first of them that has it.
+FALLBACKS: tuple[tuple[str, str, str], ...] = (
+    ("Noto Sans", "manimgx_fonts", "NotoSans[wght].ttf"),
+    ("Noto Emoji", "manimgx_fonts", "NotoEmoji[wght].ttf"),
+    ("Noto Sans Symbols", "manimgx_fonts", "NotoSansSymbols[wght].ttf"),
+    ("Noto Sans KR", "pylopdf_fonts_ko", "NotoSansKR-Regular.otf"),
+    *(
+        (f"Noto Sans {script}", "manimgx_fonts", f"NotoSans{script}[wght].ttf")
+        for script in (
+            "Arabic", "Hebrew", "Armenian", "Georgian", "Ethiopic", "Devanagari", "Bengali", "Gurmukhi", "Gujarati",
+            "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam", "Sinhala", "Thai", "Lao", "Khmer", "Myanmar",
+        )
+    ),
+)
+EMOJI_FAMILY = "Noto Emoji"
+
+
 @dataclass(frozen=True)
 class FontFace:
     family: str
@@ -28,6 +56,16 @@ class FontFace:
 
 def _package_dir(module: str) -> Path:
     return Path(import_module(module).__file__).parent / "files"
+
+
+def fallback_faces() -> list[FontFace]:
+    """The fallback fonts, in stack order (upright only: the fallbacks' italic and bold
+    come from the same face)."""
+    faces = []
+    for family, module, name in FALLBACKS:
+        path = Path(import_module(module).__file__).parent / name
+        faces.append(FontFace(family, path, False, "[" in name))
+    return faces
 
 
 def font_faces(kind: str) -> list[FontFace]:
@@ -49,9 +87,10 @@ def font_path(kind: str, italic: bool = False) -> Path:
 
 
 def math_font_path() -> Path:
-    import ziamath
+    from importlib.util import find_spec
 
-    return Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    # Found without importing ziamath, which takes a while and is not needed to find a file.
+    return Path(find_spec("ziamath").origin).parent / "fonts" / "STIXTwoMath-Regular.ttf"
 
 
 def family_name(kind: str) -> str:

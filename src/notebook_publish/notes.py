@@ -19,6 +19,7 @@ from pathlib import Path
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.filetypes import sniff
+from notebook_publish.glyphs import NoteChecker
 from notebook_publish.markdown import DEEP_NESTING_KEY, DEEP_QUOTES_KEY, MAX_BLOCK_NESTING, MAX_QUOTE_NESTING, ParseError, TooDeep, parse_many
 from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS, make_inline_notes, stringify, walk_blocks, walk_inlines
 from notebook_publish.normalize import NoteContext
@@ -240,6 +241,8 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
     # Pictures that exist but cannot be drawn are found by reading them, here at the
     # edge; the normaliser only knew that the files were there.
     picture_marker = PictureMarker(files, None if cache is None else cache.child("pictures"))
+    # Characters no font of the handbook and the slides has, before anything is typeset.
+    glyph_checker = NoteChecker(cache)
     for path, raw, text, read_found, found in prepared:
         diagnostics.extend(read_found)
         if raw is None:
@@ -277,7 +280,7 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
             ]
         if INLINE_NOTE_CLASS in text:
             make_inline_notes(ast.get("blocks", []))
-        found = found + picture_marker.mark(path, text, ast)
+        found = found + picture_marker.mark(path, text, ast) + glyph_checker.check(path, text)
         if DATABASE_CLASS in text:
             ast, tabled = expand_databases(path, text, ast, files)
             found = found + tabled

@@ -14,7 +14,7 @@ from notebook_publish.handbook.html_writer import ChapterHtml, WriterOptions, re
 from notebook_publish.handbook.ids import note_prefixes
 from notebook_publish.handbook.index_terms import build_index
 from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
-from notebook_publish.handbook.render import font_face_css, template_environment
+from notebook_publish.handbook.render import fallback_property, font_face_css, template_environment
 from notebook_publish.notes import Book
 from notebook_publish.themes import load_theme
 
@@ -100,7 +100,7 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
     page = template.render(
         book=book_meta(book),
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(assets.font_url),
+        font_css=font_face_css(assets.font_url) + _fallback_css(book, chapters, assets.font_url),
         stylesheet_url=assets.stylesheet_url(theme.file("handbook.css")),
         mode="html",
         index_anchor=INDEX_ANCHOR,
@@ -113,6 +113,27 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
     diagnostics += assets.write()  # before the page, which must never name a file not there yet
     write_atomically(out, page.encode("utf-8"))
     return diagnostics
+
+
+def _fallback_css(book: Book, chapters, url_of) -> str:
+    """@font-face rules for the fallback fonts (emoji, Hangul, other scripts) the page's
+    text uses, the packages' own files (a browser handles variable fonts), and
+    `--fallback` naming them."""
+    from notebook_publish import fonts, glyphs
+
+    config = book.config
+    text = "\n".join([str(config.title or ""), str(config.subtitle or ""), str(config.author or ""), *(c.title for c in chapters), *(c.body for c in chapters)])
+    wanted = set(glyphs.coverage(open_cache(config)).fallbacks_for(text))
+    faces = [_Face(face.family, face.path, False, 400) for face in fonts.fallback_faces() if face.family in wanted]
+    return ("\n" + font_face_css(url_of, faces) if faces else "") + "\n" + fallback_property([face.family for face in faces])
+
+
+@dataclass(frozen=True)
+class _Face:
+    family: str
+    path: Path
+    italic: bool
+    weight: int
 
 
 class _Assets:

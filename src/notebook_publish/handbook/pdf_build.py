@@ -119,6 +119,41 @@ def _static_faces(config):
     return static_faces(all_font_faces(), VARIABLE_WEIGHTS, cache_root.child("static-fonts"), cache_root.root / "fonts")
 
 
+def _fallback_faces(book, cache_root) -> tuple[object, dict]:
+    """The coverage of the font stacks, and the fallback fonts the book's text draws
+    characters from (family -> static face), made only for those: a book in Latin
+    script makes and declares none.
+
+    A fallback is one static instance at weight 400 (the variable ones pinned like the
+    text fonts, see `static_fonts.py`); bold and italic text uses the same face."""
+    from notebook_publish import fonts, glyphs
+    from notebook_publish.handbook.static_fonts import static_faces
+
+    config = book.config
+    text = "\n".join([str(config.title or ""), str(config.subtitle or ""), str(config.author or ""), *(c.title for c in book.chapters), *(c.note.text for c in book.chapters if not c.note.text.isascii())])
+    if text.isascii():
+        return None, {}
+    cov = glyphs.coverage(cache_root)
+    wanted = set(cov.fallbacks_for(text))
+    if not wanted:
+        return cov, {}
+    faces = [face for face in fonts.fallback_faces() if face.family in wanted]
+    made = static_faces(faces, (400,), cache_root.child("static-fonts"), cache_root.root / "fonts")
+    return cov, {face.family: face for face in made}
+
+
+def fallback_css(html: str, coverage, fallbacks: dict, url_of) -> str:
+    """@font-face rules for the fallback fonts (family -> static face) whose characters
+    the document's text has, and `--fallback` naming them; "" for a document that needs
+    none of them."""
+    from notebook_publish.handbook.render import fallback_property, font_face_css
+
+    families = [f for f in coverage.fallbacks_for(html) if f in fallbacks] if fallbacks else ()
+    if not families:
+        return ""
+    return font_face_css(url_of, [fallbacks[f] for f in families]) + "\n" + fallback_property(families)
+
+
 class Preparation:
     """What typesetting needs that does not depend on the notes, made on a thread while
     the notes are read and parsed (the main thread mostly waits on pandoc then): the
@@ -154,7 +189,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     """
     from notebook_publish.build import open_cache
     from notebook_publish.handbook.book_html import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
-    from notebook_publish.handbook.render import font_face_css, template_environment
+    from notebook_publish.handbook.render import fallback_property, font_face_css, template_environment
     from notebook_publish.themes import load_theme
 
     config = book.config
@@ -168,9 +203,14 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     layers = page_layers(stylesheet.read_text(encoding="utf-8"))
     faces = prepared.faces() if prepared is not None else _static_faces(config)
     font_paths = sorted({face.path for face in faces})
-    files = frozenset(book.media_files) | frozenset(font_paths)
+    # The fallback fonts are in no part's key but through the @font-face rules of the
+    # parts that use them (an instance's file is named by its hash): a note that starts
+    # using emoji changes its own part only.
+    coverage, fallbacks = _fallback_faces(book, cache_root)
+    fallback_paths = sorted({face.path for face in fallbacks.values()})
+    files = frozenset(book.media_files) | frozenset(font_paths) | frozenset(fallback_paths)
     folders = tuple(theme.folders)
-    mounts = _mounts(config, theme, font_paths)
+    mounts = _mounts(config, theme, font_paths + fallback_paths)
     base_url = mounts.url(config.notes, folder=True)
     options = writer_options(book, None, mounts.url)
     memo: dict[Path, str] = {}
@@ -187,7 +227,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     front_meta = BookMeta(meta.title, meta.subtitle, meta.author, meta.language, meta.keywords, meta.date, meta.date_iso[:10] + "T00:00:00Z", meta.version)
     common = dict(
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(mounts.url, faces),
+        font_css=font_face_css(mounts.url, faces) + "\n" + fallback_property(()),
         stylesheet_url=mounts.url(stylesheet),
         mode="pdf",
         index_anchor=INDEX_ANCHOR,
@@ -196,7 +236,14 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
         first_page_number=None,
     )
 
+    def with_fallbacks(html: str) -> str:
+        """The document with @font-face rules for the fallback fonts its text uses."""
+        extra = fallback_css(html, coverage, fallbacks, mounts.url)
+        base = common["font_css"]
+        return html.replace(base, base + "\n" + extra, 1) if extra else html
+
     def job(kind: str, label: str, source, html: str, user_css: str = "", members: tuple[str, ...] = (), math: tuple = ()) -> PartJob:
+        html = with_fallbacks(html)
         # The formulas' slot keys in the HTML are hashes of their SVGs: the key covers them.
         images = [_file_hash(p, memo) for p in _images_of(html, mounts)]  # their URLs are in the HTML
         key = content_key(fingerprint, kind, html, user_css, *images)

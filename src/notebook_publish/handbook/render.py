@@ -49,6 +49,15 @@ def font_face_css(url_of: Callable[[Path], str], faces: list | None = None) -> s
     return "\n".join(rules)
 
 
+def fallback_property(families) -> str:
+    """`--fallback`, which the theme's font stacks put after their text font: STIX Two
+    Math, then the fallback fonts (emoji, Hangul, other scripts) this document declares,
+    in stack order. A document that declares none has the stacks it always had: every
+    family in a stack costs font matching, even one that is not there."""
+    names = ", ".join(f'"{family}"' for family in ("STIX Two Math", *families))
+    return f"html {{ --fallback: {names}; }}"
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)

@@ -313,7 +313,7 @@ def _build_batch(job: _Job) -> tuple[list[Path], list[Diagnostic]]:
     from notebook_publish.slides.layout import TextMeasurer, layout_deck
     from notebook_publish.slides.pptx_writer import DeckWriter, open_template, save_deck, set_core_properties, template_geometry
 
-    measurer = _worker_measurer(TextMeasurer)
+    measurer = _worker_measurer(lambda: TextMeasurer(Cache(job.cache_root) if job.cache_root else None))
     cache = Cache(job.cache_root).child("math") if job.cache_root else None
     written: list[Path] = []
     diagnostics: list[Diagnostic] = []
@@ -326,7 +326,7 @@ def _build_batch(job: _Job) -> tuple[list[Path], list[Diagnostic]]:
             geometry = template_geometry(prs, job.style, custom)
             laid, found = layout_deck(deck, job.style, geometry, measurer, cache)
             diagnostics += found
-            DeckWriter(prs, job.style, custom).write(laid)
+            DeckWriter(prs, job.style, custom, measurer.coverage).write(laid)
             set_core_properties(prs, deck.title, deck.book_title, job.config.author, job.when)
             path = job.out_dir / deck.filename
             data = save_deck(prs, job.when)

@@ -116,13 +116,80 @@ class Face:
 
 
 class TextMeasurer:
-    """Widths of text in em, the widest of the theme font and its likely substitutes."""
+    """Widths of text in em, the widest of the theme font and its likely substitutes.
+
+    A character the theme font lacks but a fallback font has (emoji, Hangul, other
+    scripts: `fonts.FALLBACKS`) is measured in that fallback, a wide one (East Asian
+    Wide or Fullwidth) at least 1 em; what joins the character before it (the
+    zero-width joiner and what follows it, variation selectors, skin tones, combining
+    marks) adds nothing. So an emoji counts as wide as Noto Emoji draws it, and a
+    family 👨‍👩‍👧 as one emoji."""
 
     REF = 1000  # font size in px that Pillow measures at; widths come back per em
 
-    def __init__(self) -> None:
+    def __init__(self, cache=None) -> None:
         self._fonts: dict[Face, list[ImageFont.FreeTypeFont]] = {}
         self._widths: dict[tuple[Face, str], float] = {}
+        self._cache = cache  # the build cache, where the fonts' coverage is kept
+        self._coverage = None
+        self._fallback_fonts: dict[Path, ImageFont.FreeTypeFont] = {}
+        self._advances: dict[tuple[Path, str], float] = {}
+
+    def coverage(self):
+        if self._coverage is None:
+            from notebook_publish import glyphs
+
+            self._coverage = glyphs.coverage(self._cache)
+        return self._coverage
+
+    def _advance(self, path: Path, ch: str) -> float:
+        key = (path, ch)
+        found = self._advances.get(key)
+        if found is None:
+            font = self._fallback_fonts.get(path)
+            if font is None:
+                font = self._fallback_fonts[path] = ImageFont.truetype(str(path), self.REF)
+            found = self._advances[key] = font.getlength(ch) / self.REF
+        return found
+
+    def _beyond_ascii(self, text: str, kind: str, fonts_: list) -> float:
+        """Width of text with characters beyond ASCII: each in the first font that has it."""
+        from notebook_publish.fonts import EMOJI_FAMILY
+        from notebook_publish.glyphs import drawn_alone, joins_previous
+
+        cov = self.coverage()
+        own = cov.primary(kind)
+        plain: list[str] = []
+        wide = 0
+        extra = 0.0
+        previous = ""  # the last character that took room
+        joined = False  # a zero-width joiner since then
+        for ch in text:
+            if ch < "\x80":
+                plain.append(ch)
+            elif ch == "\u200d":
+                joined = True
+                continue
+            elif previous and joins_previous(ch):
+                continue  # drawn with the character before it
+            elif ch in own or not drawn_alone(ch) or (font := cov.fallback_for(ch)) is None:
+                # The theme font's own (or no font of ours: its .notdef, and DejaVu's glyph).
+                if unicodedata.east_asian_width(ch) in ("W", "F"):
+                    wide += 1
+                else:
+                    plain.append(ch)
+            elif font.family == EMOJI_FAMILY and previous and ((joined and previous in cov.emoji_chars) or _second_flag_letter(previous, ch)):
+                # One emoji with the one before: 👨‍👩‍👧, 🇰🇷 (and the next flag starts afresh).
+                previous, joined = ("\u2691" if _second_flag_letter(previous, ch) else previous), False
+                continue
+            else:
+                advance = self._advance(font.path, ch)
+                if unicodedata.east_asian_width(ch) in ("W", "F"):
+                    advance = max(advance, 1.0)
+                extra += advance
+            previous, joined = ch, False
+        narrow = "".join(plain)
+        return (max(f.getlength(narrow) for f in fonts_) / self.REF if narrow else 0.0) + wide * 1.0 + extra
 
     def _load(self, face: Face) -> list[ImageFont.FreeTypeFont]:
         found = self._fonts.get(face)
@@ -166,14 +233,16 @@ class TextMeasurer:
         if cached is not None:
             return cached
         fonts_ = self._load(face)
-        wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F"))
-        if wide:
-            narrow = "".join(ch for ch in text if unicodedata.east_asian_width(ch) not in ("W", "F"))
-            value = max(f.getlength(narrow) for f in fonts_) / self.REF + wide * 1.0 if narrow else wide * 1.0
-        else:
+        if text.isascii():
             value = max(f.getlength(text) for f in fonts_) / self.REF
+        else:
+            value = self._beyond_ascii(text, face.kind, fonts_)
         self._widths[key] = value
         return value
+
+
+def _second_flag_letter(previous: str, ch: str) -> bool:
+    return "\U0001f1e6" <= previous <= "\U0001f1ff" and "\U0001f1e6" <= ch <= "\U0001f1ff"
 
 
 @dataclass(frozen=True)

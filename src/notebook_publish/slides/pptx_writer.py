@@ -66,6 +66,13 @@ NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDENUM_FIELD_ID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # any fixed GUID: output stays reproducible
 PITCH_FAMILY = {"Source Code Pro": "49", "Source Serif 4": "18", "Source Sans 3": "34"}  # fixed/modern, variable/roman, variable/swiss
+# Emoji get runs of their own in the emoji font a viewer has: PowerPoint on Windows
+# has Segoe UI Emoji (and PowerPoint for Mac uses Apple Color Emoji for it); other
+# viewers fall back to theirs. Naming it in the Latin, East Asian and complex-script
+# slots makes it the run's font whichever class a viewer puts the characters in. The
+# decks are measured with Noto Emoji's widths (`layout.TextMeasurer`).
+EMOJI_TYPEFACE = "Segoe UI Emoji"
+_EMOJI_SLOTS = ("a:latin", "a:ea", "a:cs")
 NATIVE_PICTURE = {"PNG", "JPEG", "MPO", "GIF", "BMP", "TIFF"}  # Pillow's names of the formats PowerPoint embeds
 
 
@@ -154,11 +161,27 @@ def template_geometry(prs: Presentation, style: SlideStyle, custom: bool) -> Geo
 
 
 class DeckWriter:
-    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool):
+    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage=None):
         self.prs = prs
         self.style = style
         self.custom = custom_template
         self._jumps: list = []  # (run properties, slide part, title) of links to a slide of this deck
+        self._coverage = coverage  # a callable giving `glyphs.Coverage`, asked for when a run has emoji
+
+    def coverage(self):
+        if self._coverage is None:
+            from notebook_publish import glyphs
+
+            return glyphs.coverage(None)
+        return self._coverage()
+
+    def _pieces(self, text: str, kind: str | None) -> list[tuple[str, bool]]:
+        """The run's text, each emoji cluster a piece of its own (True)."""
+        if kind is None or text.isascii():
+            return [(text, False)]
+        from notebook_publish.glyphs import emoji_runs
+
+        return emoji_runs(text, self.coverage(), kind)
 
     # text ----------------------------------------------------------------------------
 
@@ -206,11 +229,12 @@ class DeckWriter:
         """Append `run` to paragraph `p` with every property explicit (lxml directly:
         python-pptx's proxies cost more than the rest of the deck together)."""
         if run.code:
-            family = self.family(self.style.code_font)
+            text_kind = self.style.code_font
         elif run.math:
-            family = self.family(self.style.math_font)
+            text_kind = None  # written out in Unicode in the math font, as it is
         else:
-            family = self.family(kind or self.style.body_font)
+            text_kind = kind or self.style.body_font
+        family = self.family(self.style.math_font if text_kind is None else text_kind)
         if run.link:
             colour = self.style.colour("link")
         elif run.code:
@@ -223,34 +247,39 @@ class DeckWriter:
                 _insert(p._p, br, end)
             if not text:
                 continue
-            r = oxml_parser.makeelement(_R)
-            rPr = etree.SubElement(r, _RPR)
-            rPr.set("lang", "en-US")
-            rPr.set("sz", str(int(round(size * 100))))
-            rPr.set("b", "1" if (run.bold if bold is None else bold) else "0")
-            rPr.set("i", "1" if (run.italic or italic or run.math) else "0")
-            if run.strike:
-                rPr.set("strike", "sngStrike")
-            if run.baseline:
-                rPr.set("baseline", "30000" if run.baseline > 0 else "-25000")
-            if colour:
-                etree.SubElement(etree.SubElement(rPr, _SOLID), _SRGB).set("val", colour)
-            if run.highlight:
-                etree.SubElement(etree.SubElement(rPr, _HIGHLIGHT), _SRGB).set("val", self.style.colour("highlight"))
-            latin = etree.SubElement(rPr, _LATIN)
-            latin.set("typeface", family)
-            # The pitch-and-family hint lets a viewer without the font pick a like one
-            # (a monospace font for code rather than its default sans).
-            latin.set("pitchFamily", PITCH_FAMILY.get(family, "34"))
-            etree.SubElement(r, _T).text = text
-            _insert(p._p, r, end)
-            if run.link and run.link.startswith(SLIDE_LINK):
-                self._jumps.append((rPr, p.part, run.link[len(SLIDE_LINK) :]))
-            elif run.link:
-                from pptx.text.text import _Run
+            for piece, emoji in self._pieces(text, text_kind):
+                r = oxml_parser.makeelement(_R)
+                rPr = etree.SubElement(r, _RPR)
+                rPr.set("lang", "en-US")
+                rPr.set("sz", str(int(round(size * 100))))
+                rPr.set("b", "1" if (run.bold if bold is None else bold) else "0")
+                rPr.set("i", "1" if (run.italic or italic or run.math) else "0")
+                if run.strike:
+                    rPr.set("strike", "sngStrike")
+                if run.baseline:
+                    rPr.set("baseline", "30000" if run.baseline > 0 else "-25000")
+                if colour:
+                    etree.SubElement(etree.SubElement(rPr, _SOLID), _SRGB).set("val", colour)
+                if run.highlight:
+                    etree.SubElement(etree.SubElement(rPr, _HIGHLIGHT), _SRGB).set("val", self.style.colour("highlight"))
+                if emoji:
+                    for slot in _EMOJI_SLOTS:
+                        etree.SubElement(rPr, qn(slot)).set("typeface", EMOJI_TYPEFACE)
+                else:
+                    latin = etree.SubElement(rPr, _LATIN)
+                    latin.set("typeface", family)
+                    # The pitch-and-family hint lets a viewer without the font pick a like one
+                    # (a monospace font for code rather than its default sans).
+                    latin.set("pitchFamily", PITCH_FAMILY.get(family, "34"))
+                etree.SubElement(r, _T).text = piece
+                _insert(p._p, r, end)
+                if run.link and run.link.startswith(SLIDE_LINK):
+                    self._jumps.append((rPr, p.part, run.link[len(SLIDE_LINK) :]))
+                elif run.link:
+                    from pptx.text.text import _Run
 
-                # A web address, or another deck of the book (`02-topic.pptx`, next to this one).
-                _Run(r, p).hyperlink.address = run.link
+                    # A web address, or another deck of the book (`02-topic.pptx`, next to this one).
+                    _Run(r, p).hyperlink.address = run.link
 
     def end_size(self, p, size: float) -> None:
         end = p._p.get_or_add_endParaRPr()
