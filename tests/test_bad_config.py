@@ -62,7 +62,7 @@ def test_config_that_is_not_utf8(project):
         ("title: T\ntitel: Typo\n", "2", "title"),
         ("pdf:\n  papr: letter\n", "2", "pdf.paper"),
         ("slides:\n  level: 2\n  templat: x.pptx\n", "3", "slides.template"),
-        ("colour: red\n", "1", None),
+        ("wallpaper: red\n", "1", None),
     ],
     ids=["top", "pdf", "slides", "no-suggestion"],
 )
