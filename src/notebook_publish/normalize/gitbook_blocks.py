@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line, title_markdown, too_deep
 
@@ -51,7 +52,7 @@ def _args(text: str) -> dict[str, str]:
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not ctx.uses("gitbook") or "{%" not in text:
+    if not ctx.uses("gitbook") or not has(text, "{%"):
         return text, []
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.normalize.linkscan import IMAGE
 from notebook_publish.normalize.skipped import Positions, blank
@@ -40,7 +41,7 @@ _ATTRIBUTES_AT_END = re.compile(r"\{[^{}\n]*\}[ \t]*$")
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not ctx.uses("jekyll") or "{:" not in text:
+    if not ctx.uses("jekyll") or not has(text, "{:"):
         return text, []
     scan = blank(text)
     if "{:" not in scan:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from notebook_publish.normalize.triggers import any_of
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.normalize.linkscan import IMAGE
 from notebook_publish.normalize.resolve import IMAGE_SUFFIXES
@@ -84,7 +85,7 @@ _MAX_TAG_CHARS = 4000
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not ctx.uses("jekyll") or ("{%" not in text and "{{" not in text):
+    if not ctx.uses("jekyll") or not any_of(text, ("{%", "{{")):
         return text, []
     scan = blank(text)
     if "{%" not in scan and "{{" not in scan:

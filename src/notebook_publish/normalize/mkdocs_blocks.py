@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, joins_title, tab_label_line, too_deep
 
@@ -67,7 +68,7 @@ def _fit(stack: list[_Box], raw: str) -> tuple[int, str, str]:
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not ctx.uses("mkdocs") or ("!!!" not in text and "???" not in text and "===" not in text):
+    if not ctx.uses("mkdocs") or not (has(text, "!!!") or has(text, "???") or (has(text, "==") and has(text, "==="))):
         return text, []
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []

@@ -74,7 +74,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         text = _links(text, ctx, row_folders, pages, diagnostics)
     if "![" in text and _FILE_NAME_ALT.search(text):
         text = linkscan.rewrite(text, linkscan.IMAGE, _drop_file_name_alt)
-    if ctx.note_dir in row_folders:
+    if row_folders and ctx.note_dir in row_folders:
         text = _properties(text)
     return text, diagnostics
 

@@ -31,6 +31,7 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
+from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.normalize.regions import _FENCE_OPEN, fenced_block_lines, has_mask_characters, mask_code, mask_protected, unmask
 from notebook_publish.normalize.resolve import IMAGE_SUFFIXES, NOTE_SUFFIXES, relative_link
@@ -57,7 +58,7 @@ def _has_block_id(text: str) -> bool:
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     # Most notes hold none of it; `^` and `==` occur in formulas and comparisons, so they
     # are looked for as block ids and highlights before any line is visited.
-    if not ctx.uses("obsidian") or not ("[[" in text or "%%" in text or ("==" in text and _HIGHLIGHT.search(text)) or ("^" in text and _has_block_id(text))):
+    if not ctx.uses("obsidian") or not (has(text, "[[") or has(text, "%%") or (has(text, "==") and _HIGHLIGHT.search(text)) or ("^" in text and _has_block_id(text))):
         return text, []
     lines = text.split("\n")
     start = front_matter_lines(text)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from notebook_publish.callouts import GITHUB_TYPES
+from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, joins_title
 
@@ -51,7 +52,7 @@ def _strip_quotes(line: str, depth: int) -> str | None:
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     obsidian, github = ctx.uses("obsidian"), ctx.uses("github")
-    if not (obsidian or github) or "[!" not in text:
+    if not (obsidian or github) or not has(text, "[!"):
         return text, []
     lines = text.split("\n")
     fences = FenceTracker()

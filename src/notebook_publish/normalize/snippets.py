@@ -21,6 +21,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
+from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.obsidian import TRANSCLUDE_CLASS, _attr_value
 from notebook_publish.normalize.regions import fenced_block_lines
@@ -31,7 +32,7 @@ _BLOCK_FENCE = re.compile(r"^[ \t]*--8<--[ \t]*$")
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not ctx.uses("mkdocs") or "--8<--" not in text:
+    if not ctx.uses("mkdocs") or not (has(text, "8<-") and "--8<--" in text):  # `8<-` is what the leftovers pass asks
         return text, []
     lines = text.split("\n")
     skip = fenced_block_lines(lines)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line, too_deep
 
@@ -40,7 +41,7 @@ class _Open:
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
-    if not ctx.uses("vitepress") or ":::" not in text:
+    if not ctx.uses("vitepress") or not has(text, ":::"):
         return text, []
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []
