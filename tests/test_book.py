@@ -13,12 +13,13 @@ def codes(book):
 
 def test_summary_index_orders_chapters_depth_first(book_dir):
     book = book_for(book_dir)
+    # Titles are the notes' opening headings (`## Guide heading` too), not the link texts.
     assert [(c.note.rel, c.title, c.depth) for c in book.chapters] == [
         ("SUMMARY.md", "Summary", 0),
         ("intro.md", "Introduction", 0),
-        ("sub/child.md", "child note", 1),
+        ("sub/child.md", "Child", 1),
         ("Deep Dive 1b505834c0de80378ee9cfc97356b605.md", "Deep Dive", 0),
-        ("Guide.md", "The Guide", 0),
+        ("Guide.md", "Guide heading", 0),
         ("orphan.md", "Orphan", 0),
     ]
 
@@ -40,7 +41,7 @@ def test_explicit_index_and_titles_without_notion_ids(book_dir):
     (book_dir / "Page 1b505834c0de80378ee9cfc97356b605.md").write_text("no heading here\n")
     book = book_for(book_dir, index=str(book_dir / "start.md"))
     titles = [c.title for c in book.chapters]
-    assert titles[:2] == ["Start", "deep"]
+    assert titles[:2] == ["Start", "Deep Dive"]  # the opening heading, before the link text
     assert "Page" in titles
 
 

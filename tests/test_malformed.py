@@ -259,8 +259,8 @@ def test_table_with_500_columns(tmp_path):
 def test_circular_and_self_links(tmp_path):
     project = Project(tmp_path / "book")
     project.write("index.md", "# Book\n\n- [A](a.md)\n- [Self](index.md)\n")
-    project.write("a.md", "# A\n\n## Topic A\n\n- to [B](b.md), to [myself](a.md), to [here](#topic-a)\n")
-    project.write("b.md", "# B\n\n## Topic B\n\n- back to [A](a.md) and the [index](index.md)\n")
+    project.write("a.md", "# A\n\n## Topic A\n\n- [B](b.md)\n- to [myself](a.md), to [here](#topic-a)\n")
+    project.write("b.md", "# B\n\n## Topic B\n\n- B goes back up.\n\n- [A](a.md)\n- [index](index.md)\n")
     runs = project.run_all("-v")  # cycles are notes (info), shown with -v
     for run in runs.values():
         assert_clean(run, (0,))

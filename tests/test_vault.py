@@ -16,6 +16,7 @@ from publish_harness import assert_clean, run_cli
 pytestmark = pytest.mark.slow
 
 RAW = ("[[", "![[", "[!", "%%", "==")
+VAULT = FIXTURES / "obsidian-vault"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,12 @@ def test_every_note_is_a_chapter_with_working_links_and_pictures(vault):
             yield from titles(item) if isinstance(item, list) else [item.title]
 
     chapters = [t for t in titles(reader.outline) if re.match(r"^\d+ ", t)]  # "12 Adam", not "12.1 …"
-    assert len(chapters) == 31
+    # Without an index note the chapters follow the folder tree: the 31 notes, and a
+    # part for each of the 8 folders that hold notes.
+    folders = {p.parent for p in VAULT.rglob("*.md")} - {VAULT}
+    assert len(folders) == 8
+    assert len(chapters) == 31 + len(folders)
+    assert {f.name for f in folders} <= {t.split(" ", 1)[1] for t in chapters}
     internal = 0
     for page in reader.pages:
         for annot in page.get("/Annots") or []:

@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write notebook-publish.baseline beside handbook.yml: the problems found now, accepted from then on, "
         "so that --strict fails only on new ones (keyed by file, code and target, not line)",
     )
+    p.add_argument(
+        "--tree", action="store_true",
+        help="also print the chapter tree the book will have: each chapter's title, indented by its depth, "
+        "and the note it comes from, so the order can be checked before building",
+    )
     p.set_defaults(run=run_check)
 
     p = sub.add_parser(
@@ -187,6 +192,10 @@ def run_check(args) -> int:
         path, count = write(config, apply_levels(book.diagnostics, config.diagnostics, config.root))
         print(f"wrote {os.path.relpath(path)}: {count} problem(s) accepted; --strict now fails only on others")
         return EXIT_OK
+    if args.tree:
+        from notebook_publish.book_tree import format_tree
+
+        print(format_tree(book))
     return report(book.diagnostics, args, config, "check", stream=sys.stdout, lead=f"{len(book.chapters)} chapter(s): ")
 
 

@@ -65,9 +65,10 @@ CODES: dict[str, Code] = {
     "embed-cycle": Code(NOTES, "Notes embed each other in a circle (or nest embeds too deeply); the embed that closes it is left out."),
     "embed-file": Code(NOTES, "An embed names a file that is neither a picture nor a note (`![[paper.pdf]]`); it is shown as a link."),
     "snippet-outside": Code(NOTES, "A MkDocs snippet names a file outside the notes folder, or one that is not a note; it is not included."),
-    "orphan-note": Code(NOTES, "No link from the index note reaches a note; it goes at the end of the book."),
-    "link-cycle": Code(NOTES, "Notes link to each other in a circle; each appears once."),
-    "no-index": Code(NOTES, "There is no index note; chapters follow the notes' paths."),
+    "orphan-note": Code(NOTES, "No page list from the index note (or `nav:`) reaches a note; it goes at the end of the book."),
+    "link-cycle": Code(NOTES, "Notes list each other in a circle; each appears once."),
+    "no-index": Code(NOTES, "There is no index note; the chapters follow the folder tree."),
+    "page-list": Code(NOTES, "A `SUMMARY.md` or `_sidebar.md` beside the index note lists the book's pages; it orders the chapters and is not printed."),
     "archive-entry": Code(NOTES, "An entry of the notes .zip was skipped: its name leads outside it (`../`, an absolute path), or it is a link, a device, encrypted or damaged."),
     "notion-database": Code(NOTES, "A Notion database's CSV is missing or cannot be read; its link is kept instead of the table."),
     # Typesetting the handbook (pdf, html).

@@ -47,6 +47,19 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             None,
             "Index note that orders the book. Default: index.md, README.md, then SUMMARY.md in the notes folder.",
         ),
+        Key(
+            "structure",
+            "choice",
+            "auto",
+            "How the chapters are ordered and nested: links (the index note's page lists), folders (the folder tree), or auto (links when there is an index note, else folders). `nav:` overrides both.",
+            ("auto", "links", "folders"),
+        ),
+        Key(
+            "nav",
+            "nav",
+            [],
+            "The chapter tree, as in mkdocs.yml: a list of note paths (from the notes folder), `Title: path`, and `Section: [...]`.",
+        ),
         Key("theme", "path", "default", "Theme name under themes/, or a folder. A user theme may override single files."),
         Key("output", "path", "build", "Folder the handbook, slides and cache are written to."),
         Key("keywords", "strs", [], "Keywords for the PDF metadata."),
@@ -108,6 +121,8 @@ class Config:
     notes: Path = Path("notes")
     media: tuple[Path, ...] = (Path("media"),)
     index: Path | None = None
+    structure: str = "auto"
+    nav: tuple = ()  # ((title or "", path or a nested tuple), ...): `book_order.order_by_nav`
     theme: Path = Path("default")
     output: Path = Path("build")
     keywords: tuple[str, ...] = ()
@@ -423,6 +438,7 @@ def _expected(key: Key) -> str:
         "paths": "a list of paths",
         "strs": "a list of texts",
         "choice": f"one of {', '.join(key.choices)}",
+        "nav": "a list of note paths, `Title: path` and `Section: [...]` entries",
     }[key.kind]
 
 
@@ -490,6 +506,8 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
             if len(wrong) < len(value):  # point at the first one that is not text
                 raise bad(None, f"a list whose item {wrong[0] + 1} is {describe(value[wrong[0]])}")
         raise bad()
+    if kind == "nav":
+        return _nav(value, dotted, source, line, bad)
     if kind == "choice":
         if not _scalar(value):
             raise bad()
@@ -507,6 +525,41 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
             )
         )
     raise AssertionError(f"unknown kind {kind}")
+
+
+MAX_NAV_ENTRIES = 10_000
+
+
+def _nav(value: Any, dotted: str, source: Path | None, line: int, bad) -> tuple:
+    """`nav:` as mkdocs writes it, checked: ((title, path or nested entries), ...)."""
+    count = 0
+
+    def entries(items: Any, depth: int) -> tuple:
+        nonlocal count
+        if not isinstance(items, list) or depth > 20:
+            raise bad()
+        out = []
+        for item in items:
+            count += 1
+            if count > MAX_NAV_ENTRIES:
+                raise bad(f"at most {MAX_NAV_ENTRIES:,} entries")
+            if isinstance(item, str) and item.strip():
+                out.append(("", item.strip()))
+            elif isinstance(item, dict) and len(item) == 1:
+                (title, inner), = item.items()
+                if not _scalar(title):
+                    raise bad(None, f"an entry titled {describe(title)}")
+                if isinstance(inner, str) and inner.strip():
+                    out.append((str(title), inner.strip()))
+                elif isinstance(inner, list):
+                    out.append((str(title), entries(inner, depth + 1)))
+                else:
+                    raise bad(None, f"the entry `{short(str(title), 40)}` set to {describe(inner)}")
+            else:
+                raise bad(None, f"an entry that is {describe(item)}")
+        return tuple(out)
+
+    return entries(value, 0)
 
 
 def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) -> None:
@@ -570,6 +623,8 @@ def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path, l
         notes=rooted(top["notes"]),
         media=tuple(rooted(m) for m in top["media"]),
         index=rooted(top["index"]),
+        structure=top["structure"],
+        nav=tuple(top["nav"]) if isinstance(top["nav"], tuple) else (),
         theme=theme_path,
         output=rooted(top["output"]),
         keywords=tuple(top["keywords"]),

@@ -1,9 +1,8 @@
-"""Find the notes and media, and build the `Book`: chapters in the index note's order.
+"""Find the notes and media, and build the `Book`: its chapter tree, titled.
 
-The index note comes first; the notes it links to follow in link order, each followed
-depth-first by the notes it links to in turn. That one rule orders a Notion index
-page, a GitBook/mdBook `SUMMARY.md` and a hand-made table of contents. Notes nothing
-reaches are appended in path order. This module does the I/O (reading notes, listing
+The tree comes from the index note's page lists, the folder tree, or `nav:` in
+handbook.yml (`book_order.py`); the titles from front matter, opening headings, link
+texts or file names (`titles.py`). This module does the I/O (reading notes, listing
 files, judging the pictures the notes show); the normaliser and the parser it calls
 are pure.
 """
@@ -53,6 +52,7 @@ class Note:
     text: str  # normalised
     ast: dict
     diagnostics: tuple[Diagnostic, ...] = ()
+    folder: bool = False  # a part's title page (a folder, a `nav:` section), not a file
 
     # Both are asked for more than once per note (ordering, anchor checks, the writers);
     # each walks the whole AST, so each is worked out once.
@@ -89,6 +89,7 @@ class Book:
     vault: VaultIndex | None = None  # every note's name, front matter and aliases
     # The Notion export's .zip the notes came from (`archive.NotesArchive`), or None.
     archive: object = None
+    structure: str = ""  # how the chapter tree was made, in words (`check --tree`)
 
     def shown(self, diagnostics) -> list[Diagnostic]:
         """Problems as the user should see them: a note of an archive is named inside
@@ -303,10 +304,10 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
         index = top_page(notes_dir, note_paths, files, archive)
     if index is not None and index not in notes:
         index = None  # refused, and its diagnostic says why; the chapters follow the paths
-    chapters, found = order_chapters(notes, index)
+    chapters, found, structure = order_chapters(notes, index, config, vault)
     diagnostics.extend(found)
     diagnostics.extend(check_anchors(notes))
-    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics), vault=vault)
+    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics), vault=vault, structure=structure)
 
 
 def _read_snippet(path: Path) -> bytes:
@@ -314,44 +315,56 @@ def _read_snippet(path: Path) -> bytes:
         return f.read(MAX_NOTE_BYTES + 1)
 
 
-def order_chapters(notes: dict[Path, Note], index: Path | None) -> tuple[list[Chapter], list[Diagnostic]]:
-    """Index first, then linked notes depth-first in link order, then orphans in path order."""
+def order_chapters(notes: dict[Path, Note], index: Path | None, config: Config | None = None, vault: VaultIndex | None = None) -> tuple[list[Chapter], list[Diagnostic], str]:
+    """The chapter tree, by the index's page lists, the folder tree or `nav:`
+    (`book_order.py`), each chapter titled (`titles.py`); and which way it was made,
+    in words."""
+    from notebook_publish import book_order
+
+    front_matter = vault.front_matter if vault is not None else {}
+    notes_dir = config.notes.resolve() if config is not None else _common_folder(notes)
+    structure = config.structure if config is not None else "auto"
+    nav = config.nav if config is not None else ()
     diagnostics: list[Diagnostic] = []
-    chapters: list[Chapter] = []
-    placed: set[Path] = set()
-    link_titles: dict[Path, str] = {}
-
-    def visit(path: Path, depth: int, stack: tuple[Path, ...]) -> None:
-        placed.add(path)
-        note = notes[path]
-        chapters.append(Chapter(note=note, title=chapter_title(note, link_titles.get(path)), depth=depth))
-        seen_here: set[Path] = set()
-        for target, text in note_links(note):
-            if target == path or target not in notes or target in seen_here:
-                continue
-            seen_here.add(target)
-            link_titles.setdefault(target, text)
-            if target in stack:
-                line = _line_of(note.text, target.name)
-                diagnostics.append(
-                    info(path, line, "link-cycle", f"link back to `{notes[target].rel}` forms a cycle", "each note appears once, where it is first linked")
-                )
-                continue
-            if target not in placed:
-                visit(target, depth + 1 if path != index else 0, stack + (path,))
-
-    if index is not None:
-        visit(index, 0, ())
+    if nav:
+        placed, found = book_order.order_by_nav(notes, notes_dir, nav, config.source, config.line_of("nav"))
+        how = "`nav:` in handbook.yml"
+    elif structure == "folders" or (structure == "auto" and index is None):
+        if index is None:
+            diagnostics.append(info(None, 0, "no-index", "no index note; the chapters follow the folder tree", "add index.md or README.md, or set `index:` or `nav:`"))
+        placed, found = book_order.order_by_folders(notes, notes_dir, index, front_matter)
+        how = "the folder tree"
+    elif index is None:
+        raise UsageError(error(config.source, config.line_of("structure"), "config", "`structure: links` needs an index note, and the notes have none", "add index.md or README.md, set `index:`, or use `structure: folders`"))
     else:
-        diagnostics.append(info(None, 0, "no-index", "no index note; chapters follow the notes' paths", "add index.md, README.md or SUMMARY.md, or set `index:`"))
-    for path in notes:
-        if path not in placed:
-            if index is not None:
-                diagnostics.append(
-                    warning(path, 1, "orphan-note", "no link from the index reaches this note", "link it from the index note to place it; it goes at the end")
-                )
-            visit(path, 0, ())
-    return chapters, diagnostics
+        nav_files = [notes_dir / name for name in book_order.NAV_FILES if (notes_dir / name) in notes and notes_dir / name != index]
+        placed, found = book_order.order_by_links(notes, index, nav_files)
+        how = "the page lists of " + " and ".join(notes[p].rel for p in [index, *nav_files])
+    diagnostics.extend(found)
+    chapters = []
+    for place in placed:
+        if place.folder:
+            note = folder_note(place.path, notes_dir)
+            chapters.append(Chapter(note=note, title=place.title or note.rel, depth=place.depth))
+            continue
+        note = notes[place.path]
+        title = place.title or chapter_title(note, place.link_text, front_matter.get(place.path))
+        chapters.append(Chapter(note=note, title=title, depth=place.depth))
+    return chapters, diagnostics, how
+
+
+def folder_note(folder: Path, notes_dir: Path) -> Note:
+    """A part without a note of its own (a folder, a `nav:` section): a chapter that
+    is only its title."""
+    try:
+        rel = folder.relative_to(notes_dir).as_posix() + "/"
+    except ValueError:
+        rel = folder.name + "/"
+    return Note(path=folder, rel=rel, raw="", text="", ast={"blocks": []}, folder=True)
+
+
+def _common_folder(notes) -> Path:
+    return Path(os.path.commonpath([str(p.parent) for p in notes])) if notes else Path(".")
 
 
 def local_links(note: Note) -> tuple[tuple[Path | None, str, str], ...]:
@@ -360,41 +373,24 @@ def local_links(note: Note) -> tuple[tuple[Path | None, str, str], ...]:
 
 
 def _local_links(note: Note):
+    from notebook_publish.page_links import link_target
+
     blocks = note.ast.get("blocks", [])
-    # The links of an embedded note are that note's: they were checked there, and do
-    # not place chapters here.
+    # The links of an embedded note are that note's: they were checked there.
     embedded = {id(i) for b in walk_blocks(blocks) if b.get("t") == "Div" and "transclusion" in b["c"][0][1] for i in walk_inlines(b["c"][1])} if "{.transclude" in note.text else set()
     for inline in walk_inlines(blocks):
-        if inline.get("t") != "Link" or id(inline) in embedded:
-            continue
-        attr, content, (url, _title) = inline["c"]
-        if "broken-link" in attr[1] or is_external(url):
-            continue
-        path, anchor = split_link(url)
-        if path and not path.lower().endswith(NOTE_SUFFIXES):
-            continue  # an attachment, not a note
-        target = Path(os.path.normpath(note.path.parent / path)) if path else None
-        # A wikilink's text is an alias or `Note > Heading`: no title for the chapter.
-        yield target, anchor, "" if "wikilink" in attr[1] else stringify(content).strip()
+        if inline.get("t") == "Link" and id(inline) not in embedded:
+            found = link_target(note.path, inline)
+            if found is not None:
+                yield found
 
 
-def note_links(note: Note) -> list[tuple[Path, str]]:
-    """Links to other notes in document order: (absolute target, link text)."""
-    return [(target, text) for target, _anchor, text in local_links(note) if target is not None]
+def chapter_title(note: Note, link_text: str | None, front_matter=None) -> str:
+    """Front matter `title:`, else the opening heading, else the link's text, else the
+    file name (`titles.py`)."""
+    from notebook_publish import titles
 
-
-def chapter_title(note: Note, link_text: str | None) -> str:
-    """Link text, else the first level-1 heading, else the first heading, else the file name."""
-    if link_text:
-        return strip_notion_id(link_text)
-    headers = [b for b in walk_blocks(note.ast.get("blocks", [])) if b.get("t") == "Header"]
-    for wanted in (1, None):
-        for h in headers:
-            if wanted is None or h["c"][0] == wanted:
-                title = stringify(h["c"][2]).strip()
-                if title:
-                    return strip_notion_id(title)
-    return strip_notion_id(Path(note.rel).stem).replace("_", " ").replace("-", " ").strip() or note.rel
+    return titles.chapter_title(note.rel, note.ast.get("blocks", []), front_matter, link_text)
 
 
 def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:

@@ -33,6 +33,7 @@ from notebook_publish.handbook.sanitize import RawHtmlFilter
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Chapter
 from notebook_publish.pandoc_ast import INLINE_CONTAINERS
+from notebook_publish.titles import opening_heading, repeats_title
 
 # Fenced-div classes shown as callout boxes, like Notion's callouts.
 CALLOUT_CLASSES = frozenset({"callout", "note", "tip", "info", "warning", "caution", "important", "aside", "danger"})
@@ -201,7 +202,12 @@ class _ChapterWriter:
         blocks = self.note.ast.get("blocks", [])
         levels = [b["c"][0] for b in blocks if b.get("t") == "Header"]
         # A note's own level-1 heading is its title; its sections start one level down.
+        # So do the sections under an opening heading of another level that is the
+        # title (`#### 5.1.1 Vectors` then `##### Norms`).
         self.base_level = 1 if 1 in levels else (min(levels) - 1 if levels else 1)
+        opening = opening_heading(blocks)
+        if opening is not None and repeats_title(blocks[opening], chapter.title):
+            self.base_level = min(self.base_level, blocks[opening]["c"][0]) if 1 in levels else blocks[opening]["c"][0]
 
     # --- chapter --------------------------------------------------------------------
 
@@ -215,16 +221,17 @@ class _ChapterWriter:
         return out
 
     def _drop_title_heading(self, blocks: list) -> list:
-        """The first level-1 heading that repeats the chapter title is the title itself."""
-        title = " ".join(self.chapter.title.casefold().split())
-        for i, block in enumerate(blocks):
-            if block.get("t") == "Header" and block["c"][0] == 1:
-                if plain_text(block["c"][2]).casefold() == title or i == 0:
-                    if block["c"][1][0]:
-                        self._title_anchor = heading_anchor(self.prefix, block["c"][1][0])
-                    return blocks[:i] + blocks[i + 1 :]
-                break
-        return blocks
+        """The heading that says the chapter's title is the title itself: the note's
+        opening heading (of any level) or, failing that, its first level-1 heading,
+        when either says the same as the title. One that says something else stays."""
+        at = opening_heading(blocks)
+        if at is None or not repeats_title(blocks[at], self.chapter.title):
+            at = next((i for i, b in enumerate(blocks) if b.get("t") == "Header" and b["c"][0] == 1), None)
+            if at is None or not repeats_title(blocks[at], self.chapter.title):
+                return blocks
+        if blocks[at]["c"][1][0]:
+            self._title_anchor = heading_anchor(self.prefix, blocks[at]["c"][1][0])
+        return blocks[:at] + blocks[at + 1 :]
 
     # --- diagnostics ----------------------------------------------------------------
 

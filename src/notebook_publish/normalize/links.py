@@ -16,8 +16,10 @@ from notebook_publish.normalize import linkscan
 from notebook_publish.normalize.resolve import (
     IMAGE_SUFFIXES,
     NOTE_SUFFIXES,
+    SITE_SUFFIXES,
     closest_candidate,
     display_name,
+    is_folder_link,
     memoised,
     is_external,
     relative_link,
@@ -46,6 +48,8 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             if anchor:
                 dest = dest[:-1] + f"#{anchor}>" if dest.startswith("<") else f"{dest}#{anchor}"
             return linkscan.with_class(match, dest, None)
+        if path.lower().endswith(SITE_SUFFIXES) and resolve(path, ctx, SITE_SUFFIXES) is not None:
+            return match.group(0)  # a page kept as HTML beside the notes: an attachment
         close = closest(path, ctx, NOTE_SUFFIXES)
         hint = f"did you mean `{display_name(close, ctx)}`?" if close else "the note is not in the notes folder"
         diagnostics.append(warning(ctx.path, line, "broken-link", f"link to `{path}` goes nowhere", hint, col))
@@ -55,9 +59,10 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
 
 
 def _looks_like_note(path: str) -> bool:
-    """Local links to notes, not to attachments such as PDFs or images."""
+    """Local links to notes, not to attachments such as PDFs or images. A folder
+    (`dir/`, `..`) and a site page (`page.html`) name the note served there."""
     lower = path.lower().split("?")[0]
-    if lower.endswith(NOTE_SUFFIXES):
+    if lower.endswith(NOTE_SUFFIXES + SITE_SUFFIXES) or is_folder_link(lower):
         return True
     if lower.endswith(IMAGE_SUFFIXES):
         return False

@@ -73,8 +73,8 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
     if not target or is_external(target):
         return None
     written = [target, unquote(target)]
-    if not PurePosixPath(unquote(target)).suffix and ".md" in suffixes:
-        written += [w + ".md" for w in written]  # Obsidian and wiki-style links omit it
+    if ".md" in suffixes:
+        written = _note_spellings(written)
 
     def in_files(path: Path) -> Path | None:
         # Lexical normalisation only: the snapshot in ctx.files is the truth, and the
@@ -94,7 +94,9 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
             for tail in tails:
                 if (found := in_files(media / tail)) is not None:
                     return found
-    names = [PurePosixPath(w).name for w in written]
+    # A folder's index page is looked for in that folder only: any `index.md` of the
+    # vault is not the one a link to `dir/` means.
+    names = [PurePosixPath(w).name for w in written if w in (target, unquote(target)) or PurePosixPath(w).name not in FOLDER_PAGES]
     # Only here, where the exact paths failed: listing every file costs more than the lookups.
     candidates = [f for f in ctx.files if f.suffix.lower() in suffixes]
     for same in (
@@ -107,6 +109,39 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
         if matches:
             return matches[0]
     return None
+
+
+# The pages a site serves for a folder: Jekyll, MkDocs and VitePress read index.md,
+# GitHub and GitBook README.md, Hugo _index.md.
+FOLDER_PAGES = ("index.md", "README.md", "readme.md", "_index.md")
+SITE_SUFFIXES = (".html", ".htm")
+
+
+def _note_spellings(written: list[str]) -> list[str]:
+    """Every way a link may name a note, as sites and wikis write them: `Other Note`
+    for `Other Note.md` (Obsidian, wikis), `page.html` for `page.md` (Jekyll and
+    MkDocs pages link to what they serve), and a folder (`dir/`, `../dir`, `./`,
+    `/abs/dir/`) for its index page. `/path/to/page/` is also tried as `page.md`,
+    the pretty URL Jekyll and MkDocs give a page."""
+    out = list(written)
+    for text in written:
+        bare = text.rstrip("/")
+        name = PurePosixPath(bare).name if bare else ""
+        lower = name.lower()
+        if lower.endswith(SITE_SUFFIXES):
+            out.append(bare[: -len(PurePosixPath(bare).suffix)] + ".md")
+        elif name not in ("", ".", "..") and not PurePosixPath(name).suffix:
+            out.append(bare + ".md")  # Obsidian and wiki-style links omit it
+        if not PurePosixPath(name).suffix or name in (".", ".."):
+            folder = bare if bare else ("/" if text.startswith("/") else ".")
+            out.extend(f"{folder.rstrip('/')}/{page}" if folder != "/" else f"/{page}" for page in FOLDER_PAGES)
+    return list(dict.fromkeys(out))
+
+
+def is_folder_link(target: str) -> bool:
+    """A link that names a folder rather than a file: `dir/`, `./`, `..`."""
+    path = unquote(split_anchor(target)[0])
+    return path.endswith("/") or PurePosixPath(path).name in (".", "..") or path in (".", "..")
 
 
 def _distance(path: Path, start: Path) -> int:

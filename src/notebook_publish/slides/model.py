@@ -170,6 +170,8 @@ def find_topics(book: Book) -> list[Topic]:
     slides = book.config.slides
     for chapter in book.chapters:
         note = chapter.note
+        if note.folder:
+            continue  # a part's title page has nothing to show
         blocks = note.ast.get("blocks", [])
         if slides.topic == "note":
             if blocks and blocks[0].get("t") == "Header" and blocks[0]["c"][0] == 1:
