@@ -313,3 +313,41 @@ def test_the_seed_notebook_keeps_its_chapters(tmp_path):
     book = book_of(project)
     # It opens with `## Subpage`, a section above its one `# Index`: that names it.
     assert tree(book) == [("index.md", "Index", 0)]
+
+
+# --- links the way sites write them -----------------------------------------------------
+
+
+@pytest.mark.parametrize("written, found", [
+    ("dir/", "dir/index.md"), ("dir", "dir/index.md"), ("../dir/", "dir/index.md"), ("./", "top/README.md"),
+    ("/dir/", "dir/index.md"), ("/", "index.md"), ("..", "index.md"), ("page.html", "top/page.md"), ("/top/page/", "top/page.md"),
+    ("hugo/", "hugo/_index.md"), ("page.htm#part", "top/page.md"),
+])
+def test_folder_and_site_links_name_the_page_served_there(tmp_path, written, found):
+    from notebook_publish.normalize import NoteContext, links
+    from notebook_publish.notes import list_files
+
+    project = Project(tmp_path / "p")
+    for name in ("index.md", "dir/index.md", "top/README.md", "top/page.md", "hugo/_index.md", "elsewhere/index.md"):
+        project.write(name, "# x\n")
+    notes = project.notes.resolve()
+    ctx = NoteContext(path=notes / "top" / "README.md", notes_dir=notes, media_dirs=(), files=list_files([notes]))
+    out, diagnostics = links.fix(f"[x]({written})", ctx)
+    assert diagnostics == []
+    target = re.search(r"\]\(<?([^)>#]+)", out).group(1)
+    assert (notes / "top" / target).resolve() == notes / found
+
+
+def test_a_folder_without_a_page_is_a_broken_link_and_an_html_attachment_stays(tmp_path):
+    from notebook_publish.normalize import NoteContext, links
+    from notebook_publish.notes import list_files
+
+    project = Project(tmp_path / "p")
+    project.write("index.md", "# x\n")
+    project.write("empty/notes.md", "# notes\n")
+    project.write("slides.html", "<p>kept as a file</p>")
+    notes = project.notes.resolve()
+    ctx = NoteContext(path=notes / "index.md", notes_dir=notes, media_dirs=(), files=list_files([notes]))
+    out, diagnostics = links.fix("[a](empty/) and [b](slides.html)", ctx)
+    assert [d.code for d in diagnostics] == ["broken-link"] and "`empty/`" in diagnostics[0].message
+    assert "[b](slides.html)" in out  # not a note: a file beside the notes, left as it is

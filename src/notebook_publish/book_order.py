@@ -122,13 +122,8 @@ def _is_ancestor(candidate: Path, node: Path | None, parent_of: Mapping[Path, Pa
 def folder_page(folder: Path, notes: Mapping[Path, object]) -> Path | None:
     """The note that leads a folder: its index page, or a note named after it."""
     for name in (*FOLDER_PAGES, f"{folder.name}.md"):
-        for candidate in (folder / name,):
-            if candidate in notes:
-                return candidate
-    by_lower = {p.name.lower(): p for p in notes if p.parent == folder}
-    for name in FOLDER_PAGES:
-        if name.lower() in by_lower:
-            return by_lower[name.lower()]
+        if folder / name in notes:
+            return folder / name
     return None
 
 
@@ -161,21 +156,21 @@ def order_by_folders(notes: Mapping[Path, object], notes_dir: Path, index: Path 
         rank = order_of(front_matter.get(lead)) if lead is not None else None
         return (rank is None, rank or 0.0, natural_key(path.name if kind == "folder" else path.stem))
 
-    def visit(folder: Path, depth: int, skip: set[Path]) -> None:
-        entries: list[tuple[str, Path]] = []
-        subfolders: set[Path] = set()
-        for path in notes:
-            if path in skip:
-                continue
-            try:
-                rel = path.relative_to(folder)
-            except ValueError:
-                continue
-            if len(rel.parts) == 1:
-                entries.append(("note", path))
-            else:
-                subfolders.add(folder / rel.parts[0])
-        entries += [("folder", f) for f in subfolders]
+    # Each folder's notes and subfolders, in one pass over the notes.
+    notes_in: dict[Path, list[Path]] = {}
+    folders_in: dict[Path, set[Path]] = {}
+    for path in notes:
+        if path == index or not path.is_relative_to(notes_dir):
+            continue
+        notes_in.setdefault(path.parent, []).append(path)
+        folder = path.parent
+        while folder != notes_dir:
+            folders_in.setdefault(folder.parent, set()).add(folder)
+            folder = folder.parent
+
+    def visit(folder: Path, depth: int, lead_here: Path | None) -> None:
+        entries = [("note", p) for p in notes_in.get(folder, ()) if p != lead_here]
+        entries += [("folder", f) for f in folders_in.get(folder, ())]
         for kind, path in sorted(entries, key=sort_key):
             if kind == "note":
                 placed.append(Placed(path, depth))
@@ -185,9 +180,9 @@ def order_by_folders(notes: Mapping[Path, object], notes_dir: Path, index: Path 
                 placed.append(Placed(lead, depth))
             else:
                 placed.append(Placed(path, depth, title=_folder_title(path.name), folder=True))
-            visit(path, depth + 1, skip | ({lead} if lead else set()))
+            visit(path, depth + 1, lead)
 
-    visit(notes_dir, 0, {index} if index is not None else set())
+    visit(notes_dir, 0, None)
     return placed, []
 
 

@@ -82,11 +82,17 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
         normal = Path(os.path.normpath(path))
         return normal if normal in ctx.files and normal.suffix.lower() in suffixes else None
 
+    # Beside the note first, in every spelling (`./` is this folder's page, not the
+    # notes folder's), then from the notes folder; `/abs` from the notes folder first,
+    # the site's root.
+    relative = [t for t in written if not t.startswith("/")]
+    absolute = [t.lstrip("/") for t in written if t.startswith("/")]
+    for base, texts in ((ctx.notes_dir, absolute), (ctx.note_dir, relative), (ctx.notes_dir, relative), (ctx.note_dir, absolute)):
+        for text in texts:
+            if (found := in_files(base / text)) is not None:
+                return found
     for text in written:
         rel = text.lstrip("/")
-        for base in (ctx.note_dir, ctx.notes_dir):
-            if (found := in_files(base / text if not text.startswith("/") else base / rel)) is not None:
-                return found
         for media in ctx.media_dirs:
             parts = PurePosixPath(rel).parts
             # `./media/x.png` written from a note that is not beside media/.
