@@ -122,7 +122,7 @@ def name_decks(namings: list[Naming]) -> list[DeckName]:
     titles: list[str] = []
     wanted: list[str] = []
     for naming, slug in zip(namings, plain):
-        repeated = texts[same_title_key(naming.heading)] > 1 or (slug and slugs[slug] > 1)
+        repeated = texts[same_title_key(naming.heading)] > 1 or (bool(slug) and slugs[slug] > 1)
         qualify = bool(naming.chapter) and (repeated or not slug)
         if repeated and naming.chapter:
             titles.append(f"{naming.chapter}{EM_DASH}{naming.heading}" if naming.heading.strip() else naming.chapter)
