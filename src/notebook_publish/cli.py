@@ -192,11 +192,13 @@ def run_check(args) -> int:
         path, count = write(config, apply_levels(book.diagnostics, config.diagnostics, config.root))
         print(f"wrote {os.path.relpath(path)}: {count} problem(s) accepted; --strict now fails only on others")
         return EXIT_OK
-    if args.tree:
-        from notebook_publish.book_tree import format_tree
+    diagnostics = list(book.diagnostics)
+    if args.verbose:  # only -v prints infos; finding the topics costs check nothing otherwise
+        from notebook_publish.slides.topics import plan_diagnostic, plan_topics
 
-        print(format_tree(book))
-    return report(book.diagnostics, args, config, "check", stream=sys.stdout, lead=f"{len(book.chapters)} chapter(s): ")
+        chosen = plan_diagnostic(book, plan_topics(book))
+        diagnostics += book.shown([chosen]) if chosen is not None else []
+    return report(diagnostics, args, config, "check", stream=sys.stdout, lead=f"{len(book.chapters)} chapter(s): ")
 
 
 def check_theme(config: Config, slides: bool = True) -> None:

@@ -79,6 +79,7 @@ CODES: dict[str, Code] = {
     "slow-fonts": Code(HANDBOOK, "HarfBuzz's font subsetter is missing; the build is slower."),
     # Laying out the decks.
     "no-topics": Code(SLIDES, "The notes have no headings at `slides.level`: no decks."),
+    "topic-auto": Code(SLIDES, "`slides.topic: auto` chose one deck per note (most sections share their heading with another) or per section; `check -v` says which."),
     "empty-topic": Code(SLIDES, "A topic has nothing under its heading: no deck."),
     "long-title": Code(SLIDES, "A slide title had to be shortened to fit."),
     "slide-overflow": Code(SLIDES, "Text could not be made to fit a slide even when split."),

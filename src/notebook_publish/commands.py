@@ -387,7 +387,7 @@ def _slides_arguments(parser) -> None:
     from pathlib import Path
 
     parser.add_argument("--out", type=Path, metavar="DIR", help="folder for the decks (default: build/slides)")
-    parser.add_argument("--topic", metavar="TITLE", help="build only the deck of this topic (its heading text)")
+    parser.add_argument("--topic", metavar="TITLE", help="build only the deck of this topic: its title, its file name, or its heading when no other topic has it")
     _jobs_argument(parser)
 
 
@@ -410,8 +410,9 @@ BUILD_COMMANDS = (
     CommandSpec(
         "slides",
         "build one PPTX deck per topic (build/slides/NN-topic.pptx)",
-        "Build a slide deck per topic: a section at `slides.level` (default: level-2 headings), or a "
-        "whole note with `slides.topic: note`. Overflowing slides are split, never clipped.",
+        "Build a slide deck per topic: a section at `slides.level` (level-2 headings by default), or a "
+        "whole note when most sections share their heading with another, or as `slides.topic` says. "
+        "Overflowing slides are split, never clipped.",
         _slides_arguments,
         run_slides,
     ),

@@ -81,7 +81,13 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("chapter_timeout", "int", 600, "Seconds one chapter may take to typeset before its worker is stopped and the build fails."),
     ),
     "slides": (
-        Key("topic", "choice", "heading", "What one deck covers: a section at `level`, or a whole note.", ("heading", "note")),
+        Key(
+            "topic",
+            "choice",
+            "auto",
+            "What one deck covers: a section at `level` (heading), a whole note (note), or auto: a note when more than half of the sections share their heading with another (a wiki's `## Theory` in every note), else a section.",
+            ("auto", "heading", "note"),
+        ),
         Key("level", "int", 2, "Heading level that starts a topic when topic is `heading`."),
         Key("template", "path", None, "A .pptx whose layouts the decks use (Title Slide, Title and Content, ...)."),
         Key("min_font_size", "float", 14.0, "Smallest body size, in points, text may shrink to before a slide splits."),
@@ -104,7 +110,7 @@ class PdfConfig:
 
 @dataclass(frozen=True)
 class SlidesConfig:
-    topic: str = "heading"
+    topic: str = "auto"
     level: int = 2
     template: Path | None = None
     min_font_size: float = 14.0

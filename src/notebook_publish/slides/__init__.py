@@ -29,14 +29,17 @@ from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
 from notebook_publish.notes import Book
 from notebook_publish.outputs import OutputFolder
 from notebook_publish.progress import NO_PROGRESS, Progress
-from notebook_publish.slides.model import Deck, build_deck, find_topics, formulas_of, link_decks, slugify, with_omml
+from notebook_publish.slides.deck_names import same_title_key, slugify
+from notebook_publish.slides.model import Deck, build_deck, formulas_of, link_decks, with_omml
 from notebook_publish.slides.pool import DeckPool, file_identity, short_title
 from notebook_publish.slides.style import SlideStyle, load_slide_style
+from notebook_publish.slides.topics import Topic, plan_diagnostic, plan_topics
 from notebook_publish.themes import load_theme
 
 __all__ = ["build_decks", "decks_of_book"]
 
-DECK_NAME = re.compile(r"^\d{2,}-[a-z0-9-]+\.pptx$")
+# `NN-` and words of letters and digits (of any script: see deck_names) joined by hyphens.
+DECK_NAME = re.compile(r"^\d{2,}-[^\W_]+(?:-[^\W_]+)*\.pptx$")
 
 
 @dataclass(frozen=True)
@@ -110,9 +113,13 @@ def decks_of_book(book: Book, topic: str | None = None, when: datetime | None = 
     date_line = _date_line(config, when)
     diagnostics: list[Diagnostic] = []
     decks: list[Deck] = []
-    topics = find_topics(book)
+    plan = plan_topics(book)
+    chosen = plan_diagnostic(book, plan)
+    if chosen is not None:
+        diagnostics.append(chosen)
+    topics = list(plan.topics)
     if not topics:
-        what = "notes" if config.slides.topic == "note" else f"level-{config.slides.level} headings"
+        what = "notes" if plan.mode == "note" else f"level-{config.slides.level} headings"
         diagnostics.append(info(config.notes, 1, "no-topics", f"no topics: the notes have no {what}", "set `slides.level` or `slides.topic: note`"))
     number = 0
     wanted = _find_wanted(topics, topic) if topic is not None else None
@@ -141,14 +148,21 @@ def decks_of_book(book: Book, topic: str | None = None, when: datetime | None = 
     return decks, diagnostics
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _find_wanted(topics, name: str):
+def _find_wanted(topics: list[Topic], name: str) -> Topic:
+    """The topic `--topic NAME` means: its title, its file name (with or without the
+    number), or its heading when only one topic has it."""
+    key = same_title_key(name)
+    stem = re.sub(r"^\d{2,}-", "", name.strip().removesuffix(".pptx"))
+    slugs = {slugify(name), slugify(stem)}
     for t in topics:
-        if _normal(t.title) == _normal(name) or slugify(t.title) == slugify(name):
+        if same_title_key(t.title) == key or t.slug in slugs:
             return t
+    by_heading = [t for t in topics if same_title_key(t.heading) == key]
+    if len(by_heading) == 1:
+        return by_heading[0]
+    if by_heading:
+        shown = ", ".join(f"`{t.title}`" for t in by_heading[:4]) + (" …" if len(by_heading) > 4 else "")
+        raise UsageError(error(None, 0, "usage", f"{len(by_heading)} topics are headed `{name}`", f"name one by its title: {shown}"))
     titles = [t.title for t in topics]
     close = difflib.get_close_matches(name, titles, n=1, cutoff=0.5)
     hint = f"did you mean `{close[0]}`?" if close else f"topics: {', '.join(titles)}" if titles else "the notes have no topics"

@@ -4,16 +4,15 @@ The model says what a deck contains, not where anything goes: `layout.py` measur
 and splits what does not fit, and `pptx_writer.py` draws the result. Every value here
 is a plain, picklable dataclass, so decks can be handed to worker processes.
 
-A topic is a section at `slides.level` (default: every `##` heading), or a whole note
-with `slides.topic: note`. Inside a topic every deeper heading starts a slide. Speaker
-notes are written as a `::: notes` block, or as a block quote whose text starts with
-"Note:"; both land on the notes page of the slide they follow.
+A topic (`topics.py`) is a section at `slides.level` or a whole note; inside a topic
+every deeper heading starts a slide. Speaker notes are written as a `::: notes` block,
+or as a block quote whose text starts with "Note:"; both land on the notes page of the
+slide they follow.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
@@ -25,6 +24,8 @@ from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split
 from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc_ast import stringify
 from notebook_publish.rawhtml import RawHtmlFilter
+# find_topics is offered here too, with the rest of the AST -> deck model.
+from notebook_publish.slides.topics import Topic, find_topics, heading_line  # noqa: F401
 
 NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
 # Notion exports every picture as `![Image](...)`; that alt text is no caption.
@@ -152,70 +153,10 @@ class Deck:
         return f"{self.book_title} · {self.title}"
 
 
-@dataclass(frozen=True)
-class Topic:
-    title: str
-    note: Note
-    blocks: tuple
-    line: int
-    anchor: str = ""  # the id of the topic's heading
-
-
-# --- topics ---------------------------------------------------------------------------
-
-
-def find_topics(book: Book) -> list[Topic]:
-    """Every topic of the book in reading order, empty ones included."""
-    topics: list[Topic] = []
-    slides = book.config.slides
-    for chapter in book.chapters:
-        note = chapter.note
-        if note.folder:
-            continue  # a part's title page has nothing to show
-        blocks = note.ast.get("blocks", [])
-        if slides.topic == "note":
-            if blocks and blocks[0].get("t") == "Header" and blocks[0]["c"][0] == 1:
-                blocks = blocks[1:]
-            topics.append(Topic(chapter.title, note, tuple(blocks), 1))
-            continue
-        current: list | None = None
-        title, line, anchor = "", 1, ""
-        for block in blocks:
-            if block.get("t") == "Header" and block["c"][0] <= slides.level:
-                if current is not None:
-                    topics.append(Topic(title, note, tuple(current), line, anchor))
-                    current = None
-                if block["c"][0] == slides.level:
-                    title = stringify(block["c"][2]).strip()
-                    line = heading_line(note.text, title)
-                    anchor = block["c"][1][0]
-                    current = []
-                continue
-            if current is not None:
-                current.append(block)
-        if current is not None:
-            topics.append(Topic(title, note, tuple(current), line, anchor))
-    return topics
-
-
-def slugify(title: str) -> str:
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return slug[:60].rstrip("-") or "topic"
-
-
 def heading_line_of_text(text: str, needle: str) -> int:
     """The line where `needle` first appears, else 1."""
     at = text.find(needle) if needle else -1
     return text.count("\n", 0, at) + 1 if at >= 0 else 1
-
-
-def heading_line(text: str, title: str) -> int:
-    """The line of the heading with this text (the AST carries no positions)."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.lstrip().startswith("#") and title and title in line:
-            return number
-    return 1
 
 
 # --- deck -------------------------------------------------------------------------------
@@ -239,7 +180,9 @@ def build_deck(topic: Topic, number: int, book: Book, date_line: str) -> tuple[D
     """The deck of one topic, or None (and an info) when the topic has no content."""
     diagnostics: list[Diagnostic] = []
     reader = _BlockReader(topic.note, book, diagnostics)
-    sections = [_Section(topic.title, 0, topic.line)]
+    # The text before the first subheading is a slide under the heading itself; the
+    # deck's title (with its chapter, when the heading repeats) is on the title slide.
+    sections = [_Section(topic.heading or topic.title, 0, topic.line)]
     for block in topic.blocks:
         if block.get("t") == "Header":
             title = stringify(block["c"][2]).strip()
@@ -264,7 +207,7 @@ def build_deck(topic: Topic, number: int, book: Book, date_line: str) -> tuple[D
             slides.append(Slide(section.title, tuple(section.items), tuple(section.pictures), "\n\n".join(section.notes), "content", section.line))
         elif i and _subtree_has_content(sections, i):
             slides.append(Slide(section.title, kind="section", notes="\n\n".join(section.notes), line=section.line))
-    deck = Deck(number, topic.title, slugify(topic.title), topic.note.path, topic.line, book.config.title, date_line, tuple(slides))
+    deck = Deck(number, topic.title, topic.slug, topic.note.path, topic.line, book.config.title, date_line, tuple(slides))
     return deck, diagnostics
 
 
