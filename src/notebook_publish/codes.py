@@ -68,6 +68,7 @@ CODES: dict[str, Code] = {
     "orphan-note": Code(NOTES, "No link from the index note reaches a note; it goes at the end of the book."),
     "link-cycle": Code(NOTES, "Notes link to each other in a circle; each appears once."),
     "no-index": Code(NOTES, "There is no index note; chapters follow the notes' paths."),
+    "own-numbering": Code(NOTES, "Most titles or headings of a chapter and the notes under it carry their own numbers (`5.1 Vectors`, `Lecture 4 - …`); with `pdf.numbering: auto` the handbook does not number them again."),
     "archive-entry": Code(NOTES, "An entry of the notes .zip was skipped: its name leads outside it (`../`, an absolute path), or it is a link, a device, encrypted or damaged."),
     "notion-database": Code(NOTES, "A Notion database's CSV is missing or cannot be read; its link is kept instead of the table."),
     # Typesetting the handbook (pdf, html).

@@ -25,6 +25,7 @@ from pygments.util import ClassNotFound
 
 from notebook_publish import callouts, mathrender, pictures
 from notebook_publish.cache import content_key
+from notebook_publish.chapter_numbers import section_base_level, title_heading
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.handbook import math_stamp
 from notebook_publish.handbook.ids import heading_anchor
@@ -44,7 +45,6 @@ MAX_LIST_INDENT = 12
 @dataclass(frozen=True)
 class WriterOptions:
     toc_depth: int
-    numbering: bool
     index_max_words: int
     index_terms: tuple[str, ...]
     prefixes: Mapping[str, str]  # note path relative to the notes folder -> anchor prefix
@@ -55,6 +55,9 @@ class WriterOptions:
     # relative to this folder (a web page).
     url_base: Path | None = None
     file_url: Callable[[Path], str] | None = None  # locations.Mounts.url: no real folder in the URL
+    # Each chapter's number in book order, None where it is not numbered (pdf.numbering,
+    # chapter_numbers.py): the body, the contents and the bookmarks all read it.
+    chapter_numbers: tuple[int | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,10 +201,7 @@ class _ChapterWriter:
         self.block_filter = RawHtmlFilter(image=self._raw_image)
         self.extra_terms = [(term_key(t), t, re.compile(r"(?<!\w)" + re.escape(term_key(t)) + r"(?!\w)")) for t in options.index_terms]
         self._title_anchor: str | None = None
-        blocks = self.note.ast.get("blocks", [])
-        levels = [b["c"][0] for b in blocks if b.get("t") == "Header"]
-        # A note's own level-1 heading is its title; its sections start one level down.
-        self.base_level = 1 if 1 in levels else (min(levels) - 1 if levels else 1)
+        self.base_level = section_base_level(self.note.ast.get("blocks", []))
 
     # --- chapter --------------------------------------------------------------------
 
@@ -216,15 +216,12 @@ class _ChapterWriter:
 
     def _drop_title_heading(self, blocks: list) -> list:
         """The first level-1 heading that repeats the chapter title is the title itself."""
-        title = " ".join(self.chapter.title.casefold().split())
-        for i, block in enumerate(blocks):
-            if block.get("t") == "Header" and block["c"][0] == 1:
-                if plain_text(block["c"][2]).casefold() == title or i == 0:
-                    if block["c"][1][0]:
-                        self._title_anchor = heading_anchor(self.prefix, block["c"][1][0])
-                    return blocks[:i] + blocks[i + 1 :]
-                break
-        return blocks
+        i = title_heading(blocks, self.chapter.title)
+        if i is None:
+            return blocks
+        if blocks[i]["c"][1][0]:
+            self._title_anchor = heading_anchor(self.prefix, blocks[i]["c"][1][0])
+        return blocks[:i] + blocks[i + 1 :]
 
     # --- diagnostics ----------------------------------------------------------------
 
@@ -358,7 +355,7 @@ class _ChapterWriter:
         label = plain_text(content)
         in_toc = depth <= self.options.toc_depth and bool(label)
         number = ""
-        if self.options.numbering and self.number is not None and in_toc:
+        if self.number is not None and in_toc:
             counters = self.state.section_counters
             counters[depth] += 1
             for deeper in range(depth + 1, len(counters)):
@@ -368,14 +365,10 @@ class _ChapterWriter:
         anchor = heading_anchor(self.prefix, ident or f"sec-{self.state.anchors}")
         tag = f"h{min(depth + 1, 6)}"
         classes = f"section depth-{depth}" + (f" in-toc toc-level-{1 + self.chapter.depth + depth}" if in_toc else "")
-        full_label = f"{number} {label}".strip()
         num_html = f'<span class="secnum">{_esc(number)}</span> ' if number else ""
         if in_toc:
             self.headings.append(Heading(anchor, label, number, depth))
-        return (
-            f'<{tag} id="{_attr(anchor)}" class="{classes}" data-label="{_attr(full_label)}">'
-            f"{num_html}{self.inlines(content)}</{tag}>\n"
-        )
+        return f'<{tag} id="{_attr(anchor)}" class="{classes}">{num_html}{self.inlines(content)}</{tag}>\n'
 
     def code_block(self, attr: list, code: str) -> str:
         classes = [c for c in attr[1] if c not in ("sourceCode", "numberLines")]
