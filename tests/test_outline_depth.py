@@ -121,3 +121,33 @@ def test_numbered_bookmarks_are_the_contents_lines_at_any_depth(tmp_path):
     india = next(title for _l, title, _p in outline if title.endswith(" India"))
     number = india.split()[0]
     assert f"{number}.1 About india" in [title for _l, title, _p in outline]
+
+
+def test_bookmarks_deeper_than_readers_take_are_kept_at_the_deepest_level():
+    """A chain of notes 80 deep: readers refuse outlines past 100 levels (pypdf) and
+    pikepdf writes 15 unless told, so the tree nests to MAX_OUTLINE_LEVELS and keeps
+    the deeper bookmarks there, in order."""
+    from io import BytesIO
+
+    import pikepdf
+
+    from notebook_publish.handbook.assemble import MAX_OUTLINE_LEVELS, PdfMeta, assemble
+    from notebook_publish.handbook.parts import Part
+
+    def one_page() -> bytes:
+        pdf = pikepdf.new()
+        pdf.add_blank_page(page_size=(595, 842))
+        out = BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+    deepest = 80
+    anchors = {f"n{level}": (0, 72.0, 800.0 - 8 * level) for level in range(1, deepest + 1)}
+    chapter = Part(one_page(), [""], anchors)
+    meta = PdfMeta("Deep", "", "", "", "en", "D:20231114000000Z", "test")
+    outline = [(level, f"Level {level}", f"n{level}") for level in range(1, deepest + 1)]
+    reader = pypdf.PdfReader(BytesIO(assemble(Part(one_page(), ["front"], {}), [chapter], None, [], meta, outline)))
+    found = outline_of(reader)
+    assert [title for _l, title, _p in found] == [f"Level {level}" for level in range(1, deepest + 1)]
+    assert [level for level, _t, _p in found] == [min(level, MAX_OUTLINE_LEVELS) for level in range(1, deepest + 1)]
+    assert {page for _l, _t, page in found} == {1}

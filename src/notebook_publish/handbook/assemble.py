@@ -29,6 +29,11 @@ from notebook_publish.handbook.parts import XREF, Part
 
 Bookmark = tuple[int, str, str]  # (level, title, anchor): outline.bookmarks
 
+# Bookmarks nest as the book nests down to this level; deeper ones stay in the tree at
+# this level, under the last bookmark above it. Readers give up on deeper outlines:
+# pypdf refuses one more than 100 levels deep, and pikepdf writes 15 unless told.
+MAX_OUTLINE_LEVELS = 64
+
 
 @dataclass(frozen=True)
 class PdfMeta:
@@ -143,18 +148,19 @@ def _resolve_links(book: Pdf, anchors: dict[str, tuple[int, float, float]]) -> N
 
 def _add_outline(book: Pdf, bookmarks: list[Bookmark], anchors: dict[str, tuple[int, float, float]]) -> int:
     """Nest the bookmarks by level, as WeasyPrint does: each under the last shallower
-    one, at any depth. A bookmark whose anchor was laid out nowhere (a user theme's
-    template that drops an id) is left out, as a link to it is. Returns how many
-    were placed."""
+    one, down to MAX_OUTLINE_LEVELS. A bookmark whose anchor was laid out nowhere (a
+    user theme's template that drops an id) is left out, as a link to it is. Returns
+    how many were placed."""
     refs = [page.obj for page in book.pages]
     placed = 0
-    with book.open_outline() as outline:
+    with book.open_outline(max_depth=MAX_OUTLINE_LEVELS) as outline:
         stack: list[tuple[int, OutlineItem]] = []  # (level, outline item)
         for level, title, anchor in bookmarks:
             target = anchors.get(anchor)
             if target is None:
                 continue
             page, x, y = target
+            level = min(level, MAX_OUTLINE_LEVELS)
             while stack and stack[-1][0] >= level:
                 stack.pop()
             item = OutlineItem(title, destination=Array([refs[page], Name.XYZ, x, y, 0]))
