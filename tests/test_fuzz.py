@@ -105,7 +105,6 @@ def book_of(text: str) -> tuple[Book, Note]:
 def options_for(book: Book) -> WriterOptions:
     return WriterOptions(
         toc_depth=2,
-        numbering=True,
         index_max_words=4,
         index_terms=("model",),
         prefixes={"note.md": "note", "other.md": "other"},

@@ -69,6 +69,7 @@ CODES: dict[str, Code] = {
     "link-cycle": Code(NOTES, "Notes list each other in a circle; each appears once."),
     "no-index": Code(NOTES, "There is no index note; the chapters follow the folder tree."),
     "page-list": Code(NOTES, "A `SUMMARY.md` or `_sidebar.md` beside the index note lists the book's pages; it orders the chapters and is not printed."),
+    "own-numbering": Code(NOTES, "Most titles or headings of a chapter and the notes under it carry their own numbers (`5.1 Vectors`, `Lecture 4 - …`); with `pdf.numbering: auto` the handbook does not number them again."),
     "archive-entry": Code(NOTES, "An entry of the notes .zip was skipped: its name leads outside it (`../`, an absolute path), or it is a link, a device, encrypted or damaged."),
     "notion-database": Code(NOTES, "A Notion database's CSV is missing or cannot be read; its link is kept instead of the table."),
     # Typesetting the handbook (pdf, html).

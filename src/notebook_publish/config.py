@@ -25,7 +25,7 @@ DIAGNOSTICS = "diagnostics"  # a mapping of diagnostic codes to levels (levels.p
 @dataclass(frozen=True)
 class Key:
     name: str
-    kind: str  # str | int | float | bool | path | paths | strs | choice
+    kind: str  # str | int | float | bool | auto-bool (true, false or "auto") | path | paths | strs | choice
     default: Any
     doc: str
     choices: tuple[str, ...] = ()
@@ -73,7 +73,12 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
     "pdf": (
         Key("paper", "choice", "a4", "Paper size.", ("a4", "letter")),
         Key("toc_depth", "int", 2, "Heading levels below the chapter title listed in the contents (0-5)."),
-        Key("numbering", "bool", True, "Number chapters in the body and the contents."),
+        Key(
+            "numbering",
+            "auto-bool",
+            "auto",
+            "Number chapters and their sections in the body, the contents and the bookmarks: true, false, or auto (numbered, except the chapters whose titles or headings carry their own numbers).",
+        ),
         Key("index", "bool", True, "Build the back-of-book index from the phrases set in bold."),
         Key("index_terms", "strs", [], "Extra terms for the index, found wherever they appear."),
         Key("index_exclude", "strs", [], "Terms never to list in the index."),
@@ -100,12 +105,17 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
 class PdfConfig:
     paper: str = "a4"
     toc_depth: int = 2
-    numbering: bool = True
+    numbering: bool | str = "auto"  # True, False or "auto" (chapter_numbers.py)
     index: bool = True
     index_terms: tuple[str, ...] = ()
     index_exclude: tuple[str, ...] = ()
     index_max_words: int = 4
     chapter_timeout: int = 600
+
+    @property
+    def toc_levels(self) -> int:
+        """The heading levels below a chapter title that the contents lists (0-5)."""
+        return max(0, min(self.toc_depth, 5))
 
 
 @dataclass(frozen=True)
@@ -440,6 +450,7 @@ def _expected(key: Key) -> str:
         "int": "a whole number",
         "float": "a number",
         "bool": "true or false",
+        "auto-bool": "true or false, or auto",
         "path": "a path",
         "paths": "a list of paths",
         "strs": "a list of texts",
@@ -491,7 +502,9 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
             except (TypeError, ValueError):
                 raise bad() from None
         return float(value)
-    if kind == "bool":
+    if kind == "auto-bool" and isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    if kind in ("bool", "auto-bool"):
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in {"true", "yes", "on", "1", "false", "no", "off", "0"}:
@@ -580,7 +593,7 @@ def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) 
         close = difflib.get_close_matches(dotted, _all_dotted(), n=1)
         hint = f"did you mean `{close[0]}`?" if close else "run `notebook-publish config` for the keys"
         raise UsageError(error(None, 0, "usage", f"unknown key `{short(dotted, 60)}` in --set", hint))
-    if isinstance(value, str) and key.kind in ("int", "float", "bool"):
+    if isinstance(value, str) and key.kind in ("int", "float", "bool", "auto-bool"):
         try:
             value = load_yaml(value)[1] if value else None
         except yaml.YAMLError:

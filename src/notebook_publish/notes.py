@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.filetypes import sniff
@@ -307,6 +308,9 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
     chapters, found, structure = order_chapters(notes, index, config, vault)
     diagnostics.extend(found)
     diagnostics.extend(check_anchors(notes))
+    # Which parts of the book number their headings themselves (pdf.numbering: auto):
+    # said here, so that `check` tells it as the handbook will do it.
+    diagnostics.extend(plan_numbering(chapters, config.pdf.numbering, config.pdf.toc_levels).diagnostics)
     return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics), vault=vault, structure=structure)
 
 

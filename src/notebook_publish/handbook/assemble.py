@@ -6,9 +6,10 @@
 - Every `xref:<anchor>` link becomes a destination on the page and at the spot where
   the anchor was laid out; a link to an anchor that exists nowhere is dropped, as
   WeasyPrint drops it.
-- The outline is rebuilt from the parts' bookmarks, and the metadata is set from the
-  book. The file identifier is a hash of the content, so the same parts always give
-  the same bytes.
+- The outline is made from the contents' entries (`outline.bookmarks`), each at the
+  spot where its anchor was laid out and nested by its level, however deep; the
+  metadata is set from the book. The file identifier is a hash of the content, so the
+  same parts always give the same bytes.
 
 qpdf copies the pages and their resources in C++: on a 300-page book with tens of
 thousands of objects the merge takes a fraction of what copying them object by object
@@ -26,6 +27,13 @@ from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
 from notebook_publish.handbook.parts import XREF, Part
 
+Bookmark = tuple[int, str, str]  # (level, title, anchor): outline.bookmarks
+
+# Bookmarks nest as the book nests down to this level; deeper ones stay in the tree at
+# this level, under the last bookmark above it. Readers give up on deeper outlines:
+# pypdf refuses one more than 100 levels deep, and pikepdf writes 15 unless told.
+MAX_OUTLINE_LEVELS = 64
+
 
 @dataclass(frozen=True)
 class PdfMeta:
@@ -38,26 +46,25 @@ class PdfMeta:
     producer: str
 
 
-def assemble(front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta) -> bytes:
-    """`folio`: the folio layer's pieces, in order (their pages laid over the body's)."""
+def assemble(front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta, outline: list[Bookmark]) -> bytes:
+    """`folio`: the folio layer's pieces, in order (their pages laid over the body's).
+    `outline`: the bookmarks in book order."""
     with ExitStack() as open_files:  # the parts stay open until the book is written: its pages refer to them
-        return _merge(open_files, front, chapters, index, folio, meta)
+        return _merge(open_files, front, chapters, index, folio, meta, list(outline))
 
 
-def _merge(open_files: ExitStack, front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta) -> bytes:
+def _merge(open_files: ExitStack, front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta, outline: list[Bookmark]) -> bytes:
     def opened(part: Part) -> Pdf:
         return open_files.enter_context(Pdf.open(BytesIO(part.pdf)))
 
     book = open_files.enter_context(Pdf.new())
     parts = [front, *chapters] + ([index] if index else [])
     anchors: dict[str, tuple[int, float, float]] = {}
-    bookmarks = []
     for part in parts:
         first = len(book.pages)
         book.pages.extend(opened(part).pages)
         for name, (page, x, y) in part.anchors.items():
             anchors.setdefault(name, (first + page, x, y))
-        bookmarks.extend((level, label, first + page, x, y, is_open) for level, label, page, x, y, is_open in part.bookmarks)
 
     body_start = front.page_count
     body_pages = sum(c.page_count for c in chapters)
@@ -67,7 +74,7 @@ def _merge(open_files: ExitStack, front: Part, chapters: list[Part], index: Part
         body_pages -= piece.page_count
 
     _resolve_links(book, anchors)
-    _add_outline(book, bookmarks)
+    placed = _add_outline(book, outline, anchors)
     book.docinfo = book.make_indirect(
         Dictionary(
             Title=String(meta.title),
@@ -81,7 +88,7 @@ def _merge(open_files: ExitStack, front: Part, chapters: list[Part], index: Part
         )
     )
     book.Root.Lang = String(meta.language)
-    if bookmarks:
+    if placed:
         book.Root.PageMode = Name.UseOutlines
     out = BytesIO()
     # deterministic_id: the /ID is a hash of the file's content, so a reproducible
@@ -139,15 +146,25 @@ def _resolve_links(book: Pdf, anchors: dict[str, tuple[int, float, float]]) -> N
         page.obj.Annots = kept
 
 
-def _add_outline(book: Pdf, bookmarks: list) -> None:
-    """Nest the bookmarks by level, as WeasyPrint does: each under the last shallower one."""
+def _add_outline(book: Pdf, bookmarks: list[Bookmark], anchors: dict[str, tuple[int, float, float]]) -> int:
+    """Nest the bookmarks by level, as WeasyPrint does: each under the last shallower
+    one, down to MAX_OUTLINE_LEVELS. A bookmark whose anchor was laid out nowhere (a
+    user theme's template that drops an id) is left out, as a link to it is. Returns
+    how many were placed."""
     refs = [page.obj for page in book.pages]
-    with book.open_outline() as outline:
+    placed = 0
+    with book.open_outline(max_depth=MAX_OUTLINE_LEVELS) as outline:
         stack: list[tuple[int, OutlineItem]] = []  # (level, outline item)
-        for level, label, page, x, y, is_open in bookmarks:
+        for level, title, anchor in bookmarks:
+            target = anchors.get(anchor)
+            if target is None:
+                continue
+            page, x, y = target
+            level = min(level, MAX_OUTLINE_LEVELS)
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            item = OutlineItem(label, destination=Array([refs[page], Name.XYZ, x, y, 0]))
-            item.is_closed = not is_open
+            item = OutlineItem(title, destination=Array([refs[page], Name.XYZ, x, y, 0]))
             (stack[-1][1].children if stack else outline.root).append(item)
             stack.append((level, item))
+            placed += 1
+    return placed

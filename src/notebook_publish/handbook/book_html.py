@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
+from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.handbook.html_writer import ChapterHtml, WriterOptions, render_chapter
 from notebook_publish.handbook.ids import note_prefixes
@@ -54,8 +55,7 @@ def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOp
     pdf = book.config.pdf
     rels = [chapter.note.rel for chapter in book.chapters]
     return WriterOptions(
-        toc_depth=max(0, min(pdf.toc_depth, 5)),
-        numbering=pdf.numbering,
+        toc_depth=pdf.toc_levels,
         index_max_words=pdf.index_max_words,
         index_terms=pdf.index_terms if pdf.index else (),
         prefixes=note_prefixes(rels),
@@ -64,14 +64,14 @@ def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOp
         media_files=frozenset(p.resolve() for p in book.media_files),
         url_base=url_base,
         file_url=file_url,
+        chapter_numbers=plan_numbering(book.chapters, pdf.numbering, pdf.toc_levels).numbers,
     )
 
 
 def render_chapters(book: Book, options: WriterOptions, math_cache=None, which: list[int] | None = None) -> list[ChapterHtml]:
     """The chapters' HTML, all of them or those at the indices `which`."""
-    numbering = book.config.pdf.numbering
     indices = range(len(book.chapters)) if which is None else which
-    return [render_chapter(book.chapters[i], i + 1 if numbering else None, options, math_cache) for i in indices]
+    return [render_chapter(book.chapters[i], options.chapter_numbers[i], options, math_cache) for i in indices]
 
 
 def build_html(book: Book, out: Path) -> list[Diagnostic]:

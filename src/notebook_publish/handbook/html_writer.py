@@ -25,6 +25,7 @@ from pygments.util import ClassNotFound
 
 from notebook_publish import callouts, mathrender, pictures
 from notebook_publish.cache import content_key
+from notebook_publish.chapter_numbers import section_base_level, title_heading
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.handbook import math_stamp
 from notebook_publish.handbook.ids import heading_anchor
@@ -33,7 +34,6 @@ from notebook_publish.handbook.sanitize import RawHtmlFilter
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Chapter
 from notebook_publish.pandoc_ast import INLINE_CONTAINERS
-from notebook_publish.titles import opening_heading, repeats_title
 
 # Fenced-div classes shown as callout boxes, like Notion's callouts.
 CALLOUT_CLASSES = frozenset({"callout", "note", "tip", "info", "warning", "caution", "important", "aside", "danger"})
@@ -45,7 +45,6 @@ MAX_LIST_INDENT = 12
 @dataclass(frozen=True)
 class WriterOptions:
     toc_depth: int
-    numbering: bool
     index_max_words: int
     index_terms: tuple[str, ...]
     prefixes: Mapping[str, str]  # note path relative to the notes folder -> anchor prefix
@@ -56,6 +55,9 @@ class WriterOptions:
     # relative to this folder (a web page).
     url_base: Path | None = None
     file_url: Callable[[Path], str] | None = None  # locations.Mounts.url: no real folder in the URL
+    # Each chapter's number in book order, None where it is not numbered (pdf.numbering,
+    # chapter_numbers.py): the body, the contents and the bookmarks all read it.
+    chapter_numbers: tuple[int | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,15 +201,7 @@ class _ChapterWriter:
         self.block_filter = RawHtmlFilter(image=self._raw_image)
         self.extra_terms = [(term_key(t), t, re.compile(r"(?<!\w)" + re.escape(term_key(t)) + r"(?!\w)")) for t in options.index_terms]
         self._title_anchor: str | None = None
-        blocks = self.note.ast.get("blocks", [])
-        levels = [b["c"][0] for b in blocks if b.get("t") == "Header"]
-        # A note's own level-1 heading is its title; its sections start one level down.
-        # So do the sections under an opening heading of another level that is the
-        # title (`#### 5.1.1 Vectors` then `##### Norms`).
-        self.base_level = 1 if 1 in levels else (min(levels) - 1 if levels else 1)
-        opening = opening_heading(blocks)
-        if opening is not None and repeats_title(blocks[opening], chapter.title):
-            self.base_level = min(self.base_level, blocks[opening]["c"][0]) if 1 in levels else blocks[opening]["c"][0]
+        self.base_level = section_base_level(self.note.ast.get("blocks", []), chapter.title)
 
     # --- chapter --------------------------------------------------------------------
 
@@ -221,17 +215,13 @@ class _ChapterWriter:
         return out
 
     def _drop_title_heading(self, blocks: list) -> list:
-        """The heading that says the chapter's title is the title itself: the note's
-        opening heading (of any level) or, failing that, its first level-1 heading,
-        when either says the same as the title. One that says something else stays."""
-        at = opening_heading(blocks)
-        if at is None or not repeats_title(blocks[at], self.chapter.title):
-            at = next((i for i, b in enumerate(blocks) if b.get("t") == "Header" and b["c"][0] == 1), None)
-            if at is None or not repeats_title(blocks[at], self.chapter.title):
-                return blocks
-        if blocks[at]["c"][1][0]:
-            self._title_anchor = heading_anchor(self.prefix, blocks[at]["c"][1][0])
-        return blocks[:at] + blocks[at + 1 :]
+        """The heading that says the chapter's title is the title itself (`title_heading`)."""
+        i = title_heading(blocks, self.chapter.title)
+        if i is None:
+            return blocks
+        if blocks[i]["c"][1][0]:
+            self._title_anchor = heading_anchor(self.prefix, blocks[i]["c"][1][0])
+        return blocks[:i] + blocks[i + 1 :]
 
     # --- diagnostics ----------------------------------------------------------------
 
@@ -365,7 +355,7 @@ class _ChapterWriter:
         label = plain_text(content)
         in_toc = depth <= self.options.toc_depth and bool(label)
         number = ""
-        if self.options.numbering and self.number is not None and in_toc:
+        if self.number is not None and in_toc:
             counters = self.state.section_counters
             counters[depth] += 1
             for deeper in range(depth + 1, len(counters)):
@@ -375,14 +365,10 @@ class _ChapterWriter:
         anchor = heading_anchor(self.prefix, ident or f"sec-{self.state.anchors}")
         tag = f"h{min(depth + 1, 6)}"
         classes = f"section depth-{depth}" + (f" in-toc toc-level-{1 + self.chapter.depth + depth}" if in_toc else "")
-        full_label = f"{number} {label}".strip()
         num_html = f'<span class="secnum">{_esc(number)}</span> ' if number else ""
         if in_toc:
             self.headings.append(Heading(anchor, label, number, depth))
-        return (
-            f'<{tag} id="{_attr(anchor)}" class="{classes}" data-label="{_attr(full_label)}">'
-            f"{num_html}{self.inlines(content)}</{tag}>\n"
-        )
+        return f'<{tag} id="{_attr(anchor)}" class="{classes}">{num_html}{self.inlines(content)}</{tag}>\n'
 
     def code_block(self, attr: list, code: str) -> str:
         classes = [c for c in attr[1] if c not in ("sourceCode", "numberLines")]

@@ -1,7 +1,9 @@
 """The table of contents, built from what the chapter writer reported.
 
-The same entries drive the printed contents and, through the `toc-level-N` classes
-the writer and templates put on headings, the PDF bookmarks, so the two agree.
+The same entries are the printed contents and the PDF bookmarks (`bookmarks`, placed
+by the merge at their anchors), so the two agree at any depth: a chapter nested nine
+notes deep is a bookmark nine levels down, where the contents page only stops
+indenting further.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ def toc_entries(chapters: list[ChapterHtml], with_index: bool) -> list[TocEntry]
     if with_index:
         entries.append(TocEntry(INDEX_ANCHOR, "Index", "", 1, True))
     return entries
+
+
+def bookmarks(entries: list[TocEntry]) -> list[tuple[int, str, str]]:
+    """(level, title, anchor) of each bookmark: every contents entry, titled as the
+    contents prints it."""
+    return [(e.level, f"{e.number} {e.label}".strip(), e.anchor) for e in entries]
 
 
 def with_pages(entries: list[TocEntry], page_of: dict[str, int]) -> list[TocEntry]:

@@ -56,8 +56,8 @@ class PartJob:
 class Part:
     pdf: bytes
     page_names: list[str]
-    anchors: dict[str, tuple[int, float, float]]  # anchor -> (page index in the part, x, y)
-    bookmarks: list[tuple[int, str, int, float, float, bool]]  # (level, label, page, x, y, open)
+    # anchor -> (page index in the part, x, y): where links and bookmarks land
+    anchors: dict[str, tuple[int, float, float]]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
     # (URL, state) of every file WeasyPrint asked for: a hash of the bytes it read, or
@@ -72,7 +72,6 @@ class Part:
         head = {
             "page_names": self.page_names,
             "anchors": self.anchors,
-            "bookmarks": self.bookmarks,
             "diagnostics": [[str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in self.diagnostics],
             "inputs": self.inputs,
         }
@@ -87,7 +86,6 @@ class Part:
             pdf=data[8 + size :],
             page_names=head["page_names"],
             anchors={k: tuple(v) for k, v in head["anchors"].items()},
-            bookmarks=[tuple(b) for b in head["bookmarks"]],
             diagnostics=[Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint) for p, line, col, sev, code, msg, hint in head["diagnostics"]],
             inputs=[(url, state) for url, state in head["inputs"]],
         )
@@ -112,15 +110,12 @@ def typeset_part(job: PartJob, font_config) -> Part:
         sheets = [CSS(string=job.user_css)] if job.user_css else None
         document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config, stylesheets=sheets)
         anchors: dict[str, tuple[int, float, float]] = {}
-        bookmarks = []
         names = []
         for number, page in enumerate(document.pages):
             height = page.height
             names.append(_page_name(page))
             for anchor, (x, y, *_rest) in page.anchors.items():
                 anchors.setdefault(anchor, (number, round(x * PX_TO_PT, 3), round((height - y) * PX_TO_PT, 3)))
-            for level, label, (x, y), state in page.bookmarks:
-                bookmarks.append((level, label, number, round(x * PX_TO_PT, 3), round((height - y) * PX_TO_PT, 3), state != "closed"))
             page.links[:] = [
                 ("external", XREF + target, rect, box) if kind == "internal" else (kind, target, rect, box) for kind, target, rect, box in page.links
             ]
@@ -134,7 +129,7 @@ def typeset_part(job: PartJob, font_config) -> Part:
     for url in fonts:  # read for an earlier part of this worker, or just now
         if url in READ_IN_THIS_PROCESS:
             inputs.setdefault(url, READ_IN_THIS_PROCESS[url])
-    return Part(pdf, names, anchors, bookmarks, diagnostics, time.perf_counter() - started, sorted(inputs.items()))
+    return Part(pdf, names, anchors, diagnostics, time.perf_counter() - started, sorted(inputs.items()))
 
 
 @contextmanager

@@ -39,7 +39,7 @@ from notebook_publish.handbook.assemble import PdfMeta, assemble
 from notebook_publish.handbook.folio import first_number_css, folio_html, folio_pieces, page_layers
 from notebook_publish.handbook.index_terms import build_index
 from notebook_publish.handbook.locations import Access, Mounts, book_mounts
-from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
+from notebook_publish.handbook.outline import INDEX_ANCHOR, bookmarks, toc_entries, with_pages
 from notebook_publish.handbook.parts import Part, PartJob
 from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs
 from notebook_publish.progress import NO_PROGRESS, Progress
@@ -345,6 +345,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
             parts[index_job.key] if index_job else None,
             [parts[j.key] for j in folio_jobs],
             pdf_meta,
+            bookmarks(toc),
         )
     except Exception as exc:  # a qpdf error must not leave a traceback or a torn file
         diagnostics.append(error(config.source, 1, "typesetting", f"merging the typeset parts failed: {type(exc).__name__}: {exc}", "handbook.pdf was not changed"))
