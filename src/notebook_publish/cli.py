@@ -198,6 +198,10 @@ def run_check(args) -> int:
 
         chosen = plan_diagnostic(book, plan_topics(book))
         diagnostics += book.shown([chosen]) if chosen is not None else []
+    if args.tree:
+        from notebook_publish.book_tree import format_tree
+
+        print(format_tree(book))
     return report(diagnostics, args, config, "check", stream=sys.stdout, lead=f"{len(book.chapters)} chapter(s): ")
 
 
