@@ -351,3 +351,25 @@ def test_a_folder_without_a_page_is_a_broken_link_and_an_html_attachment_stays(t
     out, diagnostics = links.fix("[a](empty/) and [b](slides.html)", ctx)
     assert [d.code for d in diagnostics] == ["broken-link"] and "`empty/`" in diagnostics[0].message
     assert "[b](slides.html)" in out  # not a note: a file beside the notes, left as it is
+
+
+@pytest.mark.slow
+def test_the_bench_notebook_has_a_bookmark_per_chapter(tmp_path):
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate_notebook import generate_notebook
+
+    project = Project(tmp_path / "bench")
+    generate_notebook(project.notes, 108, 0)
+    book = book_of(project)
+    assert len(book.chapters) == 109 and {c.depth for c in book.chapters} == {0}
+    run = project.run("pdf", "--jobs", "2")
+    assert_clean(run, codes=(0,))
+    top = [t for d, t in outline(project.pdf) if d == 0]
+    titles = [c.title for c in book.chapters]
+    # Every chapter is a top-level bookmark, in the book's order (its number in front
+    # when the titles carry none), then the back-of-book index.
+    assert [t for t in top if t not in ("Contents", "Index")] == [t if t in top else next(x for x in top if x.endswith(" " + t)) for t in titles]
