@@ -373,3 +373,13 @@ def test_the_bench_notebook_has_a_bookmark_per_chapter(tmp_path):
     # Every chapter is a top-level bookmark, in the book's order (its number in front
     # when the titles carry none), then the back-of-book index.
     assert [t for t in top if t not in ("Contents", "Index")] == [t if t in top else next(x for x in top if x.endswith(" " + t)) for t in titles]
+
+
+def test_a_page_is_found_by_its_permalink(tmp_path):
+    project = Project(tmp_path / "site")
+    project.write("index.md", "---\ntitle: Course\n---\n\n- [Intro]({{ site.baseurl }}/lectures/intro/)\n- [Exact](/exact.html)\n")
+    project.write("_posts/2020-01-01-intro.md", "---\ntitle: Introduction\npermalink: /lectures/intro/\n---\n\nText.\n")
+    project.write("pages/exact-file.md", "---\ntitle: Exact\npermalink: /exact.html\n---\n\nText.\n")
+    book = book_of(project)
+    assert codes(book, "broken-link", "orphan-note") == []
+    assert tree(book) == [("index.md", "Course", 0), ("_posts/2020-01-01-intro.md", "Introduction", 0), ("pages/exact-file.md", "Exact", 0)]

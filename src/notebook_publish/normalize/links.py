@@ -13,6 +13,7 @@ import re
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
+from notebook_publish.normalize.vault import vault_of
 from notebook_publish.normalize.resolve import (
     IMAGE_SUFFIXES,
     NOTE_SUFFIXES,
@@ -43,6 +44,8 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         if not path or is_external(target) or not _looks_like_note(path):
             return match.group(0)
         found = resolve(path, ctx, NOTE_SUFFIXES)
+        if found is None and ("/" in path or path.lower().endswith(SITE_SUFFIXES)):
+            found = vault_of(ctx).find_permalink(path)  # a Jekyll/Hugo page by its `permalink:`
         if found is not None:
             dest = relative_link(found, ctx)
             if anchor:

@@ -81,6 +81,18 @@ def aliases_of(front_matter: Mapping | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def permalink_key(value) -> str | None:
+    """A site address as a lookup key: no leading or trailing slash, no `.html`, no
+    `index.html`, casefolded; None for what is not an address."""
+    if not isinstance(value, str) or not value.strip() or "://" in value or ":" in value.split("/", 1)[0]:
+        return None
+    path = value.strip().split("#", 1)[0].split("?", 1)[0].strip("/")
+    for ending in ("/index.html", "index.html", ".html", ".htm"):
+        if path.endswith(ending):
+            path = path[: -len(ending)]
+    return path.strip("/").casefold()
+
+
 def stem_of(path: Path | PurePosixPath) -> str:
     """A note's name as a link says it: the file name without `.md`."""
     name = path.name
@@ -98,6 +110,9 @@ class VaultIndex:
     files_by_name: Mapping[str, tuple[Path, ...]]  # casefolded file name -> files, shortest path first
     aliases: Mapping[str, tuple[Path, ...]] = field(default_factory=lambda: _EMPTY)  # casefolded alias -> notes, shortest path first
     front_matter: Mapping[Path, Mapping] = field(default_factory=lambda: _EMPTY)  # note -> its parsed front matter
+    # `permalink:` of a Jekyll or Hugo page (`/lectures/intro/`), without its slashes and
+    # casefolded -> the note: sites link a page by the address it is served at.
+    permalinks: Mapping[str, Path] = field(default_factory=lambda: _EMPTY)
     _key: str = field(default="", repr=False)
 
     @classmethod
@@ -109,23 +124,35 @@ class VaultIndex:
             if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(notes_dir):
                 notes.setdefault(stem_of(f).casefold(), []).append(f)
         aliases: dict[str, list[Path]] = {}
+        permalinks: dict[str, Path] = {}
         rows = []
         for path, data in sorted((front_matter or {}).items()):
             for alias in aliases_of(data):
                 aliases.setdefault(alias.casefold(), []).append(path)
                 rows.append(f"{path}\0{alias}")
+            link = permalink_key(data.get("permalink")) if data else None
+            if link is not None:
+                permalinks.setdefault(link, path)
+                rows.append(f"{path}\0permalink\0{link}")
         return cls(
             notes_dir=notes_dir,
             notes_by_name=_frozen(notes),
             files_by_name=_frozen(by_file),
             aliases=_frozen(aliases),
+            permalinks=MappingProxyType(permalinks),
             front_matter=MappingProxyType({p: MappingProxyType(dict(d)) for p, d in (front_matter or {}).items() if d}),
             _key=content_key("vault-1", *rows),
         )
 
     def key(self) -> str:
-        """What the fixers read beyond the file list: every alias and its note."""
+        """What the fixers read beyond the file list: every alias and permalink, and its note."""
         return self._key
+
+    def find_permalink(self, target: str) -> Path | None:
+        """The note served at `target` (`/lectures/intro/`, `lectures/intro.html`), by
+        the `permalink:` of its front matter."""
+        key = permalink_key(target)
+        return self.permalinks.get(key) if key is not None else None
 
     def find_note(self, target: str, note_dir: Path) -> Path | None:
         """The note `target` names, as Obsidian finds it: the path from the note's folder
