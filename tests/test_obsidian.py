@@ -279,8 +279,11 @@ def _page_texts(pdf: Path) -> list[str]:
 def test_pdf_has_none_of_the_syntax_and_no_front_matter(vault):
     p, _runs = vault
     text = p.pdf_text()
-    for syntax in ("[[", "![[", "==", "%%", "^key", "^item", "{.", "hidden comment", "multi-line", "aliases", "tags:", "Welcome page"):
+    for syntax in ("[[", "![[", "==", "%%", "^key", "^item", "{.", "hidden comment", "multi-line", "aliases", "tags:", "title:"):
         assert syntax not in text, syntax
+    # The front matter's `title:` names the chapter (in the contents, the running head
+    # and over the chapter); the block itself is not printed.
+    assert "Welcome page" in text
     assert "very important" in text and "#tag" in text and "a visible end" in text
 
 
