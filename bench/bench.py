@@ -14,6 +14,9 @@ pages) it times, each as a separate `notebook-publish` command like a user runs 
 - normalising the notes with every fixer against only the fixers every notebook
   needs (bench/bench_normalize.py), in this process;
 - slides for `--topics` topics (one deck per note), cold cache and warm;
+- a cold build of a math-heavy notebook (`--math-notes`, 300 give about 1,000 pages
+  and 15,000 formulas, most of them short and inline, as study notes have them),
+  with its peak memory, against the peer on the same notes;
 
 and, on the same notes, the peers: pandoc with `--pdf-engine=weasyprint` (the pandoc
 that pypandoc ships, the venv's weasyprint, MathML for math) and `pandoc -t pptx`, one
@@ -40,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate_notebook import generate_notebook  # noqa: E402
+from generate_notebook import generate_math_notebook, generate_notebook  # noqa: E402
 
 CONFIG = "title: Synthetic notebook\nauthor: Benchmark\nversion: bench\nnotes: notes\nmedia: [notes/media]\noutput: build\n"
 
@@ -182,6 +185,36 @@ def noop_make(root: Path, env: dict) -> tuple[float, str]:
     return statistics.median(times), said
 
 
+def math_heavy(root: Path, args, np: list[str], env: dict, pandoc: str, weasyprint_exe: str) -> dict:
+    """The math-heavy notebook: our cold build and the peer's, taking turns."""
+    import re
+
+    generate_math_notebook(root / "notes", args.math_notes, args.seed)
+    (root / "handbook.yml").write_text(CONFIG.replace("Synthetic notebook", "Math notes"), encoding="utf-8")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (root / "notes").glob("*.md"))
+    displays = len(re.findall(r"\$\$.*?\$\$", text, re.S))
+    formulas = displays + len(re.findall(r"\$[^$\n]+\$", re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)))
+    pdf_cmd = np + ["pdf", "-q", "--jobs", str(args.jobs)]
+    sources = [str(p.relative_to(root / "notes")) for p in book_order(root / "notes")]
+    peer_cmd = [pandoc, *sources, "--mathml", f"--pdf-engine={weasyprint_exe}", "-o", str(root / "pandoc.pdf")]
+    colds, peers, peaks, peaks_rss, peer_peaks = [], [], [], [], []
+    for _round in range(args.math_rounds):
+        shutil.rmtree(root / "build", ignore_errors=True)
+        seconds, peak, peak_rss = timed(pdf_cmd, root, env)
+        colds.append(seconds)
+        peaks.append(peak)
+        peaks_rss.append(peak_rss)
+        seconds, peak, _rss = timed(peer_cmd, root / "notes", env)
+        peers.append(seconds)
+        peer_peaks.append(peak)
+    return {
+        "math_cold": statistics.median(colds), "math_peer": statistics.median(peers), "math_colds": colds, "math_peers": peers,
+        "math_ratio": statistics.median(c / p for c, p in zip(colds, peers)),
+        "math_peak": max(peaks), "math_peak_rss": max(peaks_rss), "math_peer_peak": max(peer_peaks),
+        "math_formulas": formulas, "math_pages": pdf_pages(root / "build" / "handbook.pdf"), "math_peer_pages": pdf_pages(root / "pandoc.pdf"),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notes", type=int, default=108, help="notes in the handbook notebook (108 give about 300 pages)")
@@ -189,6 +222,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=5, help="cold builds and peer runs, taking turns (the ratio is the median of the rounds' ratios; a round's ratio varies by about a tenth on a shared machine)")
+    parser.add_argument("--math-notes", type=int, default=300, help="notes in the math-heavy notebook (300 give about 1,000 pages and 15,000 formulas; 0 skips it)")
+    parser.add_argument("--math-rounds", type=int, default=1, help="cold builds of the math-heavy notebook, taking turns with the peer")
     parser.add_argument("--no-make", action="store_true", help="skip the no-op `make` on the benchmark notebook")
     parser.add_argument("--write", type=Path, help="write the results as Markdown to this file")
     args = parser.parse_args()
@@ -261,6 +296,9 @@ def main() -> int:
             list(pool.map(to_pptx, notes))
         results["pandoc_pptx"] = time.perf_counter() - started
 
+        if args.math_notes:
+            results.update(math_heavy(Path(tmp) / "math", args, np, env, pandoc, weasyprint_exe))
+
     from bench_normalize import measure as measure_normalize
 
     normalised = measure_normalize(args.notes, rounds=7, seed=args.seed)
@@ -290,6 +328,14 @@ def main() -> int:
     row(f"slides, {decks} decks, warm cache (decks deleted, written again from the deck cache)", f"{r['slides_warm']:.1f} s", "≤ 15 s", r["slides_warm"] <= 15)
     row(f"pandoc -t pptx, {len(notes)} notes, {args.jobs} parallel", f"{r['pandoc_pptx']:.1f} s", "", None)
     row("slides (warm) / pandoc -t pptx", f"{r['slides_warm'] / r['pandoc_pptx']:.2f}x", "", None)
+    if "math_cold" in r:
+        row(
+            f"math-heavy notebook, {args.math_notes} notes, {r['math_formulas']:,} formulas, {r['math_pages']} pages: cold build (median of {args.math_rounds}: {each(r['math_colds'])})",
+            f"{r['math_cold']:.1f} s", "", None,
+        )
+        row(f"pandoc --mathml --pdf-engine=weasyprint, same notes, {r['math_peer_pages']} pages (median of {args.math_rounds}: {each(r['math_peers'])})", f"{r['math_peer']:.1f} s", "", None)
+        row("math-heavy cold build / pandoc+weasyprint", f"{r['math_ratio']:.2f}x", "≤ 1.0x", r["math_ratio"] <= 1.0)
+        row(f"math-heavy peak memory (PSS; RSS summed: {r['math_peak_rss']:.0f} MB; the peer: {r['math_peer_peak']:.0f} MB PSS)", f"{r['math_peak']:.0f} MB", "≤ 700 MB", r["math_peak"] <= 700)
     table = "\n".join(lines)
     print(table)
     if args.write:

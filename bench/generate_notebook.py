@@ -6,6 +6,11 @@ block, a table, an image (a small PNG written into media/) and links to other no
 `index.md` links every note, as an exported index page would.
 
     python bench/generate_notebook.py OUT_DIR --notes 60 --seed 1
+    python bench/generate_notebook.py OUT_DIR --math-heavy   # ~1,000 pages, ~15,000 formulas
+
+`--math-heavy` writes study notes as math courses keep them instead: paragraphs and
+bullets dense with short inline formulas (a letter, a letter with an index, a small
+expression), a display formula or an aligned derivation now and then.
 """
 
 from __future__ import annotations
@@ -88,6 +93,59 @@ def note_text(rng: random.Random, number: int, titles: list[str]) -> str:
     return "\n".join(out)
 
 
+# Short inline formulas, as study notes write them: most are a symbol or two.
+INLINE = (
+    r"x", r"x_i", r"y_i", r"\alpha", r"\beta", r"\theta", r"\lambda", r"n", r"d", r"k", r"W", r"b",
+    r"x_{i,j}", r"W^T x", r"\sigma(z)", r"\mathbb{E}[X]", r"p(x \mid \theta)", r"\|w\|_2^2",
+    r"\hat{y}", r"\nabla_\theta L", r"O(n \log n)", r"\mathbb{R}^d", r"e^{-x}", r"\frac{1}{n}", r"t = 1, \dots, T",
+)
+DISPLAY = FORMULAS + (
+    r"\begin{aligned} \mathcal{L}(\theta) &= \sum_{i=1}^n \log p(y_i \mid x_i, \theta) \\ &= \sum_{i=1}^n \left( y_i \log \hat{y}_i + (1 - y_i) \log (1 - \hat{y}_i) \right) \end{aligned}",
+    r"\hat{\theta} = \arg\max_\theta \prod_{i=1}^{n} p(x_i \mid \theta)",
+    r"\mathrm{KL}(p \,\|\, q) = \int p(x) \log \frac{p(x)}{q(x)} \, dx",
+)
+MATH_FORMULAS_PER_NOTE = 44  # 300 notes: about 15,000 formulas on about 1,000 pages
+
+
+def _math_sentence(rng: random.Random) -> str:
+    words = _phrase(rng, 6, 14).split()
+    for _ in range(rng.randint(1, 3)):
+        words.insert(rng.randint(0, len(words)), f"${rng.choice(INLINE)}$")
+    sentence = " ".join(words)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def math_note_text(rng: random.Random, number: int, title: str) -> str:
+    out = [f"# {title}", ""]
+    formulas = 0
+    section = 0
+    while formulas < MATH_FORMULAS_PER_NOTE:
+        section += 1
+        out += [f"## {_phrase(rng, 1, 3).title()} {section}", ""]
+        paragraph = [_math_sentence(rng) for _ in range(rng.randint(3, 5))]
+        out += [" ".join(paragraph), ""]
+        for _ in range(rng.randint(3, 5)):
+            out.append(f"- {_math_sentence(rng)}")
+        out.append("")
+        if rng.random() < 0.5:
+            out += ["$$", rng.choice(DISPLAY), "$$", ""]
+        formulas = sum(line.count("$") for line in out) // 2
+    return "\n".join(out)
+
+
+def generate_math_notebook(folder: Path, notes: int = 300, seed: int = 1) -> None:
+    """A math-heavy study notebook: `notes` notes of about 44 formulas each."""
+    folder = Path(folder)
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    links = []
+    for number in range(1, notes + 1):
+        title = f"Lecture {number}: {_phrase(rng, 1, 3).title()}"
+        (folder / f"lecture-{number:03d}.md").write_text(math_note_text(rng, number, title), encoding="utf-8")
+        links.append(f"- [{title}](lecture-{number:03d}.md)")
+    (folder / "index.md").write_text("# Math notes\n\n" + "\n".join(links) + "\n", encoding="utf-8")
+
+
 def generate_notebook(folder: Path, notes: int, seed: int = 1) -> None:
     folder = Path(folder)
     rng = random.Random(seed)
@@ -109,8 +167,12 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--notes", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--math-heavy", action="store_true", help="a math-heavy notebook: 300 notes (or --notes) of about 44 formulas each")
     args = parser.parse_args()
-    generate_notebook(args.out, args.notes, args.seed)
+    if args.math_heavy:
+        generate_math_notebook(args.out, args.notes if args.notes != 60 else 300, args.seed)
+    else:
+        generate_notebook(args.out, args.notes, args.seed)
 
 
 if __name__ == "__main__":
