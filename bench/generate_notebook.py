@@ -124,6 +124,7 @@ def math_note_text(rng: random.Random, number: int, title: str) -> str:
         out += [f"## {_phrase(rng, 1, 3).title()} {section}", ""]
         paragraph = [_math_sentence(rng) for _ in range(rng.randint(3, 5))]
         out += [" ".join(paragraph), ""]
+        out += [" ".join(_phrase(rng, 10, 18).capitalize() + "." for _ in range(rng.randint(9, 14))), ""]
         for _ in range(rng.randint(3, 5)):
             out.append(f"- {_math_sentence(rng)}")
         out.append("")
@@ -165,14 +166,14 @@ def generate_notebook(folder: Path, notes: int, seed: int = 1) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--notes", type=int, default=60)
+    parser.add_argument("--notes", type=int, default=None, help="notes to write (default 60; 300 with --math-heavy)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--math-heavy", action="store_true", help="a math-heavy notebook: 300 notes (or --notes) of about 44 formulas each")
     args = parser.parse_args()
     if args.math_heavy:
-        generate_math_notebook(args.out, args.notes if args.notes != 60 else 300, args.seed)
+        generate_math_notebook(args.out, args.notes or 300, args.seed)
     else:
-        generate_notebook(args.out, args.notes, args.seed)
+        generate_notebook(args.out, args.notes or 60, args.seed)
 
 
 if __name__ == "__main__":
