@@ -107,10 +107,33 @@ DISPLAY = FORMULAS + (
 MATH_FORMULAS_PER_NOTE = 44  # 300 notes: about 15,000 formulas on about 1,000 pages
 
 
+LETTERS = "abcdefghknpqrstuvwxyzABCDFGHKLMNPQRSTUVWXYZ"
+GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma", "tau", "phi", "psi", "omega")
+
+
+def _inline_formula(rng: random.Random) -> str:
+    """A short formula, varied as real notes vary them (another letter, another index),
+    so that most are distinct: a cache of repeated sources cannot hide the cost."""
+    letter = rng.choice(LETTERS)
+    index = rng.choice(("i", "j", "k", "t", "n", str(rng.randint(0, 12)), f"{{{rng.choice('ijk')},{rng.choice('jkl')}}}"))
+    kind = rng.random()
+    if kind < 0.35:
+        return rng.choice((letter, f"\\{rng.choice(GREEK)}"))
+    if kind < 0.65:
+        return f"{letter}_{index}" if rng.random() < 0.6 else f"{letter}^{{{rng.randint(2, 4)}}}"
+    if kind < 0.8:
+        return rng.choice(INLINE)
+    other = rng.choice(LETTERS)
+    return rng.choice((
+        f"{letter}_{index} + {other}_{index}", f"\\frac{{{letter}}}{{{other}}}", f"\\{rng.choice(GREEK)}_{index} {letter}",
+        f"{letter} \\in \\mathbb{{R}}^{{{rng.randint(2, 512)}}}", f"\\sum_{{{index}=1}}^{{n}} {letter}_{index}",
+    ))
+
+
 def _math_sentence(rng: random.Random) -> str:
     words = _phrase(rng, 6, 14).split()
     for _ in range(rng.randint(1, 3)):
-        words.insert(rng.randint(0, len(words)), f"${rng.choice(INLINE)}$")
+        words.insert(rng.randint(0, len(words)), f"${_inline_formula(rng)}$")
     sentence = " ".join(words)
     return sentence[0].upper() + sentence[1:] + "."
 
