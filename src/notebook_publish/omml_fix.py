@@ -54,6 +54,9 @@ def _w(name: str) -> str:
     return f"{{{W_NS}}}{name}"
 
 
+R, T, RPR = _m("r"), _m("t"), _m("rPr")  # a run, its text, its properties
+
+
 # CT_RPR: lit?, (nor | (scr?, sty?)), brk?, aln?
 _RPR_ORDER = ("lit", "nor", "scr", "sty", "brk", "aln")
 # CT_MCPr: count?, mcJc?
@@ -67,6 +70,7 @@ UNDER_BRACKETS = {"\u23df", "\u23b5", "\u23dd", "\u23e1", "\ufe38"}
 # Brackets StarMath pairs, opening to closing.
 OPENING = {"(": ")", "[": "]", "{": "}"}
 CLOSING = set(OPENING.values())
+BRACKETS = frozenset(OPENING) | CLOSING
 # What OMML nests formulas in: the whole, a row or cell, and the parts of a structure.
 ARGUMENTS = {_m(name) for name in ("oMath", "e", "sub", "sup", "num", "den", "lim", "deg", "fName")}
 # Operators StarMath also reads with nothing on their left.
@@ -82,9 +86,9 @@ def repair(math: ET.Element) -> ET.Element:
     _unmatched_brackets(math)
     _lone_operators(math)
     _operands(math)
-    for run in math.iter(_m("r")):
+    for run in math.iter(R):
         _run_properties(run)
-        for t in run.iter(_m("t")):
+        for t in run.iter(T):
             if t.text and t.text != t.text.strip():
                 t.set(XML_SPACE, "preserve")
     for matrix in math.iter(_m("m")):
@@ -95,19 +99,24 @@ def repair(math: ET.Element) -> ET.Element:
 
 
 def _text(run: ET.Element) -> str:
-    return "".join(t.text or "" for t in run.findall(_m("t")))
+    texts = run.findall(T)
+    if len(texts) == 1:  # as pandoc writes every run
+        return texts[0].text or ""
+    return "".join(t.text or "" for t in texts)
 
 
 def _is_alignment_tab(run: ET.Element) -> bool:
     """pandoc's leftover `&`: a run of just "&" with no style. A `\\&` written in the TeX
     comes with `m:sty` (upright), and is a character to draw."""
-    if run.tag != _m("r") or _text(run) != "&":
+    if run.tag != R or _text(run) != "&":
         return False
-    rpr = run.find(_m("rPr"))
+    rpr = run.find(RPR)
     return rpr is None or rpr.find(_m("sty")) is None and rpr.find(_m("lit")) is None
 
 
 def _alignment_points(math: ET.Element) -> None:
+    if not any(_is_alignment_tab(run) for run in math.iter(R)):
+        return
     for parent in list(math.iter()):
         children = list(parent)
         if not any(_is_alignment_tab(child) for child in children):
@@ -123,18 +132,18 @@ def _alignment_points(math: ET.Element) -> None:
                 # The space between two pairs of columns is normal text: StarMath drops spaces
                 # in math, not in quoted text.
                 parent.insert(position, _normal_text(COLUMN_GAP))
-            if after is not None and after.tag == _m("r") and not _is_alignment_tab(after):
+            if after is not None and after.tag == R and not _is_alignment_tab(after):
                 parent.remove(child)
                 _set_property(after, "aln")
             else:  # nothing to carry the mark (a fraction, the row's end): an empty run does
                 for old in list(child):
                     child.remove(old)
-                ET.SubElement(ET.SubElement(child, _m("rPr")), _m("aln"))
-                ET.SubElement(child, _m("t"))
+                ET.SubElement(ET.SubElement(child, RPR), _m("aln"))
+                ET.SubElement(child, T)
 
 
 def _literal_ampersands(math: ET.Element) -> None:
-    for run in math.iter(_m("r")):
+    for run in math.iter(R):
         if _text(run) == "&" and not _is_alignment_tab(run):
             _set_property(run, "lit")
 
@@ -154,11 +163,11 @@ def _operands(math: ET.Element) -> None:
         if argument.tag not in ARGUMENTS or not len(argument):
             continue
         first, last = argument[0], argument[-1]
-        if first.tag == _m("r") and not _quoted(first):
+        if first.tag == R and not _quoted(first):
             text = _text(first).lstrip()
             if text and _is_operator(text[0]) and text[0] not in UNARY:
                 argument.insert(0, _normal_text(""))
-        if last.tag == _m("r") and not _quoted(last):
+        if last.tag == R and not _quoted(last):
             text = _text(last).rstrip()
             if text and _is_operator(text[-1]):
                 argument.append(_normal_text(""))
@@ -168,7 +177,7 @@ def _lone_operators(math: ET.Element) -> None:
     """An operator that is all of an argument (`=` under `\\overset{a}{=}`, `*` in `x^*`)
     gets `m:lit`: StarMath reads `{=}` as a relation missing both sides."""
     for parent in list(math.iter()):
-        if parent.tag in (_m("oMath"), _m("oMathPara")) or len(parent) != 1 or parent[0].tag != _m("r"):
+        if len(parent) != 1 or parent[0].tag != R or parent.tag in (_m("oMath"), _m("oMathPara")):
             continue
         text = _text(parent[0]).strip()
         if len(text) == 1 and _is_operator(text) and not _quoted(parent[0]):
@@ -183,7 +192,7 @@ def _under_braces(math: ET.Element) -> None:
     for low in list(math.iter(_m("limLow"))):
         lim, base = low.find(_m("lim")), low.find(_m("e"))
         runs = list(lim) if lim is not None else []
-        if base is None or len(runs) != 1 or runs[0].tag != _m("r") or _text(runs[0]) not in UNDER_BRACKETS:
+        if base is None or len(runs) != 1 or runs[0].tag != R or _text(runs[0]) not in UNDER_BRACKETS:
             continue
         character = _text(runs[0])
         for child in list(low):
@@ -205,7 +214,7 @@ def _bar_accents(math: ET.Element) -> None:
 
 
 def _quoted(run: ET.Element) -> bool:
-    rpr = run.find(_m("rPr"))
+    rpr = run.find(RPR)
     return rpr is not None and (rpr.find(_m("nor")) is not None or rpr.find(_m("lit")) is not None)
 
 
@@ -215,10 +224,12 @@ def _unmatched_brackets(math: ET.Element) -> None:
     `[0, 1)` as it stands; StarMath (LibreOffice) pairs brackets within one argument and
     draws "¿" for each one left over, but reads a literal as quoted text. Word and
     PowerPoint draw a literal bracket as they draw any other."""
+    if not any(t.text and not BRACKETS.isdisjoint(t.text) for t in math.iter(T)):
+        return
     for parent in list(math.iter()):
         stack: list[tuple[ET.Element, str]] = []
         unmatched: list[ET.Element] = []
-        for run in parent.findall(_m("r")):
+        for run in parent.findall(R):
             if _quoted(run):
                 continue
             for ch in _text(run):
@@ -261,9 +272,9 @@ def _full_rows(matrix: ET.Element) -> None:
 
 
 def _normal_text(text: str) -> ET.Element:
-    run = ET.Element(_m("r"))
-    ET.SubElement(ET.SubElement(run, _m("rPr")), _m("nor"))
-    t = ET.SubElement(run, _m("t"))
+    run = ET.Element(R)
+    ET.SubElement(ET.SubElement(run, RPR), _m("nor"))
+    t = ET.SubElement(run, T)
     t.text = text
     if text != text.strip():
         t.set(XML_SPACE, "preserve")
@@ -271,9 +282,9 @@ def _normal_text(text: str) -> ET.Element:
 
 
 def _set_property(run: ET.Element, name: str) -> None:
-    rpr = run.find(_m("rPr"))
+    rpr = run.find(RPR)
     if rpr is None:
-        rpr = ET.Element(_m("rPr"))
+        rpr = ET.Element(RPR)
         run.insert(0, rpr)
     if rpr.find(_m(name)) is None:
         ET.SubElement(rpr, _m(name))
@@ -282,7 +293,7 @@ def _set_property(run: ET.Element, name: str) -> None:
 
 def _run_properties(run: ET.Element) -> None:
     """m:rPr in schema order, with normal text (`m:nor`) instead of a script or style."""
-    rpr = run.find(_m("rPr"))
+    rpr = run.find(RPR)
     if rpr is None:
         return
     nor = rpr.find(_m("nor"))
