@@ -13,6 +13,7 @@ against what latex2mathml knows before drawing anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -282,6 +283,15 @@ def render_png(tex: str, display: bool, dpi: int = 300, cache: Cache | None = No
 
 # --- OMML through pandoc ---------------------------------------------------------------
 
+@cache
+def _omml_repair_version() -> str:
+    """The source of `omml_fix`, hashed: cached OMML is repaired OMML, and a change to the
+    repairs must not be served an old entry (a version number to bump is easy to forget)."""
+    from notebook_publish import omml_fix
+
+    with open(omml_fix.__file__, "rb") as f:
+        return "omml-fix=" + hashlib.sha256(f.read()).hexdigest()[:16]
+
 
 def _pandoc_version() -> str:
     import pypandoc
@@ -293,7 +303,7 @@ def _pandoc_version() -> str:
 
 
 def _omml_cache_key(tex: str, display: bool, pandoc_version: str) -> str:
-    return content_key("math-omml", FORMAT_VERSION, f"pandoc={pandoc_version}", _mode(display), tex)
+    return content_key("math-omml", FORMAT_VERSION, _omml_repair_version(), f"pandoc={pandoc_version}", _mode(display), tex)
 
 
 def _haskell_string(text: str) -> str:
@@ -314,6 +324,8 @@ def _pandoc_omml(items: list[tuple[str, bool]]) -> list[str | None] | None:
     """One pandoc run for all `items`: one paragraph per formula in a .docx, then each
     paragraph's math element. None if pandoc itself could not run."""
     import pypandoc
+
+    from notebook_publish.omml_fix import repair as repair_omml
 
     blocks = ",".join(
         f"Para [Math {'DisplayMath' if display else 'InlineMath'} {_haskell_string(tex)}]" for tex, display in items
@@ -338,7 +350,7 @@ def _pandoc_omml(items: list[tuple[str, bool]]) -> list[str | None] | None:
     for paragraph, (_, display) in zip(paragraphs, items):
         math = paragraph.find(f"{{{M_NS}}}oMathPara" if display else f"{{{M_NS}}}oMath")
         # A formula pandoc cannot read becomes a text run with the TeX in it.
-        results.append(ET.tostring(math, encoding="unicode") if math is not None else None)
+        results.append(ET.tostring(repair_omml(math), encoding="unicode") if math is not None else None)
     return results
 
 

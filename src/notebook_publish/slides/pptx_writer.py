@@ -6,8 +6,9 @@ spacing, fixed insets, no autofit, and the font families the text was measured i
 
 Display formulas are written the way PowerPoint itself writes them: an
 `mc:AlternateContent` whose Choice is a text box holding the OMML equation (editable
-in PowerPoint) and whose Fallback is the same box filled with a picture of the formula,
-which LibreOffice, Google Slides and Keynote show instead.
+in PowerPoint, and read by LibreOffice into its own formula objects) and whose Fallback
+is the same box filled with a picture of the formula, which Google Slides and Keynote
+show instead.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ ASPECTS = {"16:9": (960.0, 540.0), "4:3": (720.0, 540.0)}  # points
 NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 NS_A14 = "http://schemas.microsoft.com/office/drawing/2010/main"
 NS_M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+NS_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -589,15 +591,18 @@ def _set_descr(shape, text: str) -> None:
 
 
 def _omml_for_slides(omml: str, size: int, colour: str) -> str:
-    """pandoc's OMML (made for Word) with the run properties PowerPoint expects."""
+    """pandoc's OMML (made for Word, repaired by `omml_fix`) with the run properties
+    PowerPoint expects: an `a:rPr` after each run's `m:rPr`, where Word has `w:rPr`."""
     root = etree.fromstring(omml.encode("utf-8"))
-    for w in root.xpath("//*[namespace-uri()='http://schemas.openxmlformats.org/wordprocessingml/2006/main']"):
-        w.getparent().remove(w)
     for run in root.iter(f"{{{NS_M}}}r"):
+        bold, italic = _run_look(run)
+        for w in run.findall(f"{{{NS_W}}}rPr"):
+            run.remove(w)
         rpr = etree.Element(f"{{{NS_A}}}rPr", nsmap={"a": NS_A})
         rpr.set("lang", "en-US")
         rpr.set("sz", str(size))
-        italic = run.find(f"{{{NS_M}}}rPr/{{{NS_M}}}sty") is None
+        if bold:
+            rpr.set("b", "1")
         rpr.set("i", "1" if italic else "0")
         fill = etree.SubElement(rpr, f"{{{NS_A}}}solidFill")
         etree.SubElement(fill, f"{{{NS_A}}}srgbClr").set("val", colour)
@@ -608,6 +613,8 @@ def _omml_for_slides(omml: str, size: int, colour: str) -> str:
             m_rpr.addnext(rpr)
         else:
             run.insert(0, rpr)
+    for w in root.xpath("//*[namespace-uri()=$ns]", ns=NS_W):
+        w.getparent().remove(w)
     for t in root.iter(f"{{{NS_M}}}t"):
         # LibreOffice reads OMML text as StarMath, where "|" means "or" (∨); U+2223
         # looks the same in every viewer and is the proper relation anyway.
@@ -615,7 +622,18 @@ def _omml_for_slides(omml: str, size: int, colour: str) -> str:
             t.text = t.text.replace("|", "\u2223")
     for jc in root.iter(f"{{{NS_M}}}jc"):
         jc.set(f"{{{NS_M}}}val", "centerGroup")
+    etree.cleanup_namespaces(root)
     return etree.tostring(root, encoding="unicode")
+
+
+def _run_look(run) -> tuple[bool, bool]:
+    """(bold, italic) of a math run: math text from its `m:sty` (none is italic, as for a
+    variable), normal text (`m:nor`) from the `w:rPr` that `omml_fix` gave it."""
+    if run.find(f"{{{NS_M}}}rPr/{{{NS_M}}}nor") is not None:
+        return (run.find(f"{{{NS_W}}}rPr/{{{NS_W}}}b") is not None, run.find(f"{{{NS_W}}}rPr/{{{NS_W}}}i") is not None)
+    sty = run.find(f"{{{NS_M}}}rPr/{{{NS_M}}}sty")
+    look = "i" if sty is None else sty.get(f"{{{NS_M}}}val", "i")
+    return "b" in look, "i" in look
 
 
 def _picture_bytes(path: Path) -> bytes | None:
