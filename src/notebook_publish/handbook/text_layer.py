@@ -119,15 +119,18 @@ def make_font(doc, codes: dict[str, int]):
 def text_ops(runs: list[Words], codes: dict[str, int]) -> bytes:
     """Operators (in the y-down CSS px space `overdraw` sets) that write each run
     invisibly, from its left edge on its baseline, stretched to its box's width."""
-    out = [b"BT 3 Tr"]
+    out, size = [b"BT 3 Tr"], None
     for run in runs:
         text = run.text
         if not text or run.size <= 0 or run.width <= 0:
             continue
+        if run.size != size:  # most runs of a page share the body's size
+            out.append(b"%s %s Tf" % (RESOURCE.encode(), number(run.size)))
+            size = run.size
         natural = len(text) * _ADVANCE / 1000 * run.size
         scale = 100 * run.width / natural  # horizontal scaling, in per cent, to fill the box
         hex_codes = "".join(f"{codes[c]:04X}" for c in text).encode("ascii")
         # The matrix flips y back up: the space is y-down, text must stand upright.
-        out.append(b"%s %s Tf %s Tz 1 0 0 -1 %s %s Tm <%s> Tj" % (RESOURCE.encode(), number(run.size), number(scale), number(run.x), number(run.baseline), hex_codes))
+        out.append(b"%s Tz 1 0 0 -1 %s %s Tm <%s> Tj" % (number(scale), number(run.x), number(run.baseline), hex_codes))
     out.append(b"ET")
     return b"\n".join(out)
