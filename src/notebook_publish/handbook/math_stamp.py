@@ -13,9 +13,13 @@ in line layout and page breaks exactly as the picture did), and after layout:
 3. `formula_drawings` scales them into each slot's box, and `overdraw.draw_over`
    appends them to the page's content with pikepdf.
 
-The result is the same vector outlines at the same places, with no text in the text
-layer. Only SVGs made of shapes and paths become slots (`can_stamp`); anything else
-stays an `<img>` for WeasyPrint to draw.
+The result is the same vector outlines at the same places. Outlines are not text,
+so `formula_texts` also gives each formula's plain form (the slot's `aria-label`, the
+Unicode linear form `mathrender.tex_to_unicode` writes: `α`, `softmax(x)`, `L_ITM`),
+which `overdraw.draw_over` writes invisibly over the formula (`text_layer`): search,
+copy and `pdftotext` find it where the formula stands in its line. Only SVGs made of
+shapes and paths become slots (`can_stamp`); anything else stays an `<img>` for
+WeasyPrint to draw.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 
 from notebook_publish.handbook.overdraw import number, srgb
 from notebook_publish.handbook.svg_ops import formula_ops
+from notebook_publish.handbook.text_layer import Words
 
 SLOT_CLASS = "np-math"
 
@@ -38,7 +43,9 @@ def can_stamp(svg: str) -> bool:
 
 
 def slot_html(key: str, style: str, label: str) -> str:
-    """The empty box that stands for a formula in a chapter's HTML for the PDF."""
+    """The empty box that stands for a formula in a chapter's HTML for the PDF. `label`
+    (escaped for an attribute) is the formula's text: for assistive technology in the
+    HTML, and the invisible text written over the formula in the PDF."""
     return f'<span class="math-svg {SLOT_CLASS}" data-math="{key}" role="img" aria-label="{label}" style="display:inline-block;{style}"></span>'
 
 
@@ -51,6 +58,9 @@ class Slot:
     width: float
     height: float
     colour: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of the text around it, 0-1
+    text: str = ""  # the formula as plain text
+    baseline: float = 0.0  # y of the line's baseline the formula sits on, CSS px
+    font_size: float = 0.0  # of the text around it, CSS px
 
 
 def find_slots(document) -> list[Slot]:
@@ -66,8 +76,18 @@ def find_slots(document) -> list[Slot]:
             if SLOT_CLASS not in (element.get("class") or "").split():
                 continue
             key = element.get("data-math") or ""
-            slots.append(Slot(number, key, box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height(), srgb(box.style["color"])))
+            x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
+            slots.append(Slot(number, key, x, y, width, height, srgb(box.style["color"]), element.get("aria-label") or "", _baseline(box), box.style["font_size"]))
     return slots
+
+
+def _baseline(box) -> float:
+    """Where the baseline of the slot's line runs. An empty inline-block's own baseline
+    is its bottom margin edge, and the slot's `vertical-align: -depth` sets that edge
+    `depth` below the line's baseline (WeasyPrint computes the length in px)."""
+    bottom = box.position_y + box.margin_height()
+    shift = box.style["vertical_align"]
+    return bottom + shift if isinstance(shift, (int, float)) else bottom
 
 
 def formula_drawings(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[bytes]]:
@@ -84,3 +104,15 @@ def formula_drawings(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[
         ink = b" ".join(number(c) for c in slot.colour)
         drawings.setdefault(slot.page, []).append(b"q %s rg %s RG " % (ink, ink) + b" ".join(number(v) for v in matrix) + b" cm\n" + ops + b"\nQ")
     return drawings
+
+
+def formula_texts(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[Words]]:
+    """The plain text of each drawn formula, per page (for `overdraw.draw_over`): over
+    the slot's box, on the baseline and at the size of the text around it, so that an
+    inline formula reads between the words beside it."""
+    texts: dict[int, list[Words]] = {}
+    for slot in slots:
+        text = slot.text.strip()
+        if text and slot.key in svgs and slot.width > 0 and slot.font_size > 0:
+            texts.setdefault(slot.page, []).append(Words(slot.x, slot.baseline, slot.width, slot.font_size, text))
+    return texts

@@ -4,7 +4,9 @@ Formulas (`math_stamp`) and list bullets (`bullets`) are not drawn by WeasyPrint
 its layout leaves an empty box where each goes, and the worker draws them into the
 finished PDF. Each producer gives PDF operators per page in WeasyPrint's own space,
 CSS pixels from the page's top-left corner with y pointing down; `draw_over` maps
-that space onto the page and appends the operators with pikepdf.
+that space onto the page and appends the operators with pikepdf. What is drawn as
+paths but should read as text (a formula) comes with invisible text for the same
+place (`text_layer`), written after the drawing in the same space.
 """
 
 from __future__ import annotations
@@ -34,14 +36,25 @@ def merge(into: dict[int, list[bytes]], more: dict[int, list[bytes]]) -> dict[in
     return into
 
 
-def draw_over(pdf: bytes, ops_by_page: dict[int, list[bytes]]) -> bytes:
-    """The part's PDF with each page's operators drawn over its content."""
+def draw_over(pdf: bytes, ops_by_page: dict[int, list[bytes]], text_by_page: dict | None = None) -> bytes:
+    """The part's PDF with each page's operators drawn over its content, and each
+    page's `text_layer.Words` written over it invisibly."""
     import pikepdf
 
-    pages = {number_: ops for number_, ops in ops_by_page.items() if ops}
-    if not pages:
+    from notebook_publish.handbook import text_layer
+
+    texts = {index: runs for index, runs in (text_by_page or {}).items() if runs}
+    pages = {number_: list(ops) for number_, ops in ops_by_page.items() if ops}
+    if not pages and not texts:
         return pdf
     with pikepdf.Pdf.open(io.BytesIO(pdf)) as doc:
+        if texts:
+            # One font for the part, with codes for just the characters it needs.
+            codes = text_layer.codes_for([run for runs in texts.values() for run in runs])
+            font = text_layer.make_font(doc, codes)
+            for index, runs in texts.items():
+                doc.pages[index].add_resource(font, pikepdf.Name.Font, pikepdf.Name(text_layer.RESOURCE))
+                pages.setdefault(index, []).append(text_layer.text_ops(runs, codes))
         for index, ops in sorted(pages.items()):
             page = doc.pages[index]
             left, top = float(page.mediabox[0]), float(page.mediabox[3])

@@ -120,10 +120,13 @@ def typeset_part(job: PartJob, font_config) -> Part:
                 ("external", XREF + target, rect, box) if kind == "internal" else (kind, target, rect, box) for kind, target, rect, box in page.links
             ]
         # Formulas and bullets are drawn into the written PDF, where layout left room.
-        drawings = bullet_drawings(document)
+        # Formulas also get their text, invisible, over the outlines: search and copy find it.
+        drawings, texts = bullet_drawings(document), {}
         if job.math:
-            merge(drawings, math_stamp.formula_drawings(math_stamp.find_slots(document), dict(job.math)))
-        pdf = draw_over(document.write_pdf(pdf_identifier=True), drawings)
+            slots, svgs = math_stamp.find_slots(document), dict(job.math)
+            merge(drawings, math_stamp.formula_drawings(slots, svgs))
+            texts = math_stamp.formula_texts(slots, svgs)
+        pdf = draw_over(document.write_pdf(pdf_identifier=True), drawings, texts)
     diagnostics.extend(fetcher.diagnostics(job.source))
     inputs = dict(fetcher.inputs)
     for url in fonts:  # read for an earlier part of this worker, or just now
