@@ -42,11 +42,32 @@ UNDEFINED_HINT = "define it in `math.macros` in handbook.yml, or with \\newcomma
 class _Place:
     """The note whose text the formulas are searched in, and how far the search has come."""
 
-    __slots__ = ("note", "cursor")
+    __slots__ = ("note", "cursor", "_lines")
 
     def __init__(self, note):
         self.note = note
         self.cursor = 0
+        self._lines: tuple[list[str], list[str]] | None = None
+
+    def lines(self) -> tuple[list[str], list[str]]:
+        """The normalised text's lines and the file's (the same number: every fixer keeps it)."""
+        if self._lines is None:
+            self._lines = (self.note.text.split("\n"), self.note.raw.split("\n"))
+        return self._lines
+
+    def on_disk(self, line: int, col: int) -> tuple[int, int]:
+        """A column of the normalised text as a column of the file: a fixer may have
+        changed the line (indentation taken out of a formula, a fence rewritten)."""
+        text_lines, raw_lines = self.lines()
+        if not (0 < line <= len(text_lines) and line <= len(raw_lines)) or text_lines[line - 1] == raw_lines[line - 1].rstrip("\r"):
+            return line, col
+        here, raw = text_lines[line - 1], raw_lines[line - 1]
+        for size in (24, 8, 2):
+            snippet = here[col - 1 : col - 1 + size]
+            at = raw.find(snippet) if snippet else -1
+            if at >= 0:
+                return line, at + 1
+        return line, col
 
 
 def prepare_math(chapters, macros: Mapping[str, Macro]) -> None:
@@ -156,40 +177,42 @@ def _take_out(node: dict, container: list | None, owner: dict | None, owner_list
 
 
 class _Found:
-    """Where a formula's source lies in its note's text: the line and column of its
-    first character, and of any offset into the source (for an error inside it)."""
+    """Where a formula's source lies in its note: the line and column (in the file) of
+    its first character, and of any offset into the source (for an error inside it)."""
 
-    def __init__(self, text: str, source: str, line: int, col: int, lead: int):
-        self.text = text
+    def __init__(self, place: _Place, source: str, line: int, col: int, lead: int):
+        self.where = place
         self.source = source
-        self.line = line  # of the source's first non-blank character
+        self.line = line  # of the source's first non-blank character, in the normalised text
         self.col = col
         self.lead = lead  # that character's offset in the source
-        self.start = (line, col)
+        self.start = place.on_disk(line, col)
 
     def place(self, offset: int) -> tuple[int, int]:
         if offset < 0 or offset > len(self.source) or offset < self.lead:
             return self.start
         rows = self.source.count("\n", self.lead, offset)
         if rows == 0:
-            return self.line, self.col + offset - self.lead
+            return self.where.on_disk(self.line, self.col + offset - self.lead)
         # On a later line of a display formula: find that line's text in the note's
-        # line (a formula in a list item has lost the item's indentation).
+        # line (pandoc takes the indentation off a formula's lines).
         row_start = self.source.rfind("\n", 0, offset) + 1
-        row = self.source[row_start : self.source.find("\n", offset) if "\n" in self.source[offset:] else len(self.source)]
+        row_end = self.source.find("\n", offset)
+        row = self.source[row_start : row_end if row_end >= 0 else len(self.source)]
         content = row.lstrip()
-        lines = self.text.split("\n", self.line + rows)[self.line + rows - 1 : self.line + rows]
-        if not lines or not content:
-            return self.line + rows, 1
-        at = lines[0].find(content)
-        base = at if at >= 0 else 0
-        return self.line + rows, base + 1 + offset - (row_start + len(row) - len(content))
+        line = self.line + rows
+        text_lines, _raw = self.where.lines()
+        if line > len(text_lines) or not content:
+            return line, 1
+        at = text_lines[line - 1].find(content)
+        col = (at if at >= 0 else 0) + 1 + offset - (row_start + len(row) - len(content))
+        return self.where.on_disk(line, col)
 
 
 def _locate(place: _Place, source: str, advance: bool = True) -> _Found:
     """Find `source` in the text after the previous formula: as written after its `$`,
-    else by its first line (a formula in a list item loses the item's indentation),
-    else anywhere in the note; at worst at the first line."""
+    else by its first line (pandoc takes the indentation off a formula's lines), else
+    anywhere in the note; at worst at the first line."""
     text = place.note.text
     stripped = source.lstrip()
     lead = len(source) - len(stripped)
@@ -203,8 +226,8 @@ def _locate(place: _Place, source: str, advance: bool = True) -> _Found:
                 if advance and start == place.cursor:
                     place.cursor = at + len(needle)
                 line, col = line_col(text, at + shift)
-                return _Found(text, source, line, col, lead)
-    return _Found(text, source, 1, 1, lead)
+                return _Found(place, source, line, col, lead)
+    return _Found(place, source, 1, 1, lead)
 
 
 # --- commands nothing defines ------------------------------------------------------------

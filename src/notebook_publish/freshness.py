@@ -7,9 +7,9 @@ tool keeps a stamp per output (like ninja's log, or a content-hash stamp):
 
 - the *inputs key*: a hash of everything the output depends on: each file under the
   notes, media and theme folders (path and SHA-256), the config file and the
-  effective config, the slide template, the macros file (`math.macros_file`), the tool's own code and installed libraries
-  (`fingerprints`), the fonts fontconfig can find, the version and date the output
-  shows, and the command's own options;
+  effective config, the slide template, the macros file (`math.macros_file`), the
+  tool's own code and installed libraries (`fingerprints`), the fonts fontconfig can
+  find, the version and date the output shows, and the command's own options;
 - what the output files looked like when written (`outputs.Record`);
 - the diagnostics of that build, printed again on a rebuild that does nothing, so
   warnings and `--strict` behave the same either way.
