@@ -550,10 +550,10 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
     if kind == "nav":
         return _nav(value, dotted, source, line, bad)
     if kind == "macros":
-        from notebook_publish.math_macros import MacroError, from_mathjax
+        from notebook_publish.math_macros import MacroError, MacroList, from_mathjax
 
         try:
-            return tuple(from_mathjax(value).values())
+            return MacroList(from_mathjax(value).values())
         except MacroError as exc:
             raise UsageError(error(source, line, "config", f"`{dotted}`: {exc.message}", "e.g. `E: '\\mathbb{E}'` or `note: ['\\textcolor{blue}{#1}', 1]`")) from None
     if kind == "choice":
@@ -660,6 +660,8 @@ def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path, l
     # A bare name picks a theme shipped with the project; anything path-like is a folder.
     theme_path = Path(theme) if ("/" not in theme and not theme.startswith(".")) else rooted(theme)
 
+    from notebook_publish.math_macros import MacroList
+
     slides = section_values("slides")
     pdf = section_values("pdf")
     math = section_values("math")
@@ -680,7 +682,7 @@ def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path, l
         flavour=_flavours(top["flavour"], source, (lines or {}).get("flavour", 1)),
         pdf=PdfConfig(**{f.name: (tuple(pdf[f.name]) if isinstance(pdf[f.name], list) else pdf[f.name]) for f in fields(PdfConfig)}),
         slides=SlidesConfig(**{**slides, "template": rooted(slides["template"])}),
-        math=MathConfig(macros=tuple(math["macros"]), macros_file=rooted(math["macros_file"])),
+        math=MathConfig(macros=math["macros"] or MacroList(), macros_file=rooted(math["macros_file"])),
         source=source,
         root=root,
         diagnostics=tuple(top.get(DIAGNOSTICS, ())),

@@ -53,6 +53,24 @@ class Macro:
     default: str | None = None  # the first argument is optional, in `[…]`, with this default
 
 
+class MacroList(tuple):
+    """`math.macros` as read: a tuple of `Macro`s that `config --effective` prints in
+    MathJax's form, as it was written."""
+
+    def __str__(self) -> str:
+        def quoted(text: str) -> str:
+            return "'" + text.replace("'", "''") + "'"
+
+        items = []
+        for macro in self:
+            value = quoted(macro.body)
+            if macro.params:
+                extra = f", {quoted(macro.default)}" if macro.default is not None else ""
+                value = f"[{value}, {macro.params}{extra}]"
+            items.append(f"{macro.name[1:]}: {value}")
+        return "{" + ", ".join(items) + "}"
+
+
 class MacroError(Exception):
     """A definition or a use that cannot be read; `offset` is where, in the source
     the tokens came from (-1 when not known)."""
