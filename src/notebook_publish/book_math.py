@@ -87,7 +87,7 @@ def _prepare_note(note, table: Mapping[str, Macro], by_rel: dict) -> Mapping[str
     definitions_only = []
     for node, place, in_footnote, parents in _formulas(blocks, _Place(note), by_rel):
         source = node.get(SRC)
-        if source is None:  # a node seen twice (an embed shared by two notes) starts from its source again
+        if source is None:  # else prepared before (the same AST read again): start from the source
             source = node["c"][1]
         found = _locate(place, source, advance=not in_footnote)
         path = str(place.note.path)
