@@ -73,7 +73,7 @@ CODES: dict[str, Code] = {
     "archive-entry": Code(NOTES, "An entry of the notes .zip was skipped: its name leads outside it (`../`, an absolute path), or it is a link, a device, encrypted or damaged."),
     "notion-database": Code(NOTES, "A Notion database's CSV is missing or cannot be read; its link is kept instead of the table."),
     # Typesetting the handbook (pdf, html).
-    "math-error": Code(HANDBOOK, "TeX that cannot be drawn; its source is printed in a box."),
+    "math-error": Code(HANDBOOK, "TeX that cannot be drawn (an unknown command, a macro that uses itself, bad braces), at its line and column; its source is printed in a box, and marked on a slide (`slides` reports it too)."),
     "raw-html": Code(HANDBOOK, "Raw HTML that is not harmless formatting was dropped."),
     "image-refused": Code(HANDBOOK, "An image in raw HTML names a file the book may not read."),
     "fetch-refused": Code(HANDBOOK, "The typesetter was asked for a file or URL outside the book; it was not read."),

@@ -25,7 +25,7 @@ DIAGNOSTICS = "diagnostics"  # a mapping of diagnostic codes to levels (levels.p
 @dataclass(frozen=True)
 class Key:
     name: str
-    kind: str  # str | int | float | bool | auto-bool (true, false or "auto") | path | paths | strs | choice
+    kind: str  # str | int | float | bool | auto-bool (true, false or "auto") | path | paths | strs | choice | nav | macros
     default: Any
     doc: str
     choices: tuple[str, ...] = ()
@@ -98,6 +98,20 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         Key("min_font_size", "float", 14.0, "Smallest body size, in points, text may shrink to before a slide splits."),
         Key("aspect", "choice", "16:9", "Slide shape.", ("16:9", "4:3")),
     ),
+    "math": (
+        Key(
+            "macros",
+            "macros",
+            {},
+            "TeX macros for every formula, in MathJax's form (paste a site's `tex.macros`): `E: '\\mathbb{E}'`, or `note: ['\\textcolor{blue}{#1}', 1]` with the number of arguments, and a third item to make the first argument optional with that default.",
+        ),
+        Key(
+            "macros_file",
+            "path",
+            None,
+            "A .tex or .sty file of `\\newcommand`, `\\renewcommand`, `\\def` and `\\DeclareMathOperator` lines, read before the notes (`math.macros` wins over it).",
+        ),
+    ),
 }
 
 
@@ -128,6 +142,12 @@ class SlidesConfig:
 
 
 @dataclass(frozen=True)
+class MathConfig:
+    macros: tuple = ()  # math_macros.Macro of each `math.macros` entry, in the file's order
+    macros_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     title: str = "Notebook"
     subtitle: str = ""
@@ -145,6 +165,7 @@ class Config:
     flavour: tuple[str, ...] = ("auto",)
     pdf: PdfConfig = field(default_factory=PdfConfig)
     slides: SlidesConfig = field(default_factory=SlidesConfig)
+    math: MathConfig = field(default_factory=MathConfig)
     # Where the config came from; relative paths above are resolved against `root`.
     source: Path | None = None
     root: Path = Path(".")
@@ -172,7 +193,7 @@ class Config:
         return self.output / ".cache"
 
 
-_SECTION_CLASSES = {"pdf": PdfConfig, "slides": SlidesConfig}
+_SECTION_CLASSES = {"pdf": PdfConfig, "slides": SlidesConfig, "math": MathConfig}
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Config:
@@ -456,6 +477,7 @@ def _expected(key: Key) -> str:
         "strs": "a list of texts",
         "choice": f"one of {', '.join(key.choices)}",
         "nav": "a list of note paths, `Title: path` and `Section: [...]` entries",
+        "macros": "a mapping of macro names to their TeX, as MathJax's `tex.macros`",
     }[key.kind]
 
 
@@ -527,6 +549,13 @@ def _coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) -
         raise bad()
     if kind == "nav":
         return _nav(value, dotted, source, line, bad)
+    if kind == "macros":
+        from notebook_publish.math_macros import MacroError, MacroList, from_mathjax
+
+        try:
+            return MacroList(from_mathjax(value).values())
+        except MacroError as exc:
+            raise UsageError(error(source, line, "config", f"`{dotted}`: {exc.message}", "e.g. `E: '\\mathbb{E}'` or `note: ['\\textcolor{blue}{#1}', 1]`")) from None
     if kind == "choice":
         if not _scalar(value):
             raise bad()
@@ -593,7 +622,7 @@ def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) 
         close = difflib.get_close_matches(dotted, _all_dotted(), n=1)
         hint = f"did you mean `{close[0]}`?" if close else "run `notebook-publish config` for the keys"
         raise UsageError(error(None, 0, "usage", f"unknown key `{short(dotted, 60)}` in --set", hint))
-    if isinstance(value, str) and key.kind in ("int", "float", "bool", "auto-bool"):
+    if isinstance(value, str) and key.kind in ("int", "float", "bool", "auto-bool", "macros"):
         try:
             value = load_yaml(value)[1] if value else None
         except yaml.YAMLError:
@@ -631,8 +660,11 @@ def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path, l
     # A bare name picks a theme shipped with the project; anything path-like is a folder.
     theme_path = Path(theme) if ("/" not in theme and not theme.startswith(".")) else rooted(theme)
 
+    from notebook_publish.math_macros import MacroList
+
     slides = section_values("slides")
     pdf = section_values("pdf")
+    math = section_values("math")
     return Config(
         title=top["title"],
         subtitle=top["subtitle"],
@@ -650,6 +682,7 @@ def _build(values: dict[str, dict[str, Any]], source: Path | None, root: Path, l
         flavour=_flavours(top["flavour"], source, (lines or {}).get("flavour", 1)),
         pdf=PdfConfig(**{f.name: (tuple(pdf[f.name]) if isinstance(pdf[f.name], list) else pdf[f.name]) for f in fields(PdfConfig)}),
         slides=SlidesConfig(**{**slides, "template": rooted(slides["template"])}),
+        math=MathConfig(macros=math["macros"] or MacroList(), macros_file=rooted(math["macros_file"])),
         source=source,
         root=root,
         diagnostics=tuple(top.get(DIAGNOSTICS, ())),

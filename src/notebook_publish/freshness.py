@@ -7,9 +7,9 @@ tool keeps a stamp per output (like ninja's log, or a content-hash stamp):
 
 - the *inputs key*: a hash of everything the output depends on: each file under the
   notes, media and theme folders (path and SHA-256), the config file and the
-  effective config, the slide template, the tool's own code and installed libraries
-  (`fingerprints`), the fonts fontconfig can find, the version and date the output
-  shows, and the command's own options;
+  effective config, the slide template, the macros file (`math.macros_file`), the
+  tool's own code and installed libraries (`fingerprints`), the fonts fontconfig can
+  find, the version and date the output shows, and the command's own options;
 - what the output files looked like when written (`outputs.Record`);
 - the diagnostics of that build, printed again on a rebuild that does nothing, so
   warnings and `--strict` behave the same either way.
@@ -130,7 +130,7 @@ def inputs_key(config, command: str, options: tuple[str, ...] = ()) -> Inputs:
         parts.append(f"theme {folder}")
         for path in _walk(folder, output):
             parts.append(f"{path.relative_to(folder).as_posix()}\0{hashes.of(path)}")
-    for extra in (config.source, config.slides.template):
+    for extra in (config.source, config.slides.template, config.math.macros_file):
         if extra is not None:
             parts.append(f"file {extra}\0{hashes.of(extra)}")
     # Where each key sits in the file is not an input; the pinned version is counted

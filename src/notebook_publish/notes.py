@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from notebook_publish.book_math import prepare_math
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
@@ -214,7 +215,11 @@ def load_book(config: Config, cache=None) -> Book:
 
 
 def _load_book(config: Config, cache=None, archive: bool = False, label: str | None = None) -> Book:
+    from notebook_publish.math_macros import configured
+
     label = label or str(config.notes)
+    # The config's macros first: a bad macros file stops here, before any note is read.
+    macros = configured(config)
     notes_dir = config.notes.resolve()
     if not notes_dir.is_dir():
         raise UsageError(
@@ -307,6 +312,8 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
         index = None  # refused, and its diagnostic says why; the chapters follow the paths
     chapters, found, structure = order_chapters(notes, index, config, vault)
     diagnostics.extend(found)
+    # Macros hold from where they are defined on, in the book's order: known only now.
+    prepare_math(chapters, macros)
     diagnostics.extend(check_anchors(notes))
     # Which parts of the book number their headings themselves (pdf.numbering: auto):
     # said here, so that `check` tells it as the handbook will do it.

@@ -27,6 +27,8 @@ def watched_paths(config) -> list[Path]:
         paths.append(config.source)
     if config.slides.template is not None:
         paths.append(config.slides.template)
+    if config.math.macros_file is not None:
+        paths.append(config.math.macros_file)
     return [p for p in paths if p.exists()]
 
 

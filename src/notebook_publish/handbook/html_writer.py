@@ -23,7 +23,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from notebook_publish import callouts, mathrender, pictures
+from notebook_publish import callouts, math_errors, mathrender, pictures
 from notebook_publish.cache import content_key
 from notebook_publish.chapter_numbers import section_base_level, title_heading
 from notebook_publish.diagnostics import Diagnostic, warning
@@ -589,7 +589,7 @@ class _ChapterWriter:
             elif t == "Code":
                 out.append(f"<code>{_esc(c[1])}</code>")
             elif t == "Math":
-                out.append(_after_space(self.math(c[1], c[0]["t"] == "DisplayMath"), items, position))
+                out.append(_after_space(self.math(c[1], c[0]["t"] == "DisplayMath", item), items, position))
             elif t == "RawInline":
                 if c[0].lower() == "html":
                     out.append(filt.feed(c[1]))
@@ -661,15 +661,19 @@ class _ChapterWriter:
 
     # --- math -----------------------------------------------------------------------
 
-    def math(self, tex: str, display: bool) -> str:
+    def math(self, tex: str, display: bool, node: dict | None = None) -> str:
+        """`tex` is the formula with its macros expanded (`book_math`); `node` its Math
+        element, which says where it is written and what reading it found wrong."""
         source = tex.strip()
-        result = mathrender.render_svg(source, display, cache=self.math_cache)
         kind = "display" if display else "inline"
-        if not result.ok:
-            self.diagnostics.append(
-                warning(self.note.path, self._line_of(source), "math-error", f"cannot draw `{source[:80]}`: {result.error}", "fix the TeX; its source is printed in a box")
-            )
-            return f'<span class="math-error {kind}"><span class="math-error-label">TeX error</span> <code>{_esc(source)}</code></span>'
+        if math_errors.found_problem(node):
+            result = None
+        else:
+            result = mathrender.render_svg(source, display, cache=self.math_cache)
+        if result is None or not result.ok:
+            self.diagnostics.append(math_errors.diagnostic(node, self.note, result.error if result else "", source))
+            written = math_errors.source_of(node, source)
+            return f'<span class="math-error {kind}"><span class="math-error-label">{math_errors.LABEL}</span> <code>{_esc(written)}</code></span>'
         style = f"width:{result.width_em:.3f}em;height:{result.height_em:.3f}em;vertical-align:{-result.baseline_em:.3f}em"
         label = _attr(mathrender.tex_to_unicode(source))
         if self.options.url_base is None and math_stamp.can_stamp(result.svg):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
-from notebook_publish import callouts, pictures
+from notebook_publish import callouts, math_errors, mathrender, pictures
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.mathrender import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
@@ -348,7 +348,11 @@ class _BlockReader:
             t = inline.get("t")
             if t == "Math" and inline["c"][0]["t"] == "DisplayMath":
                 flush()
-                out.append(Formula(inline["c"][1].strip()))
+                error = self.math_error(inline, display=True)
+                if error is not None:
+                    out.append(Bullet(error, marker=None))
+                else:
+                    out.append(Formula(inline["c"][1].strip()))
             elif t == "Image":
                 self.add_picture(inline, section, "")
             else:
@@ -438,6 +442,20 @@ class _BlockReader:
             out.append(Table(tuple(row[cut] for row in table.header), tuple(row[cut] for row in table.rows), table.aligns[cut]))
         return out
 
+    def math_error(self, node: dict, display: bool) -> tuple[Run, ...] | None:
+        """None when the formula can be drawn; else its `math-error` (the one the
+        handbook reports) is recorded, and its source is shown as marked text, as the
+        handbook shows it in a box. Inline formulas are written in Unicode and display
+        ones in OMML, so nothing else would notice TeX that ziamath cannot read."""
+        if math_errors.found_problem(node):
+            error = ""
+        else:
+            error = mathrender.tex_problem(node["c"][1].strip(), display)
+            if not error:
+                return None
+        self.diagnostics.append(math_errors.diagnostic(node, self.note, error))
+        return (Run(math_errors.LABEL + " ", bold=True, highlight=True), Run(math_errors.source_of(node), code=True, highlight=True))
+
     def runs(self, inlines: list) -> tuple[Run, ...]:
         out: list[Run] = []
         self._runs(inlines, Run(""), out, RawHtmlFilter())
@@ -482,7 +500,11 @@ class _BlockReader:
             elif t == "Code":
                 out.append(replace(fmt, text=c[1], code=True))
             elif t == "Math":
-                out.append(replace(fmt, text=tex_to_unicode(c[1]), math=True))
+                error = self.math_error(inline, display=c[0]["t"] == "DisplayMath")
+                if error is not None:
+                    out += [replace(fmt, text=r.text, bold=r.bold, code=r.code, highlight=True) for r in error]
+                else:
+                    out.append(replace(fmt, text=tex_to_unicode(c[1]), math=True))
             elif t == "Link":
                 attr, content, (url, _title) = c
                 # Only web and mail links are clickable; `javascript:`, `file:` and the
