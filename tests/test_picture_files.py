@@ -211,3 +211,20 @@ def test_a_turned_jpeg_is_upright_on_the_slide_in_a_portrait_frame(tmp_path):
     assert near(im.getpixel((10, 30)), RED)  # top left
     assert near(im.getpixel((52, 8)), GREEN)  # top right
     assert near(im.getpixel((30, 80)), BLUE)  # bottom
+
+
+def test_a_data_uri_picture_is_judged_and_reported_at_its_own_line(tmp_path):
+    import base64
+
+    good = base64.b64encode(png_bytes(4, 3)).decode("ascii")
+    p = Project(tmp_path / "book")
+    p.write("index.md", "# Data pictures\n\nOne.\n\nTwo.\n\nThree.\n\n![broken](data:image/png;base64,AAAA)\n\n"
+            f"Fine: ![dot](data:image/png;base64,{good})\n")
+    runs = p.run_all("-v")
+    for command, run in runs.items():
+        assert_clean(run, codes=(0,))
+        # At line 9, where it is written; never at line 1 from the typesetter.
+        assert "notes/index.md:9:1: warning[bad-image]" in run.output, command
+        assert "index.md:1:1" not in run.output and "[typesetting]" not in run.output, command
+    assert "Unreadable image" in p.pdf_text()
+    assert (4, 3) in p.pdf_images()

@@ -6,14 +6,18 @@ found here, at the I/O edge, after the note is parsed. Each distinct file is jud
 per build (`pictures.judge`), and the verdict is kept in the build cache under a hash
 of the file's bytes, since decoding every pixel of a large photo takes a while. A bad
 picture's Image element gains the class `bad-image` or `unsupported-image`, which both
-writers turn into a placeholder naming the file, as they do for `missing-image`.
+writers turn into a placeholder naming the file, as they do for `missing-image`. A
+picture written into the note as a `data:image/...` URI is judged the same way.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 from notebook_publish import pictures
 from notebook_publish.cache import content_key
@@ -44,7 +48,7 @@ class PictureMarker:
             attr, _alt, (target, _title) = image["c"]
             if pictures.problem_of(attr[1]) is not None:
                 continue
-            path = self._local_file(note_path, target)
+            path = self._local_file(note_path, target) or _data_picture(target)
             if path is None:
                 continue
             verdict = self.verdict(path)
@@ -60,11 +64,16 @@ class PictureMarker:
             self.verdicts[path] = self._judge(path)
         return self.verdicts[path]
 
-    def _judge(self, path: Path) -> pictures.Verdict:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            return pictures.Verdict(pictures.BAD, f"it cannot be read ({exc.strerror})")
+    def _judge(self, path: "Path | DataPicture") -> pictures.Verdict:
+        if isinstance(path, DataPicture):
+            data = path.data()
+            if data is None:
+                return pictures.Verdict(pictures.BAD, "its data: URI is not valid base64 or percent-encoded data")
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                return pictures.Verdict(pictures.BAD, f"it cannot be read ({exc.strerror})")
         if self.cache is None:
             return pictures.judge(data, path.suffix)
         key = content_key(self._code_key(), path.suffix.lower(), hashlib.sha256(data).digest())
@@ -101,7 +110,8 @@ class PictureMarker:
         placed: set[Path] = set()
 
         def at(match, line: int, col: int) -> str:
-            path = self._local_file(note_path, linkscan.destination(match))
+            target = linkscan.destination(match)
+            path = self._local_file(note_path, target) or _data_picture(target)
             if path in bad:
                 found.append(_warning(note_path, line, col, path, bad[path]))
                 placed.add(path)
@@ -110,13 +120,46 @@ class PictureMarker:
         linkscan.rewrite(text, linkscan.IMAGE, at)
         # A picture named another way (a reference-style image): at the first line
         # that names its file.
-        for path in sorted(set(bad) - placed):
+        for path in sorted(set(bad) - placed, key=str):
             line, col = _first_mention(text, path.name)
             found.append(_warning(note_path, line, col, path, bad[path]))
         return found
 
 
-def _warning(note_path: Path, line: int, col: int, path: Path, verdict: pictures.Verdict) -> Diagnostic:
+@dataclass(frozen=True)
+class DataPicture:
+    """A picture written into the note as a `data:` URI: judged like a file, and
+    reported at the line that holds it (WeasyPrint would report it at none)."""
+
+    uri: str
+
+    @property
+    def suffix(self) -> str:
+        mime = self.uri[5:].split(";", 1)[0].split(",", 1)[0].strip().lower()
+        return ".svg" if mime == "image/svg+xml" else "." + mime.rsplit("/", 1)[-1]
+
+    @property
+    def name(self) -> str:
+        return self.uri if len(self.uri) <= 40 else self.uri[:39] + "…"
+
+    def data(self) -> bytes | None:
+        head, comma, body = self.uri.partition(",")
+        if not comma:
+            return None
+        try:
+            if head.lower().endswith(";base64"):
+                return base64.b64decode(body.strip(), validate=False)
+            return unquote_to_bytes(body)
+        except (ValueError, binascii.Error):
+            return None
+
+
+def _data_picture(target: str) -> DataPicture | None:
+    """The `data:image/...` URI a target is, as the writers embed it, or None."""
+    return DataPicture(target) if target[:11].lower() == "data:image/" else None
+
+
+def _warning(note_path: Path, line: int, col: int, path: "Path | DataPicture", verdict: pictures.Verdict) -> Diagnostic:
     message, hint = pictures.message(verdict, path.name)
     return warning(note_path, line, verdict.problem, message, hint, col)
 
