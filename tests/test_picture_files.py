@@ -226,5 +226,5 @@ def test_a_data_uri_picture_is_judged_and_reported_at_its_own_line(tmp_path):
         # At line 9, where it is written; never at line 1 from the typesetter.
         assert "notes/index.md:9:1: warning[bad-image]" in run.output, command
         assert "index.md:1:1" not in run.output and "[typesetting]" not in run.output, command
-    assert "Unreadable image" in p.pdf_text()
+    assert "UNREADABLE IMAGE" in p.pdf_text().upper()
     assert (4, 3) in p.pdf_images()
