@@ -383,3 +383,42 @@ def test_a_page_is_found_by_its_permalink(tmp_path):
     book = book_of(project)
     assert codes(book, "broken-link", "orphan-note") == []
     assert tree(book) == [("index.md", "Course", 0), ("_posts/2020-01-01-intro.md", "Introduction", 0), ("pages/exact-file.md", "Exact", 0)]
+
+
+def test_notes_no_list_reaches_follow_the_folder_tree_under_their_folders_page(tmp_path):
+    # An MkDocs site: the home page names one section in a sentence; the rest is folders.
+    project = Project(tmp_path / "docs")
+    project.write("index.md", "# Home\n\nWelcome. Start with [Getting started](getting-started/).\n")
+    project.write("getting-started/index.md", "---\ntitle: Getting started\n---\n\nInstall it.\n\n[Next: the guide →](../guide/)\n")
+    project.write("getting-started/install.md", "# Installation\n\nSteps.\n")
+    project.write("guide/index.md", "# User guide\n\n- [Basics](basics.md)\n- [Advanced](advanced/)\n")
+    project.write("guide/basics.md", "# Basics\n\ntext\n")
+    project.write("guide/advanced/index.md", "# Advanced topics\n\ntext\n")
+    project.write("guide/advanced/tuning.md", "# Tuning\n\ntext\n")
+    project.write("guide/extra/faq.md", "# FAQ\n\ntext\n")
+    book = book_of(project)
+    assert tree(book) == [
+        ("index.md", "Home", 0),
+        ("getting-started/index.md", "Getting started", 0),
+        ("getting-started/install.md", "Installation", 1),  # under its folder's page, which the index placed
+        ("guide/index.md", "User guide", 0),  # reached by no list: at the end, in folder order
+        ("guide/basics.md", "Basics", 1),  # ... and its own list places its pages
+        ("guide/advanced/index.md", "Advanced topics", 1),
+        ("guide/advanced/tuning.md", "Tuning", 2),
+        ("guide/extra/", "extra", 1),  # a folder without a page: a part
+        ("guide/extra/faq.md", "FAQ", 2),
+    ]
+    assert codes(book, "orphan-note") == ["index.md:orphan-note"]  # guide/index.md only
+
+
+def test_a_page_beside_its_folder_leads_it(tmp_path):
+    # A Notion export without an index: `Page <id>.md` and its subpages in `Page <id>/`.
+    project = Project(tmp_path / "notion")
+    project.write("Alpha 1b505834c0de80378ee9cfc97356b605.md", "# Alpha\n\ntext\n")
+    project.write("Alpha 1b505834c0de80378ee9cfc97356b605/Child 2b505834c0de80378ee9cfc97356b605.md", "# Child\n\ntext\n")
+    project.write("Beta.md", "# Beta\n\ntext\n")
+    assert tree(book_of(project, structure="folders")) == [
+        ("Alpha 1b505834c0de80378ee9cfc97356b605.md", "Alpha", 0),
+        ("Alpha 1b505834c0de80378ee9cfc97356b605/Child 2b505834c0de80378ee9cfc97356b605.md", "Child", 1),
+        ("Beta.md", "Beta", 0),
+    ]

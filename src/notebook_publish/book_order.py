@@ -14,7 +14,9 @@
 - **nav**: the `nav:` list of handbook.yml, as in mkdocs.yml: paths, `Title: path`,
   and `Section: [...]`.
 
-Every note ends up in the book: one no list reaches comes last, with `orphan-note`.
+Every note ends up in the book. With page lists, a note no list reaches follows the
+folder tree: under its folder's page where the lists placed that, else at the end of
+the book with `orphan-note`.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class _Node:
     path: Path | None
     children: list = field(default_factory=list)
     link_text: str | None = None
+    title: str | None = None
+    folder: bool = False
 
 
 def natural_key(text: str) -> tuple:
@@ -63,52 +67,112 @@ def natural_key(text: str) -> tuple:
 
 def _walk(roots: list[_Node], depth: int, out: list[Placed]) -> None:
     for node in roots:
-        out.append(Placed(node.path, depth, node.link_text))
+        out.append(Placed(node.path, depth, node.link_text, node.title, node.folder))
         _walk(node.children, depth + 1, out)
 
 
-def order_by_links(notes: Mapping[Path, object], index: Path, nav_files: list[Path]) -> tuple[list[Placed], list[Diagnostic]]:
+def order_by_links(
+    notes: Mapping[Path, object], index: Path, nav_files: list[Path], notes_dir: Path, front_matter: Mapping[Path, Mapping]
+) -> tuple[list[Placed], list[Diagnostic]]:
     """The index first, then what it (and a `SUMMARY.md` beside it) lists, each note
-    followed by the pages it lists in turn."""
-    diagnostics: list[Diagnostic] = []
-    nodes: dict[Path, _Node] = {index: _Node(index)}
-    parent_of: dict[Path, Path | None] = {index: None}
-    top: list[_Node] = [nodes[index]]
-    queue = deque([index, *[n for n in nav_files if n != index]])
-    listers = {index, *nav_files}
-    while queue:
-        here = queue.popleft()
-        lister = here in listers
-        for link in page_links(here, notes[here].ast.get("blocks", [])):
-            target = link.target
-            if target == here or target not in notes or link.navigation or not (link.listed or lister):
-                continue
-            if target in nodes:
-                if link.listed and _is_ancestor(target, here, parent_of):
-                    diagnostics.append(
-                        info(here, _line_of(notes[here].text, target.name), "link-cycle", f"link back to `{notes[target].rel}` forms a cycle", "each note appears once, where it is first listed")
-                    )
-                continue
-            if target in listers:
-                continue  # a page list is placed by no one: it is itself the list
-            parent = link.parent if link.parent in nodes and link.parent != index else (None if lister else here)
-            node = _Node(target, link_text=link.text)
-            nodes[target] = node
-            parent_of[target] = parent
-            (top if parent is None else nodes[parent].children).append(node)
-            queue.append(target)
-    placed: list[Placed] = []
-    _walk(top, 0, placed)
-    listed = {p.path for p in placed}
+    followed by the pages it lists in turn. Notes no list reaches then follow the
+    folder tree (`_LinkTree.place_unlisted`)."""
+    tree = _LinkTree(notes, index, nav_files)
+    tree.spread(deque([index, *[n for n in nav_files if n != index]]))
     for nav in nav_files:
-        if nav not in listed:
-            diagnostics.append(info(nav, 1, "page-list", f"{nav.name} lists the book's pages; it is not printed as a chapter", "the handbook's contents take its place"))
-    placed_paths = listed | set(nav_files)
-    for path in sorted(notes, key=lambda p: natural_key(notes[p].rel)):
-        if path not in placed_paths:
-            diagnostics.append(warning(path, 1, "orphan-note", "no list of pages from the index reaches this note", "list it in the index (a link alone on its line, or a list item); it goes at the end"))
-            placed.append(Placed(path, 0))
-    return placed, diagnostics
+        if nav not in tree.nodes:
+            tree.diagnostics.append(info(nav, 1, "page-list", f"{nav.name} lists the book's pages; it is not printed as a chapter", "the handbook's contents take its place"))
+    tree.place_unlisted(notes_dir, front_matter)
+    placed: list[Placed] = []
+    _walk(tree.top, 0, placed)
+    return placed, tree.diagnostics
+
+
+class _LinkTree:
+    """The chapter tree as the page lists build it, breadth-first."""
+
+    def __init__(self, notes: Mapping[Path, object], index: Path, nav_files: list[Path]) -> None:
+        self.notes = notes
+        self.index = index
+        self.nodes: dict[Path, _Node] = {index: _Node(index)}
+        self.parent_of: dict[Path, Path | None] = {index: None}
+        self.top: list[_Node] = [self.nodes[index]]
+        self.listers = {index, *nav_files}
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(self, path: Path, parent: "_Node | None", link_text: str | None = None) -> _Node:
+        node = _Node(path, link_text=link_text)
+        self.nodes[path] = node
+        self.parent_of[path] = parent.path if parent is not None else None
+        (self.top if parent is None else parent.children).append(node)
+        return node
+
+    def spread(self, queue: deque) -> None:
+        """Place what the queued notes list, and what those list in turn."""
+        notes = self.notes
+        while queue:
+            here = queue.popleft()
+            lister = here in self.listers
+            for link in page_links(here, notes[here].ast.get("blocks", [])):
+                target = link.target
+                if target == here or target not in notes or link.navigation or not (link.listed or lister):
+                    continue
+                if target in self.nodes:
+                    if link.listed and _is_ancestor(target, here, self.parent_of):
+                        self.diagnostics.append(
+                            info(here, _line_of(notes[here].text, target.name), "link-cycle", f"link back to `{notes[target].rel}` forms a cycle", "each note appears once, where it is first listed")
+                        )
+                    continue
+                if target in self.listers:
+                    continue  # a page list is placed by no one: it is itself the list
+                parent = link.parent if link.parent in self.nodes and link.parent != self.index else (None if lister else here)
+                self.add(target, None if parent is None else self.nodes[parent], link.text)
+                queue.append(target)
+
+    def place_unlisted(self, notes_dir: Path, front_matter: Mapping[Path, Mapping]) -> None:
+        """Notes no page list reaches follow the folder tree, as site generators place
+        them: in folder order, each goes under the page of its folder (or of the
+        nearest folder up that has one), a folder without a page as a part of its
+        own; the pages such a note lists follow it. One that no placed page leads to
+        goes at the end of the book, with `orphan-note`."""
+        parts: dict[Path, tuple[_Node, bool]] = {}  # folder without a page -> its part, and whether the index reaches it
+        for place in order_by_folders(self.notes, notes_dir, None, front_matter)[0]:
+            path = place.path
+            if place.folder or path in self.nodes or path in self.listers:
+                continue
+            container, reached = self._container(path, notes_dir, parts)
+            if not reached:
+                self.diagnostics.append(
+                    warning(path, 1, "orphan-note", "no list of pages from the index reaches this note, nor its folder's page", "list it in the index (a link alone on its line, or a list item); it goes at the end, in folder order")
+                )
+            self.add(path, container)
+            self.spread(deque([path]))
+
+    def _container(self, path: Path, notes_dir: Path, parts: dict[Path, tuple[_Node, bool]]) -> tuple["_Node | None", bool]:
+        """The node a note outside every page list goes under, and whether that node
+        hangs from the index's tree. Folders between it and that node that have no
+        page become parts."""
+        folder = path.parent
+        if folder_page(folder, self.notes) == path:
+            folder = folder.parent  # a folder's page goes where its folder goes
+        missing: list[Path] = []
+        container, reached = None, False
+        while folder != notes_dir and folder.is_relative_to(notes_dir):
+            page = folder_page(folder, self.notes)
+            if page is not None and page in self.nodes:
+                container, reached = self.nodes[page], True
+                break
+            if folder in parts:
+                container, reached = parts[folder]
+                break
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            node = _Node(folder, title=_folder_title(folder.name), folder=True)
+            (self.top if container is None else container.children).append(node)
+            parts[folder] = (node, reached)
+            container = node
+        return container, reached
 
 
 def _is_ancestor(candidate: Path, node: Path | None, parent_of: Mapping[Path, Path | None]) -> bool:
@@ -120,10 +184,11 @@ def _is_ancestor(candidate: Path, node: Path | None, parent_of: Mapping[Path, Pa
 
 
 def folder_page(folder: Path, notes: Mapping[Path, object]) -> Path | None:
-    """The note that leads a folder: its index page, or a note named after it."""
-    for name in (*FOLDER_PAGES, f"{folder.name}.md"):
-        if folder / name in notes:
-            return folder / name
+    """The note that leads a folder: its index page, or a note named after it, inside
+    it (Obsidian's folder notes) or beside it (a Notion page and its subpages' folder)."""
+    for candidate in (*(folder / name for name in FOLDER_PAGES), folder / f"{folder.name}.md", folder.parent / f"{folder.name}.md"):
+        if candidate in notes:
+            return candidate
     return None
 
 
@@ -169,8 +234,10 @@ def order_by_folders(notes: Mapping[Path, object], notes_dir: Path, index: Path 
             folder = folder.parent
 
     def visit(folder: Path, depth: int, lead_here: Path | None) -> None:
-        entries = [("note", p) for p in notes_in.get(folder, ()) if p != lead_here]
-        entries += [("folder", f) for f in folders_in.get(folder, ())]
+        subfolders = folders_in.get(folder, ())
+        leads = {folder_page(f, notes) for f in subfolders} | {lead_here}  # each placed with its folder
+        entries = [("note", p) for p in notes_in.get(folder, ()) if p not in leads]
+        entries += [("folder", f) for f in subfolders]
         for kind, path in sorted(entries, key=sort_key):
             if kind == "note":
                 placed.append(Placed(path, depth))
@@ -182,6 +249,11 @@ def order_by_folders(notes: Mapping[Path, object], notes_dir: Path, index: Path 
                 placed.append(Placed(path, depth, title=_folder_title(path.name), folder=True))
             visit(path, depth + 1, lead)
 
+    # A folder the index leads (a Notion top page's subpages, beside it) follows it.
+    led = next((f for folder_set in folders_in.values() for f in folder_set if index is not None and folder_page(f, notes) == index), None)
+    if led is not None:
+        visit(led, 1, index)
+        folders_in[led.parent].discard(led)
     visit(notes_dir, 0, None)
     return placed, []
 

@@ -349,7 +349,7 @@ def order_chapters(notes: dict[Path, Note], index: Path | None, config: Config |
         raise UsageError(error(config.source, config.line_of("structure"), "config", "`structure: links` needs an index note, and the notes have none", "add index.md or README.md, set `index:`, or use `structure: folders`"))
     else:
         nav_files = [notes_dir / name for name in book_order.NAV_FILES if (notes_dir / name) in notes and notes_dir / name != index]
-        placed, found = book_order.order_by_links(notes, index, nav_files)
+        placed, found = book_order.order_by_links(notes, index, nav_files, notes_dir, front_matter)
         how = "the page lists of " + " and ".join(notes[p].rel for p in [index, *nav_files])
     diagnostics.extend(found)
     chapters = []
