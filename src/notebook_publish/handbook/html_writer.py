@@ -27,7 +27,7 @@ from notebook_publish import callouts, math_errors, mathrender, pictures
 from notebook_publish.cache import content_key
 from notebook_publish.chapter_numbers import section_base_level, title_heading
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.handbook import math_stamp
+from notebook_publish.handbook.overdraw import math_stamp
 from notebook_publish.handbook.ids import heading_anchor
 from notebook_publish.handbook.index_terms import TermUse, term_key, term_of
 from notebook_publish.handbook.sanitize import RawHtmlFilter

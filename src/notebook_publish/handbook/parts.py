@@ -23,9 +23,9 @@ from pathlib import Path
 
 from notebook_publish.diagnostics import Diagnostic, Severity
 from notebook_publish.handbook.locations import Mounts
+from notebook_publish.handbook.overdraw.ops import PX_TO_PT
 
 XREF = "xref:"
-PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; a PDF point is 4/3 of one
 
 # Test hook, read only in the worker process: "hang:<text>", "crash:<text>" (os._exit)
 # or "kill:<text>" (SIGKILL) makes the worker typesetting a part whose label, source or
@@ -95,9 +95,9 @@ def typeset_part(job: PartJob, font_config) -> Part:
     """HTML to PDF bytes with WeasyPrint (in a worker). Raises on a WeasyPrint failure."""
     from weasyprint import CSS, HTML
 
-    from notebook_publish.handbook import math_stamp
-    from notebook_publish.handbook.bullets import bullet_drawings
-    from notebook_publish.handbook.overdraw import draw_over, merge
+    from notebook_publish.handbook.overdraw import math_stamp
+    from notebook_publish.handbook.overdraw.bullets import bullet_drawings
+    from notebook_publish.handbook.overdraw.pages import draw_over, merge
     from notebook_publish.handbook.fetcher import READ_IN_THIS_PROCESS, SafeFetcher
     from notebook_publish.handbook.render import weasyprint_messages
 

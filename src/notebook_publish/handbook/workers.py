@@ -56,8 +56,9 @@ PRELOAD = (
     "notebook_publish.handbook.workers",
     "notebook_publish.handbook.parts",
     "notebook_publish.handbook.fetcher",
-    "notebook_publish.handbook.math_stamp",
-    "notebook_publish.handbook.bullets",
+    "notebook_publish.handbook.overdraw.math_stamp",
+    "notebook_publish.handbook.overdraw.bullets",
+    "notebook_publish.handbook.overdraw.pages",
     "notebook_publish.handbook.render",
 )
 

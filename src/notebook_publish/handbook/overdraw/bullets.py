@@ -17,7 +17,7 @@ or a square of side 0.28em.
 
 from __future__ import annotations
 
-from notebook_publish.handbook.overdraw import number, srgb
+from notebook_publish.handbook.overdraw.ops import number, srgb
 
 BULLET_CLASS = "bullet"
 _MM = 96 / 25.4  # CSS px per millimetre
@@ -58,7 +58,7 @@ def bullet_ops(shape: str, x: float, y: float, height: float, font_size: float, 
 
 
 def bullet_drawings(document) -> dict[int, list[bytes]]:
-    """Operators per page (for `overdraw.draw_over`) for every bullet span of a laid-out
+    """Operators per page (for `pages.draw_over`) for every bullet span of a laid-out
     WeasyPrint document."""
     from weasyprint.formatting_structure.boxes import InlineBox
 
