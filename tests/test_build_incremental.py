@@ -180,7 +180,7 @@ def test_parts_end_where_the_paths_say_so():
 def test_a_rebuild_from_the_cache_starts_no_worker(tmp_path, monkeypatch):
     """Every part cached: no worker is started, so the build never waits for the fork
     server to import WeasyPrint; the file is the same."""
-    from notebook_publish.handbook.workers import TypesetPool
+    from notebook_publish.handbook.typeset.workers import TypesetPool
 
     write_notebook(tmp_path)
     first = build(tmp_path)

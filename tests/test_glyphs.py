@@ -114,7 +114,7 @@ def test_a_book_in_latin_script_declares_no_fallback_font():
 
 def _static_like_faces():
     from notebook_publish import fonts
-    from notebook_publish.handbook.static_fonts import StaticFace
+    from notebook_publish.handbook.typeset.static_fonts import StaticFace
 
     return [StaticFace(f.family, f.path, False, 400) for f in fonts.fallback_faces()]
 

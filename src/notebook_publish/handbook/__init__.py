@@ -3,7 +3,7 @@
 Each chapter is typeset on its own, in parallel worker processes, and cached by a hash
 of everything its pages depend on; the parts are then merged with pikepdf (qpdf):
 
-1. the chapters, with page numbers drawn on a separate folio layer (see `folio.py`),
+1. the chapters, with page numbers drawn on a separate folio layer (see `typeset/folio.py`),
    since a chapter does not know on which page it starts;
 2. once every chapter's pages are known: the index (numbered on from the body), the
    front matter (cover and contents, in roman numerals, listing every page number) and

@@ -15,7 +15,7 @@ from notebook_publish.handbook.html_writer import ChapterHtml, WriterOptions, re
 from notebook_publish.handbook.ids import note_prefixes
 from notebook_publish.handbook.index_terms import build_index
 from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
-from notebook_publish.handbook.render import fallback_property, font_face_css, template_environment
+from notebook_publish.handbook.typeset.render import fallback_property, font_face_css, template_environment
 from notebook_publish.notes import Book
 from notebook_publish.themes import load_theme
 

@@ -36,12 +36,12 @@ from notebook_publish.build import write_atomically
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, error
 from notebook_publish.handbook.assemble import PdfMeta, assemble
-from notebook_publish.handbook.folio import first_number_css, folio_html, folio_pieces, page_layers
+from notebook_publish.handbook.typeset.folio import first_number_css, folio_html, folio_pieces, page_layers
 from notebook_publish.handbook.index_terms import build_index
-from notebook_publish.handbook.locations import Access, Mounts, book_mounts
+from notebook_publish.handbook.typeset.locations import Access, Mounts, book_mounts
 from notebook_publish.handbook.outline import INDEX_ANCHOR, bookmarks, toc_entries, with_pages
-from notebook_publish.handbook.parts import Part, PartJob
-from notebook_publish.handbook.workers import PartFailed, TypesetPool, default_jobs
+from notebook_publish.handbook.typeset.parts import Part, PartJob
+from notebook_publish.handbook.typeset.workers import PartFailed, TypesetPool, default_jobs
 from notebook_publish.progress import NO_PROGRESS, Progress
 from notebook_publish.system_fonts import fontconfig_fingerprint
 
@@ -112,8 +112,8 @@ def _mounts(config, theme, font_paths: list[Path]) -> Mounts:
 
 def _static_faces(config):
     from notebook_publish.build import open_cache
-    from notebook_publish.handbook.render import VARIABLE_WEIGHTS, all_font_faces
-    from notebook_publish.handbook.static_fonts import static_faces
+    from notebook_publish.handbook.typeset.render import VARIABLE_WEIGHTS, all_font_faces
+    from notebook_publish.handbook.typeset.static_fonts import static_faces
 
     cache_root = open_cache(config)
     return static_faces(all_font_faces(), VARIABLE_WEIGHTS, cache_root.child("static-fonts"), cache_root.root / "fonts")
@@ -127,7 +127,7 @@ def _fallback_faces(book, cache_root) -> tuple[object, dict]:
     A fallback is one static instance at weight 400 (the variable ones pinned like the
     text fonts, see `static_fonts.py`); bold and italic text uses the same face."""
     from notebook_publish import fonts, glyphs
-    from notebook_publish.handbook.static_fonts import static_faces
+    from notebook_publish.handbook.typeset.static_fonts import static_faces
 
     config = book.config
     text = "\n".join([str(config.title or ""), str(config.subtitle or ""), str(config.author or ""), *(c.title for c in book.chapters), *(c.note.text for c in book.chapters if not c.note.text.isascii())])
@@ -146,7 +146,7 @@ def fallback_css(html: str, coverage, fallbacks: dict, url_of) -> str:
     """@font-face rules for the fallback fonts (family -> static face) whose characters
     the document's text has, and `--fallback` naming them; "" for a document that needs
     none of them."""
-    from notebook_publish.handbook.render import fallback_property, font_face_css
+    from notebook_publish.handbook.typeset.render import fallback_property, font_face_css
 
     families = [f for f in coverage.fallbacks_for(html) if f in fallbacks] if fallbacks else ()
     if not families:
@@ -189,7 +189,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     """
     from notebook_publish.build import open_cache
     from notebook_publish.handbook.book_html import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
-    from notebook_publish.handbook.render import fallback_property, font_face_css, template_environment
+    from notebook_publish.handbook.typeset.render import fallback_property, font_face_css, template_environment
     from notebook_publish.themes import load_theme
 
     config = book.config
