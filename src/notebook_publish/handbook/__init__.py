@@ -25,12 +25,12 @@ import importlib
 # normaliser that the rest of it needs.
 _EXPORTS = {
     "build_pdf": "pdf_build",
-    "build_html": "book_html",
-    "render_chapters": "book_html",
-    "writer_options": "book_html",
-    "book_meta": "book_html",
-    "BookMeta": "book_html",
-    "PAPER_SIZES": "book_html",
+    "build_html": "html.book",
+    "render_chapters": "html.book",
+    "writer_options": "html.book",
+    "book_meta": "html.book",
+    "BookMeta": "html.book",
+    "PAPER_SIZES": "html.book",
 }
 
 __all__ = ["build_pdf", "build_html", "render_chapters"]

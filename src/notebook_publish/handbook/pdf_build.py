@@ -37,9 +37,9 @@ from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, error
 from notebook_publish.handbook.assemble import PdfMeta, assemble
 from notebook_publish.handbook.typeset.folio import first_number_css, folio_html, folio_pieces, page_layers
-from notebook_publish.handbook.index_terms import build_index
+from notebook_publish.handbook.html.index_terms import build_index
 from notebook_publish.handbook.typeset.locations import Access, Mounts, book_mounts
-from notebook_publish.handbook.outline import INDEX_ANCHOR, bookmarks, toc_entries, with_pages
+from notebook_publish.handbook.html.outline import INDEX_ANCHOR, bookmarks, toc_entries, with_pages
 from notebook_publish.handbook.typeset.parts import Part, PartJob
 from notebook_publish.handbook.typeset.workers import PartFailed, TypesetPool, default_jobs
 from notebook_publish.progress import NO_PROGRESS, Progress
@@ -188,7 +188,7 @@ def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, 
     were loaded.
     """
     from notebook_publish.build import open_cache
-    from notebook_publish.handbook.book_html import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
+    from notebook_publish.handbook.html.book import BookMeta, PAPER_SIZES, book_meta, render_chapters, writer_options
     from notebook_publish.handbook.typeset.render import fallback_property, font_face_css, template_environment
     from notebook_publish.themes import load_theme
 

@@ -1,7 +1,7 @@
 """List bullets drawn into a typeset part after layout.
 
 A bullet is an empty `span.bullet` at the start of the item's first line, hanging in
-the item's left padding (html_writer puts it there). WeasyPrint would paint a
+the item's left padding (`html/blocks.py` puts it there). WeasyPrint would paint a
 background picture on it as a pattern of its own, one PDF object per bullet: on a
 page of bullets that was an eighth of the time to typeset it. Instead the span is
 left empty, and `bullet_drawings` reads from the laid-out boxes where each landed and

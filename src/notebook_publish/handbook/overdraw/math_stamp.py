@@ -68,7 +68,7 @@ def find_slots(document) -> list[Slot]:
     from weasyprint.formatting_structure.boxes import InlineBlockBox
 
     slots = []
-    for number, page in enumerate(document.pages):
+    for index, page in enumerate(document.pages):
         for box in page._page_box.descendants():
             element = box.element
             if element is None or not isinstance(box, InlineBlockBox) or box.element_tag != "span":
@@ -77,7 +77,7 @@ def find_slots(document) -> list[Slot]:
                 continue
             key = element.get("data-math") or ""
             x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
-            slots.append(Slot(number, key, x, y, width, height, srgb(box.style["color"]), element.get("aria-label") or "", _baseline(box), box.style["font_size"]))
+            slots.append(Slot(index, key, x, y, width, height, srgb(box.style["color"]), element.get("aria-label") or "", _baseline(box), box.style["font_size"]))
     return slots
 
 
