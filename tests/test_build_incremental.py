@@ -16,7 +16,7 @@ import pytest
 from notebook_publish.cache import MemoryCache
 from notebook_publish.config import load_config
 from notebook_publish.handbook import build_pdf
-from notebook_publish.handbook.pdf_build import chapter_groups
+from notebook_publish.handbook.build import chapter_groups
 from notebook_publish.notes import load_book
 from notebook_publish.progress import Progress, Stage
 

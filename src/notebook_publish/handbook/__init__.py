@@ -24,7 +24,7 @@ import importlib
 # package (parts, fetcher) and must not pay for the HTML writer, Pygments and the
 # normaliser that the rest of it needs.
 _EXPORTS = {
-    "build_pdf": "pdf_build",
+    "build_pdf": "build",
     "build_html": "html.book",
     "render_chapters": "html.book",
     "writer_options": "html.book",

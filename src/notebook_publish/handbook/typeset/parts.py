@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from notebook_publish.diagnostics import Diagnostic, Severity
-from notebook_publish.handbook.typeset.locations import Mounts
 from notebook_publish.handbook.overdraw.ops import PX_TO_PT
+from notebook_publish.handbook.typeset.locations import Mounts
 
 XREF = "xref:"
 
