@@ -23,7 +23,7 @@ from notebook_publish.cache import MemoryCache
 from notebook_publish.config import load_config
 from notebook_publish.handbook import build_html, build_pdf
 from notebook_publish.handbook.typeset.fetcher import RefusedURL, SafeFetcher
-from notebook_publish.handbook.sanitize import RawHtmlFilter
+from notebook_publish.rawhtml import RawHtmlFilter
 from notebook_publish.notes import load_book
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,6 +12,7 @@ from notebook_publish.diagnostics import warning
 from notebook_publish.handbook.html.markup import esc, esc_attr
 from notebook_publish.handbook.html.writer_base import WriterCore
 from notebook_publish.normalize.resolve import is_external
+from notebook_publish.policy import is_data_picture, publishable_picture
 
 _LENGTH = re.compile(r"^\s*(\d{1,5}(?:\.\d{1,3})?)\s*(px|%|em|rem|pt|mm|cm|in)?\s*$")
 
@@ -36,12 +37,12 @@ class ImageWriter(WriterCore):
         if problem is not None:
             return self._placeholder(target, block, pictures.PLACEHOLDER_LABELS.get(problem, "Image not found"))
         if target.startswith("data:"):
-            if target[5:].lower().startswith("image/"):
+            if is_data_picture(target):
                 return f'<img src="{esc_attr(target)}" alt="{esc_attr(alt_text)}">'
             return self._refused(target, block, "only data:image/... URIs are embedded")
         if is_external(target):
             return self._refused(target, block, "images are never fetched; put the file in a media folder")
-        path = self._local_file(unquote(target))
+        path = publishable_picture(self.note.path, target, self.options.media_files)
         if path is None:
             return self._refused(target, block, "only files inside the notes and media folders are published")
         return f'<img src="{esc_attr(self._file_url(path))}" alt="{esc_attr(alt_text)}"{_size_style(attr)}>'
@@ -49,13 +50,6 @@ class ImageWriter(WriterCore):
     def _raw_image(self, src: str, alt: str) -> str:
         """An <img> in raw HTML: published only if it names a file we allow."""
         return self.image(["", [], []], alt, src, block=False) if src else ""
-
-    def _local_file(self, target: str) -> Path | None:
-        try:
-            path = (self.note.path.parent / target).resolve()
-        except (OSError, RuntimeError, ValueError):
-            return None
-        return path if path in self.options.media_files else None
 
     def _file_url(self, path: Path) -> str:
         if self.options.url_base is None:

@@ -10,6 +10,7 @@ from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, 
 from notebook_publish.handbook.html.math import MathWriter
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.pandoc_ast import walk_inlines
+from notebook_publish.policy import is_safe_link
 from notebook_publish.rawhtml import RawHtmlFilter
 
 # Inlines whose element takes the space before them inside (see _inlines): none of them
@@ -107,7 +108,7 @@ class InlineWriter(ImageWriter, MathWriter):
         if "broken-link" in attr[1]:
             return f'<span class="broken-link">{inner}<span class="link-marker"> (missing page)</span></span>'
         if is_external(url):
-            if url.lower().startswith(("http://", "https://", "mailto:")):
+            if is_safe_link(url):
                 return f'<a class="external" href="{esc_attr(url)}">{inner}</a>'
             return f'<span class="plain-link">{inner}</span>'
         path, anchor = split_link(url)
