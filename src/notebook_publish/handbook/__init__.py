@@ -14,6 +14,10 @@ of everything its pages depend on; the parts are then merged with pikepdf (qpdf)
 An edited note re-typesets its own chapter; the other chapters come from the cache,
 and so do the index, contents and folio when the pages they list did not change. The
 same inputs give the same bytes whether the parts were cached or not.
+
+The folders are the stages: `html/` writes the chapters and the web page, `typeset/`
+lays parts out in the workers, `overdraw/` draws formulas and bullets into the laid-out
+pages, `assemble.py` merges, and `build.py` runs the phases in order.
 """
 
 from __future__ import annotations
