@@ -2,7 +2,7 @@
 exit code 1, the previous handbook untouched and no damaged cache entry.
 
 The faults are injected with the worker-only test hook `NOTEBOOK_PUBLISH_TEST_WORKER_FAULT`
-(see handbook/parts.py)."""
+(see handbook/typeset/parts.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from notebook_publish.cache import Cache, MemoryCache
 from notebook_publish.config import load_config
 from notebook_publish.handbook import build_pdf
-from notebook_publish.handbook.parts import FAULT_HOOK, Part
+from notebook_publish.handbook.typeset.parts import FAULT_HOOK, Part
 from notebook_publish.notes import load_book
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ import pytest
 from notebook_publish.cache import MemoryCache
 from notebook_publish.config import load_config
 from notebook_publish.handbook import build_pdf
-from notebook_publish.handbook.pdf_build import chapter_groups
+from notebook_publish.handbook.build import chapter_groups
 from notebook_publish.notes import load_book
 from notebook_publish.progress import Progress, Stage
 
@@ -180,7 +180,7 @@ def test_parts_end_where_the_paths_say_so():
 def test_a_rebuild_from_the_cache_starts_no_worker(tmp_path, monkeypatch):
     """Every part cached: no worker is started, so the build never waits for the fork
     server to import WeasyPrint; the file is the same."""
-    from notebook_publish.handbook.workers import TypesetPool
+    from notebook_publish.handbook.typeset.workers import TypesetPool
 
     write_notebook(tmp_path)
     first = build(tmp_path)

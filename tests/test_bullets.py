@@ -1,4 +1,4 @@
-"""List bullets drawn into the typeset pages after layout (handbook/bullets.py): a
+"""List bullets drawn into the typeset pages after layout (handbook/overdraw/bullets.py): a
 disc, a ring and a square by depth, in the hanging indent left of each item's first
 word, in the theme's muted ink, and nothing in the text layer."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from notebook_publish.handbook.bullets import bullet_ops
+from notebook_publish.handbook.overdraw.bullets import bullet_ops
 from test_handbook import Pdf, build, word_boxes
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notebook_publish.handbook.folio import folio_pieces, page_layers
+from notebook_publish.handbook.typeset.folio import folio_pieces, page_layers
 
 PLAIN = "@page { @top-center { content: string(chapter-title); } @bottom-center { content: counter(page); } }"
 

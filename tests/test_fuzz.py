@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notebook_publish.config import Config
-from notebook_publish.handbook.html_writer import WriterOptions, render_chapter
+from notebook_publish.handbook.html.chapter import WriterOptions, render_chapter
 from notebook_publish.markdown import ParseError, parse_markdown
 from notebook_publish.normalize import normalize
 from notebook_publish.normalize.context import NoteContext

@@ -100,7 +100,7 @@ def test_the_coverage_is_kept_in_the_build_cache(tmp_path, monkeypatch):
 
 
 def test_a_book_in_latin_script_declares_no_fallback_font():
-    from notebook_publish.handbook.pdf_build import fallback_css
+    from notebook_publish.handbook.typeset.faces import fallback_css
 
     cov = glyphs.coverage(None)
     faces = {f.family: f for f in _static_like_faces()}
@@ -114,7 +114,7 @@ def test_a_book_in_latin_script_declares_no_fallback_font():
 
 def _static_like_faces():
     from notebook_publish import fonts
-    from notebook_publish.handbook.static_fonts import StaticFace
+    from notebook_publish.handbook.typeset.static_fonts import StaticFace
 
     return [StaticFace(f.family, f.path, False, 400) for f in fonts.fallback_faces()]
 

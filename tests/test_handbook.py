@@ -22,8 +22,8 @@ import pytest
 from notebook_publish.cache import MemoryCache
 from notebook_publish.config import load_config
 from notebook_publish.handbook import build_html, build_pdf
-from notebook_publish.handbook.fetcher import RefusedURL, SafeFetcher
-from notebook_publish.handbook.sanitize import RawHtmlFilter
+from notebook_publish.handbook.typeset.fetcher import RefusedURL, SafeFetcher
+from notebook_publish.rawhtml import RawHtmlFilter
 from notebook_publish.notes import load_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -578,7 +578,7 @@ def test_fetcher_allows_only_data_and_listed_files(tmp_path):
 def test_fetcher_reads_location_free_urls_and_records_what_it_read(tmp_path):
     import hashlib
 
-    from notebook_publish.handbook.locations import REFUSED, UNREADABLE, book_mounts
+    from notebook_publish.handbook.typeset.locations import REFUSED, UNREADABLE, book_mounts
 
     root = tmp_path / "project"
     media, theme = root / "media", tmp_path / "elsewhere" / "theme"

@@ -48,7 +48,7 @@ def test_list_items_do_not_break_at_their_first_word(tmp_path):
 
 
 def test_space_before_bold_italic_and_math_goes_inside_them():
-    from notebook_publish.handbook.html_writer import _after_space
+    from notebook_publish.handbook.html.inlines import _after_space
 
     items = [{"t": "Str", "c": "a"}, {"t": "Space"}, {"t": "Strong", "c": []}]
     assert _after_space("<strong>b</strong>", items, 2) == "<strong> b</strong>"

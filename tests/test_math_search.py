@@ -1,6 +1,6 @@
 """Formulas in the PDF can be searched and copied: each drawn formula carries its text
 (the Unicode linear form) in the text layer, where it stands in its line, while the
-page still shows only the outlines (handbook/text_layer.py)."""
+page still shows only the outlines (handbook/overdraw/text_layer.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Formulas drawn into the typeset pages after layout (handbook/math_stamp.py): the
+"""Formulas drawn into the typeset pages after layout (handbook/overdraw/math_stamp.py): the
 outlines land in the box the formula took in the line, in the colour of the text
 around it, wherever the formula is (heading, table, quote, footnote)."""
 
@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from notebook_publish import mathrender
-from notebook_publish.handbook.math_stamp import can_stamp
-from notebook_publish.handbook.svg_ops import formula_ops
+from notebook_publish.handbook.overdraw.math_stamp import can_stamp
+from notebook_publish.handbook.overdraw.svg_ops import formula_ops
 from test_handbook import Pdf, build, word_boxes
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
@@ -100,7 +100,7 @@ def test_a_formula_in_a_table_cell_is_drawn(places):
 def test_the_fast_reader_gives_what_the_svg_parser_gives():
     """ziamath's SVGs are read without svgelements; the shapes must be the same, and
     anything else must fall back to svgelements."""
-    from notebook_publish.handbook.svg_ops import _parsed_shapes, _simple_shapes
+    from notebook_publish.handbook.overdraw.svg_ops import _parsed_shapes, _simple_shapes
 
     formulas = [r"\frac{a}{\sqrt{b}} + \sum_i x_i", r"\binom{n}{k}", r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", r"\cancel{x} + \color{red}{y}", r"\int_0^\infty e^{-x^2} dx"]
     for tex in formulas:

@@ -132,7 +132,7 @@ def test_bookmarks_deeper_than_readers_take_are_kept_at_the_deepest_level():
     import pikepdf
 
     from notebook_publish.handbook.assemble import MAX_OUTLINE_LEVELS, PdfMeta, assemble
-    from notebook_publish.handbook.parts import Part
+    from notebook_publish.handbook.typeset.parts import Part
 
     def one_page() -> bytes:
         pdf = pikepdf.new()

@@ -11,7 +11,7 @@
   tracebacks into the terminal long after the command had gone).
 
 Faults are injected with the worker-only test hook NOTEBOOK_PUBLISH_TEST_WORKER_FAULT
-(handbook/parts.py, handbook/workers.py and slides/pool.py read it).
+(handbook/typeset/parts.py, handbook/typeset/workers.py and slides/pool.py read it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from notebook_publish.handbook.parts import FAULT_HOOK
+from notebook_publish.handbook.typeset.parts import FAULT_HOOK
 from publish_harness import Project, assert_clean
 
 ERROR = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>[\w-]+)\]: (?P<text>.*)$", re.M)
@@ -259,7 +259,7 @@ print("returned", flush=True)
 
 @pytest.mark.parametrize(
     "module, args",
-    [("notebook_publish.handbook.workers", ", dict(os.environ), os.getcwd()"), ("notebook_publish.slides.pool", ", []")],
+    [("notebook_publish.handbook.typeset.workers", ", dict(os.environ), os.getcwd()"), ("notebook_publish.slides.pool", ", []")],
     ids=["pdf", "slides"],
 )
 def test_a_worker_whose_parent_is_gone_returns_quietly(tmp_path, module, args):

@@ -17,14 +17,14 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, unquote_to_bytes
+from urllib.parse import unquote_to_bytes
 
 from notebook_publish import pictures
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
-from notebook_publish.normalize.resolve import is_external
 from notebook_publish.pandoc_ast import walk_inlines
+from notebook_publish.policy import is_data_picture, publishable_picture
 
 _SCHEMA = "picture-verdict-1"
 
@@ -48,7 +48,7 @@ class PictureMarker:
             attr, _alt, (target, _title) = image["c"]
             if pictures.problem_of(attr[1]) is not None:
                 continue
-            path = self._local_file(note_path, target) or _data_picture(target)
+            path = publishable_picture(note_path, target, self.files) or _data_picture(target)
             if path is None:
                 continue
             verdict = self.verdict(path)
@@ -95,23 +95,13 @@ class PictureMarker:
             self._code = content_key(_SCHEMA, PIL.__version__, Path(pictures.__file__).read_bytes())
         return self._code
 
-    def _local_file(self, note_path: Path, target: str) -> Path | None:
-        """The file an image target names, as the writers find it, if the book may read it."""
-        if not target or target.startswith("data:") or is_external(target):
-            return None
-        try:
-            path = (note_path.parent / unquote(target)).resolve()
-        except (OSError, RuntimeError, ValueError):
-            return None
-        return path if path in self.files else None
-
     def _diagnostics(self, note_path: Path, text: str, bad: dict[Path, pictures.Verdict]) -> list[Diagnostic]:
         found: list[Diagnostic] = []
         placed: set[Path] = set()
 
         def at(match, line: int, col: int) -> str:
             target = linkscan.destination(match)
-            path = self._local_file(note_path, target) or _data_picture(target)
+            path = publishable_picture(note_path, target, self.files) or _data_picture(target)
             if path in bad:
                 found.append(_warning(note_path, line, col, path, bad[path]))
                 placed.add(path)
@@ -156,7 +146,7 @@ class DataPicture:
 
 def _data_picture(target: str) -> DataPicture | None:
     """The `data:image/...` URI a target is, as the writers embed it, or None."""
-    return DataPicture(target) if target[:11].lower() == "data:image/" else None
+    return DataPicture(target) if is_data_picture(target) else None
 
 
 def _warning(note_path: Path, line: int, col: int, path: "Path | DataPicture", verdict: pictures.Verdict) -> Diagnostic:

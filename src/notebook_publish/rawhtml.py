@@ -1,4 +1,5 @@
-"""Raw HTML from the notes passes only through an allow-list of harmless tags.
+"""Raw HTML from the notes passes only through the allow-list of harmless tags and
+attributes in `policy.py`.
 
 Both writers use it: the handbook keeps what it returns, the slides only ask whether
 the words in between belong to a dropped element (`suppressing`).
@@ -19,29 +20,7 @@ from html.parser import HTMLParser
 from typing import Callable
 
 from notebook_publish.emoji import replace_shortcodes
-
-# Harmless structure and phrasing; nothing here can load a resource or run code.
-ALLOWED_TAGS = frozenset(
-    """a abbr aside b bdi blockquote br caption center cite code dd del details dfn div dl dt em
-    figcaption figure h1 h2 h3 h4 h5 h6 hr i ins kbd li mark ol p pre q s samp small span strong
-    sub summary sup table tbody td tfoot th thead time tr u ul var""".split()
-)
-VOID_TAGS = frozenset({"br", "hr", "img"})
-# Dropped together with everything inside them.
-DROP_WITH_CONTENT = frozenset(
-    """script style iframe object embed template noscript textarea select svg math canvas
-    video audio frame frameset applet title head noembed noframes xmp""".split()
-)
-_GLOBAL_ATTRS = frozenset({"class", "title", "lang", "dir"})
-_TAG_ATTRS = {
-    "a": {"href"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align"},
-    "ol": {"start", "type", "reversed"},
-    "time": {"datetime"},
-    "details": {"open"},
-}
-_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+from notebook_publish.policy import ALLOWED_TAGS, DROP_WITH_CONTENT, VOID_TAGS, allowed_attribute
 
 
 @dataclass
@@ -108,13 +87,9 @@ class RawHtmlFilter:
             self.dropped.tags.append(tag)
             return
         kept = []
-        allowed = _GLOBAL_ATTRS | _TAG_ATTRS.get(tag, set())
         for name, value in attrs:
             value = value or ""
-            if name not in allowed:
-                self.dropped.attrs.append(name)
-                continue
-            if name == "href" and not value.strip().lower().startswith(_SAFE_SCHEMES):
+            if not allowed_attribute(tag, name, value):
                 self.dropped.attrs.append(name)
                 continue
             kept.append(f' {name}="{html.escape(value, quote=True)}"')

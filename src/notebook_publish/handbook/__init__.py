@@ -3,7 +3,7 @@
 Each chapter is typeset on its own, in parallel worker processes, and cached by a hash
 of everything its pages depend on; the parts are then merged with pikepdf (qpdf):
 
-1. the chapters, with page numbers drawn on a separate folio layer (see `folio.py`),
+1. the chapters, with page numbers drawn on a separate folio layer (see `typeset/folio.py`),
    since a chapter does not know on which page it starts;
 2. once every chapter's pages are known: the index (numbered on from the body), the
    front matter (cover and contents, in roman numerals, listing every page number) and
@@ -14,6 +14,10 @@ of everything its pages depend on; the parts are then merged with pikepdf (qpdf)
 An edited note re-typesets its own chapter; the other chapters come from the cache,
 and so do the index, contents and folio when the pages they list did not change. The
 same inputs give the same bytes whether the parts were cached or not.
+
+The folders are the stages: `html/` writes the chapters and the web page, `typeset/`
+lays parts out in the workers, `overdraw/` draws formulas and bullets into the laid-out
+pages, `assemble.py` merges, and `build.py` runs the phases in order.
 """
 
 from __future__ import annotations
@@ -24,13 +28,13 @@ import importlib
 # package (parts, fetcher) and must not pay for the HTML writer, Pygments and the
 # normaliser that the rest of it needs.
 _EXPORTS = {
-    "build_pdf": "pdf_build",
-    "build_html": "book_html",
-    "render_chapters": "book_html",
-    "writer_options": "book_html",
-    "book_meta": "book_html",
-    "BookMeta": "book_html",
-    "PAPER_SIZES": "book_html",
+    "build_pdf": "build",
+    "build_html": "html.book",
+    "render_chapters": "html.book",
+    "writer_options": "html.book",
+    "book_meta": "html.book",
+    "BookMeta": "html.book",
+    "PAPER_SIZES": "html.book",
 }
 
 __all__ = ["build_pdf", "build_html", "render_chapters"]

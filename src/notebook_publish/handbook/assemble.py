@@ -25,7 +25,7 @@ from io import BytesIO
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
-from notebook_publish.handbook.parts import XREF, Part
+from notebook_publish.handbook.typeset.parts import XREF, Part
 
 Bookmark = tuple[int, str, str]  # (level, title, anchor): outline.bookmarks
 

@@ -23,6 +23,7 @@ from notebook_publish.mathrender import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc_ast import stringify
+from notebook_publish.policy import SAFE_LINK_SCHEMES
 from notebook_publish.rawhtml import RawHtmlFilter
 # find_topics is offered here too, with the rest of the AST -> deck model.
 from notebook_publish.slides.topics import Topic, find_topics, heading_line  # noqa: F401
@@ -30,7 +31,6 @@ from notebook_publish.slides.topics import Topic, find_topics, heading_line  # n
 NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
 # Notion exports every picture as `![Image](...)`; that alt text is no caption.
 MEANINGLESS_ALT = {"", "image", "img", "picture", "figure", "untitled"}
-SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
 NOTE_LINK = "note:"  # a link to a note (path from the notes folder, #anchor), until `link_decks`
 SLIDE_LINK = "#slide:"  # a jump to the slide with this title, in the same deck
 MAX_TABLE_COLUMNS = 10  # wider tables go on several slides, a group of columns each

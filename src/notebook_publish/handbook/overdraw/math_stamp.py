@@ -10,13 +10,13 @@ in line layout and page breaks exactly as the picture did), and after layout:
 2. `svg_ops.formula_ops` turns the formula's SVG into PDF path operators, once per formula
    (the plain form ziamath writes is read directly; any other SVG goes through
    svgelements, which resolves shapes, transforms and colours);
-3. `formula_drawings` scales them into each slot's box, and `overdraw.draw_over`
+3. `formula_drawings` scales them into each slot's box, and `pages.draw_over`
    appends them to the page's content with pikepdf.
 
 The result is the same vector outlines at the same places. Outlines are not text,
 so `formula_texts` also gives each formula's plain form (the slot's `aria-label`, the
 Unicode linear form `mathrender.tex_to_unicode` writes: `α`, `softmax(x)`, `L_ITM`),
-which `overdraw.draw_over` writes invisibly over the formula (`text_layer`): search,
+which `pages.draw_over` writes invisibly over the formula (`text_layer`): search,
 copy and `pdftotext` find it where the formula stands in its line. Only SVGs made of
 shapes and paths become slots (`can_stamp`); anything else stays an `<img>` for
 WeasyPrint to draw.
@@ -27,9 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from notebook_publish.handbook.overdraw import number, srgb
-from notebook_publish.handbook.svg_ops import formula_ops
-from notebook_publish.handbook.text_layer import Words
+from notebook_publish.handbook.overdraw.ops import number, srgb
+from notebook_publish.handbook.overdraw.svg_ops import formula_ops
+from notebook_publish.handbook.overdraw.text_layer import Words
 
 SLOT_CLASS = "np-math"
 
@@ -68,7 +68,7 @@ def find_slots(document) -> list[Slot]:
     from weasyprint.formatting_structure.boxes import InlineBlockBox
 
     slots = []
-    for number, page in enumerate(document.pages):
+    for index, page in enumerate(document.pages):
         for box in page._page_box.descendants():
             element = box.element
             if element is None or not isinstance(box, InlineBlockBox) or box.element_tag != "span":
@@ -77,7 +77,7 @@ def find_slots(document) -> list[Slot]:
                 continue
             key = element.get("data-math") or ""
             x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
-            slots.append(Slot(number, key, x, y, width, height, srgb(box.style["color"]), element.get("aria-label") or "", _baseline(box), box.style["font_size"]))
+            slots.append(Slot(index, key, x, y, width, height, srgb(box.style["color"]), element.get("aria-label") or "", _baseline(box), box.style["font_size"]))
     return slots
 
 
@@ -91,7 +91,7 @@ def _baseline(box) -> float:
 
 
 def formula_drawings(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[bytes]]:
-    """Operators per page (for `overdraw.draw_over`) that draw each slot's formula in its box."""
+    """Operators per page (for `pages.draw_over`) that draw each slot's formula in its box."""
     drawings: dict[int, list[bytes]] = {}
     for slot in slots:
         if slot.key not in svgs:
@@ -107,7 +107,7 @@ def formula_drawings(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[
 
 
 def formula_texts(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[Words]]:
-    """The plain text of each drawn formula, per page (for `overdraw.draw_over`): over
+    """The plain text of each drawn formula, per page (for `pages.draw_over`): over
     the slot's box, on the baseline and at the size of the text around it, so that an
     inline formula reads between the words beside it."""
     texts: dict[int, list[Words]] = {}

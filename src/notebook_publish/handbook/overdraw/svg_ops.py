@@ -12,7 +12,7 @@ import io
 import re
 from functools import lru_cache
 
-from notebook_publish.handbook.overdraw import number
+from notebook_publish.handbook.overdraw.ops import number
 
 
 def _colour(color) -> bytes | None:

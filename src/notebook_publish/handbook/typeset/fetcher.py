@@ -23,7 +23,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.handbook.locations import UNREADABLE, Access, Mounts
+from notebook_publish.handbook.typeset.locations import UNREADABLE, Access, Mounts
 
 # What every file read in this process held, by URL: a worker keeps one font
 # configuration for all its parts, and WeasyPrint reads a font's file only for the

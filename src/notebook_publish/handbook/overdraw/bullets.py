@@ -1,7 +1,7 @@
 """List bullets drawn into a typeset part after layout.
 
 A bullet is an empty `span.bullet` at the start of the item's first line, hanging in
-the item's left padding (html_writer puts it there). WeasyPrint would paint a
+the item's left padding (`html/blocks.py` puts it there). WeasyPrint would paint a
 background picture on it as a pattern of its own, one PDF object per bullet: on a
 page of bullets that was an eighth of the time to typeset it. Instead the span is
 left empty, and `bullet_drawings` reads from the laid-out boxes where each landed and
@@ -17,7 +17,7 @@ or a square of side 0.28em.
 
 from __future__ import annotations
 
-from notebook_publish.handbook.overdraw import number, srgb
+from notebook_publish.handbook.overdraw.ops import number, srgb
 
 BULLET_CLASS = "bullet"
 _MM = 96 / 25.4  # CSS px per millimetre
@@ -58,7 +58,7 @@ def bullet_ops(shape: str, x: float, y: float, height: float, font_size: float, 
 
 
 def bullet_drawings(document) -> dict[int, list[bytes]]:
-    """Operators per page (for `overdraw.draw_over`) for every bullet span of a laid-out
+    """Operators per page (for `pages.draw_over`) for every bullet span of a laid-out
     WeasyPrint document."""
     from weasyprint.formatting_structure.boxes import InlineBox
 

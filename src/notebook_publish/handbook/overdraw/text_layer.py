@@ -25,7 +25,7 @@ import functools
 import io
 from dataclasses import dataclass
 
-from notebook_publish.handbook.overdraw import number
+from notebook_publish.handbook.overdraw.ops import number
 
 RESOURCE = "/NPText"  # the font's name in a page's /Resources /Font
 _ADVANCE = 500  # every code's width, in thousandths of the font size

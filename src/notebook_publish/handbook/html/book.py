@@ -11,11 +11,11 @@ from urllib.parse import quote
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.diagnostics import Diagnostic
-from notebook_publish.handbook.html_writer import ChapterHtml, WriterOptions, render_chapter
-from notebook_publish.handbook.ids import note_prefixes
-from notebook_publish.handbook.index_terms import build_index
-from notebook_publish.handbook.outline import INDEX_ANCHOR, toc_entries, with_pages
-from notebook_publish.handbook.render import fallback_property, font_face_css, template_environment
+from notebook_publish.handbook.html.chapter import ChapterHtml, WriterOptions, render_chapter
+from notebook_publish.handbook.html.ids import note_prefixes
+from notebook_publish.handbook.html.index_terms import build_index
+from notebook_publish.handbook.html.outline import INDEX_ANCHOR, toc_entries
+from notebook_publish.handbook.typeset.render import fallback_property, font_face_css, template_environment
 from notebook_publish.notes import Book
 from notebook_publish.themes import load_theme
 

@@ -13,21 +13,7 @@ from __future__ import annotations
 
 import io
 
-from notebook_publish.handbook.parts import PX_TO_PT
-
-
-def number(value: float) -> bytes:
-    """A number for a content stream: three decimals, no trailing zeros."""
-    return (b"%.3f" % value).rstrip(b"0").rstrip(b".") or b"0"
-
-
-def srgb(color) -> tuple[float, float, float]:
-    """A computed CSS colour (tinycss2's Color, any colour space) as sRGB, 0-1."""
-    try:
-        r, g, b = color.to("srgb").coordinates
-        return (min(max(r, 0.0), 1.0), min(max(g, 0.0), 1.0), min(max(b, 0.0), 1.0))
-    except (AttributeError, TypeError, ValueError):
-        return (0.0, 0.0, 0.0)
+from notebook_publish.handbook.overdraw.ops import PX_TO_PT, number
 
 
 def merge(into: dict[int, list[bytes]], more: dict[int, list[bytes]]) -> dict[int, list[bytes]]:
@@ -41,7 +27,7 @@ def draw_over(pdf: bytes, ops_by_page: dict[int, list[bytes]], text_by_page: dic
     page's `text_layer.Words` written over it invisibly."""
     import pikepdf
 
-    from notebook_publish.handbook import text_layer
+    from notebook_publish.handbook.overdraw import text_layer
 
     texts = {index: runs for index, runs in (text_by_page or {}).items() if runs}
     pages = {number_: list(ops) for number_, ops in ops_by_page.items() if ops}

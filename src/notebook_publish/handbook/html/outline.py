@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from notebook_publish.handbook.html_writer import ChapterHtml
+from notebook_publish.handbook.html.writer_base import ChapterHtml
 
 INDEX_ANCHOR = "book-index"
 
