@@ -33,6 +33,7 @@ _BLOCK_START = re.compile(r"^(?:[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|>|`{3,}|
 # escaped bracket (exporters write `[1]` and `[Draft]` so), not a formula.
 _TEX_SIGN = re.compile(r"[\\^_{}=+<>|]")
 
+_CODE_SPAN = re.compile(r"(`+).+?\1")
 _BRACED = re.compile(r"\{[^{}]*\}")
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|.)")
 _WORD_RUN = re.compile(r"[A-Za-z]{2,}(?:[,;:.!?]?[ \t]+[A-Za-z]{2,}){2,}")
@@ -102,6 +103,8 @@ def _closes_earlier(lines: list[str], i: int, limit: int = 200) -> bool:
         line = lines[j]
         if not line.strip():
             break
+        if "`" in line:
+            line = _CODE_SPAN.sub("", line)
         at = find_close(line, 0, "$$")
         while at >= 0:
             count += 1

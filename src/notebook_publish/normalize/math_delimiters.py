@@ -43,7 +43,7 @@ _PREFIX = re.compile(r"(?:[ \t]*>)*[ \t]*(?P<marks>(?:(?:[-+*]|\d{1,9}[.)])(?:[ 
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*)$")  # thematic breaks, setext underlines
 _TABLE_DELIMITER = re.compile(r"^[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-_SPECIAL = re.compile(r"[`\\$<]")
+_SPECIAL = re.compile(r"[`\\$<]|\]\(")
 _INSIDE = re.compile(r"[\\{}$]")
 # Raw HTML as CommonMark reads it (a tag with well-formed attributes, a comment) and
 # autolinks: pandoc takes them before any dollar inside.
@@ -212,6 +212,9 @@ def _scan(text: str) -> list[_Formula]:
             ticks = len(text) - len(text[i:].lstrip("`"))
             close = _closing_ticks(text, i + ticks, ticks)
             i = i + ticks if close < 0 else close + ticks
+        elif c == "]":  # a link's destination: pandoc reads no math in it
+            close = text.find(")", i)
+            i = i + 2 if close < 0 else close + 1
         elif c == "<":
             html = _HTML.match(text, i)
             i = html.end() if html else i + 1
