@@ -192,6 +192,12 @@ def test_escaped_brackets_are_not_math():
     assert "[1]" in text_of(blocks) and "[Draft]" in text_of(blocks)
 
 
+def test_code_spans_before_and_between_formulas():
+    blocks, _, _ = read("A `$$code$$` span, then $$x$$ and ``a ` $$b$$`` then \\(y\\) and | `|` $$z$$.\n")
+    assert maths(blocks) == [("InlineMath", "x"), ("InlineMath", "y"), ("InlineMath", "z")]
+    assert "$$code$$" in text_of(blocks) and "a ` $$b$$" in text_of(blocks)
+
+
 def test_no_math_in_code():
     text = "Code `\\(a\\)` and `$$x$$ y` here.\n\n```\n\\(a\\) $$x$$ text\n\\[b\\]\n\\begin{align}\nc\n\\end{align}\n```\n\n    \\(indented\\) $$code$$ z\n"
     blocks, out, _ = read(text)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.normalize import math_delimiters
-from notebook_publish.normalize.math_blocks import ANCHOR, ENVIRONMENT, display_block, find_close, opens_display
+from notebook_publish.normalize.math_blocks import ANCHOR, ENVIRONMENT, DisplayBlocks, find_close, opens_display
 from notebook_publish.normalize.math_delimiters import UNCLOSED_HINT
 from notebook_publish.normalize.obsidian import BLOCK_PREFIX
 from notebook_publish.normalize.regions import fenced_block_lines
@@ -59,6 +59,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     items: list[_Item] = []  # open list items, outermost first
     blank_since_item = False
     anchors = ctx.uses("obsidian")
+    blocks = DisplayBlocks(lines)
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -84,7 +85,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             i = stop + 1
             continue
         stripped = line.strip()
-        block = display_block(lines, i) if stripped[:1] in ("$", "\\") and opens_display(stripped) else None
+        block = blocks.at(i) if stripped[:1] in ("$", "\\") and opens_display(stripped) else None
         if block is not None and not block.prose:
             indent = _indent_for_block(lines, i, block.end, items, blank_since_item, len(line) - len(line.lstrip()))
             if not block.closed:

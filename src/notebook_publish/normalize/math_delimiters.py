@@ -29,6 +29,7 @@ or a change of quote depth. Every line keeps its place.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -44,16 +45,24 @@ _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*)$")  # thematic breaks, setext underlines
 _TABLE_DELIMITER = re.compile(r"^[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _SPECIAL = re.compile(r"[`\\$<]|\]\(")
-_INSIDE = re.compile(r"[\\{}$]")
-# Raw HTML as CommonMark reads it (a tag with well-formed attributes, a comment) and
-# autolinks: pandoc takes them before any dollar inside.
+_NONBLANK = re.compile(r"\S")
+_BLANK_TAIL = re.compile(r"[ \t]*(?=\n|\Z)")
+# After a display formula, on its line: nothing, or an anchor (as `math_blocks.ANCHOR`).
+_LINE_TAIL = re.compile(r"[ \t]*(?:\^[A-Za-z0-9][A-Za-z0-9-]*|\[\]\{#[^{}\s]+\})?[ \t]*(?=\n|\Z)")
+_TOKEN = re.compile(r"\\.|[{}$]", re.S)
+_TICKS = re.compile("`+")
+# Raw HTML as CommonMark reads it (a tag with well-formed attributes) and autolinks:
+# pandoc takes them, and comments, before any dollar inside.
 _HTML = re.compile(
-    r"""<(?:!--.*?-->|/[A-Za-z][A-Za-z0-9-]*\s*>|[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>|[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>)""",
+    r"""<(?:/[A-Za-z][A-Za-z0-9-]*\s*>|[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>|[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>)""",
     re.S,
 )
 # What makes a moved closing dollar start a block on the next line.
 _STARTS_BLOCK = re.compile(r"^[ \t>]*(?:[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|#|>|`{3}|~{3}|\|)")
 _TRIGGERS = ("$$", "\\(", "\\[", "\\begin{")
+# How far a formula or a code span is looked for (characters): far beyond any real one,
+# and it keeps a paragraph of unclosed openers from costing a pass per opener.
+WINDOW = 20_000
 UNCLOSED_HINT = "add the closing `$$` where the formula ends; a formula cannot run past a blank line"
 
 
@@ -94,7 +103,7 @@ def rewrite(lines: list[str], ctx) -> tuple[list[str], list[Diagnostic]]:
         if not any(t in run.text for t in _TRIGGERS):
             continue
         new = _rewrite_run(run, anchors, ctx, diagnostics)
-        if new != run.text:
+        if new != run.text and new.count("\n") == run.text.count("\n"):  # every line keeps its place
             _put_back(lines, run, new)
     return lines, diagnostics
 
@@ -170,8 +179,8 @@ def _cell_spans(line: str) -> list[tuple[int, int]]:
             i += 2
             continue
         if c == "`":
-            ticks = len(line) - len(line[i:].lstrip("`"))
-            close = line.find("`" * ticks, i + ticks)
+            ticks = _TICKS.match(line, i).end() - i
+            close = line.find("`" * ticks, i + ticks, i + WINDOW)
             i = i + ticks if close < 0 else close + ticks
             continue
         if c == "|":
@@ -184,7 +193,6 @@ def _cell_spans(line: str) -> list[tuple[int, int]]:
 
 def _put_back(lines: list[str], run: _Run, new: str) -> None:
     parts = new.split("\n")
-    assert len(parts) == len(run.lines)  # every rewrite keeps the line breaks
     for n, part, start, col in zip(run.lines, parts, run.starts, run.cols):
         if run.cell:
             old = run.text
@@ -202,6 +210,8 @@ def _scan(text: str) -> list[_Formula]:
     found: list[_Formula] = []
     i = 0
     n = len(text)
+    closers = _Closers(text)
+    tex = _TeX(text)
     while True:
         m = _SPECIAL.search(text, i)
         if m is None:
@@ -209,126 +219,156 @@ def _scan(text: str) -> list[_Formula]:
         i = m.start()
         c = text[i]
         if c == "`":
-            ticks = len(text) - len(text[i:].lstrip("`"))
+            ticks = _TICKS.match(text, i).end() - i
             close = _closing_ticks(text, i + ticks, ticks)
             i = i + ticks if close < 0 else close + ticks
         elif c == "]":  # a link's destination: pandoc reads no math in it
             close = text.find(")", i)
             i = i + 2 if close < 0 else close + 1
         elif c == "<":
-            html = _HTML.match(text, i)
-            i = html.end() if html else i + 1
+            if text.startswith("<!--", i):
+                close = closers.next("-->", i + 4, i + WINDOW, escapes=False)
+                i = close + 3 if close >= 0 else i + 4
+            else:
+                html = _HTML.match(text, i)
+                i = html.end() if html else i + 1
         elif c == "\\":
-            formula = _tex_delimited(text, i)
+            formula = _tex_delimited(text, i, closers)
             if formula is not None:
                 found.append(formula)
                 i = formula.end
             else:
                 i += 2
         elif text.startswith("$$", i):
-            close = _display_close(text, i + 2)
+            close = tex.display_close(i + 2)
             if close > i + 2:
                 found.append(_Formula("$$", i, i + 2, close, close + 2))
                 i = close + 2
             elif close == i + 2:
                 i += 4  # `$$$$`: nothing to read
-            elif close == -1 and "$$" not in text[i + 2 :] and _inline_close(text, i + 1) < 0:
+            elif close == -1 and tex.inline_close(i + 1) < 0:
+                # Nothing after it can close it (no `$` at its brace depth): unclosed.
                 found.append(_Formula("open", i, i + 2, n, n))
                 i += 2
             else:
                 i += 1  # the first dollar is text; pandoc reads on from the second
         else:
-            close = _inline_close(text, i)
+            close = tex.inline_close(i)
             i = close + 1 if close >= 0 else i + 1
     return found
 
 
 def _closing_ticks(text: str, start: int, ticks: int) -> int:
-    at = text.find("`" * ticks, start)
+    limit = start + WINDOW
+    at = text.find("`" * ticks, start, limit)
     while at >= 0:
         end = at + ticks
         if (at == 0 or text[at - 1] != "`") and (end >= len(text) or text[end] != "`"):
             return at
         while end < len(text) and text[end] == "`":
             end += 1
-        at = text.find("`" * ticks, end)
+        at = text.find("`" * ticks, end, limit)
     return -1
 
 
-def _display_close(text: str, j: int) -> int:
-    """Where the `$$` closing a display formula whose TeX starts at `j` is: -1 if there is
-    none, -2 if pandoc cannot read the formula (a lone `$`, an unbalanced `}`)."""
-    depth = 0
-    while True:
-        m = _INSIDE.search(text, j)
-        if m is None:
+class _TeX:
+    """The unescaped `{`, `}` and `$` of a text, with the brace depth before each, so
+    that where a formula starting anywhere ends is a look-up. pandoc's reader ends a
+    formula at the first `$`, or unmatched `}`, at the depth the formula started at."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: list[int] = []
+        self.depths: list[int] = []  # the depth before each token
+        self.stops: dict[int, list[int]] = {}  # depth -> the `$` and `}` met at it
+        depth = 0
+        for m in _TOKEN.finditer(text):
+            c = m.group()
+            if c[0] == "\\":
+                continue
+            self.tokens.append(m.start())
+            self.depths.append(depth)
+            if c == "{":
+                depth += 1
+            else:
+                self.stops.setdefault(depth, []).append(m.start())
+                if c == "}":
+                    depth -= 1
+
+    def _stop(self, j: int) -> int:
+        k = bisect.bisect_left(self.tokens, j)
+        if k == len(self.tokens):
             return -1
-        j = m.start()
-        c = text[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            if depth == 0:
-                return -2
-            depth -= 1
-        elif depth == 0:
-            return j if text.startswith("$$", j) else -2
-        j += 1
+        spots = self.stops.get(self.depths[k], [])
+        s = bisect.bisect_left(spots, j)
+        return spots[s] if s < len(spots) else -1
+
+    def display_close(self, j: int) -> int:
+        """Where the `$$` closing a display formula whose TeX starts at `j` is: -1 if
+        there is none, -2 if pandoc cannot read the formula (a lone `$`, an unbalanced `}`)."""
+        at = self._stop(j)
+        if at < 0:
+            return -1
+        return at if self.text.startswith("$$", at) else -2
+
+    def inline_close(self, i: int) -> int:
+        """Where the `$` closing an inline formula opened at `i` is, or -1 (no space just
+        inside either dollar)."""
+        text = self.text
+        j = i + 1
+        if j >= len(text) or text[j].isspace() or text[j] == "$":
+            return -1
+        at = self._stop(j)
+        if at < 0 or text[at] == "}" or text[at - 1].isspace():
+            return -1
+        return at
 
 
-def _inline_close(text: str, i: int) -> int:
-    """Where the `$` closing an inline formula opened at `i` is, or -1 (pandoc's rule:
-    no space inside either dollar, the first `$` outside braces closes)."""
-    j = i + 1
-    if j >= len(text) or text[j].isspace() or text[j] == "$":
+class _Closers:
+    """Where each closing delimiter (`\\)`, `\\]`, `\\end{align}` …) occurs in a
+    paragraph, found once: a paragraph of openers without partners is one search."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spots: dict[str, list[int]] = {}
+
+    def next(self, close: str, start: int, limit: int, escapes: bool = True) -> int:
+        """The first unescaped `close` in [start, limit), or -1."""
+        spots = self.spots.get(close)
+        if spots is None:
+            spots = self.spots[close] = [m.start() for m in re.finditer(re.escape(close), self.text)]
+        for k in range(bisect.bisect_left(spots, start), len(spots)):
+            at = spots[k]
+            if at >= limit:
+                break
+            if not escapes:
+                return at
+            slashes = 0
+            while at - slashes > 0 and self.text[at - slashes - 1] == "\\":
+                slashes += 1
+            if slashes % 2 == 0:  # the delimiter's own backslash is not escaped
+                return at
         return -1
-    depth = 0
-    while True:
-        m = _INSIDE.search(text, j)
-        if m is None:
-            return -1
-        j = m.start()
-        c = text[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            if depth == 0:
-                return -1
-            depth -= 1
-        elif depth == 0:
-            return -1 if text[j - 1].isspace() else j
-        j += 1
 
 
-def _tex_delimited(text: str, i: int) -> _Formula | None:
+def _tex_delimited(text: str, i: int, closers: _Closers) -> _Formula | None:
     """`\\(…\\)`, `\\[…\\]` or an environment starting at the backslash at `i`."""
     after = text[i + 1 : i + 2]
     if after in ("(", "["):
-        close = "\\)" if after == "(" else "\\]"
-        j = i + 2
-        while True:
-            at = text.find("\\", j)
-            if at < 0:
-                return None
-            if text.startswith(close, at):
-                body = text[i + 2 : at]
-                if not body.strip() or (after == "(" and looks_like_prose(body)):
-                    return None
-                return _Formula("\\" + after, i, i + 2, at, at + 2)
-            j = at + 2
+        at = closers.next("\\)" if after == "(" else "\\]", i + 2, i + WINDOW)
+        if at < 0:
+            return None
+        body = text[i + 2 : at]
+        if not body.strip() or (after == "(" and looks_like_prose(body)):
+            return None
+        return _Formula("\\" + after, i, i + 2, at, at + 2)
     if text.startswith("\\begin{", i):
         env = ENVIRONMENT.match(text, i)
         if env:
-            close = text.find(f"\\end{{{env.group('name')}{env.group('star')}}}", env.end())
-            if close >= 0:
-                end = text.index("}", close) + 1
-                return _Formula("env", i, i, end, end)
+            close = f"\\end{{{env.group('name')}{env.group('star')}}}"
+            at = closers.next(close, env.end(), i + WINDOW)
+            if at >= 0:
+                return _Formula("env", i, i, at + len(close), at + len(close))
     return None
 
 
@@ -338,20 +378,25 @@ def _tex_delimited(text: str, i: int) -> _Formula | None:
 def _rewrite_run(run: _Run, anchors: bool, ctx, diagnostics: list[Diagnostic]) -> str:
     text = run.text
     edits: list[tuple[int, int, str]] = []
+    reported = False
     for f in _scan(text):
         own = not run.cell and _own_lines(run, f)
         if f.kind == "open":
-            line, col = _position(run, f.start)
-            rest = text[f.body :].rstrip()
-            # The formula ends with the paragraph when that reads as TeX pandoc can hold.
-            closing = own and not looks_like_prose(rest) and _display_close(rest + "$$", 0) == len(rest)
-            diagnostics.append(
-                warning(
-                    ctx.path, line, "unclosed-math",
-                    "`$$` is never closed; the formula ends at the end of its paragraph" if closing else "`$$` is never closed; it is printed as text",
-                    UNCLOSED_HINT, col,
+            # Only the first in a paragraph is reported, and may take the rest of the
+            # paragraph as its TeX, when that reads as TeX pandoc can hold.
+            closing = False
+            if not reported:
+                rest = text[f.body :].rstrip()
+                closing = own and not looks_like_prose(rest) and _TeX(rest + "$$").display_close(0) == len(rest)
+                line, col = _position(run, f.start)
+                diagnostics.append(
+                    warning(
+                        ctx.path, line, "unclosed-math",
+                        "`$$` is never closed; the formula ends at the end of its paragraph" if closing else "`$$` is never closed; it is printed as text",
+                        UNCLOSED_HINT, col,
+                    )
                 )
-            )
+                reported = True
             if closing:
                 body_end = len(text.rstrip())
                 edits.append((body_end, body_end, "$$"))
@@ -367,23 +412,27 @@ def _rewrite_run(run: _Run, anchors: bool, ctx, diagnostics: list[Diagnostic]) -
         replaced = _inline(run, f)
         if replaced is not None:
             edits.append((f.start, f.end, replaced))
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text
+    pieces, at = [], 0
+    for start, end, new in sorted(edits):
+        pieces += [text[at:start], new]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def _own_lines(run: _Run, f: _Formula) -> bool:
     """Whether the formula starts its line (after the container markers) and ends its
     line (but for an anchor)."""
-    text = run.text
-    k = _line_of(run, f.start)
-    if text[run.starts[k] + run.prefixes[k] : f.start].strip():
+    if not _starts_its_line(run, f.start):
         return False
-    if f.kind == "open":
-        return True
-    line_end = text.find("\n", f.end)
-    rest = text[f.end : len(text) if line_end < 0 else line_end].strip()
-    return not rest or ANCHOR.match(rest) is not None
+    return f.kind == "open" or _LINE_TAIL.match(run.text, f.end) is not None
+
+
+def _starts_its_line(run: _Run, offset: int) -> bool:
+    """Nothing but container markers and spaces before `offset` on its line (searched,
+    not sliced: a paragraph may be one long line of many formulas)."""
+    k = _line_of(run, offset)
+    return _NONBLANK.search(run.text, run.starts[k] + run.prefixes[k], offset) is None
 
 
 def _as_display(run: _Run, f: _Formula, anchors: bool) -> list[tuple[int, int, str]]:
@@ -417,7 +466,7 @@ def _inline(run: _Run, f: _Formula) -> str | None:
     if (len(tex) - len(tex.rstrip("\\"))) % 2 == 1:
         tex += " {}"  # `a\ ` ends in TeX's control space: keep the space it needs
         trail = trail[1:] if trail.startswith((" ", "\t")) else trail
-    if _inline_close("$" + tex + "$", 0) != len(tex) + 1:
+    if any(c in tex for c in "${}") and _TeX("$" + tex + "$").inline_close(0) != len(tex) + 1:
         return None  # a `$` outside braces: no dollar syntax holds it
     before = lead[-1:] or text[f.start - 1 : f.start]
     after = trail[:1] or text[f.end : f.end + 1]
@@ -426,16 +475,13 @@ def _inline(run: _Run, f: _Formula) -> str | None:
         return "$`" + text[f.body : f.body_end] + "`$"
     opening = "$"
     if "\n" in lead:
-        k = _line_of(run, f.start)
-        if not text[run.starts[k] + run.prefixes[k] : f.start].strip():
+        if _starts_its_line(run, f.start):
             opening = "${}"  # the opening line would be left blank
             lead, tex = "", lead + tex
     closing = "$"
     if "\n" in trail:
-        line_end = text.find("\n", f.end)
-        rest = text[f.end : len(text) if line_end < 0 else line_end]
-        next_line = trail[trail.rfind("\n") + 1 :] + rest
-        if not rest.strip() or _STARTS_BLOCK.match(next_line):
+        next_line = trail[trail.rfind("\n") + 1 :] + text[f.end : f.end + 64]
+        if _BLANK_TAIL.match(text, f.end) or _STARTS_BLOCK.match(next_line):
             closing = "{}$"  # the closing line would be blank, or start a block
             tex, trail = tex + trail, ""
     return lead + opening + tex + closing + trail
@@ -447,10 +493,7 @@ def _in_prefix(run: _Run, offset: int) -> bool:
 
 
 def _line_of(run: _Run, offset: int) -> int:
-    k = 0
-    while k + 1 < len(run.starts) and run.starts[k + 1] <= offset:
-        k += 1
-    return k
+    return bisect.bisect_right(run.starts, offset) - 1
 
 
 def _position(run: _Run, offset: int) -> tuple[int, int]:

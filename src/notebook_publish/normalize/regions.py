@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from notebook_publish.normalize.math_blocks import display_block, opens_display
+from notebook_publish.normalize.math_blocks import DisplayBlocks, opens_display
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _INLINE_PROTECTED = re.compile(
@@ -30,10 +30,11 @@ _INLINE_PROTECTED = re.compile(
 def fenced_block_lines(lines: list[str]) -> list[bool]:
     """For each line, True if it is inside (or is a fence of) a fenced code/math block or
     a display formula on lines of its own (`$$`, `\\[`, `\\begin{align}`…, as
-    `math_blocks.display_block` finds them)."""
+    `math_blocks.DisplayBlocks` finds them)."""
     inside = [False] * len(lines)
     fence: str | None = None
     until = -1  # last line of the display formula being skipped
+    blocks = DisplayBlocks(lines)
     for i, line in enumerate(lines):
         if i <= until:
             inside[i] = True
@@ -50,7 +51,7 @@ def fenced_block_lines(lines: list[str]) -> list[bool]:
             inside[i] = True
             continue
         if stripped[:1] in ("$", "\\") and opens_display(stripped):
-            block = display_block(lines, i)
+            block = blocks.at(i)
             if block is not None and not block.prose:
                 until = block.end
                 inside[i] = True
