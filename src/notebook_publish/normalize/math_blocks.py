@@ -7,13 +7,15 @@ formula when it starts (after indentation) with `$$`, `\\[` or
 only when it stands on its own lines: its closing delimiter ends a line, or is followed
 by nothing but an anchor (Obsidian's `^block-id`, or the `[]{#…}` the Obsidian fixer
 makes of it). A formula whose closing delimiter has text after it is inline, and is
-left to `math_delimiters`.
+left to `math_delimiters`; so is a `$$` line that closes a formula opened earlier in its
+paragraph (`We have $$` … `$$, so`).
 
 A formula never takes in text past a blank line followed by a heading or a new
 paragraph: after a blank line it goes on only with lines that read as TeX, and a
 closing delimiter right after the blank line is taken as the opening of the next
 formula. A formula left open stops before the blank line (`closed` is False), unless
-its lines read as prose: then the opener was not meant as math (`prose` is True).
+its lines read as prose: then the opener was not meant as math (`prose` is True). A
+`\\[` nothing closes is an escaped bracket.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@
 - `\\(…\\)` is inline; `\\[…\\]` and `\\begin{equation|align|gather|multline}…\\end{…}`
   (with or without `*`) are display on lines of their own and inline within a line of
   text. pandoc reads none of them (`tex_math_single_backslash` is off: it would take
-  every escaped bracket for a formula), so they become dollars. A one-line `\\[…\\]`
-  without a TeX sign in it (`\\[1\\]`, `\\[Draft\\]`) is an escaped bracket, and a
-  `\\(…\\)` that reads as a sentence an escaped parenthesis.
+  every escaped bracket for a formula), so they become dollars. Within a line of
+  text, a `\\[…\\]` without a TeX sign in it (`\\[1\\]`, `\\[Draft\\]`) is an escaped
+  bracket, and a `\\(…\\)` that reads as a sentence an escaped parenthesis.
 - A `$$` that nothing closes in its paragraph is reported (`unclosed-math`). When it
   starts a line and what follows reads as TeX, the formula ends with the paragraph;
   otherwise its dollar signs are escaped, so the prose after it stays prose.
@@ -112,6 +112,7 @@ def rewrite(lines: list[str], ctx) -> tuple[list[str], list[Diagnostic]]:
 
 
 def _runs(lines: list[str], skip: list[bool]):
+    """The paragraphs and table cells of the lines not skipped, in order."""
     current: list[int] = []
     depth = -1
     i = 0
