@@ -85,6 +85,12 @@ def test_a_kramdown_paragraph_of_five_inline_formulas_stays_one_paragraph():
     assert kinds(blocks) == ["InlineMath"] * 5
 
 
+def test_kramdowns_escaped_opener_makes_a_formula_of_its_own_inline():
+    blocks, _, _ = read("The following is a paragraph:\n\n\\$$ 5 + 5 $$\n\nand a price of \\$$ stays text.\n")
+    assert maths(blocks) == [("InlineMath", "5 + 5")]
+    assert "a price of $$ stays text." in text_of(blocks)
+
+
 def test_inline_dollars_inside_lists_quotes_tables_and_headings():
     blocks, _, _ = read(
         "- an item with $$x$$ in it\n"

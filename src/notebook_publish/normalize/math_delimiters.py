@@ -3,7 +3,8 @@
 - `$$…$$` on a line with other text, or inside a paragraph, is inline math: the rule of
   kramdown and GitBook, where lecture notes write most formulas so. It becomes `$…$`.
   A `$$` formula on lines of its own (in a list item or a quote too) stays display;
-  in a table cell it is always inline, as a cell holds no blocks.
+  in a table cell it is always inline, as a cell holds no blocks, and so is kramdown's
+  `\\$$…$$` (read with the Jekyll flavour).
 - `\\(…\\)` is inline; `\\[…\\]` and `\\begin{equation|align|gather|multline}…\\end{…}`
   (with or without `*`) are display on lines of their own and inline within a line of
   text. pandoc reads none of them (`tex_math_single_backslash` is off: it would take
@@ -73,6 +74,7 @@ class _Formula:
     body: int  # the TeX
     body_end: int
     end: int  # just past the closing delimiter
+    inline: bool = False  # kramdown's `\\$$…$$`: inline even on lines of its own
 
 
 @dataclass
@@ -205,9 +207,11 @@ def _put_back(lines: list[str], run: _Run, new: str) -> None:
 # --- finding the formulas ------------------------------------------------------------------
 
 
-def _scan(text: str) -> list[_Formula]:
+def _scan(text: str, kramdown: bool = False) -> list[_Formula]:
     """The formulas of a paragraph, left to right, as pandoc reads `$` and `$$` (code
-    spans, raw HTML and escaped characters first), and TeX's own delimiters."""
+    spans, raw HTML and escaped characters first), and TeX's own delimiters. With
+    `kramdown`, `\\$$…$$` is kramdown's way to write an inline formula where a display
+    one would stand."""
     found: list[_Formula] = []
     i = 0
     n = len(text)
@@ -224,7 +228,7 @@ def _scan(text: str) -> list[_Formula]:
             close = _closing_ticks(text, i + ticks, ticks)
             i = i + ticks if close < 0 else close + ticks
         elif c == "]":  # a link's destination: pandoc reads no math in it
-            close = text.find(")", i)
+            close = closers.next(")", i + 2, i + WINDOW, escapes=False)
             i = i + 2 if close < 0 else close + 1
         elif c == "<":
             if text.startswith("<!--", i):
@@ -233,6 +237,10 @@ def _scan(text: str) -> list[_Formula]:
             else:
                 html = _HTML.match(text, i)
                 i = html.end() if html else i + 1
+        elif c == "\\" and kramdown and text.startswith("\\$$", i) and tex.display_close(i + 3) > i + 3:
+            close = tex.display_close(i + 3)
+            found.append(_Formula("$$", i, i + 3, close, close + 2, inline=True))
+            i = close + 2
         elif c == "\\":
             formula = _tex_delimited(text, i, closers)
             if formula is not None:
@@ -380,8 +388,8 @@ def _rewrite_run(run: _Run, anchors: bool, ctx, diagnostics: list[Diagnostic]) -
     text = run.text
     edits: list[tuple[int, int, str]] = []
     reported = False
-    for f in _scan(text):
-        own = not run.cell and _own_lines(run, f)
+    for f in _scan(text, ctx.uses("jekyll")):
+        own = not run.cell and not f.inline and _own_lines(run, f)
         if f.kind == "open":
             # Only the first in a paragraph is reported, and may take the rest of the
             # paragraph as its TeX, when that reads as TeX pandoc can hold.
