@@ -1,12 +1,20 @@
-"""Turn exported math into pandoc's `$` syntax and keep it inside the list it belongs to.
+"""Turn every way notes write math into pandoc's `$` syntax, as their source tool means it.
 
 Notion exports display math as a ```` ```math ```` fence at column 0, even in the
 middle of a nested list. CommonMark then ends the list there, and the indented items
 after the formula turn into a code block. We rewrite the fence as `$$ … $$` and indent
 it to the content column of the list item it follows, so the list goes on. Inline
-``$`…`$`` (GitLab/GitHub style) becomes `$…$`. The TeX itself is never changed, except
-that a multi-line formula whose lines would read as Markdown structure (a line starting
-with `-`, `+`, `#`, `>` …) is joined onto one line: TeX treats line breaks as spaces.
+``$`…`$`` (GitLab/GitHub style) becomes `$…$`.
+
+A display formula on lines of its own (`$$`, `\\[ … \\]`, `\\begin{align}` … outside
+dollars; where it ends is `math_blocks`' rule) becomes a `$$` block; Obsidian's
+`^block-id` after it an anchor. A `$$` left open ends before the blank line, with an
+`unclosed-math` warning. Everything inside paragraphs (inline `$$`, `\\(…\\)`) is
+`math_delimiters`' job, run last on this fixer's output.
+
+The TeX itself is never changed, except that a multi-line formula whose lines would
+read as Markdown structure (a line starting with `-`, `+`, `#`, `>` …) is joined onto
+one line: TeX treats line breaks as spaces.
 
 Every rewrite keeps the number of lines, so diagnostics of later fixers still point at
 the right line of the file on disk.
@@ -18,7 +26,11 @@ import re
 from dataclasses import dataclass
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
-from notebook_publish.normalize.regions import fenced_block_lines, opens_display_block
+from notebook_publish.normalize import math_delimiters
+from notebook_publish.normalize.math_blocks import ANCHOR, ENVIRONMENT, DisplayBlocks, find_close, opens_display
+from notebook_publish.normalize.math_delimiters import UNCLOSED_HINT
+from notebook_publish.normalize.obsidian import BLOCK_PREFIX
+from notebook_publish.normalize.regions import fenced_block_lines
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-+*]|\d{1,9}[.)])(?P<space> +|$)")
@@ -39,29 +51,30 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     # Lines that already open `$$` math are left to the block handling, as before.
     skip = fenced_block_lines(lines)
     lines = [
-        line if skip[i] or line.lstrip().startswith("$$") else _dollar_code_to_math(line)
+        line if skip[i] or line.lstrip().startswith("$$") or "$`" not in line else _dollar_code_to_math(line)
         for i, line in enumerate(lines)
     ]
     out: list[str] = []
     diagnostics: list[Diagnostic] = []
     items: list[_Item] = []  # open list items, outermost first
     blank_since_item = False
+    anchors = ctx.uses("obsidian")
+    blocks = DisplayBlocks(lines)
     i = 0
     while i < len(lines):
         line = lines[i]
         fence = _FENCE.match(line)
-        block = _display_block(lines, i, fence)
-        if block is not None:
-            end, tex_lines, kind = block
-            indent = _indent_for_block(lines, i, end, items, blank_since_item, len(line) - len(line.lstrip()))
-            if end is None:
+        if fence and fence.group("info").strip().lower() == "math":
+            close = _find_fence_close(lines, i, fence.group("fence"))
+            body = lines[i + 1 : (close if close is not None else len(lines))]
+            indent = _indent_for_block(lines, i, close, items, blank_since_item, len(line) - len(line.lstrip()))
+            if close is None:
                 diagnostics.append(
-                    warning(ctx.path, i + 1, "unclosed-math", "math block is never closed", "add a closing ``` or $$ line")
+                    warning(ctx.path, i + 1, "unclosed-math", "math block is never closed", "add a closing ``` line")
                 )
-                end = len(lines) - 1
-            out.extend(_as_dollar_block(tex_lines, indent, end - i + 1))
-            if kind == "fence" or indent:
-                diagnostics.append(info(ctx.path, i + 1, "math-block", "rewrote display math as $$ inside its list item" if indent else "rewrote ```math as $$", ""))
+            end = len(lines) - 1 if close is None else close
+            out.extend(_as_dollar_block(body, indent, end - i + 1))
+            diagnostics.append(info(ctx.path, i + 1, "math-block", "rewrote display math as $$ inside its list item" if indent else "rewrote ```math as $$", ""))
             i = end + 1
             continue
         if fence:
@@ -71,44 +84,79 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             out.extend(lines[i : stop + 1])
             i = stop + 1
             continue
+        stripped = line.strip()
+        block = blocks.at(i) if stripped[:1] in ("$", "\\") and opens_display(stripped) else None
+        if block is not None and not block.prose:
+            indent = _indent_for_block(lines, i, block.end, items, blank_since_item, len(line) - len(line.lstrip()))
+            if not block.closed:
+                opener = "$$" if block.kind == "$$" else stripped.split("}", 1)[0] + "}"
+                diagnostics.append(
+                    warning(
+                        ctx.path, i + 1, "unclosed-math", f"`{opener}` is never closed; the formula ends before the blank line",
+                        UNCLOSED_HINT if block.kind == "$$" else "add the `\\end{…}` where the formula ends", len(line) - len(line.lstrip()) + 1,
+                    )
+                )
+            height = block.end - i + 1
+            written = _as_dollar_block(_block_tex(lines, block), indent, height, keep_lines=True)
+            if block.after:
+                anchor = ANCHOR.match(block.after)
+                shown = f"[]{{#{BLOCK_PREFIX}{anchor.group('id')}}}" if anchors and anchor.group("id") else block.after
+                last = max(k for k, w in enumerate(written) if w.strip())
+                written[last] += " " + shown
+            out.extend(written)
+            if indent != len(line) - len(line.lstrip()):
+                diagnostics.append(info(ctx.path, i + 1, "math-block", "rewrote display math as $$ inside its list item", ""))
+            elif block.kind != "$$":
+                diagnostics.append(info(ctx.path, i + 1, "math-block", f"read {_KIND_NAMES[block.kind]} as display math", ""))
+            i = block.end + 1
+            continue
         blank_since_item = _track_list(line, items, blank_since_item)
         out.append(line)
         i += 1
+    out, found = math_delimiters.rewrite(out, ctx)
+    diagnostics.extend(found)
     return "\n".join(out), diagnostics
 
 
+_KIND_NAMES = {"\\[": "`\\[ … \\]`", "env": "a `\\begin{…}` environment outside `$$`"}
+
+
+def _block_tex(lines: list[str], block) -> list[str]:
+    """The TeX lines of a display block, without its `$$` or `\\[ \\]` (an
+    environment keeps its `\\begin` and `\\end`) and without what follows it."""
+    body = [line.strip() for line in lines[block.start : block.end + 1]]
+    if block.closed:
+        close = "$$" if block.kind == "$$" else "\\]" if block.kind == "\\[" else None
+        last = body[-1]
+        if close is None:
+            env = ENVIRONMENT.match(body[0])
+            close = f"\\end{{{env.group('name')}{env.group('star')}}}"
+            at = find_close(last, 0 if len(body) > 1 else env.end(), close)
+            body[-1] = last[: at + len(close)]
+        else:
+            at = find_close(last, 2 if len(body) == 1 else 0, close)
+            body[-1] = last[:at]
+    if block.kind != "env":
+        body[0] = body[0][2:]
+    return body
+
+
 def _dollar_code_to_math(line: str) -> str:
-    """``$`x`$`` as `$x$`, until none is left (`$`$`$`$`$` hides a second one)."""
+    """``$`x`$`` as `$x$`, until none is left (`$`$`$`$`$` hides a second one). One glued
+    to a word (`$`n`$th`) stays: `math_delimiters` writes that form on purpose."""
     while True:
-        done = _DOLLAR_INLINE_CODE.sub(lambda m: f"${m.group(1).strip()}$", line)
+        done = _DOLLAR_INLINE_CODE.sub(_code_to_dollars, line)
         if done == line:
             return line
         line = done
 
 
-def _display_block(lines: list[str], i: int, fence: re.Match | None):
-    """(last line index or None if unclosed, tex lines, kind) when a display-math block starts at line i."""
-    line = lines[i]
-    if fence and fence.group("info").strip().lower() == "math":
-        close = _find_fence_close(lines, i, fence.group("fence"))
-        end = close if close is not None else None
-        body = lines[i + 1 : (close if close is not None else len(lines))]
-        return end, body, "fence"
-    stripped = line.strip()
-    if stripped.startswith("$$"):
-        rest = stripped[2:]
-        if rest.rstrip().endswith("$$") and rest.strip() != "":
-            return i, [rest.rstrip()[:-2]], "dollars"  # $$ x $$ on one line
-        if not opens_display_block(stripped):
-            # `$$x$$. More prose` or Obsidian's `$$x$$ ^block-id`: opening a block would
-            # swallow the paragraphs and headings that follow.
-            return None
-        for j in range(i + 1, len(lines)):
-            if lines[j].strip().endswith("$$"):
-                body = ([rest] if rest.strip() else []) + lines[i + 1 : j] + [lines[j].strip()[:-2]]
-                return j, [b for b in body if b.strip()], "dollars"
-        return None, [rest] + lines[i + 1 :], "dollars"
-    return None
+def _code_to_dollars(m: re.Match) -> str:
+    before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
+    tex = m.group(1).strip()
+    if re.match(r"\w", before) or re.match(r"[\w$]", after) or (len(tex) - len(tex.rstrip("\\"))) % 2 == 1:
+        return m.group(0)
+    return f"${tex}$"
 
 
 def _find_fence_close(lines: list[str], start: int, fence: str) -> int | None:
@@ -160,10 +208,17 @@ def _indent_for_block(lines, start, end, items, blank_before, current_indent) ->
 _TEX_COMMENT = re.compile(r"(?<!\\)%.*$")
 
 
-def _as_dollar_block(tex_lines: list[str], indent: int, height: int) -> list[str]:
-    """`$$ … $$` in exactly `height` lines, indented by `indent`."""
+def _as_dollar_block(tex_lines: list[str], indent: int, height: int, keep_lines: bool = False) -> list[str]:
+    """`$$ … $$` in exactly `height` lines, indented by `indent`. With `keep_lines`, TeX
+    that fills the lines (`$$x` … `y$$`, an environment) keeps them, so its line numbers
+    stay those of the file on disk."""
     pad = " " * indent
     tex_lines = [t.rstrip() for t in tex_lines]
+    if keep_lines and len(tex_lines) == height and all(t.strip() for t in tex_lines) and not any(_STRUCTURAL.match(t) for t in tex_lines[1:]):
+        if height == 1:
+            return [pad + "$$" + tex_lines[0].strip() + "$$"]
+        return [pad + "$$" + tex_lines[0].strip()] + [pad + t.strip() for t in tex_lines[1:-1]] + [pad + tex_lines[-1].strip() + "$$"]
+    tex_lines = [t for t in tex_lines if t.strip()]
     inner_height = height - 2
     safe = all(not _STRUCTURAL.match(t) and t.strip() for t in tex_lines) and len(tex_lines) == inner_height
     if safe and inner_height > 0:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from notebook_publish.normalize.math_blocks import DisplayBlocks, opens_display
+
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _INLINE_PROTECTED = re.compile(
     r"""
@@ -26,41 +28,34 @@ _INLINE_PROTECTED = re.compile(
 
 
 def fenced_block_lines(lines: list[str]) -> list[bool]:
-    """For each line, True if it is inside (or is a fence of) a fenced code/math block or a $$ block."""
+    """For each line, True if it is inside (or is a fence of) a fenced code/math block or
+    a display formula on lines of its own (`$$`, `\\[`, `\\begin{align}`…, as
+    `math_blocks.DisplayBlocks` finds them)."""
     inside = [False] * len(lines)
     fence: str | None = None
-    in_dollars = False
+    until = -1  # last line of the display formula being skipped
+    blocks = DisplayBlocks(lines)
     for i, line in enumerate(lines):
+        if i <= until:
+            inside[i] = True
+            continue
         stripped = line.strip()
         if fence is not None:
             inside[i] = True
             if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
                 fence = None
             continue
-        if in_dollars:
-            inside[i] = True
-            if stripped.endswith("$$"):
-                in_dollars = False
-            continue
         m = _FENCE_OPEN.match(line)
         if m:
             fence = m.group(1)
             inside[i] = True
             continue
-        if stripped.startswith("$$") and (stripped == "$$" or not stripped[2:].rstrip().endswith("$$")):
-            if opens_display_block(stripped):  # otherwise the line is prose with a formula in it
-                in_dollars = True
+        if stripped[:1] in ("$", "\\") and opens_display(stripped):
+            block = blocks.at(i)
+            if block is not None and not block.prose:
+                until = block.end
                 inside[i] = True
     return inside
-
-
-def opens_display_block(stripped: str) -> bool:
-    """Whether a line starting with `$$` opens a display block over the next lines. Not
-    when the formula closes on this line and text follows (`$$x$$. More` or Obsidian's
-    `$$x$$ ^block-id`): that line is all there is of it."""
-    rest = stripped[2:]
-    close = rest.find("$$")
-    return not (close > 0 and rest[:close].strip() and rest[close + 2 :].strip())
 
 
 def protected_spans(line: str) -> list[tuple[int, int]]:
