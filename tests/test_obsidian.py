@@ -238,8 +238,9 @@ def test_embeds_rebase_links_and_demote_headings(tmp_path):
     item = blocks[5]["c"][0]
     assert [b["t"] for b in item] == ["Plain", "Div"]
     assert [(d.code, d.line) for d in book.diagnostics if d.code == "broken-anchor"] == [("broken-anchor", 9)]
-    # The links of the embedded text do not place chapters or repeat anchor warnings.
-    assert [c.note.rel for c in book.chapters] == ["index.md", "sub/Part.md"]
+    # The links of the embedded text do not place chapters or repeat anchor warnings:
+    # Part, which nothing lists, follows the folder tree (its folder a part) at the end.
+    assert [c.note.rel for c in book.chapters] == ["index.md", "sub/", "sub/Part.md"]
 
 
 # --- a vault, built -------------------------------------------------------------------------------
