@@ -97,6 +97,22 @@ def test_wrong_types(project, text, line, words):
     assert err["hint"]
 
 
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("title: T\npdf:\n  toc_depth: 7\n", "3", "`pdf.toc_depth` must be from 0 to 5, not the number 7"),
+        ("pdf:\n  chapter_timeout: 0\n", "2", "`pdf.chapter_timeout` must be from 1 to 86400 seconds, not the number 0"),
+        ("slides:\n  level: 9\n", "2", "`slides.level` must be from 1 to 6, not the number 9"),
+    ],
+    ids=["toc_depth", "chapter_timeout", "slides.level"],
+)
+def test_numbers_out_of_range(project, text, line, words):
+    project.config(text)
+    err = refused(project)
+    assert err["path"] == "handbook.yml" and err["line"] == line and err["text"] == words, err
+    assert err["hint"].startswith("default: ")
+
+
 def test_set_override_with_a_wrong_type(project):
     for command in COMMANDS:
         run = project.run(command, "--set", "pdf.toc_depth=deep")
