@@ -231,15 +231,27 @@ def test_15000_bullets_are_built(tmp_path):
     assert "bullet number 14999" in project.deck_xml()
 
 
-@pytest.mark.slow
-def test_5000_formulas(tmp_path):
-    text = "# Case\n\n## Formulas\n\n" + "".join(f"- $x_{{{i}}} = \\frac{{{i}}}{{{i} + 1}}$\n" for i in range(2500))
-    text += "".join(f"\n$$\\sum_{{k=0}}^{{{i}}} k^2$$\n" for i in range(2500))
+def test_300_formulas_are_all_drawn(tmp_path):
+    # Half inline in a list, half display, each with a number no other formula has; how
+    # long 5,000 of them take is measured by `make bench` (bench/bench.py), not here.
+    inline = [10000 + i for i in range(150)]
+    display = [20000 + i for i in range(150)]
+    text = "# Case\n\n## Formulas\n\n" + "".join(f"- $x = \\frac{{{n}}}{{y + 1}}$\n" for n in inline)
+    text += "".join(f"\n$$\\sum_{{k=0}}^{{{n}}} k^2$$\n" for n in display)
     project = case_project(tmp_path, text)
-    runs = build(project, timeout=600)
+    runs = build(project, expect=(0,))
     for run in runs.values():
-        assert run.seconds < 300, str(run)
-    assert project.pdf.is_file() and project.decks()
+        assert "math-error" not in codes(run), str(run)
+    # Each formula is drawn with its text laid over it (handbook/text_layer.py): every
+    # number once in the PDF's text, none lost, none twice.
+    drawn = re.findall(r"(?<!\d)[12]\d{4}(?!\d)", project.pdf_text())
+    assert sorted(map(int, drawn)) == inline + display
+    # And every one is on a slide: a display formula as an equation (OMML), an inline one
+    # in its line's text.
+    xml = project.deck_xml()
+    equations = re.findall(r"<m:t>[^<]*?(?<!\d)([12]\d{4})(?!\d)", xml)
+    in_text = re.findall(r"<a:t>[^<]*?(?<!\d)(1\d{4})(?!\d)", xml)
+    assert sorted(map(int, equations)) == display and sorted(set(map(int, in_text))) == inline
 
 
 def test_table_with_500_columns(tmp_path):
