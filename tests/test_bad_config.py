@@ -127,6 +127,7 @@ def test_a_theme_that_does_not_exist(project):
     assert "available: default" in err["hint"]
 
 
+@pytest.mark.slow
 def test_notes_folder_that_does_not_exist(project):
     project.config("title: T\nnotes: elsewhere\n")
     err = refused(project)
@@ -140,6 +141,7 @@ def user_theme(project: Project) -> tuple:
     return theme, theme / "templates"
 
 
+@pytest.mark.slow
 def test_a_template_with_a_jinja_syntax_error(project):
     _theme, templates = user_theme(project)
     (templates / "base.html.j2").write_text("<html>\n<body>\n{% for chapter in chapters %}\n{{ chapter.body }\n</body>\n", encoding="utf-8")
@@ -148,6 +150,7 @@ def test_a_template_with_a_jinja_syntax_error(project):
     assert "template syntax error" in err["text"] and "themes/default/templates" in err["hint"]
 
 
+@pytest.mark.slow
 def test_a_template_with_an_error_at_render_time(project):
     _theme, templates = user_theme(project)
     (templates / "base.html.j2").write_text(
@@ -188,6 +191,7 @@ def test_a_slides_template_that_lacks_layouts(project):
     assert "Slide Master" in err["hint"] and "'Divider'" in err["hint"]
 
 
+@pytest.mark.slow
 def test_a_slides_template_that_is_not_a_pptx(project):
     (project.root / "corporate.pptx").write_text("not a presentation\n", encoding="utf-8")
     project.config("title: T\nslides:\n  template: corporate.pptx\n")
