@@ -8,7 +8,7 @@ NP     := $(BIN)/notebook-publish
 STRICT ?=
 JOBS   ?=
 
-.PHONY: all pdf html slides check test release publish watch bench bench-pdf bench-slides fuzz clean distclean
+.PHONY: all pdf html slides check test test-fast release publish watch bench bench-pdf bench-slides fuzz clean distclean
 
 all: pdf slides
 
@@ -50,6 +50,11 @@ check: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The suite without the tests marked `slow` (whole notebooks, 20 MB notes, fault
+# injection): under two minutes on two cores, for the edit-test loop. CI runs `test`.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Writes the figures into BENCHMARKS.md (bench/bench.py: ours against the peers, one run).
 bench: $(STAMP)

@@ -97,6 +97,22 @@ def test_wrong_types(project, text, line, words):
     assert err["hint"]
 
 
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("title: T\npdf:\n  toc_depth: 7\n", "3", "`pdf.toc_depth` must be from 0 to 5, not the number 7"),
+        ("pdf:\n  chapter_timeout: 0\n", "2", "`pdf.chapter_timeout` must be from 1 to 86400 seconds, not the number 0"),
+        ("slides:\n  level: 9\n", "2", "`slides.level` must be from 1 to 6, not the number 9"),
+    ],
+    ids=["toc_depth", "chapter_timeout", "slides.level"],
+)
+def test_numbers_out_of_range(project, text, line, words):
+    project.config(text)
+    err = refused(project)
+    assert err["path"] == "handbook.yml" and err["line"] == line and err["text"] == words, err
+    assert err["hint"].startswith("default: ")
+
+
 def test_set_override_with_a_wrong_type(project):
     for command in COMMANDS:
         run = project.run(command, "--set", "pdf.toc_depth=deep")
@@ -111,6 +127,7 @@ def test_a_theme_that_does_not_exist(project):
     assert "available: default" in err["hint"]
 
 
+@pytest.mark.slow
 def test_notes_folder_that_does_not_exist(project):
     project.config("title: T\nnotes: elsewhere\n")
     err = refused(project)
@@ -124,6 +141,7 @@ def user_theme(project: Project) -> tuple:
     return theme, theme / "templates"
 
 
+@pytest.mark.slow
 def test_a_template_with_a_jinja_syntax_error(project):
     _theme, templates = user_theme(project)
     (templates / "base.html.j2").write_text("<html>\n<body>\n{% for chapter in chapters %}\n{{ chapter.body }\n</body>\n", encoding="utf-8")
@@ -132,6 +150,7 @@ def test_a_template_with_a_jinja_syntax_error(project):
     assert "template syntax error" in err["text"] and "themes/default/templates" in err["hint"]
 
 
+@pytest.mark.slow
 def test_a_template_with_an_error_at_render_time(project):
     _theme, templates = user_theme(project)
     (templates / "base.html.j2").write_text(
@@ -172,6 +191,7 @@ def test_a_slides_template_that_lacks_layouts(project):
     assert "Slide Master" in err["hint"] and "'Divider'" in err["hint"]
 
 
+@pytest.mark.slow
 def test_a_slides_template_that_is_not_a_pptx(project):
     (project.root / "corporate.pptx").write_text("not a presentation\n", encoding="utf-8")
     project.config("title: T\nslides:\n  template: corporate.pptx\n")

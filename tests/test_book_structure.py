@@ -81,6 +81,7 @@ def test_a_jekyll_site_resolves_folder_links_and_takes_titles_from_front_matter(
     ]
 
 
+@pytest.mark.slow
 def test_the_site_builds_with_those_chapters_as_bookmarks(tmp_path):
     project = jekyll_site(tmp_path / "site")
     run = project.run("pdf", "--strict")
@@ -109,6 +110,7 @@ def test_next_links_are_cross_references(tmp_path):
     assert codes(book, "orphan-note", "link-cycle") == []
 
 
+@pytest.mark.slow
 def test_next_chain_gives_ten_top_level_bookmarks(tmp_path):
     project = next_chain(tmp_path / "chain")
     assert_clean(project.run("pdf"), codes=(0,))
@@ -200,6 +202,7 @@ def test_without_an_index_the_folders_are_parts_in_natural_order(tmp_path):
     assert codes(book, "orphan-note") == [] and codes(book, "no-index") == [":no-index"]
 
 
+@pytest.mark.slow
 def test_the_folder_tree_builds_with_parts_in_the_pdf_and_no_empty_decks(tmp_path):
     project = vault(tmp_path / "vault")
     runs = project.run_all()
@@ -277,6 +280,7 @@ def test_titles_in_their_order(tmp_path, note, link, title):
     assert tree(book_of(project))[1][1] == title
 
 
+@pytest.mark.slow
 def test_an_opening_heading_equal_to_the_title_is_printed_once(tmp_path):
     project = Project(tmp_path / "p")
     project.write("index.md", "# Home\n\n- [5.1.1 Vectors](vectors.md)\n- [Norms](norms.md)\n")

@@ -60,6 +60,7 @@ def assert_cache_sound(config) -> None:
         ("kill", "died (killed by SIGKILL)"),
     ],
 )
+@pytest.mark.slow
 def test_worker_fault_fails_the_build_and_keeps_the_old_handbook(project, monkeypatch, fault, expected):
     config, first = build(project)
     assert not [d for d in first if d.severity >= 2]
@@ -85,6 +86,7 @@ def test_worker_fault_fails_the_build_and_keeps_the_old_handbook(project, monkey
     assert not [p for p in multiprocessing.active_children() if p.name == "notebook-publish-typeset"]
 
 
+@pytest.mark.slow
 def test_the_command_exits_1_naming_the_note(project):
     env = {**os.environ, FAULT_HOOK: "crash:trouble.md", "PYTHONPATH": str(ROOT / "src")}
     done = subprocess.run(
@@ -102,6 +104,7 @@ def test_the_command_exits_1_naming_the_note(project):
     assert not (project / "build" / "handbook.pdf").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["", "crash:trouble.md"])
 def test_no_process_outlives_the_command(project, fault):
     """The workers, their fork server and multiprocessing's resource tracker have all

@@ -133,6 +133,7 @@ def test_one_note_edit_typesets_only_its_chapter(edited):
     assert {"index.md", "beta.md", "gamma.md", "delta.md"} <= set(progress.cached)
 
 
+@pytest.mark.slow
 def test_incremental_build_is_byte_identical_to_a_cold_build(edited, tmp_path):
     root, first, _fp, _pages, incremental, _progress = edited
     assert incremental != first
@@ -177,6 +178,7 @@ def test_parts_end_where_the_paths_say_so():
     assert chapter_groups(rels, [5] * 40, part_size=1) == [[i] for i in range(40)]
 
 
+@pytest.mark.slow
 def test_a_rebuild_from_the_cache_starts_no_worker(tmp_path, monkeypatch):
     """Every part cached: no worker is started, so the build never waits for the fork
     server to import WeasyPrint; the file is the same."""

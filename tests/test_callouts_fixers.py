@@ -280,6 +280,7 @@ def test_box_fixers_keep_lines_are_idempotent_and_never_raise(text):
     assert normalize(once, CTX)[0] == once
 
 
+@pytest.mark.slow
 def test_boxes_nested_deeper_than_the_reader_keeps_are_left_unboxed_quickly():
     assert MAX_BOX_DEPTH == MAX_QUOTE_NESTING
     for text in (

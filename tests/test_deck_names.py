@@ -81,6 +81,7 @@ def test_heading_topics_carry_their_chapter_when_the_heading_repeats(tmp_path, m
     assert first in SECTIONS
 
 
+@pytest.mark.slow
 def test_auto_makes_one_deck_per_note_when_most_headings_repeat(tmp_path, monkeypatch):
     root = _wiki(tmp_path)
     decks, diagnostics = _build(root, monkeypatch)  # slides.topic is auto by default

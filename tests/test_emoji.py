@@ -12,6 +12,7 @@ import json
 import subprocess
 
 import pypandoc
+import pytest
 
 from notebook_publish.emoji import SHORTCODES, replace_shortcodes
 from notebook_publish.rawhtml import RawHtmlFilter
@@ -73,6 +74,7 @@ Unknown :1: and :notanemoji: stay, and so does `:eyes:` in code.
 """
 
 
+@pytest.mark.slow
 def test_every_shortcode_becomes_the_emoji_in_the_pdf_and_the_deck(tmp_path):
     project = Project(tmp_path / "book")
     project.write("index.md", NOTE)

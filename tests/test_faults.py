@@ -53,6 +53,7 @@ def outputs(project: Project) -> dict[Path, str]:
 # --- an output folder that can't be written ------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["file-as-folder", "proc", "read-only-mount"])
 def test_output_folder_that_cannot_be_written(tmp_path, where):
     project = small_book(tmp_path)
@@ -93,6 +94,7 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(disk)], check=False)
 
 
+@pytest.mark.slow
 def test_a_full_disk_keeps_the_previous_outputs(tmp_path, tiny_disk):
     project = small_book(tmp_path)
     out = tiny_disk / "out"
@@ -221,6 +223,7 @@ def test_an_interrupted_build_keeps_the_previous_outputs(built_book, command, si
 # --- the cache ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_is_never_served(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # both builds stamp the same time
     project = small_book(tmp_path)
@@ -255,6 +258,7 @@ def test_a_damaged_cache_is_never_served(tmp_path, monkeypatch):
     assert project.deck_xml() == decks
 
 
+@pytest.mark.slow
 def test_a_cache_folder_that_is_a_file(tmp_path):
     project = small_book(tmp_path)
     project.out.mkdir()

@@ -10,6 +10,7 @@ import os
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -136,6 +137,7 @@ class _Markup(HTMLParser):
                 self.problems.append(f"{tag} {name}={value!r}")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(MARKDOWNISH)
 def test_normalise_parse_and_write_html(text):
@@ -148,6 +150,7 @@ def test_normalise_parse_and_write_html(text):
     assert markup.problems == [], html
 
 
+@pytest.mark.slow
 @FUZZ
 @given(MARKDOWNISH)
 def test_normalise_parse_and_build_the_slide_model(text):

@@ -79,6 +79,7 @@ def diagnostics_of(run, code: str) -> list[str]:
 # --- cases -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_file_urls_absolute_paths_and_escapes(tmp_path, server):
     project = hostile_project(tmp_path)
     outside = project.outside
@@ -113,6 +114,7 @@ def test_file_urls_absolute_paths_and_escapes(tmp_path, server):
     assert "javascript:" not in xml and 'Target="file:' not in xml
 
 
+@pytest.mark.slow
 def test_symlinks_inside_the_notes_that_point_outside(tmp_path, server):
     project = hostile_project(tmp_path)
     outside = project.outside
@@ -136,6 +138,7 @@ def test_symlinks_inside_the_notes_that_point_outside(tmp_path, server):
     assert_nothing_leaked(project, server)
 
 
+@pytest.mark.slow
 def test_remote_urls_are_never_fetched(tmp_path, server):
     project = hostile_project(tmp_path)
     http, https = server.url, server.url.replace("http:", "https:")
@@ -213,6 +216,7 @@ SVG_LAUGHS = """<?xml version="1.0"?>
 """
 
 
+@pytest.mark.slow
 def test_svg_images_with_external_references_and_entities(tmp_path, server):
     project = hostile_project(tmp_path)
     fill = dict(http=server.url, outside=project.outside, canary=project.canary)
@@ -271,6 +275,7 @@ def test_decompression_bombs_and_broken_pictures(tmp_path):
     assert len(project.decks()) == 2
 
 
+@pytest.mark.slow
 def test_raw_html_is_reduced_to_harmless_formatting(tmp_path, server):
     project = hostile_project(tmp_path)
     url = server.url

@@ -136,6 +136,7 @@ def test_set_with_broken_yaml_says_what_it_got(project):
     assert "`pdf.toc_depth` must be a whole number, not the text '[unclosed'" in run.stderr, str(run)
 
 
+@pytest.mark.slow
 def test_a_bomb_in_the_slides_theme(project):
     theme = project.root / "themes" / "mine"
     theme.mkdir(parents=True)

@@ -261,6 +261,7 @@ def greet(name):
 """
 
 
+@pytest.mark.slow
 def test_a_jekyll_post_through_the_command_line(tmp_path):
     project = Project(tmp_path / "site")
     project.write("index.md", "# Site\n\n- [A Tufte post](_posts/2020-01-01-tufte.md)\n")

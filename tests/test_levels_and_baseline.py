@@ -136,6 +136,7 @@ def test_the_key_has_no_line(tmp_path):
     assert entry_of(a, tmp_path) == entry_of(b, tmp_path) == Entry("notes/x.md", "missing-image", "a.png")
 
 
+@pytest.mark.slow
 def test_write_then_strict_passes_in_every_command(project):
     run = project.run("check", "--write-baseline")
     assert_clean(run, codes=(0,))
@@ -152,6 +153,7 @@ def test_write_then_strict_passes_in_every_command(project):
         assert verbose.output.count("[accepted: in notebook-publish.baseline]") == 4, command
 
 
+@pytest.mark.slow
 def test_moving_a_problem_keeps_it_accepted_and_a_new_one_fails_everywhere(project):
     assert_clean(project.run("check", "--write-baseline"), codes=(0,))
     # Lines above move every problem down; a new broken link appears.
@@ -164,6 +166,7 @@ def test_moving_a_problem_keeps_it_accepted_and_a_new_one_fails_everywhere(proje
         assert "4 accepted" in run.output or command == "release", command
 
 
+@pytest.mark.slow
 def test_a_second_occurrence_of_an_accepted_problem_is_new(project):
     assert_clean(project.run("check", "--write-baseline"), codes=(0,))
     project.write("index.md", NOTE + "\n- ![Lost a third time](lost.png)\n")
@@ -172,6 +175,7 @@ def test_a_second_occurrence_of_an_accepted_problem_is_new(project):
     assert codes_of(run) == ["missing-image"]
 
 
+@pytest.mark.slow
 def test_problems_that_are_gone_are_named(project):
     assert_clean(project.run("check", "--write-baseline"), codes=(0,))
     project.write("gone.md", "# Gone no more\n")
@@ -197,6 +201,7 @@ def test_the_seed_notebook_passes_strict_against_its_baseline(tmp_path):
     assert "15 accepted in notebook-publish.baseline" in run.stdout
 
 
+@pytest.mark.slow
 def test_release_notes_list_the_accepted_problems_by_code(project, tmp_path):
     assert_clean(project.run("check", "--write-baseline"), codes=(0,))
     summary = tmp_path / "summary.md"
@@ -222,6 +227,7 @@ def test_upload_without_gh_says_how_to_get_it_before_building(project, tmp_path)
     assert not project.pdf.exists()
 
 
+@pytest.mark.slow
 def test_release_writes_a_baseline_with_what_only_typesetting_finds(tmp_path):
     project = Project(tmp_path)
     project.write("index.md", "# M\n\n## Topic\n\n- a formula $\\nosuchmacro{x}$\n")

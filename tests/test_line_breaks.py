@@ -34,6 +34,7 @@ NOTE = """# Line breaks
 """
 
 
+@pytest.mark.slow
 def test_list_items_do_not_break_at_their_first_word(tmp_path):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "index.md").write_text(NOTE, encoding="utf-8")

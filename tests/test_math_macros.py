@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from pptx import Presentation
 
 from publish_harness import Project, assert_clean
@@ -88,6 +89,7 @@ def macro_project(tmp_path) -> Project:
     return project
 
 
+@pytest.mark.slow
 def test_macros_of_notes_and_config_draw_in_pdf_web_page_and_slides(tmp_path):
     project = macro_project(tmp_path)
     runs = project.run_all(commands=("check", "pdf", "html", "slides"))
@@ -125,6 +127,7 @@ def test_macros_of_notes_and_config_draw_in_pdf_web_page_and_slides(tmp_path):
     assert "[NOTE: check this]" in words
 
 
+@pytest.mark.slow
 def test_undefined_command_is_reported_at_its_place_with_a_guess(tmp_path):
     project = Project(tmp_path / "book")
     project.write("index.md", "# Book\n\n- [Case](case.md)\n")
@@ -149,6 +152,7 @@ def test_undefined_command_is_reported_at_its_place_with_a_guess(tmp_path):
     assert "TeX error" in words and "\\bfx + \\bfy" in words
 
 
+@pytest.mark.slow
 def test_each_formula_is_reported_at_its_own_line(tmp_path):
     lines = ["# Long", "", "## Part", ""]
     lines += [f"Filler line {n} with $x_{{{n}}}$." for n in range(5, 45)]
@@ -167,6 +171,7 @@ def test_each_formula_is_reported_at_its_own_line(tmp_path):
         assert places == [("45", "19"), ("289", "11"), ("294", "8")], f"{command}: {run}"
 
 
+@pytest.mark.slow
 def test_recursive_macros_stop_with_a_message(tmp_path):
     project = Project(tmp_path / "book")
     project.config("math:\n  macros:\n    grow: '\\grow\\grow'\n")
@@ -182,6 +187,7 @@ def test_recursive_macros_stop_with_a_message(tmp_path):
         assert all("does it use itself?" in d["message"] for d in errors)
 
 
+@pytest.mark.slow
 def test_macros_file_is_read_and_its_changes_rebuild(tmp_path):
     project = Project(tmp_path / "book")
     project.config("math:\n  macros_file: tex/macros.sty\n")

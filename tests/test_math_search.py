@@ -119,6 +119,7 @@ def _seed_formula_with(word: str) -> str:
     return next(block.strip() for block in blocks if word in block)
 
 
+@pytest.mark.slow
 def test_the_seed_handbook_has_the_blip_formula_as_text(tmp_path, tmp_path_factory):
     formula = _seed_formula_with("ITM")  # L_{ITM} = -YlogP - (1 - Y)log(1-P)
     project = copy_seed(tmp_path_factory.mktemp("seed-math"))

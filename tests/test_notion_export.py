@@ -155,6 +155,7 @@ def test_links_between_pages_are_internal(built):
     assert projects in found and not any("notion.so" in str(u) for u in uris)
 
 
+@pytest.mark.slow
 def test_a_no_op_rebuild_is_up_to_date_and_a_changed_zip_rebuilds(tmp_path):
     root = _project(tmp_path / "project")
     assert_clean(run_cli(root, "pdf", "--jobs", "1"), (0,))
@@ -261,6 +262,7 @@ def _hostile_zip() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_a_hostile_zip_writes_nothing_outside_the_cache(tmp_path):
     root = tmp_path / "project"
     root.mkdir()

@@ -187,6 +187,7 @@ def test_check_verbose_shows_the_info_at_the_note_line(tmp_path):
     assert "calculus.md" not in verbose.output
 
 
+@pytest.mark.slow
 def test_true_numbers_everything_and_false_nothing(tmp_path):
     write_course(tmp_path / "on", "true")
     on = Built(tmp_path / "on")

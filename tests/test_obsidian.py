@@ -396,6 +396,7 @@ def test_slide_jump_within_a_deck(tmp_path):
     assert rel.is_external and rel.target_ref.endswith("-home.pptx")
 
 
+@pytest.mark.slow
 def test_rebuild_follows_a_change_in_the_embedded_note_only(tmp_path):
     p = Project(tmp_path)
     write_vault(p)
@@ -407,6 +408,7 @@ def test_rebuild_follows_a_change_in_the_embedded_note_only(tmp_path):
     assert "She now runs the research group" in welcome
 
 
+@pytest.mark.slow
 def test_mkdocs_snippets_in_text_and_in_code(tmp_path):
     p = Project(tmp_path)
     p.write("index.md", '# Site\n\nBefore.\n\n--8<-- "notes/includes/abbr.md"\n\n```python\n--8<-- "notes/includes/example.py"\n```\n\n--8<-- "../secret.md"\n\nAfter.\n')

@@ -52,6 +52,7 @@ def test_out_onto_a_file_that_is_not_a_pdf_is_refused(project, tmp_path):
     assert target.read_text() == "my own text, not a PDF"
 
 
+@pytest.mark.slow
 def test_out_onto_an_earlier_pdf_replaces_it(project, tmp_path):
     target = tmp_path / "handbook-old.pdf"
     target.write_bytes(b"%PDF-1.4\n% an earlier handbook\n")
@@ -127,6 +128,7 @@ def test_slides_never_replace_a_users_file_under_a_decks_name(project, tmp_path)
     assert (talks / "02-more.pptx").is_file()
 
 
+@pytest.mark.slow
 def test_a_stale_deck_is_removed_only_if_unchanged_since_written(project):
     assert_clean(project.run("slides"), codes=(0,))
     decks = project.out / "slides"
@@ -141,6 +143,7 @@ def test_a_stale_deck_is_removed_only_if_unchanged_since_written(project):
     assert "warning[foreign-file]" in run.stderr and "02-more.pptx" in run.stderr
 
 
+@pytest.mark.slow
 def test_wrote_is_said_only_after_the_file_was_written(project):
     project.write("index.md", NOTE + "\nTROUBLE here.\n")
     run = project.run("pdf", env={"NOTEBOOK_PUBLISH_TEST_WORKER_FAULT": "crash:index.md"})
@@ -149,6 +152,7 @@ def test_wrote_is_said_only_after_the_file_was_written(project):
     assert not project.pdf.exists()
 
 
+@pytest.mark.slow
 def test_release_keeps_earlier_releases_and_other_files(project):
     release = project.out / "release"
     release.mkdir(parents=True)
@@ -160,6 +164,7 @@ def test_release_keeps_earlier_releases_and_other_files(project):
     assert names == ["SHA256SUMS", "handbook-1.0.pdf", "handbook-1.1.pdf", "my-notes.txt", "notes-1.0.md", "notes-1.1.md", "slides-1.0.zip", "slides-1.1.zip"]
 
 
+@pytest.mark.slow
 def test_clean_removes_only_what_the_tool_wrote(project):
     assert_clean(project.run("pdf"), codes=(0,))
     assert_clean(project.run("slides"), codes=(0,))
@@ -183,6 +188,7 @@ def test_clean_keeps_a_cache_folder_that_is_not_ours(project, tmp_path):
 # --- what a hostile or odd tree must not make the tool do ----------------------------
 
 
+@pytest.mark.slow
 def test_a_manifest_naming_files_outside_its_folder_removes_nothing(project, tmp_path):
     import hashlib
     import json
@@ -200,6 +206,7 @@ def test_a_manifest_naming_files_outside_its_folder_removes_nothing(project, tmp
     assert victim.read_text() == "keep me" and note.is_file() and (project.notes / "note-003.md").is_file()
 
 
+@pytest.mark.slow
 def test_clean_with_the_project_as_output_removes_only_its_own_files(project):
     (project.root / "keep" / "empty").mkdir(parents=True)
     (project.notes / "empty-sub").mkdir()
@@ -212,6 +219,7 @@ def test_clean_with_the_project_as_output_removes_only_its_own_files(project):
         assert (project.root / kept).exists(), kept
 
 
+@pytest.mark.slow
 def test_clean_keeps_what_another_program_put_in_a_cache_folder_that_was_there(project, tmp_path):
     home = tmp_path / "home"
     (home / ".cache").mkdir(parents=True)  # empty when the tool first meets it
@@ -238,6 +246,7 @@ def test_an_output_folder_among_the_notes_that_holds_notes_is_refused(project):
     assert sorted(p.name for p in (project.notes / "part").iterdir()) == ["gamma.md"]
 
 
+@pytest.mark.slow
 def test_notes_at_the_project_root_with_the_output_inside(tmp_path):
     project = Project(tmp_path)
     (project.root / "README.md").write_text(NOTE)
@@ -266,6 +275,7 @@ def test_a_release_folder_that_is_not_a_folder_is_refused(project, tmp_path, wha
     assert list(elsewhere.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_page_is_rebuilt_when_its_files_are_gone(project):
     assert_clean(project.run("html"), codes=(0,))
     files = project.out / "handbook_files"
@@ -278,12 +288,14 @@ def test_the_page_is_rebuilt_when_its_files_are_gone(project):
     assert "wrote" in run.stdout and any(files.rglob("*.css"))
 
 
+@pytest.mark.slow
 def test_a_fifo_among_the_media_does_not_hang_the_build(project):
     os.mkfifo(project.media / "pipe.png")
     run = project.run("pdf", timeout=120)
     assert_clean(run, codes=(0,))
 
 
+@pytest.mark.slow
 def test_a_damaged_stamp_or_hash_memo_means_a_new_build(project):
     assert_clean(project.run("pdf"), codes=(0,))
     stamps = project.out / ".cache" / "stamps"
@@ -296,6 +308,7 @@ def test_a_damaged_stamp_or_hash_memo_means_a_new_build(project):
     assert_clean(project.run("pdf"), codes=(0,))
 
 
+@pytest.mark.slow
 def test_an_output_changed_in_place_with_its_date_put_back_is_rebuilt(project):
     assert_clean(project.run("pdf"), codes=(0,))
     pdf = project.pdf
@@ -310,6 +323,7 @@ def test_an_output_changed_in_place_with_its_date_put_back_is_rebuilt(project):
     assert "wrote" in run.stdout and pdf.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_the_version_is_the_same_on_the_cover_and_in_the_file_names(project):
     import subprocess
 
@@ -319,6 +333,7 @@ def test_the_version_is_the_same_on_the_cover_and_in_the_file_names(project):
     assert "Version Next" in cover
 
 
+@pytest.mark.slow
 def test_a_manifest_from_an_older_format_still_vouches_by_content(project):
     import json
 

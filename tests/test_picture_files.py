@@ -46,6 +46,7 @@ def found(run, code: str) -> list[dict]:
 # --- the judge, in-process -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_judge_names_what_is_wrong_with_each_file():
     photo = jpeg_bytes(Image.new("RGB", (64, 48), RED))
     assert pictures.judge(photo, ".jpg") == pictures.Verdict(None, "", 64, 48)
@@ -213,6 +214,7 @@ def test_a_turned_jpeg_is_upright_on_the_slide_in_a_portrait_frame(tmp_path):
     assert near(im.getpixel((30, 80)), BLUE)  # bottom
 
 
+@pytest.mark.slow
 def test_a_data_uri_picture_is_judged_and_reported_at_its_own_line(tmp_path):
     import base64
 

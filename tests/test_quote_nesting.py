@@ -4,6 +4,8 @@ quotes hold (lists stay lists)."""
 
 from __future__ import annotations
 
+import pytest
+
 from notebook_publish.markdown import DEEP_QUOTES_KEY, MAX_QUOTE_NESTING, load_ast, parse_markdown, run_pandoc
 from notebook_publish.pandoc_ast import stringify, walk_blocks
 
@@ -43,6 +45,7 @@ def test_notes_within_the_limit_load_unchanged():
     assert DEEP_QUOTES_KEY not in side_by_side["meta"] and len(side_by_side["blocks"]) == 80
 
 
+@pytest.mark.slow
 def test_a_quote_thousands_deep_is_flattened_without_recursion():
     text = "> " * 3000 + "bottom\n"
     ast = load_ast(run_pandoc(text))

@@ -135,3 +135,30 @@ def test_the_release_version_is_on_the_cover_the_slides_and_the_file_names(tmp_p
     released("1.0")
     (project.notes / "index.md").write_text("# Versions\n\n## First topic\n\n- a point, edited\n")
     released("1.0-dirty")
+
+
+def test_release_zip_without_source_date_epoch_is_dated_from_zips_epoch(built, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    written, _ = make_release(built / "handbook.pdf", decks(built), built / "release", "v1")
+    with zipfile.ZipFile(written[1]) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert {(i.create_system, i.external_attr >> 16) for i in archive.infolist()} == {(3, 0o644)}
+
+
+def test_reproducible_zip_dates_and_attributes():
+    from datetime import datetime, timezone
+
+    from notebook_publish.build import reproducible_zip
+
+    entries = [("b.xml", b"<b/>" * 100), ("a/c.bin", bytes(range(256)))]
+    odd_second = datetime(2023, 11, 14, 22, 13, 21, tzinfo=timezone.utc)
+    data = reproducible_zip(entries, odd_second, unix_mode=0o600, made_on_dos=True)
+    assert data == reproducible_zip(iter(entries), odd_second, unix_mode=0o600, made_on_dos=True)
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert [(i.filename, archive.read(i)) for i in archive.infolist()] == entries  # in the order given
+        assert {(i.date_time, i.create_system, i.external_attr) for i in archive.infolist()} == {((2023, 11, 14, 22, 13, 20), 0, 0o600 << 16)}
+    before_zip_existed = datetime(1979, 12, 31, tzinfo=timezone.utc)
+    with zipfile.ZipFile(io.BytesIO(reproducible_zip(entries, before_zip_existed))) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}

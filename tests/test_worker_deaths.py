@@ -70,6 +70,7 @@ def edit_notes(project: Project, text: str) -> None:
         ("kill-writing", "died (killed by SIGKILL)"),  # its temporary file complete, not yet renamed
     ],
 )
+@pytest.mark.slow
 def test_a_dead_slides_worker_costs_only_its_deck(tmp_path, fault, how):
     project = deck_book(tmp_path)
     first = project.run("slides", "--jobs", "2")
@@ -127,6 +128,7 @@ def fault_book(tmp_path: Path) -> Project:
     return project
 
 
+@pytest.mark.slow
 def test_a_killed_pdf_worker_is_one_line_naming_the_chapter_and_signal(tmp_path):
     project = fault_book(tmp_path)
     run = project.run("pdf", "--jobs", "2", env={FAULT_HOOK: "kill:trouble.md"})
@@ -210,6 +212,7 @@ def kill_under_workers(project: Project, command: str, fault: str, busy) -> tupl
         proc.stderr.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["hang:trouble.md", "slow:trouble.md"])
 def test_pdf_workers_die_quietly_with_the_command(tmp_path, fault):
     project = fault_book(tmp_path)
@@ -225,6 +228,7 @@ def test_pdf_workers_die_quietly_with_the_command(tmp_path, fault):
     assert not project.pdf.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["hang:trouble", "slow:trouble"])
 def test_slides_workers_die_quietly_with_the_command(tmp_path, fault):
     project = deck_book(tmp_path)

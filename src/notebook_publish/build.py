@@ -2,15 +2,20 @@
 
 Outputs are written to a temporary file in the same folder and renamed over the
 target, so a failed or interrupted build never leaves a half-written handbook or deck.
+`SOURCE_DATE_EPOCH` is read here and nowhere else, and a zip whose bytes depend only
+on its entries and a date is written here and nowhere else.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import tempfile
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
 
 from notebook_publish.cache import Cache, ensure_cache_root
 from notebook_publish.config import Config
@@ -53,14 +58,48 @@ def source_date_epoch() -> int | None:
     return int(epoch) if epoch.isdigit() else None
 
 
+def epoch_time() -> datetime | None:
+    """SOURCE_DATE_EPOCH as a time (UTC), or None when it is not set."""
+    epoch = source_date_epoch()
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+
 def build_time() -> datetime:
     """When the outputs say they were made: SOURCE_DATE_EPOCH when set, otherwise today
     at 00:00 UTC. Day-granular, so that a rebuild on the same day equals a build from
     scratch, and a build that finds nothing changed may keep the outputs it finds."""
-    epoch = source_date_epoch()
-    if epoch is not None:
-        return datetime.fromtimestamp(epoch, tz=timezone.utc)
-    return datetime.now(tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return epoch_time() or datetime.now(tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
+
+
+def zip_date(when: datetime | None) -> tuple[int, int, int, int, int, int]:
+    """The date a zip entry holds for `when` (read in UTC): ZIP_EPOCH for None or any
+    time before it, and the seconds in steps of two, as zip keeps them."""
+    if when is None:
+        return ZIP_EPOCH
+    t = when.astimezone(timezone.utc)
+    if t.year < 1980:
+        return ZIP_EPOCH
+    return (t.year, t.month, t.day, t.hour, t.minute, t.second - t.second % 2)
+
+
+def reproducible_zip(entries: Iterable[tuple[str, bytes]], when: datetime | None, unix_mode: int = 0o644, made_on_dos: bool = False) -> bytes:
+    """A zip of `entries` (name, bytes), in the order given, whose bytes depend on
+    nothing else than them and `when`: every entry dated `zip_date(when)`, deflated
+    at level 6, with the permissions `unix_mode`, and marked as made on Unix whatever
+    the platform, or on MS-DOS with `made_on_dos` (as Office marks its packages)."""
+    date_time = zip_date(when)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0 if made_on_dos else 3
+            info.external_attr = unix_mode << 16
+            archive.writestr(info, data, compresslevel=6)
+    return out.getvalue()
 
 
 def display_version(raw: str) -> str:

@@ -5,14 +5,22 @@ an entry can never be stale: a change gives a new key. Entries are written atomi
 (temporary file, then rename), so a crash or a full disk leaves no torn entry, and
 a damaged entry is detected by its checksum (of the key and the data) and ignored. Deleting the folder is
 always safe.
+
+An entry that is bytes with a description (a typeset part and its anchors, a deck and
+the problems found writing it) is one shape, `pack_entry`: the description as compact
+JSON after its length, then the bytes. A problem is stored as `diagnostic_row`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from notebook_publish.diagnostics import Diagnostic, Severity
 
 
 def content_key(*parts: str | bytes) -> str:
@@ -23,6 +31,32 @@ def content_key(*parts: str | bytes) -> str:
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
     return h.hexdigest()
+
+
+def pack_entry(head: Any, body: bytes = b"") -> bytes:
+    """`head` (anything JSON holds) and `body` as one entry: the head's length in 8
+    bytes, the head as compact UTF-8 JSON, then the body as it is."""
+    blob = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return len(blob).to_bytes(8, "big") + blob + body
+
+
+def unpack_entry(entry: bytes) -> tuple[Any, bytes]:
+    """(head, body) of a `pack_entry`; ValueError for anything else."""
+    size = int.from_bytes(entry[:8], "big")
+    if len(entry) < 8 or size > len(entry) - 8:
+        raise ValueError("not a packed cache entry")
+    return json.loads(entry[8 : 8 + size]), entry[8 + size :]
+
+
+def diagnostic_row(d: Diagnostic) -> list:
+    """A problem as a cache entry stores it (JSON: no Path, no enum)."""
+    return [None if d.path is None else str(d.path), d.line, d.col, int(d.severity), d.code, d.message, d.hint]
+
+
+def diagnostic_from_row(row: list) -> Diagnostic:
+    """The problem `diagnostic_row` stored; ValueError or TypeError for a row of another shape."""
+    path, line, col, severity, code, message, hint = row
+    return Diagnostic(None if path is None else Path(path), line, col, Severity(severity), code, message, hint)
 
 
 CACHEDIR_TAG = "CACHEDIR.TAG"

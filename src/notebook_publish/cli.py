@@ -1,4 +1,6 @@
-"""Command line: arguments in, exit codes out. The work happens in the other modules.
+"""Command line: arguments in, exit codes out. The parser and `main` only: each command
+is a module of `commands/`, and what they share (the config from the arguments, the
+report, the theme check) is `app.py`.
 
 Exit codes: 0 ok (warnings allowed), 1 failed (or --strict and warnings), 2 bad usage
 or config, 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM).
@@ -14,10 +16,9 @@ import sys
 from pathlib import Path
 
 import notebook_publish
-from notebook_publish.config import SCHEMA, Config, describe_schema, load_config
-from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, exit_code, print_diagnostics, summarise
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+from notebook_publish.app import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, min_severity
+from notebook_publish.commands import COMMANDS
+from notebook_publish.diagnostics import UsageError, print_diagnostics
 
 DESCRIPTION = """\
 Turn a folder of Markdown notes (exported from Notion, Obsidian, GitBook, or written by
@@ -68,223 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_PrintVersion)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-
-    p = sub.add_parser(
-        "check",
-        parents=[common],
-        help="report problems in the notes: broken links, missing images, bad math ...",
-        description="Read every note, repair what can be repaired in memory, and print each problem as "
-        "`path:line:col: severity[code]: message (hint)`, then a summary. Exit code 0, or 1 with --strict "
-        "if anything was found.",
-    )
-    p.add_argument(
-        "--write-baseline", action="store_true",
-        help="write notebook-publish.baseline beside handbook.yml: the problems found now, accepted from then on, "
-        "so that --strict fails only on new ones (keyed by file, code and target, not line)",
-    )
-    p.add_argument(
-        "--tree", action="store_true",
-        help="also print the chapter tree the book will have: each chapter's title, indented by its depth, "
-        "and the note it comes from, so the order can be checked before building",
-    )
-    p.set_defaults(run=run_check)
-
-    p = sub.add_parser(
-        "normalize",
-        parents=[common],
-        help="print a note as the build sees it, after repairs",
-        description="Print the normalised Markdown of each FILE to stdout: mojibake repaired, emphasis "
-        "markers fixed, math fences rewritten, image and link targets resolved. The file itself is not "
-        "changed unless --write is given.",
-    )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the text")
-    mode.add_argument("--write", action="store_true", help="rewrite each file in place with its normalised text")
-    p.set_defaults(run=run_normalize)
-
-    p = sub.add_parser("config", parents=[common], help="list the config keys with their defaults, or print the effective config")
-    p.add_argument("--effective", action="store_true", help="print the values in force after handbook.yml and --set")
-    p.set_defaults(run=run_config)
-
-    _add_build_commands(sub, common)
-    return parser
-
-
-def _add_build_commands(sub, common) -> None:
-    """Commands that write outputs. Each module registers what it builds."""
-    from notebook_publish import commands
-
-    for spec in commands.BUILD_COMMANDS:
+    for spec in COMMANDS:
         p = sub.add_parser(spec.name, parents=[common], help=spec.help, description=spec.description)
         spec.add_arguments(p)
         p.set_defaults(run=spec.run)
-
-
-def _overrides(args) -> dict:
-    overrides: dict = {}
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(_usage_diag(f"--set expects KEY=VALUE, got {item!r}", "for example --set pdf.paper=letter"))
-        overrides[key.strip()] = value
-    for name in ("notes", "index", "title", "theme", "output"):
-        value = getattr(args, name, None)
-        if value is not None:
-            overrides[name] = str(value)
-    if getattr(args, "media", None):
-        overrides["media"] = [str(m) for m in args.media]
-    return overrides
-
-
-def _usage_diag(message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic(None, 0, 0, Severity.ERROR, "usage", message, hint)
-
-
-def config_from_args(args) -> Config:
-    return load_config(args.config, _overrides(args))
-
-
-def min_severity(args) -> Severity:
-    if args.quiet:
-        return Severity.ERROR
-    return Severity.INFO if args.verbose else Severity.WARNING
-
-
-def report(diagnostics, args, config, command: str, stream=None, lead: str = "") -> int:
-    """Print a command's problems and the summary line; return the exit code."""
-    return settle_and_print(diagnostics, args, config, command, stream, lead).exit_code(args.strict)
-
-
-def settle_and_print(diagnostics, args, config, command: str, stream=None, lead: str = ""):
-    """The problems with their configured levels, read against the baseline
-    (`baseline.settle`), printed: the new ones and the notes as always, the accepted
-    ones only with -v, and the baseline entries that no longer occur."""
-    from notebook_publish.baseline import BASELINE, settle
-
-    stream = stream or sys.stderr
-    settled = settle(diagnostics, config, command)
-    print_diagnostics(settled.new + settled.infos, stream, min_severity(args))
-    if args.verbose:
-        for d in settled.accepted:
-            print(f"{d.format()} [accepted: in {BASELINE}]", file=stream)
-    if not args.quiet:
-        for entry in settled.gone:
-            print(f"{BASELINE}: note[baseline]: {entry.format()} no longer occurs (`notebook-publish check --write-baseline` drops it)", file=stream)
-        summary = summarise(settled.new + settled.infos)
-        if settled.baseline is not None:
-            summary += f"; {len(settled.accepted)} accepted in {BASELINE}" + ("" if args.verbose or not settled.accepted else " (-v lists them)")
-        print(lead + summary, file=stream)
-    return settled
-
-
-def run_check(args) -> int:
-    from notebook_publish.build import open_cache
-    from notebook_publish.notes import load_book
-
-    config = config_from_args(args)
-    check_theme(config)
-    book = load_book(config, open_cache(config))
-    if args.write_baseline:
-        from notebook_publish.baseline import write
-        from notebook_publish.levels import apply_levels
-
-        path, count = write(config, apply_levels(book.diagnostics, config.diagnostics, config.root))
-        print(f"wrote {os.path.relpath(path)}: {count} problem(s) accepted; --strict now fails only on others")
-        return EXIT_OK
-    diagnostics = list(book.diagnostics)
-    if args.verbose:  # only -v prints infos; finding the topics costs check nothing otherwise
-        from notebook_publish.slides.topics import plan_diagnostic, plan_topics
-
-        chosen = plan_diagnostic(book, plan_topics(book))
-        diagnostics += book.shown([chosen]) if chosen is not None else []
-    if args.tree:
-        from notebook_publish.book_tree import format_tree
-
-        print(format_tree(book))
-    return report(diagnostics, args, config, "check", stream=sys.stdout, lead=f"{len(book.chapters)} chapter(s): ")
-
-
-def check_theme(config: Config, slides: bool = True) -> None:
-    """Stop with exit code 2 on a theme that does not exist, a template that does not
-    compile, a bad slides.yaml or an unusable slide template, before any work starts."""
-    from notebook_publish.themes import check_templates, load_theme
-
-    theme = load_theme(config)
-    check_templates(theme)
-    if slides:
-        from notebook_publish.slides.style import load_slide_style
-
-        load_slide_style(theme, config.slides.min_font_size)
-        if config.slides.template is not None:
-            from notebook_publish.slides.pptx_writer import open_template
-
-            open_template(config)
-
-
-def run_normalize(args) -> int:
-    import difflib as _difflib
-
-    from notebook_publish.build import write_atomically
-    from notebook_publish.notes import list_files, read_note_text
-    from notebook_publish.normalize import NoteContext, normalize
-
-    config = config_from_args(args)
-    notes_dir = config.notes.resolve() if config.notes.is_dir() else None
-    media = tuple(m.resolve() for m in config.media if m.is_dir())
-    diagnostics: list[Diagnostic] = []
-    for file in args.files:
-        if not file.is_file():
-            raise UsageError(_usage_diag(f"no such note: {file}", "give the path of a Markdown file"))
-        path = file.resolve()
-        root = notes_dir if notes_dir and path.is_relative_to(notes_dir) else path.parent
-        files = list_files([root, *media])
-        raw, found = read_note_text(path)
-        diagnostics.extend(found)
-        if raw is None:
-            continue
-        vault = _vault(root, files)  # the other notes' aliases, for wikilinks
-        text, found = normalize(raw, NoteContext(path=path, notes_dir=root, media_dirs=media, files=files, flavours=config.flavours, vault=vault))
-        diagnostics.extend(found)
-        if args.diff:
-            sys.stdout.writelines(
-                _difflib.unified_diff(raw.splitlines(True), text.splitlines(True), f"a/{file}", f"b/{file}")
-            )
-        elif args.write:
-            if text != raw:
-                write_atomically(path, text.encode("utf-8"))
-                print(f"rewrote {file}", file=sys.stderr)
-        else:
-            sys.stdout.write(text)
-    print_diagnostics(diagnostics, sys.stderr, min_severity(args))
-    return exit_code(diagnostics, args.strict)
-
-
-def _vault(root: Path, files):
-    from notebook_publish.normalize.vault import NOTE_SUFFIXES, VaultIndex, read_front_matter
-    from notebook_publish.notes import read_note_text
-
-    notes = [f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(root)]
-    return VaultIndex.build(root, files, {f: fm for f in notes if (fm := read_front_matter(read_note_text(f)[0] or ""))})
-
-
-def run_config(args) -> int:
-    if not args.effective:
-        from notebook_publish.codes import describe_codes
-
-        print(describe_schema())
-        print("\nDiagnostic codes (for `diagnostics:` and the baseline):\n")
-        print(describe_codes())
-        return EXIT_OK
-    config = config_from_args(args)
-    for section, keys in SCHEMA.items():
-        holder = getattr(config, section) if section else config
-        for key in keys:
-            name = f"{section}.{key.name}" if section else key.name
-            print(f"{name}: {getattr(holder, key.name)!s}")
-    for rule in config.diagnostics:
-        print(f"diagnostics.{rule.code}: {rule.level}" + (f" in {', '.join(rule.paths)}" if rule.paths else ""))
-    return EXIT_OK
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

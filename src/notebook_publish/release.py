@@ -1,23 +1,22 @@
 """Gather the built files for a release: the handbook, a zip of the decks, checksums.
 
 `build/release/` gets `handbook-<version>.pdf`, `slides-<version>.zip` and
-`SHA256SUMS` (of those two), recorded in its manifest (`outputs.py`). The zip is reproducible: entries in name order, each dated from
+`SHA256SUMS` (of those two), recorded in its manifest (`outputs.py`). The zip is
+reproducible (`build.reproducible_zip`): entries in name order, each dated from
 SOURCE_DATE_EPOCH (or 1980-01-01, zip's epoch), with fixed permissions.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import zipfile
 from pathlib import Path
 
-from notebook_publish.build import build_time, display_version, source_date_epoch, write_atomically
+from notebook_publish.build import display_version, epoch_time, reproducible_zip, write_atomically
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
 from notebook_publish.outputs import OutputFolder
 
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _RELEASE_FILE = re.compile(r"^(handbook-.+\.pdf|slides-.+\.zip)$")
 
 
@@ -29,15 +28,9 @@ def release_version(raw: str) -> str:
 
 
 def zip_decks(decks: list[Path]) -> bytes:
-    stamp = max(ZIP_EPOCH, build_time().timetuple()[:6]) if source_date_epoch() is not None else ZIP_EPOCH
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for deck in sorted(decks, key=lambda p: p.name):
-            info = zipfile.ZipInfo(deck.name, date_time=stamp)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, deck.read_bytes())
-    return buffer.getvalue()
+    """The decks in name order, dated from SOURCE_DATE_EPOCH, else from zip's epoch (not
+    today: a release made again the next day is the same file)."""
+    return reproducible_zip(((deck.name, deck.read_bytes()) for deck in sorted(decks, key=lambda p: p.name)), epoch_time())
 
 
 def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> tuple[list[Path], list[Diagnostic]]:

@@ -2,8 +2,8 @@
 
 watchfiles waits for changes under the notes, media and theme folders and the config
 file, and groups a burst of saves into one rebuild (debounced). Each rebuild goes
-through the normal commands, so the cache makes it cost only what changed, and
-problems are printed as `file:line` like any build.
+through the normal commands (`commands/watch.py` hands them over), so the cache makes
+it cost only what changed, and problems are printed as `file:line` like any build.
 """
 
 from __future__ import annotations
@@ -40,19 +40,18 @@ def relevant(change_path: str, output: Path) -> bool:
     return not (path.name.startswith(".") or path.name.endswith(("~", ".swp", ".tmp")))
 
 
-def watch(args, builders, stream=sys.stdout) -> int:
+def watch(config, builders, stream=sys.stdout) -> int:
+    """Run each of `builders` ((name, build() -> exit code) pairs) now and after every
+    burst of saves under the folders `config` names, until Ctrl-C. A build reads the
+    config afresh each time; `config` says what to watch and what is output."""
     import watchfiles
-
-    from notebook_publish.cli import config_from_args
-
-    config = config_from_args(args)
 
     def rebuild(reason: str) -> None:
         started = time.perf_counter()
         print(f"[watch] {reason}: rebuilding {', '.join(name for name, _ in builders)}", file=stream, flush=True)
         for name, build in builders:
             try:
-                code = build(args)
+                code = build()
             except Exception as exc:  # keep watching; the next save may fix it
                 from notebook_publish.diagnostics import UsageError
 

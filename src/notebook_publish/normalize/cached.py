@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from notebook_publish.cache import content_key
-from notebook_publish.diagnostics import Diagnostic, Severity
+from notebook_publish.cache import content_key, diagnostic_from_row, diagnostic_row
+from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.normalize import normalize
 from notebook_publish.normalize.context import NoteContext
 
@@ -57,11 +57,9 @@ class CachedNormalizer:
 
 
 def _encode(text: str, diagnostics: list[Diagnostic]) -> bytes:
-    rows = [[None if d.path is None else str(d.path), d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in diagnostics]
-    return json.dumps({"text": text, "diagnostics": rows}, ensure_ascii=False).encode("utf-8")
+    return json.dumps({"text": text, "diagnostics": [diagnostic_row(d) for d in diagnostics]}, ensure_ascii=False).encode("utf-8")
 
 
 def _decode(data: bytes) -> tuple[str, list[Diagnostic]]:
     entry = json.loads(data)
-    diagnostics = [Diagnostic(None if p is None else Path(p), line, col, Severity(sev), code, message, hint) for p, line, col, sev, code, message, hint in entry["diagnostics"]]
-    return entry["text"], diagnostics
+    return entry["text"], [diagnostic_from_row(row) for row in entry["diagnostics"]]

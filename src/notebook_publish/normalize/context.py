@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The notebook flavours whose syntax the fixers know, declared with `flavour:`.
+from notebook_publish.config import FLAVOURS
+
 if TYPE_CHECKING:
     from notebook_publish.normalize.vault import VaultIndex
-
-
-# The notebook flavours whose syntax the fixers know (`flavour:` in handbook.yml).
-FLAVOURS = ("obsidian", "github", "gitbook", "mkdocs", "vitepress", "jekyll", "notion")
 
 
 @dataclass(frozen=True)

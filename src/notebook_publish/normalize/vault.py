@@ -56,7 +56,7 @@ def read_front_matter(text: str) -> dict | None:
         return None
     import yaml
 
-    from notebook_publish.config import ConfigTooComplex, load_yaml
+    from notebook_publish.limited_yaml import ConfigTooComplex, load_yaml
 
     try:
         _node, data = load_yaml(block)
