@@ -1,7 +1,7 @@
 """One PPTX deck per topic: `build_decks(book, out_dir, topic, jobs)`.
 
-model (AST -> Deck) runs here, in one process, and every formula of every deck is
-turned into OMML in a single pandoc run. Then the decks, which share nothing, are laid
+The deck models are made here, in one process (`book_decks`: `read_ast` for each topic,
+then every formula of every deck turned into OMML in a single pandoc run). Then the decks, which share nothing, are laid
 out and written by worker processes, each deck with `write_atomically`.
 
 A written deck is cached (`build/.cache/decks`) under a hash of its model, the slide
@@ -13,7 +13,6 @@ a rebuild on the same day serves unchanged decks from the cache, byte for byte.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -22,18 +21,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from notebook_publish.build import book_version, build_time, open_cache, write_atomically
+from notebook_publish.build import build_time, write_atomically
 from notebook_publish.config import Config
 from notebook_publish.cache import Cache, content_key
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error, info, warning
 from notebook_publish.notes import Book
 from notebook_publish.outputs import OutputFolder
 from notebook_publish.progress import NO_PROGRESS, Progress
-from notebook_publish.slides.deck_names import same_title_key, slugify
-from notebook_publish.slides.model import Deck, build_deck, formulas_of, link_decks, with_omml
+from notebook_publish.slides.book_decks import decks_of_book
+from notebook_publish.slides.deck import Deck
 from notebook_publish.slides.pool import DeckPool, file_identity, short_title
 from notebook_publish.slides.style import SlideStyle, load_slide_style
-from notebook_publish.slides.topics import Topic, plan_diagnostic, plan_topics
 from notebook_publish.themes import load_theme
 
 __all__ = ["build_decks", "decks_of_book"]
@@ -99,74 +97,6 @@ def _from_entry(entry: bytes) -> tuple[bytes, list[Diagnostic]] | None:
     except (ValueError, TypeError, KeyError):
         return None
     return entry[8 + size :], found
-
-
-def _date_line(config: Config, when: datetime) -> str:
-    version = book_version(config)
-    return " · ".join(part for part in (f"{when:%d %B %Y}".lstrip("0"), version) if part)
-
-
-def decks_of_book(book: Book, topic: str | None = None, when: datetime | None = None) -> tuple[list[Deck], list[Diagnostic]]:
-    """The deck models of the book (or of one topic), numbered, formulas converted."""
-    config = book.config
-    when = when or build_time()
-    date_line = _date_line(config, when)
-    diagnostics: list[Diagnostic] = []
-    decks: list[Deck] = []
-    plan = plan_topics(book)
-    chosen = plan_diagnostic(book, plan)
-    if chosen is not None:
-        diagnostics.append(chosen)
-    topics = list(plan.topics)
-    if not topics:
-        what = "notes" if plan.mode == "note" else f"level-{config.slides.level} headings"
-        diagnostics.append(info(config.notes, 1, "no-topics", f"no topics: the notes have no {what}", "set `slides.level` or `slides.topic: note`"))
-    number = 0
-    wanted = _find_wanted(topics, topic) if topic is not None else None
-    built: list[tuple] = []
-    for t in topics:
-        deck, found = build_deck(t, number + 1, book, date_line)
-        if deck is not None:
-            number += 1
-            built.append((t, deck))
-        if wanted is not None and t is not wanted:
-            continue
-        diagnostics += found
-        if deck is not None:
-            decks.append(deck)
-    # Links to notes, now that every topic's deck is known.
-    linked = {id(old): new for (_t, old), new in zip(built, link_decks(built))}
-    decks = [linked.get(id(deck), deck) for deck in decks]
-    formulas = sorted({f.tex for deck in decks for f in formulas_of(deck)})
-    if formulas:
-        from notebook_publish.mathrender import tex_to_omml_many
-
-        cache = open_cache(config).child("math") if config.cache_dir else None
-        converted = tex_to_omml_many([(tex, True) for tex in formulas], cache)
-        omml = dict(zip(formulas, converted))
-        decks = [with_omml(deck, omml) for deck in decks]
-    return decks, diagnostics
-
-
-def _find_wanted(topics: list[Topic], name: str) -> Topic:
-    """The topic `--topic NAME` means: its title, its file name (with or without the
-    number), or its heading when only one topic has it."""
-    key = same_title_key(name)
-    stem = re.sub(r"^\d{2,}-", "", name.strip().removesuffix(".pptx"))
-    slugs = {slugify(name), slugify(stem)}
-    for t in topics:
-        if same_title_key(t.title) == key or t.slug in slugs:
-            return t
-    by_heading = [t for t in topics if same_title_key(t.heading) == key]
-    if len(by_heading) == 1:
-        return by_heading[0]
-    if by_heading:
-        shown = ", ".join(f"`{t.title}`" for t in by_heading[:4]) + (" …" if len(by_heading) > 4 else "")
-        raise UsageError(error(None, 0, "usage", f"{len(by_heading)} topics are headed `{name}`", f"name one by its title: {shown}"))
-    titles = [t.title for t in topics]
-    close = difflib.get_close_matches(name, titles, n=1, cutoff=0.5)
-    hint = f"did you mean `{close[0]}`?" if close else f"topics: {', '.join(titles)}" if titles else "the notes have no topics"
-    raise UsageError(error(None, 0, "usage", f"no topic named `{name}`", hint))
 
 
 def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int = 1, progress: Progress = NO_PROGRESS) -> tuple[list[Path], list[Diagnostic]]:

@@ -26,7 +26,7 @@ from PIL import ImageFont
 
 from notebook_publish import fonts, pictures
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.slides.model import Bullet, Callout, CodeBlock, Deck, Formula, Numbering, PageBreak, Picture, Run, Slide, Table
+from notebook_publish.slides.deck import Bullet, Callout, CodeBlock, Deck, Formula, Numbering, PageBreak, Picture, Run, Slide, Table
 from notebook_publish.slides.style import SlideStyle
 
 EMU_PER_PT = 12700

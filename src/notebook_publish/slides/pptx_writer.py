@@ -53,7 +53,7 @@ from notebook_publish.slides.layout import (
     default_geometry,
     tint,
 )
-from notebook_publish.slides.model import SLIDE_LINK, Numbering, Run
+from notebook_publish.slides.deck import SLIDE_LINK, Numbering, Run
 from notebook_publish.slides.style import SlideStyle
 
 REQUIRED_LAYOUTS = ("Title Slide", "Title and Content", "Two Content", "Section Header")
