@@ -238,7 +238,7 @@ _MEASURERS: dict[int, object] = {}
 def _process_measurer(cache_root: Path | None):
     """One text measurer per process, so its width cache serves every deck the process
     writes (keyed by the process: a forked worker inherits its parent's)."""
-    from notebook_publish.slides.layout import TextMeasurer
+    from notebook_publish.slides.text_metrics import TextMeasurer
 
     pid = os.getpid()
     if pid not in _MEASURERS:

@@ -31,7 +31,7 @@ from pptx.util import Emu, Pt
 from notebook_publish import fonts, pictures
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import UsageError, error
-from notebook_publish.slides.layout import (
+from notebook_publish.slides.laid import (
     CALLOUT_BAR,
     CALLOUT_INSET_Y,
     CELL_MARGIN_X,
@@ -49,10 +49,10 @@ from notebook_publish.slides.layout import (
     PictureBlock,
     TableBlock,
     TextBlock,
-    callout_colour,
-    default_geometry,
-    tint,
 )
+from notebook_publish.slides.place import default_geometry
+from notebook_publish.slides.slide_pictures import picture_bytes
+from notebook_publish.slides.style import callout_colour, tint
 from notebook_publish.slides.deck import SLIDE_LINK, Numbering, Run
 from notebook_publish.slides.style import SlideStyle
 
@@ -72,10 +72,9 @@ PITCH_FAMILY = {"Source Code Pro": "49", "Source Serif 4": "18", "Source Sans 3"
 # has Segoe UI Emoji (and PowerPoint for Mac uses Apple Color Emoji for it); other
 # viewers fall back to theirs. Naming it in the Latin, East Asian and complex-script
 # slots makes it the run's font whichever class a viewer puts the characters in. The
-# decks are measured with Noto Emoji's widths (`layout.TextMeasurer`).
+# decks are measured with Noto Emoji's widths (`text_metrics.TextMeasurer`).
 EMOJI_TYPEFACE = "Segoe UI Emoji"
 _EMOJI_SLOTS = ("a:latin", "a:ea", "a:cs")
-NATIVE_PICTURE = {"PNG", "JPEG", "MPO", "GIF", "BMP", "TIFF"}  # Pillow's names of the formats PowerPoint embeds
 
 
 def emu(points: float) -> Emu:
@@ -514,7 +513,7 @@ class DeckWriter:
 
     def write_picture(self, slide, block: PictureBlock) -> None:
         box = block.box
-        data = _picture_bytes(block.picture.path) if block.picture.path is not None else None
+        data = picture_bytes(block.picture.path) if block.picture.path is not None else None
         if data is not None:
             try:
                 pic = slide.shapes.add_picture(io.BytesIO(data), emu(box.x), emu(box.y), emu(box.w), emu(box.h))
@@ -634,106 +633,6 @@ def _run_look(run) -> tuple[bool, bool]:
     sty = run.find(f"{{{NS_M}}}rPr/{{{NS_M}}}sty")
     look = "i" if sty is None else sty.get(f"{{{NS_M}}}val", "i")
     return "b" in look, "i" in look
-
-
-def _picture_bytes(path: Path) -> bytes | None:
-    """The picture as PowerPoint embeds it, or None when it cannot be read (a placeholder
-    is drawn). PNG, JPEG, GIF, BMP and TIFF go in as they are; one a camera stored turned
-    (an EXIF orientation, which PowerPoint ignores) is turned upright first; other
-    formats are converted to PNG; SVG is drawn to PNG once nothing outside it is left."""
-    try:
-        data = path.read_bytes()
-        if path.suffix.lower() == ".svg":
-            import resvg_py
-
-            svg = self_contained_svg(data)
-            if svg is None:
-                return None
-            return bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
-        with pictures.open_picture(data) as im:  # refuses non-pictures and bombs, as the notes loader did
-            turn = pictures.orientation(im)
-            if turn == 1 and im.format in NATIVE_PICTURE:
-                return data
-            return _upright_copy(im)
-    except Exception:
-        return None  # unreadable after all: drawn as a placeholder
-
-
-def _upright_copy(im) -> bytes:
-    """The picture turned as its EXIF orientation says, without that tag (nor the rest of
-    the camera's EXIF: it could carry where the photo was taken); JPEG stays JPEG."""
-    from PIL import ImageOps
-
-    upright = ImageOps.exif_transpose(im)
-    out = io.BytesIO()
-    icc = im.info.get("icc_profile")
-    if im.format in ("JPEG", "MPO") and upright.mode in ("RGB", "L", "CMYK"):
-        upright.save(out, "JPEG", quality=95, icc_profile=icc)
-    else:
-        if upright.mode not in ("RGB", "RGBA", "L", "LA", "P", "1"):
-            upright = upright.convert("RGBA")
-        upright.save(out, "PNG", icc_profile=icc)
-    return out.getvalue()
-
-
-_SVG_NS = "http://www.w3.org/2000/svg"
-_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-# Raster pictures only: a nested SVG in a data: URI would be read with the same rights.
-_SAFE_DATA = ("data:image/png", "data:image/jpeg", "data:image/jpg", "data:image/gif", "data:image/webp")
-_CSS_URL = re.compile(r"@import[^;]*;?|url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
-_UNSAFE_ELEMENTS = ("script", "foreignObject", "iframe", "object", "embed")
-
-
-def self_contained_svg(data: bytes) -> str | None:
-    """The SVG with every reference to anything outside itself removed, or None.
-
-    resvg reads `<image href>` from the disk, so an SVG in the media folder could draw
-    `/etc/passwd`'s neighbour pictures into a slide. Entities are not expanded (no XXE,
-    no billion laughs), the DOCTYPE is dropped, and only `#fragment` and raster
-    `data:` references are kept, in attributes and in CSS alike.
-    """
-    root = pictures.parse_svg(data)
-    if root is None:
-        return None
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):  # entity references, comments
-            if element.getparent() is not None:
-                _remove_keeping_tail(element)
-            continue
-        name = etree.QName(element).localname
-        if name in _UNSAFE_ELEMENTS:
-            _remove_keeping_tail(element)
-            continue
-        for attr in list(element.attrib):
-            value = element.attrib[attr].strip()
-            local = etree.QName(attr).localname
-            if local == "href" or attr == _XLINK_HREF:
-                if not (value.startswith("#") or value.lower().startswith(_SAFE_DATA)):
-                    del element.attrib[attr]
-            elif local.lower().startswith("on"):
-                del element.attrib[attr]
-            elif "url(" in value.lower() or "@import" in value.lower():
-                element.attrib[attr] = _CSS_URL.sub(_css_replacement, value)
-        if name == "style" and element.text:
-            element.text = _CSS_URL.sub(_css_replacement, element.text)
-    return etree.tostring(root, encoding="unicode")
-
-
-def _css_replacement(match: re.Match) -> str:
-    return "" if match.group(0).startswith("@") else "none"
-
-
-def _remove_keeping_tail(element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 # --- saving ---------------------------------------------------------------------------
