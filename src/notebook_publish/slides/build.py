@@ -108,7 +108,7 @@ def _from_entry(entry: bytes) -> tuple[bytes, list[Diagnostic]] | None:
 
 def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int = 1, progress: Progress = NO_PROGRESS) -> Result:
     """Write one deck per topic into `out_dir`; returns the files written and what was found."""
-    from notebook_publish.slides.pptx_writer import open_template
+    from notebook_publish.slides.template import open_template
 
     config = book.config
     out_dir = Path(out_dir)
@@ -249,7 +249,8 @@ def _process_measurer(cache_root: Path | None):
 def write_deck(job: DeckJob) -> Result:
     """Lay out and write one deck (in a worker process); never raises on user errors."""
     from notebook_publish.slides.layout import layout_deck
-    from notebook_publish.slides.pptx_writer import DeckWriter, open_template, save_deck, set_core_properties, template_geometry
+    from notebook_publish.slides.pptx_writer import pptx_bytes
+    from notebook_publish.slides.template import open_template, template_geometry
 
     measurer = _process_measurer(job.cache_root)
     cache = Cache(job.cache_root).child("math") if job.cache_root else None
@@ -263,9 +264,7 @@ def write_deck(job: DeckJob) -> Result:
         geometry = template_geometry(prs, job.style, custom)
         laid, found = layout_deck(deck, job.style, geometry, measurer, cache)
         diagnostics += found
-        DeckWriter(prs, job.style, custom, measurer.coverage).write(laid)
-        set_core_properties(prs, deck.title, deck.book_title, job.config.author, job.when)
-        data = save_deck(prs, job.when)
+        data = pptx_bytes(prs, laid, job.style, custom, measurer.coverage, job.config.author, job.when)
         path = job.out_dir / deck.filename
         write_atomically(path, data)
         written.append(path)
