@@ -22,10 +22,9 @@ from notebook_publish.slides.style import SlideStyle
 from notebook_publish.slides.text_metrics import Face, TextMeasurer
 
 
-def layout_deck(deck: Deck, style: SlideStyle, geometry: Geometry, measurer: TextMeasurer | None = None, cache=None) -> tuple[LaidDeck, list[Diagnostic]]:
+def layout_deck(deck: Deck, style: SlideStyle, geometry: Geometry, measurer: TextMeasurer, cache=None) -> tuple[LaidDeck, list[Diagnostic]]:
     """The laid-out deck, and the problems found on the way (`slide-overflow`,
-    `long-title`, a picture that became unreadable). `cache`: the math cache."""
-    measurer = measurer or TextMeasurer()
+    `long-title`, a picture that became unreadable). `cache`: the math cache, or None."""
     bodies = [slide_entries(slide.items, style) if slide.kind != "section" else [] for slide in deck.slides]
     measure = Measure(style, measurer, geometry.body.h, _render_formulas(bodies, cache))
     diagnostics: list[Diagnostic] = []

@@ -83,18 +83,11 @@ class _OnSlide:
 
 
 class DeckWriter:
-    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage=None):
+    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage):
         self.prs = prs
         self.style = style
         self.custom = custom_template
-        self._coverage = coverage  # a callable giving `glyphs.Coverage`, asked for when a run has emoji
-
-    def coverage(self):
-        if self._coverage is None:
-            from notebook_publish import glyphs
-
-            return glyphs.coverage(None)
-        return self._coverage()
+        self.coverage = coverage  # a callable giving `glyphs.Coverage`, asked for when a run has emoji
 
     def _pieces(self, text: str, kind: str | None) -> list[tuple[str, bool]]:
         """The run's text, each emoji cluster a piece of its own (True)."""
