@@ -12,7 +12,9 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.dml import MSO_FILL
 
-from notebook_publish.slides.layout import TextMeasurer, text_frame_fits, tint
+from notebook_publish.slides.style import tint
+from notebook_publish.slides.text_metrics import TextMeasurer
+from deck_fit import text_frame_fits
 from publish_harness import Project, assert_clean
 
 NOTES = {

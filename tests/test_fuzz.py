@@ -20,7 +20,8 @@ from notebook_publish.markdown import ParseError, parse_markdown
 from notebook_publish.normalize import normalize
 from notebook_publish.normalize.context import NoteContext
 from notebook_publish.notes import Book, Chapter, Note
-from notebook_publish.slides.model import build_deck, find_topics
+from notebook_publish.slides.read_ast import build_deck
+from notebook_publish.slides.topics import find_topics
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

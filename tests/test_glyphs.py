@@ -123,7 +123,7 @@ def _static_like_faces():
 
 
 def test_the_slides_measure_emoji_as_the_emoji_font_draws_them():
-    from notebook_publish.slides.layout import Face, TextMeasurer
+    from notebook_publish.slides.text_metrics import Face, TextMeasurer
 
     m = TextMeasurer()
     sans = Face("sans")

@@ -19,7 +19,9 @@ from notebook_publish.diagnostics import Severity, UsageError
 from notebook_publish.notes import load_book
 from notebook_publish.pandoc_ast import stringify
 from notebook_publish.slides import build_decks
-from notebook_publish.slides.layout import TextMeasurer, text_frame_fits
+from notebook_publish.slides.text_metrics import TextMeasurer
+
+from deck_fit import text_frame_fits
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC

@@ -32,7 +32,7 @@ STOP_GRACE = 3.0  # seconds a worker told to stop has to remove its temporary fi
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Any
-    task: Any = None  # the _Job (one deck) it is writing
+    task: Any = None  # the job (one deck, `build.DeckJob`) it is writing
 
 
 class _Stop(BaseException):
@@ -44,7 +44,8 @@ def _on_sigterm(signum, frame) -> None:
 
 
 def _serve(conn, inherited: list) -> None:
-    """The worker's loop: write each deck it is sent until told to stop (None).
+    """The worker's loop: run each job it is sent (`job.run()` lays out and writes
+    `job.deck`) until told to stop (None).
 
     `inherited`: the parent's ends of this worker's pipe and of the workers forked
     before it, which a forked worker holds copies of. Closed at once: while any copy
@@ -56,8 +57,6 @@ def _serve(conn, inherited: list) -> None:
     # the handler inherited from the command's main process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
-    from notebook_publish.slides import _build_batch
-
     try:
         while True:
             try:
@@ -67,8 +66,8 @@ def _serve(conn, inherited: list) -> None:
             if task is None:
                 return
             try:
-                _injected_fault(task.decks[0])
-                reply = ("ok", _build_batch(task))
+                _injected_fault(task.deck)
+                reply = ("ok", task.run())
             except Exception as exc:  # a bug, reported for this deck; the worker goes on
                 reply = ("error", f"{type(exc).__name__}: {exc}"[:300])
             if not send_or_stop(conn, reply):
@@ -140,9 +139,10 @@ def remove_partial(out_dir: Path, filename: str) -> None:
 class DeckPool:
     """Up to `size` workers writing one deck each at a time.
 
-    `run(tasks, ...)` calls `on_start(task)` as a task is handed out, `on_done(task,
-    result)` with what `_build_batch` returned, and `on_failed(task, message)` when its
-    worker died ("died (killed by SIGKILL)") or `_build_batch` raised. Use it from one
+    A task is a job with a `deck` and a `run()` (`build.DeckJob`). `run(tasks, ...)`
+    calls `on_start(task)` as a task is handed out, `on_done(task, result)` with what
+    `task.run()` returned, and `on_failed(task, message)` when its worker died ("died
+    (killed by SIGKILL)") or `task.run()` raised. Use it from one
     thread, the one that made it (see `lifeline`)."""
 
     def __init__(self, size: int, out_dir: Path):
@@ -220,7 +220,7 @@ class DeckPool:
             worker.process.kill()
             worker.process.join()
         task = worker.task
-        remove_partial(self.out_dir, task.decks[0].filename)
+        remove_partial(self.out_dir, task.deck.filename)
         worker.conn.close()
         self.workers.remove(worker)
         on_failed(task, f"the worker process writing it {how_it_ended(worker.process.exitcode)}")
@@ -243,6 +243,6 @@ class DeckPool:
                 worker.process.kill()
                 worker.process.join()
             if worker.task is not None:
-                remove_partial(self.out_dir, worker.task.decks[0].filename)
+                remove_partial(self.out_dir, worker.task.deck.filename)
             worker.conn.close()
         self.workers = []

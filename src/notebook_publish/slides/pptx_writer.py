@@ -1,8 +1,9 @@
-"""Draw laid-out slides with python-pptx, and save them reproducibly.
+"""Draw a laid-out deck with python-pptx, and save it reproducibly.
 
 Every box, size and line pitch comes from `layout.py`; this module only writes them,
 explicitly, so that what the fit measure assumed is what a viewer gets: exact line
 spacing, fixed insets, no autofit, and the font families the text was measured in.
+Shapes come from python-pptx's API; the XML it has no API for comes from `ooxml.py`.
 
 Display formulas are written the way PowerPoint itself writes them: an
 `mc:AlternateContent` whose Choice is a text box holding the OMML equation (editable
@@ -14,24 +15,22 @@ show instead.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lxml import etree
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
-from pptx.oxml import oxml_parser
-from pptx.oxml.ns import qn
-from pptx.util import Emu, Pt
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.util import Pt
 
 from notebook_publish import fonts, pictures
-from notebook_publish.config import Config
-from notebook_publish.diagnostics import UsageError, error
-from notebook_publish.slides.layout import (
+from notebook_publish.slides import ooxml
+from notebook_publish.slides.deck import SLIDE_LINK, Run
+from notebook_publish.slides.laid import (
     CALLOUT_BAR,
     CALLOUT_INSET_Y,
     CELL_MARGIN_X,
@@ -49,133 +48,46 @@ from notebook_publish.slides.layout import (
     PictureBlock,
     TableBlock,
     TextBlock,
-    callout_colour,
-    default_geometry,
-    tint,
 )
-from notebook_publish.slides.model import SLIDE_LINK, Numbering, Run
-from notebook_publish.slides.style import SlideStyle
+from notebook_publish.slides.slide_pictures import picture_bytes
+from notebook_publish.slides.style import SlideStyle, callout_colour, tint
+from notebook_publish.slides.template import emu, layout_named, open_template  # noqa: F401  (cli checks a template with open_template)
 
-REQUIRED_LAYOUTS = ("Title Slide", "Title and Content", "Two Content", "Section Header")
 LAYOUT_OF = {"cover": "Title Slide", "content": "Title and Content", "two": "Two Content", "picture": "Title and Content", "section": "Section Header"}
-ASPECTS = {"16:9": (960.0, 540.0), "4:3": (720.0, 540.0)}  # points
-NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-NS_A14 = "http://schemas.microsoft.com/office/drawing/2010/main"
-NS_M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
-NS_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-NS_P = "http://schemas.openxmlformats.org/presentationml/2006/main"
-NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
-NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SLIDENUM_FIELD_ID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # any fixed GUID: output stays reproducible
 PITCH_FAMILY = {"Source Code Pro": "49", "Source Serif 4": "18", "Source Sans 3": "34"}  # fixed/modern, variable/roman, variable/swiss
 # Emoji get runs of their own in the emoji font a viewer has: PowerPoint on Windows
 # has Segoe UI Emoji (and PowerPoint for Mac uses Apple Color Emoji for it); other
-# viewers fall back to theirs. Naming it in the Latin, East Asian and complex-script
-# slots makes it the run's font whichever class a viewer puts the characters in. The
-# decks are measured with Noto Emoji's widths (`layout.TextMeasurer`).
+# viewers fall back to theirs. It is named in the Latin, East Asian and complex-script
+# slots, so it is the run's font whichever class a viewer puts the characters in. The
+# decks are measured with Noto Emoji's widths (`text_metrics.TextMeasurer`).
 EMOJI_TYPEFACE = "Segoe UI Emoji"
-_EMOJI_SLOTS = ("a:latin", "a:ea", "a:cs")
-NATIVE_PICTURE = {"PNG", "JPEG", "MPO", "GIF", "BMP", "TIFF"}  # Pillow's names of the formats PowerPoint embeds
+_ALIGN = {"l": PP_ALIGN.LEFT, "c": PP_ALIGN.CENTER, "r": PP_ALIGN.RIGHT}
 
 
-def emu(points: float) -> Emu:
-    return Emu(int(round(points * EMU_PER_PT)))
+def pptx_bytes(prs: Presentation, laid: LaidDeck, style: SlideStyle, custom_template: bool, coverage, author: str, when: datetime) -> bytes:
+    """The deck drawn into the template `prs` and saved, dated `when`."""
+    DeckWriter(prs, style, custom_template, coverage).write(laid)
+    deck = laid.deck
+    set_core_properties(prs, deck.title, deck.book_title, author, when)
+    return save_deck(prs, when)
 
 
-# --- template -------------------------------------------------------------------------
+@dataclass
+class _OnSlide:
+    """The slide being written, and the links to a slide of this deck found on it (run
+    properties and the slide's title), made once every slide exists."""
 
-
-def open_template(config: Config) -> Presentation:
-    """The user's template (slides removed, layouts checked) or python-pptx's default."""
-    template = config.slides.template
-    if template is None:
-        prs = Presentation()
-        width, height = ASPECTS[config.slides.aspect]
-        prs.slide_width, prs.slide_height = emu(width), emu(height)
-        return prs
-    if not template.is_file():
-        raise UsageError(error(config.source, config.line_of("slides.template"), "slides-template", f"slide template not found: {template}", "set `slides.template` to a .pptx file"))
-    try:
-        prs = Presentation(str(template))
-    except Exception as exc:  # python-pptx raises many kinds on a broken file
-        raise UsageError(error(template, 1, "slides-template", f"cannot read slide template: {exc}", "save it again from PowerPoint as .pptx")) from None
-    names = [layout.name for layout in prs.slide_layouts]
-    missing = [name for name in REQUIRED_LAYOUTS if name not in names]
-    if missing:
-        raise UsageError(
-            error(
-                template,
-                1,
-                "slides-template",
-                f"slide template has no layout named {', '.join(repr(m) for m in missing)}",
-                f"its layouts are {', '.join(repr(n) for n in names)}; rename one in PowerPoint's Slide Master view",
-            )
-        )
-    slide_ids = prs.slides._sldIdLst
-    for slide_id in list(slide_ids):
-        prs.part.drop_rel(slide_id.rId)
-        slide_ids.remove(slide_id)
-    return prs
-
-
-def _layout(prs: Presentation, name: str):
-    for layout in prs.slide_layouts:
-        if layout.name == name:
-            return layout
-    raise KeyError(name)
-
-
-def _placeholder_box(layout, idx: int | None = None, kinds: tuple[str, ...] = ()) -> Box | None:
-    for ph in layout.placeholders:
-        fmt = ph.placeholder_format
-        if (idx is not None and fmt.idx == idx) or (kinds and str(fmt.type).split(".")[-1].split(" ")[0] in kinds):
-            if ph.width and ph.height:
-                return Box(ph.left / EMU_PER_PT, ph.top / EMU_PER_PT, ph.width / EMU_PER_PT, ph.height / EMU_PER_PT)
-    return None
-
-
-def template_geometry(prs: Presentation, style: SlideStyle, custom: bool) -> Geometry:
-    """Boxes from the template's layouts; the built-in template is laid out from the theme."""
-    width, height = prs.slide_width / EMU_PER_PT, prs.slide_height / EMU_PER_PT
-    base = default_geometry(style, width, height)
-    if not custom:
-        return base
-    content = _layout(prs, "Title and Content")
-    two = _layout(prs, "Two Content")
-    cover = _layout(prs, "Title Slide")
-    section = _layout(prs, "Section Header")
-    return Geometry(
-        width,
-        height,
-        title=_placeholder_box(content, 0) or base.title,
-        body=_placeholder_box(content, 1) or base.body,
-        left=_placeholder_box(two, 1) or base.left,
-        right=_placeholder_box(two, 2) or base.right,
-        cover_title=_placeholder_box(cover, 0) or base.cover_title,
-        cover_subtitle=_placeholder_box(cover, 1) or base.cover_subtitle,
-        section_title=_placeholder_box(section, 0) or base.section_title,
-        footer=_placeholder_box(content, kinds=("FOOTER",)) or base.footer,
-        number=_placeholder_box(content, kinds=("SLIDE_NUMBER",)) or base.number,
-    )
-
-
-# --- writing --------------------------------------------------------------------------
+    slide: object
+    jumps: list = field(default_factory=list)
 
 
 class DeckWriter:
-    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage=None):
+    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage):
         self.prs = prs
         self.style = style
         self.custom = custom_template
-        self._jumps: list = []  # (run properties, slide part, title) of links to a slide of this deck
-        self._coverage = coverage  # a callable giving `glyphs.Coverage`, asked for when a run has emoji
-
-    def coverage(self):
-        if self._coverage is None:
-            from notebook_publish import glyphs
-
-            return glyphs.coverage(None)
-        return self._coverage()
+        self.coverage = coverage  # a callable giving `glyphs.Coverage`, asked for when a run has emoji
 
     def _pieces(self, text: str, kind: str | None) -> list[tuple[str, bool]]:
         """The run's text, each emoji cluster a piece of its own (True)."""
@@ -187,9 +99,6 @@ class DeckWriter:
 
     # text ----------------------------------------------------------------------------
 
-    def family(self, kind: str) -> str:
-        return fonts.family_name(kind)
-
     def frame(self, shape, box: Box, anchor=MSO_ANCHOR.TOP, inset_y: float = INSET_Y) -> None:
         shape.left, shape.top, shape.width, shape.height = emu(box.x), emu(box.y), emu(box.w), emu(box.h)
         tf = shape.text_frame
@@ -199,147 +108,108 @@ class DeckWriter:
         tf.margin_top = tf.margin_bottom = emu(inset_y)
         tf.vertical_anchor = anchor
 
-    def paragraph_format(self, p, *, level: int = 0, indent: float = 0.0, hanging: float = 0.0, marker=None,
-                         line_height: float, space_before: float = 0.0, align=None) -> None:
-        p.level = min(level, 8)
-        pPr = p._p.get_or_add_pPr()
-        pPr.set("marL", str(int(round(indent * EMU_PER_PT))))
-        pPr.set("indent", str(-int(round(hanging * EMU_PER_PT))))
-        if align is not None:
-            p.alignment = align
-        for tag in ("a:lnSpc", "a:spcBef", "a:spcAft", "a:buClrTx", "a:buSzTx", "a:buFontTx", "a:buNone", "a:buAutoNum", "a:buChar", "a:buFont"):
-            for old in pPr.findall(qn(tag)):
-                pPr.remove(old)
-        # Children must follow the schema's order: lnSpc, spcBef, spcAft, bu*.
-        ln = etree.SubElement(pPr, qn("a:lnSpc"))
-        etree.SubElement(ln, qn("a:spcPts")).set("val", str(int(round(line_height * 100))))
-        bef = etree.SubElement(pPr, qn("a:spcBef"))
-        etree.SubElement(bef, qn("a:spcPts")).set("val", str(int(round(space_before * 100))))
-        aft = etree.SubElement(pPr, qn("a:spcAft"))
-        etree.SubElement(aft, qn("a:spcPts")).set("val", "0")
-        if marker is None:
-            etree.SubElement(pPr, qn("a:buNone"))
-        elif isinstance(marker, Numbering):
-            auto = etree.SubElement(pPr, qn("a:buAutoNum"))
-            auto.set("type", marker.scheme)
-            auto.set("startAt", str(marker.number))
-        else:
-            etree.SubElement(pPr, qn("a:buFont")).set("typeface", "Arial")
-            etree.SubElement(pPr, qn("a:buChar")).set("char", marker)
+    def paragraph(self, p, *, level: int = 0, indent: float = 0.0, hanging: float = 0.0, marker=None,
+                  line_height: float, space_before: float = 0.0, align=None) -> None:
+        ooxml.paragraph_properties(
+            p, level=level, indent_emu=int(round(indent * EMU_PER_PT)), hanging_emu=int(round(hanging * EMU_PER_PT)), align=align,
+            line_height=line_height, space_before=space_before, marker=marker,
+        )
 
-    def add_run(self, p, run: Run, size: float, *, kind: str | None = None, colour: str | None = None, italic: bool = False, bold: bool | None = None) -> None:
-        """Append `run` to paragraph `p` with every property explicit (lxml directly:
-        python-pptx's proxies cost more than the rest of the deck together)."""
+    def add_run(self, on: _OnSlide, p, run: Run, size: float, *, kind: str | None = None, colour: str | None = None, italic: bool = False, bold: bool | None = None) -> None:
+        """Append `run` to paragraph `p` with every property explicit: a line break at
+        each newline, and each emoji cluster in a run of its own."""
         if run.code:
             text_kind = self.style.code_font
         elif run.math:
             text_kind = None  # written out in Unicode in the math font, as it is
         else:
             text_kind = kind or self.style.body_font
-        family = self.family(self.style.math_font if text_kind is None else text_kind)
+        family = fonts.family_name(self.style.math_font if text_kind is None else text_kind)
         if run.link:
             colour = self.style.colour("link")
         elif run.code:
             colour = colour or self.style.colour("accent")
-        end = p._p.find(_END)
-        for i, text in enumerate(xml_safe(run.text).split("\n")):
+        highlight = self.style.colour("highlight") if run.highlight else None
+        for i, text in enumerate(ooxml.xml_safe(run.text).split("\n")):
             if i:
-                br = oxml_parser.makeelement(_BR)
-                etree.SubElement(br, _RPR).set("sz", str(int(round(size * 100))))
-                _insert(p._p, br, end)
+                ooxml.add_line_break(p, size)
             if not text:
                 continue
             for piece, emoji in self._pieces(text, text_kind):
-                r = oxml_parser.makeelement(_R)
-                rPr = etree.SubElement(r, _RPR)
-                rPr.set("lang", "en-US")
-                rPr.set("sz", str(int(round(size * 100))))
-                rPr.set("b", "1" if (run.bold if bold is None else bold) else "0")
-                rPr.set("i", "1" if (run.italic or italic or run.math) else "0")
-                if run.strike:
-                    rPr.set("strike", "sngStrike")
-                if run.baseline:
-                    rPr.set("baseline", "30000" if run.baseline > 0 else "-25000")
-                if colour:
-                    etree.SubElement(etree.SubElement(rPr, _SOLID), _SRGB).set("val", colour)
-                if run.highlight:
-                    etree.SubElement(etree.SubElement(rPr, _HIGHLIGHT), _SRGB).set("val", self.style.colour("highlight"))
-                if emoji:
-                    for slot in _EMOJI_SLOTS:
-                        etree.SubElement(rPr, qn(slot)).set("typeface", EMOJI_TYPEFACE)
-                else:
-                    latin = etree.SubElement(rPr, _LATIN)
-                    latin.set("typeface", family)
-                    # The pitch-and-family hint lets a viewer without the font pick a like one
-                    # (a monospace font for code rather than its default sans).
-                    latin.set("pitchFamily", PITCH_FAMILY.get(family, "34"))
-                etree.SubElement(r, _T).text = piece
-                _insert(p._p, r, end)
+                rPr = ooxml.add_run(
+                    p, piece, size=size, bold=run.bold if bold is None else bold, italic=run.italic or italic or run.math, strike=run.strike,
+                    baseline=run.baseline, colour=colour, highlight=highlight,
+                    # The pitch-and-family hint lets a viewer without the font pick a like
+                    # one (a monospace font for code rather than its default sans).
+                    typeface=EMOJI_TYPEFACE if emoji else family, pitch_family=None if emoji else PITCH_FAMILY.get(family, "34"), every_script=emoji,
+                )
                 if run.link and run.link.startswith(SLIDE_LINK):
-                    self._jumps.append((rPr, p.part, run.link[len(SLIDE_LINK) :]))
+                    on.jumps.append((rPr, run.link[len(SLIDE_LINK) :]))
                 elif run.link:
-                    from pptx.text.text import _Run
-
                     # A web address, or another deck of the book (`02-topic.pptx`, next to this one).
-                    _Run(r, p).hyperlink.address = run.link
+                    ooxml.add_hyperlink(rPr, on.slide.part.relate_to(run.link, RT.HYPERLINK, is_external=True))
 
-    def end_size(self, p, size: float) -> None:
-        end = p._p.get_or_add_endParaRPr()
-        end.set("sz", str(int(round(size * 100))))
-
-    def write_paragraphs(self, shape, paragraphs: list[LaidParagraph]) -> None:
-        tf = shape.text_frame
+    def write_paragraphs(self, on: _OnSlide, shape, paragraphs: tuple[LaidParagraph, ...]) -> None:
+        body = shape.element.txBody
         for i, lp in enumerate(paragraphs):
-            p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-            self.paragraph_format(p, level=lp.level, indent=lp.indent, hanging=lp.hanging, marker=lp.marker,
-                                  line_height=lp.line_height, space_before=lp.space_before, align=PP_ALIGN.LEFT)
+            p = body.p_lst[0] if i == 0 else body.add_p()
+            self.paragraph(p, level=lp.level, indent=lp.indent, hanging=lp.hanging, marker=lp.marker,
+                           line_height=lp.line_height, space_before=lp.space_before, align=PP_ALIGN.LEFT)
             colour = lp.colour or (self.style.colour("muted") if (lp.context or lp.quote) else (None if self.custom else self.style.colour("text")))
             for run in lp.runs:
-                self.add_run(p, run, lp.size, colour=colour, italic=lp.quote)
-            self.end_size(p, lp.size)
+                self.add_run(on, p, run, lp.size, colour=colour, italic=lp.quote)
+            ooxml.set_end_size(p, lp.size)
 
-    def write_title(self, shape, box: Box, text: str, size: float, *, align=None, anchor=MSO_ANCHOR.MIDDLE) -> None:
+    def write_lines(self, on: _OnSlide, shape, lines: list[Run], size: float, *, align, colour: str | None) -> None:
+        """Paragraphs of one run each, at `size`."""
+        body = shape.element.txBody
+        for i, run in enumerate(lines):
+            p = body.p_lst[0] if i == 0 else body.add_p()
+            self.paragraph(p, line_height=self.style.line_height(size), align=align)
+            self.add_run(on, p, run, size, colour=colour)
+            ooxml.set_end_size(p, size)
+
+    def write_title(self, on: _OnSlide, shape, box: Box, text: str, size: float, *, align=None, anchor=MSO_ANCHOR.MIDDLE) -> None:
         self.frame(shape, box, anchor)
-        tf = shape.text_frame
-        p = tf.paragraphs[0]
-        for extra in tf.paragraphs[1:]:
-            extra._p.getparent().remove(extra._p)
-        p.clear()
-        self.paragraph_format(p, line_height=self.style.line_height(size), align=align)
-        self.add_run(p, Run(text), size, kind=self.style.heading_font, bold=True, colour=None if self.custom else self.style.colour("title"))
-        self.end_size(p, size)
+        body = shape.element.txBody
+        for extra in body.p_lst[1:]:
+            body.remove(extra)
+        p = body.p_lst[0]
+        for content in p.content_children:
+            p.remove(content)
+        self.paragraph(p, line_height=self.style.line_height(size), align=align)
+        self.add_run(on, p, Run(text), size, kind=self.style.heading_font, bold=True, colour=None if self.custom else self.style.colour("title"))
+        ooxml.set_end_size(p, size)
 
     # slides --------------------------------------------------------------------------
 
-    def write(self, laid: LaidDeck, notes_author: str = "") -> None:
+    def write(self, laid: LaidDeck) -> None:
         g = laid.geometry
+        jumps: list = []  # (run properties, slide part, title) of links to a slide of this deck
         for number, ls in enumerate(laid.slides, 1):
-            slide = self.prs.slides.add_slide(_layout(self.prs, LAYOUT_OF[ls.layout]))
+            slide = self.prs.slides.add_slide(layout_named(self.prs, LAYOUT_OF[ls.layout]))
+            on = _OnSlide(slide)
             used: set[int] = set()
             title = slide.shapes.title
             if ls.layout == "cover":
-                self.write_title(title, g.cover_title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.CENTER, anchor=MSO_ANCHOR.BOTTOM)
+                self.write_title(on, title, g.cover_title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.CENTER, anchor=MSO_ANCHOR.BOTTOM)
                 used.add(0)
                 sub = _placeholder(slide, 1)
                 if sub is not None and ls.subtitle:
                     self.frame(sub, g.cover_subtitle)
-                    tf = sub.text_frame
-                    for i, line in enumerate(ls.subtitle):
-                        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-                        self.paragraph_format(p, line_height=self.style.line_height(laid.subtitle_size), align=None if self.custom else PP_ALIGN.CENTER)
-                        self.add_run(p, Run(line), laid.subtitle_size, colour=None if self.custom else self.style.colour("muted"))
-                        self.end_size(p, laid.subtitle_size)
+                    self.write_lines(on, sub, [Run(line) for line in ls.subtitle], laid.subtitle_size,
+                                     align=None if self.custom else PP_ALIGN.CENTER, colour=None if self.custom else self.style.colour("muted"))
                     used.add(1)
             elif ls.layout == "section":
-                self.write_title(title, g.section_title, ls.title, ls.title_size, anchor=MSO_ANCHOR.MIDDLE)
+                self.write_title(on, title, g.section_title, ls.title, ls.title_size, anchor=MSO_ANCHOR.MIDDLE)
                 used.add(0)
             else:
-                self.write_title(title, g.title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.LEFT)
+                self.write_title(on, title, g.title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.LEFT)
                 used.add(0)
                 body = _placeholder(slide, 1)
                 for block in ls.blocks:
                     if isinstance(block, TextBlock) and block.callout:
-                        self.write_callout(slide, block)
+                        self.write_callout(on, block)
                     elif isinstance(block, TextBlock):
                         if body is not None and 1 not in used:
                             shape = body
@@ -347,158 +217,121 @@ class DeckWriter:
                         else:
                             shape = slide.shapes.add_textbox(emu(block.box.x), emu(block.box.y), emu(block.box.w), emu(block.box.h))
                         self.frame(shape, block.box)
-                        self.write_paragraphs(shape, block.paragraphs)
+                        self.write_paragraphs(on, shape, block.paragraphs)
                     elif isinstance(block, FormulaBlock):
-                        self.write_formula(slide, block)
+                        self.write_formula(on, block)
                     elif isinstance(block, CodeBlockOut):
-                        self.write_code(slide, block)
+                        self.write_code(on, block)
                     elif isinstance(block, TableBlock):
-                        self.write_table(slide, block)
+                        self.write_table(on, block)
                     elif isinstance(block, PictureBlock):
-                        self.write_picture(slide, block)
+                        self.write_picture(on, block)
             for ph in list(slide.placeholders):
                 if ph.placeholder_format.idx not in used:
-                    ph._element.getparent().remove(ph._element)
+                    ph.element.getparent().remove(ph.element)
             if ls.layout != "cover":
-                self.write_footer(slide, g, laid.footer, number)
+                self.write_footer(on, g, laid.footer, number)
             if ls.notes:
-                slide.notes_slide.notes_text_frame.text = xml_safe(ls.notes)
-        self.link_slides(laid)
+                slide.notes_slide.notes_text_frame.text = ooxml.xml_safe(ls.notes)
+            jumps += [(rPr, slide.part, target) for rPr, target in on.jumps]
+        self.link_slides(laid, jumps)
 
-    def link_slides(self, laid: LaidDeck) -> None:
+    def link_slides(self, laid: LaidDeck, jumps: list) -> None:
         """Links to a slide of this deck, once every slide exists: a slide jump to the
         first slide with that title (or its first part, `Title (1/2)`); the cover for
         the topic itself."""
-        from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-
         slides = list(self.prs.slides)
-        for rPr, part, title in self._jumps:
+        for rPr, part, title in jumps:
             index = 0
             if title:
                 index = next((i for i, ls in enumerate(laid.slides) if ls.title == title or ls.title.startswith(title + " (")), -1)
             if index < 0 or index >= len(slides):
                 continue
-            click = etree.SubElement(rPr, qn("a:hlinkClick"))
-            click.set(qn("r:id"), part.relate_to(slides[index].part, RT.SLIDE))
-            click.set("action", "ppaction://hlinksldjump")
-        self._jumps.clear()
+            ooxml.add_hyperlink(rPr, part.relate_to(slides[index].part, RT.SLIDE), slide_jump=True)
 
-    def write_footer(self, slide, g: Geometry, footer: str, number: int) -> None:
+    def write_footer(self, on: _OnSlide, g: Geometry, footer: str, number: int) -> None:
         size = self.style.footer_size
-        box = slide.shapes.add_textbox(emu(g.footer.x), emu(g.footer.y), emu(g.footer.w), emu(g.footer.h))
+        box = on.slide.shapes.add_textbox(emu(g.footer.x), emu(g.footer.y), emu(g.footer.w), emu(g.footer.h))
         box.name = "Footer"
         self.frame(box, g.footer, MSO_ANCHOR.MIDDLE)
-        p = box.text_frame.paragraphs[0]
-        self.paragraph_format(p, line_height=self.style.line_height(size), align=PP_ALIGN.LEFT)
-        self.add_run(p, Run(footer), size, colour=self.style.colour("muted"))
-        self.end_size(p, size)
-        num = slide.shapes.add_textbox(emu(g.number.x), emu(g.number.y), emu(g.number.w), emu(g.number.h))
+        self.write_lines(on, box, [Run(footer)], size, align=PP_ALIGN.LEFT, colour=self.style.colour("muted"))
+        num = on.slide.shapes.add_textbox(emu(g.number.x), emu(g.number.y), emu(g.number.w), emu(g.number.h))
         num.name = "Slide Number"
         self.frame(num, g.number, MSO_ANCHOR.MIDDLE)
-        p = num.text_frame.paragraphs[0]
-        self.paragraph_format(p, line_height=self.style.line_height(size), align=PP_ALIGN.RIGHT)
-        fld = etree.SubElement(p._p, qn("a:fld"))
-        fld.set("id", SLIDENUM_FIELD_ID)
-        fld.set("type", "slidenum")
-        rPr = etree.SubElement(fld, qn("a:rPr"))
-        rPr.set("lang", "en-US")
-        rPr.set("sz", str(int(size * 100)))
-        fill = etree.SubElement(rPr, qn("a:solidFill"))
-        etree.SubElement(fill, qn("a:srgbClr")).set("val", self.style.colour("muted"))
-        etree.SubElement(rPr, qn("a:latin")).set("typeface", self.family(self.style.body_font))
-        etree.SubElement(fld, qn("a:t")).text = str(number)
-        end = p._p.find(qn("a:endParaRPr"))
-        if end is not None:  # endParaRPr must stay last
-            p._p.remove(end)
-            p._p.append(end)
-        self.end_size(p, size)
+        p = num.element.txBody.p_lst[0]
+        self.paragraph(p, line_height=self.style.line_height(size), align=PP_ALIGN.RIGHT)
+        ooxml.add_slide_number(p, field_id=SLIDENUM_FIELD_ID, number=number, size=size, colour=self.style.colour("muted"), typeface=fonts.family_name(self.style.body_font))
+        ooxml.set_end_size(p, size)
 
-    def write_formula(self, slide, block: FormulaBlock) -> None:
+    def write_formula(self, on: _OnSlide, block: FormulaBlock) -> None:
         box = block.box
+        shapes = on.slide.shapes
         if block.png is None:
-            shape = slide.shapes.add_textbox(emu(box.x), emu(box.y), emu(box.w), emu(box.h))
-            self.frame(shape, box)
-            p = shape.text_frame.paragraphs[0]
             from notebook_publish.mathrender import tex_to_unicode
 
-            self.paragraph_format(p, line_height=self.style.line_height(block.size), align=PP_ALIGN.CENTER)
-            self.add_run(p, Run(tex_to_unicode(block.tex), math=True), block.size)
-            self.end_size(p, block.size)
+            shape = shapes.add_textbox(emu(box.x), emu(box.y), emu(box.w), emu(box.h))
+            self.frame(shape, box)
+            p = shape.element.txBody.p_lst[0]
+            self.paragraph(p, line_height=self.style.line_height(block.size), align=PP_ALIGN.CENTER)
+            self.add_run(on, p, Run(tex_to_unicode(block.tex), math=True), block.size)
+            ooxml.set_end_size(p, block.size)
             return
-        _part, rid = slide.part.get_or_add_image_part(io.BytesIO(block.png))
+        _part, rid = on.slide.part.get_or_add_image_part(io.BytesIO(block.png))
         if block.omml is None:
-            pic = slide.shapes.add_picture(io.BytesIO(block.png), emu(box.x), emu(box.y), emu(box.w), emu(box.h))
+            pic = shapes.add_picture(io.BytesIO(block.png), emu(box.x), emu(box.y), emu(box.w), emu(box.h))
             pic.name = "Formula"
-            _set_descr(pic, block.tex)
+            ooxml.set_description(pic.element, block.tex)
             return
-        shape_id = slide.shapes._next_shape_id
-        xfrm = f'<a:xfrm><a:off x="{emu(box.x)}" y="{emu(box.y)}"/><a:ext cx="{emu(box.w)}" cy="{emu(box.h)}"/></a:xfrm>'
-        nv = f'<p:nvSpPr><p:cNvPr id="{shape_id}" name="Equation {shape_id}" descr="{_attr(block.tex)}"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
-        body_pr = '<a:bodyPr wrap="none" lIns="0" tIns="0" rIns="0" bIns="0" anchor="ctr"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
-        size = int(round(block.size * 100))
-        xml = (
-            f'<mc:AlternateContent xmlns:mc="{NS_MC}" xmlns:p="{NS_P}" xmlns:a="{NS_A}" xmlns:r="{NS_R}">'
-            f'<mc:Choice xmlns:a14="{NS_A14}" Requires="a14"><p:sp>{nv}'
-            f'<p:spPr>{xfrm}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/></p:spPr>'
-            f'<p:txBody>{body_pr}<a:p><a:pPr algn="ctr"/><a14:m>{_omml_for_slides(block.omml, size, self.style.colour("text"))}</a14:m>'
-            f'<a:endParaRPr lang="en-US" sz="{size}"/></a:p></p:txBody></p:sp></mc:Choice>'
-            f'<mc:Fallback><p:sp>{nv}'
-            f'<p:spPr>{xfrm}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
-            f'<a:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></a:blipFill></p:spPr>'
-            f'<p:txBody>{body_pr}<a:p><a:endParaRPr lang="en-US" sz="{size}"/></a:p></p:txBody></p:sp></mc:Fallback>'
-            "</mc:AlternateContent>"
+        ooxml.add_equation(
+            shapes.element, shape_id=shapes.element.max_shape_id + 1, x=emu(box.x), y=emu(box.y), cx=emu(box.w), cy=emu(box.h), tex=block.tex,
+            omml=ooxml.omml_for_slides(block.omml, block.size, self.style.colour("text")), size=block.size, picture_rId=rid,
         )
-        slide.shapes._spTree.append(etree.fromstring(xml))
 
-    def write_callout(self, slide, block: TextBlock) -> None:
+    def _rectangle(self, on: _OnSlide, box: Box, name: str, fill: str):
+        shape = on.slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
+        shape.name = name
+        shape.shadow.inherit = False
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = RGBColor.from_string(fill)
+        return shape
+
+    def write_callout(self, on: _OnSlide, block: TextBlock) -> None:
         """A callout: its text in a rectangle filled with a tint of its family's colour,
         and a bar of that colour along the left edge (a shape of its own, in the text's
         left inset, which the layout widened for it)."""
         box = block.box
         colour = callout_colour(self.style, block.callout)
-        shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
-        shape.name = f"Callout {block.callout}"
-        shape.shadow.inherit = False
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = RGBColor.from_string(tint(colour))
+        shape = self._rectangle(on, box, f"Callout {block.callout}", tint(colour))
         shape.line.fill.background()
         self.frame(shape, box, inset_y=CALLOUT_INSET_Y)
-        self.write_paragraphs(shape, block.paragraphs)
-        bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(CALLOUT_BAR), emu(box.h))
-        bar.name = "Callout rule"
-        bar.shadow.inherit = False
-        bar.fill.solid()
-        bar.fill.fore_color.rgb = RGBColor.from_string(colour)
+        self.write_paragraphs(on, shape, block.paragraphs)
+        bar = self._rectangle(on, Box(box.x, box.y, CALLOUT_BAR, box.h), "Callout rule", colour)
         bar.line.fill.background()
 
-    def write_code(self, slide, block: CodeBlockOut) -> None:
+    def write_code(self, on: _OnSlide, block: CodeBlockOut) -> None:
         box = block.box
-        shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
-        shape.name = "Code"
-        shape.shadow.inherit = False
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = RGBColor.from_string(self.style.colour("code_background"))
+        shape = self._rectangle(on, box, "Code", self.style.colour("code_background"))
         shape.line.color.rgb = RGBColor.from_string(self.style.colour("code_border"))
         shape.line.width = Pt(0.75)
         self.frame(shape, box, inset_y=CODE_INSET_Y)
-        tf = shape.text_frame
+        body = shape.element.txBody
         for i, tokens in enumerate(block.lines):
-            p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-            self.paragraph_format(p, line_height=block.line_height, align=PP_ALIGN.LEFT)
+            p = body.p_lst[0] if i == 0 else body.add_p()
+            self.paragraph(p, line_height=block.line_height, align=PP_ALIGN.LEFT)
             for text, colour, bold, italic in tokens:
-                self.add_run(p, Run(text, bold=bold, italic=italic), block.size, kind=self.style.code_font, colour=colour)
-            self.end_size(p, block.size)
+                self.add_run(on, p, Run(text, bold=bold, italic=italic), block.size, kind=self.style.code_font, colour=colour)
+            ooxml.set_end_size(p, block.size)
 
-    def write_table(self, slide, block: TableBlock) -> None:
+    def write_table(self, on: _OnSlide, block: TableBlock) -> None:
         box = block.box
         rows, cols = len(block.rows), len(block.col_widths)
-        frame = slide.shapes.add_table(rows, cols, emu(box.x), emu(box.y), emu(box.w), emu(sum(block.row_heights)))
+        frame = on.slide.shapes.add_table(rows, cols, emu(box.x), emu(box.y), emu(box.w), emu(sum(block.row_heights)))
         table = frame.table
         table.first_row = block.header_rows > 0
         table.horz_banding = True
         for i, w in enumerate(block.col_widths):
             table.columns[i].width = emu(w)
-        align = {"l": PP_ALIGN.LEFT, "c": PP_ALIGN.CENTER, "r": PP_ALIGN.RIGHT}
+        tbl = frame.element.graphic.graphicData.tbl
         for r, (cells, height) in enumerate(zip(block.rows, block.row_heights)):
             table.rows[r].height = emu(height)
             for c in range(cols):
@@ -506,73 +339,41 @@ class DeckWriter:
                 cell.margin_left = cell.margin_right = emu(CELL_MARGIN_X)
                 cell.margin_top = cell.margin_bottom = emu(CELL_MARGIN_Y)
                 cell.vertical_anchor = MSO_ANCHOR.TOP
-                p = cell.text_frame.paragraphs[0]
-                self.paragraph_format(p, line_height=block.line_height, align=align.get(block.aligns[c] if c < len(block.aligns) else "l"))
+                p = tbl.tc(r, c).get_or_add_txBody().p_lst[0]
+                self.paragraph(p, line_height=block.line_height, align=_ALIGN.get(block.aligns[c] if c < len(block.aligns) else "l"))
                 for run in cells[c] if c < len(cells) else ():
-                    self.add_run(p, run, block.size, bold=True if r < block.header_rows else None)
-                self.end_size(p, block.size)
+                    self.add_run(on, p, run, block.size, bold=True if r < block.header_rows else None)
+                ooxml.set_end_size(p, block.size)
 
-    def write_picture(self, slide, block: PictureBlock) -> None:
+    def write_picture(self, on: _OnSlide, block: PictureBlock) -> None:
         box = block.box
-        data = _picture_bytes(block.picture.path) if block.picture.path is not None else None
+        data = picture_bytes(block.picture.path) if block.picture.path is not None else None
         if data is not None:
             try:
-                pic = slide.shapes.add_picture(io.BytesIO(data), emu(box.x), emu(box.y), emu(box.w), emu(box.h))
+                pic = on.slide.shapes.add_picture(io.BytesIO(data), emu(box.x), emu(box.y), emu(box.w), emu(box.h))
             except Exception:  # python-pptx could not read it after all: a placeholder, not a crash
                 data = None
             else:
-                _set_descr(pic, block.picture.caption or Path(block.picture.target).name)
+                ooxml.set_description(pic.element, block.picture.caption or Path(block.picture.target).name)
         if data is None:
-            shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
-            shape.name = "Missing image"
-            shape.shadow.inherit = False
-            shape.fill.solid()
-            shape.fill.fore_color.rgb = RGBColor.from_string(self.style.colour("placeholder"))
+            shape = self._rectangle(on, box, "Missing image", self.style.colour("placeholder"))
             shape.line.color.rgb = RGBColor.from_string(self.style.colour("muted"))
             shape.line.dash_style = 4  # MSO_LINE.DASH
             self.frame(shape, box, MSO_ANCHOR.MIDDLE)
-            size = block.caption_size
             label = pictures.PLACEHOLDER_LABELS.get(block.picture.problem, "Missing image")
+            size = block.caption_size
+            body = shape.element.txBody
             for i, text in enumerate((label, Path(block.picture.target).name)):
-                p = shape.text_frame.paragraphs[0] if i == 0 else shape.text_frame.add_paragraph()
-                self.paragraph_format(p, line_height=self.style.line_height(size), align=PP_ALIGN.CENTER)
-                self.add_run(p, Run(text, bold=i == 0, code=i == 1), size, colour=self.style.colour("muted"))
-                self.end_size(p, size)
+                p = body.p_lst[0] if i == 0 else body.add_p()
+                self.paragraph(p, line_height=self.style.line_height(size), align=PP_ALIGN.CENTER)
+                self.add_run(on, p, Run(text, bold=i == 0, code=i == 1), size, colour=self.style.colour("muted"))
+                ooxml.set_end_size(p, size)
         if block.caption_box is not None:
             cb = block.caption_box
-            cap = slide.shapes.add_textbox(emu(cb.x), emu(cb.y), emu(cb.w), emu(cb.h))
+            cap = on.slide.shapes.add_textbox(emu(cb.x), emu(cb.y), emu(cb.w), emu(cb.h))
             cap.name = "Caption"
             self.frame(cap, cb)
-            p = cap.text_frame.paragraphs[0]
-            self.paragraph_format(p, line_height=self.style.line_height(block.caption_size), align=PP_ALIGN.CENTER)
-            self.add_run(p, Run(block.picture.caption, italic=True), block.caption_size, colour=self.style.colour("muted"))
-            self.end_size(p, block.caption_size)
-
-
-_END, _BR, _R, _RPR, _T = qn("a:endParaRPr"), qn("a:br"), qn("a:r"), qn("a:rPr"), qn("a:t")
-_SOLID, _SRGB, _LATIN = qn("a:solidFill"), qn("a:srgbClr"), qn("a:latin")
-_HIGHLIGHT = qn("a:highlight")
-
-
-# What XML 1.0 cannot hold: C0 controls but tab, newline and return, lone surrogates,
-# U+FFFE and U+FFFF. The normaliser removes them from the notes (with a warning); this
-# keeps any other way in (the config's title, a template's text) from failing the deck.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    """`text` without the characters lxml refuses; form feed and vertical tab, which
-    separate words, become spaces."""
-    if not _NOT_XML.search(text):
-        return text
-    return _NOT_XML.sub(lambda m: " " if m.group(0) in "\x0b\x0c" else "", text)
-
-
-def _insert(paragraph, element, end) -> None:
-    if end is not None:
-        end.addprevious(element)
-    else:
-        paragraph.append(element)
+            self.write_lines(on, cap, [Run(block.picture.caption, italic=True)], block.caption_size, align=PP_ALIGN.CENTER, colour=self.style.colour("muted"))
 
 
 def _placeholder(slide, idx: int):
@@ -582,169 +383,15 @@ def _placeholder(slide, idx: int):
     return None
 
 
-def _attr(text: str) -> str:
-    return xml_safe(text).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
-
-
-def _set_descr(shape, text: str) -> None:
-    shape._element.xpath("./*[1]/p:cNvPr")[0].set("descr", xml_safe(text))
-
-
-def _omml_for_slides(omml: str, size: int, colour: str) -> str:
-    """pandoc's OMML (made for Word, repaired by `omml_fix`) with the run properties
-    PowerPoint expects: an `a:rPr` after each run's `m:rPr`, where Word has `w:rPr`."""
-    root = etree.fromstring(omml.encode("utf-8"))
-    for run in root.iter(f"{{{NS_M}}}r"):
-        bold, italic = _run_look(run)
-        for w in run.findall(f"{{{NS_W}}}rPr"):
-            run.remove(w)
-        rpr = etree.Element(f"{{{NS_A}}}rPr", nsmap={"a": NS_A})
-        rpr.set("lang", "en-US")
-        rpr.set("sz", str(size))
-        if bold:
-            rpr.set("b", "1")
-        rpr.set("i", "1" if italic else "0")
-        fill = etree.SubElement(rpr, f"{{{NS_A}}}solidFill")
-        etree.SubElement(fill, f"{{{NS_A}}}srgbClr").set("val", colour)
-        latin = etree.SubElement(rpr, f"{{{NS_A}}}latin")
-        latin.set("typeface", "Cambria Math")
-        m_rpr = run.find(f"{{{NS_M}}}rPr")
-        if m_rpr is not None:
-            m_rpr.addnext(rpr)
-        else:
-            run.insert(0, rpr)
-    for w in root.xpath("//*[namespace-uri()=$ns]", ns=NS_W):
-        w.getparent().remove(w)
-    for t in root.iter(f"{{{NS_M}}}t"):
-        # LibreOffice reads OMML text as StarMath, where "|" means "or" (∨); U+2223
-        # looks the same in every viewer and is the proper relation anyway.
-        if t.text and "|" in t.text:
-            t.text = t.text.replace("|", "\u2223")
-    for jc in root.iter(f"{{{NS_M}}}jc"):
-        jc.set(f"{{{NS_M}}}val", "centerGroup")
-    etree.cleanup_namespaces(root)
-    return etree.tostring(root, encoding="unicode")
-
-
-def _run_look(run) -> tuple[bool, bool]:
-    """(bold, italic) of a math run: math text from its `m:sty` (none is italic, as for a
-    variable), normal text (`m:nor`) from the `w:rPr` that `omml_fix` gave it."""
-    if run.find(f"{{{NS_M}}}rPr/{{{NS_M}}}nor") is not None:
-        return (run.find(f"{{{NS_W}}}rPr/{{{NS_W}}}b") is not None, run.find(f"{{{NS_W}}}rPr/{{{NS_W}}}i") is not None)
-    sty = run.find(f"{{{NS_M}}}rPr/{{{NS_M}}}sty")
-    look = "i" if sty is None else sty.get(f"{{{NS_M}}}val", "i")
-    return "b" in look, "i" in look
-
-
-def _picture_bytes(path: Path) -> bytes | None:
-    """The picture as PowerPoint embeds it, or None when it cannot be read (a placeholder
-    is drawn). PNG, JPEG, GIF, BMP and TIFF go in as they are; one a camera stored turned
-    (an EXIF orientation, which PowerPoint ignores) is turned upright first; other
-    formats are converted to PNG; SVG is drawn to PNG once nothing outside it is left."""
-    try:
-        data = path.read_bytes()
-        if path.suffix.lower() == ".svg":
-            import resvg_py
-
-            svg = self_contained_svg(data)
-            if svg is None:
-                return None
-            return bytes(resvg_py.svg_to_bytes(svg_string=svg, skip_system_fonts=True))
-        with pictures.open_picture(data) as im:  # refuses non-pictures and bombs, as the notes loader did
-            turn = pictures.orientation(im)
-            if turn == 1 and im.format in NATIVE_PICTURE:
-                return data
-            return _upright_copy(im)
-    except Exception:
-        return None  # unreadable after all: drawn as a placeholder
-
-
-def _upright_copy(im) -> bytes:
-    """The picture turned as its EXIF orientation says, without that tag (nor the rest of
-    the camera's EXIF: it could carry where the photo was taken); JPEG stays JPEG."""
-    from PIL import ImageOps
-
-    upright = ImageOps.exif_transpose(im)
-    out = io.BytesIO()
-    icc = im.info.get("icc_profile")
-    if im.format in ("JPEG", "MPO") and upright.mode in ("RGB", "L", "CMYK"):
-        upright.save(out, "JPEG", quality=95, icc_profile=icc)
-    else:
-        if upright.mode not in ("RGB", "RGBA", "L", "LA", "P", "1"):
-            upright = upright.convert("RGBA")
-        upright.save(out, "PNG", icc_profile=icc)
-    return out.getvalue()
-
-
-_SVG_NS = "http://www.w3.org/2000/svg"
-_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-# Raster pictures only: a nested SVG in a data: URI would be read with the same rights.
-_SAFE_DATA = ("data:image/png", "data:image/jpeg", "data:image/jpg", "data:image/gif", "data:image/webp")
-_CSS_URL = re.compile(r"@import[^;]*;?|url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
-_UNSAFE_ELEMENTS = ("script", "foreignObject", "iframe", "object", "embed")
-
-
-def self_contained_svg(data: bytes) -> str | None:
-    """The SVG with every reference to anything outside itself removed, or None.
-
-    resvg reads `<image href>` from the disk, so an SVG in the media folder could draw
-    `/etc/passwd`'s neighbour pictures into a slide. Entities are not expanded (no XXE,
-    no billion laughs), the DOCTYPE is dropped, and only `#fragment` and raster
-    `data:` references are kept, in attributes and in CSS alike.
-    """
-    root = pictures.parse_svg(data)
-    if root is None:
-        return None
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):  # entity references, comments
-            if element.getparent() is not None:
-                _remove_keeping_tail(element)
-            continue
-        name = etree.QName(element).localname
-        if name in _UNSAFE_ELEMENTS:
-            _remove_keeping_tail(element)
-            continue
-        for attr in list(element.attrib):
-            value = element.attrib[attr].strip()
-            local = etree.QName(attr).localname
-            if local == "href" or attr == _XLINK_HREF:
-                if not (value.startswith("#") or value.lower().startswith(_SAFE_DATA)):
-                    del element.attrib[attr]
-            elif local.lower().startswith("on"):
-                del element.attrib[attr]
-            elif "url(" in value.lower() or "@import" in value.lower():
-                element.attrib[attr] = _CSS_URL.sub(_css_replacement, value)
-        if name == "style" and element.text:
-            element.text = _CSS_URL.sub(_css_replacement, element.text)
-    return etree.tostring(root, encoding="unicode")
-
-
-def _css_replacement(match: re.Match) -> str:
-    return "" if match.group(0).startswith("@") else "none"
-
-
-def _remove_keeping_tail(element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
-
-
 # --- saving ---------------------------------------------------------------------------
 
 
 def set_core_properties(prs: Presentation, title: str, subject: str, author: str, when: datetime) -> None:
     props = prs.core_properties
     stamp = when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
-    props.title = xml_safe(title)
-    props.subject = xml_safe(subject)
-    props.author = xml_safe(author) or "notebook-publish"
+    props.title = ooxml.xml_safe(title)
+    props.subject = ooxml.xml_safe(subject)
+    props.author = ooxml.xml_safe(author) or "notebook-publish"
     props.last_modified_by = "notebook-publish"
     props.revision = 1
     props.created = stamp

@@ -1,4 +1,4 @@
-"""The slide theme (`slides.yaml`) as one frozen value.
+"""The slide theme (`slides.yaml`) as one frozen value, and the colours made from it.
 
 A user theme's `slides.yaml` may set only the keys it wants to change; every other key
 comes from the default theme's file, so a partial file is never an error.
@@ -59,6 +59,29 @@ class SlideStyle:
         """Exact line pitch in points (written as such, so every viewer agrees)."""
         return round(size * self.line_spacing, 2)
 
+
+def callout_colour(style: SlideStyle, family: str) -> str:
+    """The rule colour of a callout family (`callout_<family>` in the theme's colours)."""
+    key = f"callout_{family}"
+    return style.colour(key if key in style.colours else "accent")
+
+
+def darker(colour: str, factor: float = 0.72) -> str:
+    """An RGB hex colour darkened, for a callout title that must read on its tint."""
+    try:
+        rgb = [int(colour[i : i + 2], 16) for i in (0, 2, 4)]
+    except ValueError:
+        return colour
+    return "".join(f"{int(c * factor):02X}" for c in rgb)
+
+
+def tint(colour: str, share: float = 0.1) -> str:
+    """An RGB hex colour mixed with white (`share` of the colour), for a callout's fill."""
+    try:
+        rgb = [int(colour[i : i + 2], 16) for i in (0, 2, 4)]
+    except ValueError:
+        return "F2F2F2"
+    return "".join(f"{int(round(255 - (255 - c) * share)):02X}" for c in rgb)
 
 def _deep_merge(base: dict, over: dict) -> dict:
     out = dict(base)

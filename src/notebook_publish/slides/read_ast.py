@@ -1,13 +1,10 @@
-"""From the book's pandoc AST to the deck model: topic ▸ slides ▸ bullet tree.
-
-The model says what a deck contains, not where anything goes: `layout.py` measures it
-and splits what does not fit, and `pptx_writer.py` draws the result. Every value here
-is a plain, picklable dataclass, so decks can be handed to worker processes.
+"""From the pandoc AST to the deck model (`deck.py`): one topic ▸ slides ▸ bullet tree.
 
 A topic (`topics.py`) is a section at `slides.level` or a whole note; inside a topic
 every deeper heading starts a slide. Speaker notes are written as a `::: notes` block,
 or as a block quote whose text starts with "Note:"; both land on the notes page of the
-slide they follow.
+slide they follow. A link to another note is kept as `deck.NOTE_LINK` + its path here;
+`book_decks.link_decks` points it at a deck or slide once every topic is read.
 """
 
 from __future__ import annotations
@@ -22,144 +19,22 @@ from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.mathrender import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Book, Note
-from notebook_publish.pandoc_ast import stringify
+from notebook_publish.pandoc_ast import stringify, walk_inlines
 from notebook_publish.policy import SAFE_LINK_SCHEMES
 from notebook_publish.rawhtml import RawHtmlFilter
-# find_topics is offered here too, with the rest of the AST -> deck model.
-from notebook_publish.slides.topics import Topic, find_topics, heading_line  # noqa: F401
+from notebook_publish.slides.deck import NOTE_LINK, Bullet, Callout, CodeBlock, Deck, Formula, Numbering, PageBreak, Picture, Run, Slide, Table
+from notebook_publish.slides.topics import Topic, heading_line
 
 NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
 # Notion exports every picture as `![Image](...)`; that alt text is no caption.
 MEANINGLESS_ALT = {"", "image", "img", "picture", "figure", "untitled"}
-NOTE_LINK = "note:"  # a link to a note (path from the notes folder, #anchor), until `link_decks`
-SLIDE_LINK = "#slide:"  # a jump to the slide with this title, in the same deck
 MAX_TABLE_COLUMNS = 10  # wider tables go on several slides, a group of columns each
-
-
-@dataclass(frozen=True)
-class Run:
-    """A stretch of text with one formatting."""
-
-    text: str
-    bold: bool = False
-    italic: bool = False
-    code: bool = False
-    math: bool = False  # inline math, written out in Unicode
-    strike: bool = False
-    baseline: int = 0  # 1 superscript, -1 subscript
-    # An external URL; another deck's file name (a link to a note in another deck); or
-    # SLIDE_LINK + a slide's title (a jump within the deck). NOTE_LINK + note#anchor
-    # only between `build_deck` and `link_decks`.
-    link: str | None = None
-    highlight: bool = False  # `==text==` in Obsidian
-
-    def same_format(self, other: "Run") -> bool:
-        return (self.bold, self.italic, self.code, self.math, self.strike, self.baseline, self.link, self.highlight) == (
-            other.bold, other.italic, other.code, other.math, other.strike, other.baseline, other.link, other.highlight)
-
-
-@dataclass(frozen=True)
-class Numbering:
-    """The number of an ordered-list item: PowerPoint numbers it itself (`scheme`)."""
-
-    scheme: str  # arabicPeriod, alphaLcPeriod, romanUcPeriod, ...
-    number: int
-    label: str  # as shown, e.g. "3." or "c."
-
-
-@dataclass(frozen=True)
-class Bullet:
-    """One paragraph of a slide and the items nested under it.
-
-    `marker` is "bullet" for a bullet-list item, a `Numbering` for an ordered list
-    item, or None for a plain paragraph.
-    """
-
-    runs: tuple[Run, ...]
-    children: tuple = ()
-    marker: "str | Numbering | None" = "bullet"
-    quote: bool = False
-
-
-@dataclass(frozen=True)
-class Formula:
-    tex: str
-    omml: str | None = None  # filled in for the whole build at once (one pandoc run)
-
-
-@dataclass(frozen=True)
-class CodeBlock:
-    text: str
-    language: str = ""
-
-
-@dataclass(frozen=True)
-class Callout:
-    """A callout of any flavour: a shaded box in its family's colour, its title in bold
-    (empty: no title line), then its items."""
-
-    family: str  # one of callouts.FAMILIES
-    title: tuple[Run, ...]
-    items: tuple = ()
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[tuple[tuple[Run, ...], ...], ...]  # rows of cells of runs
-    rows: tuple[tuple[tuple[Run, ...], ...], ...]
-    aligns: tuple[str, ...]  # "l", "c" or "r" per column
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    """A horizontal rule (`---`) in a note: start a new slide here."""
-
-
-@dataclass(frozen=True)
-class Picture:
-    target: str  # as the note wrote it (after normalisation)
-    path: Path | None  # None when the file is missing or cannot be drawn
-    caption: str = ""
-    problem: str | None = None  # `missing-image`, `bad-image` or `unsupported-image` (see pictures.py)
-
-
-@dataclass(frozen=True)
-class Slide:
-    title: str
-    items: tuple = ()
-    pictures: tuple[Picture, ...] = ()
-    notes: str = ""
-    kind: str = "content"  # content | agenda | section
-    line: int = 1
-
-
-@dataclass(frozen=True)
-class Deck:
-    number: int
-    title: str
-    slug: str
-    source: Path
-    line: int
-    book_title: str
-    date_line: str  # date and version, for the title slide
-    slides: tuple[Slide, ...] = ()
-
-    @property
-    def filename(self) -> str:
-        return f"{self.number:02d}-{self.slug}.pptx"
-
-    @property
-    def footer(self) -> str:
-        return f"{self.book_title} · {self.title}"
 
 
 def heading_line_of_text(text: str, needle: str) -> int:
     """The line where `needle` first appears, else 1."""
     at = text.find(needle) if needle else -1
     return text.count("\n", 0, at) + 1 if at >= 0 else 1
-
-
-# --- deck -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -579,107 +454,6 @@ def _block_inlines(block: dict) -> list:
     return []
 
 
+
 def _walk_images(block: dict) -> list:
-    from notebook_publish.pandoc_ast import walk_inlines
-
     return [i for i in walk_inlines([block]) if i.get("t") == "Image"]
-
-
-def formulas_of(deck: Deck) -> list[Formula]:
-    found: list[Formula] = []
-
-    def visit(items) -> None:
-        for item in items:
-            if isinstance(item, Formula):
-                found.append(item)
-            elif isinstance(item, Bullet):
-                visit(item.children)
-            elif isinstance(item, Callout):
-                visit(item.items)
-
-    for slide in deck.slides:
-        visit(slide.items)
-    return found
-
-
-def with_omml(deck: Deck, omml: dict[str, str | None]) -> Deck:
-    """The deck with each formula's OMML filled in from `omml` (TeX -> OMML)."""
-
-    def fill(items) -> tuple:
-        out = []
-        for item in items:
-            if isinstance(item, Formula):
-                item = replace(item, omml=omml.get(item.tex))
-            elif isinstance(item, Bullet) and item.children:
-                item = replace(item, children=fill(item.children))
-            elif isinstance(item, Callout):
-                item = replace(item, items=fill(item.items))
-            out.append(item)
-        return tuple(out)
-
-    return replace(deck, slides=tuple(replace(s, items=fill(s.items)) for s in deck.slides))
-
-
-def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
-    """The decks with each link to a note pointing at the deck of that note's topic (a
-    link to the deck's file), or, in the same deck, at the slide of its section (a
-    slide jump). A link to a note that has no deck is left as text."""
-    from notebook_publish.pandoc_ast import walk_blocks, walk_inlines
-
-    def linking(things) -> bool:
-        for item in things:
-            if isinstance(item, Bullet) and (any((r.link or "").startswith(NOTE_LINK) for r in item.runs) or linking(item.children)):
-                return True
-            if isinstance(item, Table) and any((r.link or "").startswith(NOTE_LINK) for rows in (item.header, item.rows) for row in rows for cell in row for r in cell):
-                return True
-        return False
-
-    todo = {id(deck) for _t, deck in built if any(linking(s.items) for s in deck.slides)}
-    if not todo:
-        return [deck for _t, deck in built]
-    where: dict[tuple[str, str], tuple[str, str]] = {}
-    for topic, deck in built:
-        rel = topic.note.rel
-        where.setdefault((rel, ""), (deck.filename, ""))
-        if topic.anchor:
-            where.setdefault((rel, topic.anchor), (deck.filename, ""))
-        titles = {s.title for s in deck.slides}
-        section = ""
-        for block in topic.blocks:
-            if block.get("t") == "Header":
-                heading = stringify(block["c"][2]).strip()
-                section = heading if heading in titles else section
-                if block["c"][1][0]:
-                    where.setdefault((rel, block["c"][1][0]), (deck.filename, section))
-                continue
-            for inner in walk_blocks([block]):
-                if inner.get("t") == "Div" and inner["c"][0][0]:
-                    where.setdefault((rel, inner["c"][0][0]), (deck.filename, section))
-            for inline in walk_inlines([block]):
-                if inline.get("t") == "Span" and inline["c"][0][0]:
-                    where.setdefault((rel, inline["c"][0][0]), (deck.filename, section))
-
-    def resolve(deck: Deck, link: str | None) -> str | None:
-        if not link or not link.startswith(NOTE_LINK):
-            return link
-        rel, _, anchor = link[len(NOTE_LINK) :].partition("#")
-        found = where.get((rel, anchor)) or where.get((rel, ""))
-        if found is None:
-            return None
-        filename, slide = found
-        return SLIDE_LINK + slide if filename == deck.filename else filename
-
-    def runs(deck: Deck, items: tuple) -> tuple:
-        return tuple(r if not (r.link or "").startswith(NOTE_LINK) else replace(r, link=resolve(deck, r.link)) for r in items)
-
-    def items(deck: Deck, things: tuple) -> tuple:
-        out = []
-        for item in things:
-            if isinstance(item, Bullet):
-                item = replace(item, runs=runs(deck, item.runs), children=items(deck, item.children))
-            elif isinstance(item, Table):
-                item = replace(item, header=tuple(tuple(runs(deck, cell) for cell in row) for row in item.header), rows=tuple(tuple(runs(deck, cell) for cell in row) for row in item.rows))
-            out.append(item)
-        return tuple(out)
-
-    return [replace(deck, slides=tuple(replace(s, items=items(deck, s.items)) for s in deck.slides)) if id(deck) in todo else deck for _topic, deck in built]
