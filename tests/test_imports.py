@@ -198,8 +198,6 @@ def test_no_import_cycles_between_modules():
 BACK_EDGES: dict[tuple[str, str], str] = {
     ("pandoc_batch", "markdown"): "the batch runner imports pandoc's runner from markdown.py, which calls it "
     "(a pandoc/process.py below both ends it)",
-    ("slides.pool", "slides"): "the deck pool imports the batch writer from slides/__init__, which starts the pool "
-    "(a slides/build.py holding the pool ends it)",
 }
 
 
