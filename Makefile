@@ -8,7 +8,7 @@ NP     := $(BIN)/notebook-publish
 STRICT ?=
 JOBS   ?=
 
-.PHONY: all pdf html slides check test test-fast release publish watch bench bench-pdf bench-slides fuzz clean distclean
+.PHONY: all pdf html slides check test test-fast lint release publish watch bench bench-pdf bench-slides fuzz clean distclean
 
 all: pdf slides
 
@@ -55,6 +55,11 @@ test: $(STAMP)
 # injection): under two minutes on two cores, for the edit-test loop. CI runs `test`.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# Lint and formatting (ruff; the rules are in pyproject.toml). CI runs it before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 # Writes the figures into BENCHMARKS.md (bench/bench.py: ours against the peers, one run).
 bench: $(STAMP)

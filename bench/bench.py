@@ -48,7 +48,9 @@ sys.path.insert(0, str(HERE))
 
 from generate_notebook import generate_math_notebook, generate_notebook  # noqa: E402
 
-CONFIG = "title: Synthetic notebook\nauthor: Benchmark\nversion: bench\nnotes: notes\nmedia: [notes/media]\noutput: build\n"
+CONFIG = (
+    "title: Synthetic notebook\nauthor: Benchmark\nversion: bench\nnotes: notes\nmedia: [notes/media]\noutput: build\n"
+)
 
 
 def _pss_kb(pid: int) -> int | None:
@@ -156,7 +158,11 @@ def machine() -> list[str]:
         pass
     mem = "unknown"
     try:
-        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
         mem = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
@@ -211,10 +217,17 @@ def math_heavy(root: Path, args, np: list[str], env: dict, pandoc: str, weasypri
         peers.append(seconds)
         peer_peaks.append(peak)
     return {
-        "math_cold": statistics.median(colds), "math_peer": statistics.median(peers), "math_colds": colds, "math_peers": peers,
+        "math_cold": statistics.median(colds),
+        "math_peer": statistics.median(peers),
+        "math_colds": colds,
+        "math_peers": peers,
         "math_ratio": statistics.median(c / p for c, p in zip(colds, peers)),
-        "math_peak": max(peaks), "math_peak_rss": max(peaks_rss), "math_peer_peak": max(peer_peaks),
-        "math_formulas": formulas, "math_pages": pdf_pages(root / "build" / "handbook.pdf"), "math_peer_pages": pdf_pages(root / "pandoc.pdf"),
+        "math_peak": max(peaks),
+        "math_peak_rss": max(peaks_rss),
+        "math_peer_peak": max(peer_peaks),
+        "math_formulas": formulas,
+        "math_pages": pdf_pages(root / "build" / "handbook.pdf"),
+        "math_peer_pages": pdf_pages(root / "pandoc.pdf"),
     }
 
 
@@ -231,19 +244,44 @@ def many_formulas(root: Path, count: int, np: list[str], env: dict, jobs: int) -
     pdf, pdf_peak, _rss = timed(np + ["pdf", "-q", "--jobs", str(jobs)], root, env)
     slides, *_ = timed(np + ["slides", "-q", "--jobs", str(jobs)], root, env)
     decks = len(list((root / "build" / "slides").glob("*.pptx")))
-    return {"formulas_pdf": pdf, "formulas_peak": pdf_peak, "formulas_slides": slides, "formulas_pages": pdf_pages(root / "build" / "handbook.pdf"), "formulas_decks": decks}
+    return {
+        "formulas_pdf": pdf,
+        "formulas_peak": pdf_peak,
+        "formulas_slides": slides,
+        "formulas_pages": pdf_pages(root / "build" / "handbook.pdf"),
+        "formulas_decks": decks,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notes", type=int, default=108, help="notes in the handbook notebook (108 give about 300 pages)")
+    parser.add_argument(
+        "--notes", type=int, default=108, help="notes in the handbook notebook (108 give about 300 pages)"
+    )
     parser.add_argument("--topics", type=int, default=100, help="notes (one deck each) in the slides notebook")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--rounds", type=int, default=5, help="cold builds and peer runs, taking turns (the ratio is the median of the rounds' ratios; a round's ratio varies by about a tenth on a shared machine)")
-    parser.add_argument("--math-notes", type=int, default=300, help="notes in the math-heavy notebook (300 give about 1,000 pages and 15,000 formulas; 0 skips it)")
-    parser.add_argument("--math-rounds", type=int, default=1, help="cold builds of the math-heavy notebook, taking turns with the peer")
-    parser.add_argument("--formulas", type=int, default=5000, help="formulas in the one-note case (half inline, half display; 0 skips it)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="cold builds and peer runs, taking turns (the ratio is the median of the rounds' ratios; a round's ratio varies by about a tenth on a shared machine)",
+    )
+    parser.add_argument(
+        "--math-notes",
+        type=int,
+        default=300,
+        help="notes in the math-heavy notebook (300 give about 1,000 pages and 15,000 formulas; 0 skips it)",
+    )
+    parser.add_argument(
+        "--math-rounds", type=int, default=1, help="cold builds of the math-heavy notebook, taking turns with the peer"
+    )
+    parser.add_argument(
+        "--formulas",
+        type=int,
+        default=5000,
+        help="formulas in the one-note case (half inline, half display; 0 skips it)",
+    )
     parser.add_argument("--no-make", action="store_true", help="skip the no-op `make` on the benchmark notebook")
     parser.add_argument("--write", type=Path, help="write the results as Markdown to this file")
     args = parser.parse_args()
@@ -255,7 +293,6 @@ def main() -> int:
     np = [sys.executable, "-m", "notebook_publish"]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("SOURCE_DATE_EPOCH", None)
-    rows: list[tuple[str, str]] = []
     results: dict[str, float] = {}
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -265,7 +302,15 @@ def main() -> int:
         pdf_cmd = np + ["pdf", "-q", "--jobs", str(args.jobs)]
         # The peer: pandoc to HTML, WeasyPrint to PDF, on the same notes in the same order.
         sources = [str(p.relative_to(root / "notes")) for p in book_order(root / "notes")]
-        peer_cmd = [pandoc, *sources, "--resource-path=.", "--mathml", f"--pdf-engine={weasyprint_exe}", "-o", str(root / "pandoc.pdf")]
+        peer_cmd = [
+            pandoc,
+            *sources,
+            "--resource-path=.",
+            "--mathml",
+            f"--pdf-engine={weasyprint_exe}",
+            "-o",
+            str(root / "pandoc.pdf"),
+        ]
 
         # A shared machine runs faster and slower by the minute, by as much as a third:
         # the cold build and the peer take turns, `--rounds` times, and the ratio is the
@@ -292,7 +337,9 @@ def main() -> int:
         if not args.no_make:
             results["make_noop"], make_said = noop_make(root, env)
         edited = book_order(root / "notes")[len(book_order(root / "notes")) // 2]
-        edited.write_text(edited.read_text(encoding="utf-8") + "\n\nOne more sentence, added for the benchmark.\n", encoding="utf-8")
+        edited.write_text(
+            edited.read_text(encoding="utf-8") + "\n\nOne more sentence, added for the benchmark.\n", encoding="utf-8"
+        )
         results["edit"], *_ = timed(pdf_cmd, root, env)
 
         slides_root = Path(tmp) / "slides"
@@ -309,7 +356,12 @@ def main() -> int:
         (slides_root / "pandoc").mkdir()
 
         def to_pptx(source: Path) -> None:
-            subprocess.run([pandoc, source.name, "-t", "pptx", "-o", str(slides_root / "pandoc" / (source.stem + ".pptx"))], cwd=source.parent, check=True, capture_output=True)
+            subprocess.run(
+                [pandoc, source.name, "-t", "pptx", "-o", str(slides_root / "pandoc" / (source.stem + ".pptx"))],
+                cwd=source.parent,
+                check=True,
+                capture_output=True,
+            )
 
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -333,37 +385,103 @@ def main() -> int:
     def each(values: list[float]) -> str:
         return ", ".join(f"{v:.1f}" for v in values)
 
-    row(f"cold handbook build, {args.notes} notes, {pages} pages, {args.jobs} jobs (median of {args.rounds}: {each(rounds['cold'])})", f"{r['cold']:.1f} s", "", None)
-    row(f"pandoc --pdf-engine=weasyprint, same notes, {peer_pages} pages (median of {args.rounds}: {each(rounds['peer'])})", f"{r['pandoc_pdf']:.1f} s", "", None)
-    row("cold build / pandoc+weasyprint (median of the rounds' ratios)", f"{r['ratio']:.2f}x", "≤ 0.70x", r["ratio"] <= 0.7)
-    row("rebuild after a one-note edit", f"{r['edit']:.1f} s ({100 * r['edit'] / r['cold']:.0f}% of cold)", "≤ 25% of cold", r["edit"] <= 0.25 * r["cold"])
-    row(f"no-op rebuild (`notebook-publish pdf`, nothing changed; median of 3; {100 * r['noop'] / r['cold']:.1f}% of cold)", f"{r['noop']:.2f} s", "≤ 1 s", r["noop"] <= 1.0)
+    row(
+        f"cold handbook build, {args.notes} notes, {pages} pages, {args.jobs} jobs (median of {args.rounds}: {each(rounds['cold'])})",
+        f"{r['cold']:.1f} s",
+        "",
+        None,
+    )
+    row(
+        f"pandoc --pdf-engine=weasyprint, same notes, {peer_pages} pages (median of {args.rounds}: {each(rounds['peer'])})",
+        f"{r['pandoc_pdf']:.1f} s",
+        "",
+        None,
+    )
+    row(
+        "cold build / pandoc+weasyprint (median of the rounds' ratios)",
+        f"{r['ratio']:.2f}x",
+        "≤ 0.70x",
+        r["ratio"] <= 0.7,
+    )
+    row(
+        "rebuild after a one-note edit",
+        f"{r['edit']:.1f} s ({100 * r['edit'] / r['cold']:.0f}% of cold)",
+        "≤ 25% of cold",
+        r["edit"] <= 0.25 * r["cold"],
+    )
+    row(
+        f"no-op rebuild (`notebook-publish pdf`, nothing changed; median of 3; {100 * r['noop'] / r['cold']:.1f}% of cold)",
+        f"{r['noop']:.2f} s",
+        "≤ 1 s",
+        r["noop"] <= 1.0,
+    )
     if "make_noop" in r:
-        row(f"no-op `make` (handbook and decks) on the same notebook, median of 3 ({make_said or 'nothing to do'})", f"{r['make_noop']:.2f} s", "≤ 1 s", r["make_noop"] <= 1.0)
-    row(f"peak memory of the cold build (PSS summed over the process tree; RSS summed: {r['peak_rss']:.0f} MB)", f"{r['peak']:.0f} MB", "≤ 600 MB", r["peak"] <= 600)
-    row(f"pandoc+weasyprint peak memory (PSS; RSS summed: {r['pandoc_peak_rss']:.0f} MB)", f"{r['pandoc_peak']:.0f} MB", "", None)
+        row(
+            f"no-op `make` (handbook and decks) on the same notebook, median of 3 ({make_said or 'nothing to do'})",
+            f"{r['make_noop']:.2f} s",
+            "≤ 1 s",
+            r["make_noop"] <= 1.0,
+        )
+    row(
+        f"peak memory of the cold build (PSS summed over the process tree; RSS summed: {r['peak_rss']:.0f} MB)",
+        f"{r['peak']:.0f} MB",
+        "≤ 600 MB",
+        r["peak"] <= 600,
+    )
+    row(
+        f"pandoc+weasyprint peak memory (PSS; RSS summed: {r['pandoc_peak_rss']:.0f} MB)",
+        f"{r['pandoc_peak']:.0f} MB",
+        "",
+        None,
+    )
     row(
         f"normalising the {normalised['notes']} notes with every fixer, against without the flavour fixers ({normalised['all'] * 1000:.0f} ms and {normalised['base'] * 1000:.0f} ms, medians of 7 alternating rounds in one process)",
-        f"{normalised['ratio']:.2f}x", "≤ 1.10x", normalised["ratio"] <= 1.10,
+        f"{normalised['ratio']:.2f}x",
+        "≤ 1.10x",
+        normalised["ratio"] <= 1.10,
     )
     row(f"slides, {decks} decks, cold cache", f"{r['slides_cold']:.1f} s", "≤ 15 s", r["slides_cold"] <= 15)
-    row(f"slides, {decks} decks, warm cache (decks deleted, written again from the deck cache)", f"{r['slides_warm']:.1f} s", "≤ 15 s", r["slides_warm"] <= 15)
+    row(
+        f"slides, {decks} decks, warm cache (decks deleted, written again from the deck cache)",
+        f"{r['slides_warm']:.1f} s",
+        "≤ 15 s",
+        r["slides_warm"] <= 15,
+    )
     row(f"pandoc -t pptx, {len(notes)} notes, {args.jobs} parallel", f"{r['pandoc_pptx']:.1f} s", "", None)
     row("slides (warm) / pandoc -t pptx", f"{r['slides_warm'] / r['pandoc_pptx']:.2f}x", "", None)
     if "math_cold" in r:
         row(
             f"math-heavy notebook, {args.math_notes} notes, {r['math_formulas']:,} formulas, {r['math_pages']} pages: cold build (median of {args.math_rounds}: {each(r['math_colds'])})",
-            f"{r['math_cold']:.1f} s", "", None,
+            f"{r['math_cold']:.1f} s",
+            "",
+            None,
         )
-        row(f"pandoc --mathml --pdf-engine=weasyprint, same notes, {r['math_peer_pages']} pages (median of {args.math_rounds}: {each(r['math_peers'])})", f"{r['math_peer']:.1f} s", "", None)
+        row(
+            f"pandoc --mathml --pdf-engine=weasyprint, same notes, {r['math_peer_pages']} pages (median of {args.math_rounds}: {each(r['math_peers'])})",
+            f"{r['math_peer']:.1f} s",
+            "",
+            None,
+        )
         row("math-heavy cold build / pandoc+weasyprint", f"{r['math_ratio']:.2f}x", "≤ 1.0x", r["math_ratio"] <= 1.0)
-        row(f"math-heavy peak memory (PSS; RSS summed: {r['math_peak_rss']:.0f} MB; the peer: {r['math_peer_peak']:.0f} MB PSS)", f"{r['math_peak']:.0f} MB", "≤ 700 MB", r["math_peak"] <= 700)
+        row(
+            f"math-heavy peak memory (PSS; RSS summed: {r['math_peak_rss']:.0f} MB; the peer: {r['math_peer_peak']:.0f} MB PSS)",
+            f"{r['math_peak']:.0f} MB",
+            "≤ 700 MB",
+            r["math_peak"] <= 700,
+        )
     if "formulas_pdf" in r:
         row(
             f"one note of {args.formulas:,} formulas (half inline, half display), {r['formulas_pages']} pages: cold handbook build (peak {r['formulas_peak']:.0f} MB PSS)",
-            f"{r['formulas_pdf']:.1f} s", "≤ 300 s", r["formulas_pdf"] <= 300,
+            f"{r['formulas_pdf']:.1f} s",
+            "≤ 300 s",
+            r["formulas_pdf"] <= 300,
         )
-        row(f"the same note: cold slides, {r['formulas_decks']} deck(s)", f"{r['formulas_slides']:.1f} s", "≤ 300 s", r["formulas_slides"] <= 300)
+        row(
+            f"the same note: cold slides, {r['formulas_decks']} deck(s)",
+            f"{r['formulas_slides']:.1f} s",
+            "≤ 300 s",
+            r["formulas_slides"] <= 300,
+        )
     table = "\n".join(lines)
     print(table)
     if args.write:

@@ -82,7 +82,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     r = measure(args.notes, args.rounds)
-    print(f"{r['notes']} notes: every fixer {r['all'] * 1000:.0f} ms, without the flavour fixers ({', '.join(r['flavour_fixers']) or 'none'}) {r['base'] * 1000:.0f} ms: {r['ratio']:.2f}x (target ≤ 1.10x)")
+    print(
+        f"{r['notes']} notes: every fixer {r['all'] * 1000:.0f} ms, without the flavour fixers ({', '.join(r['flavour_fixers']) or 'none'}) {r['base'] * 1000:.0f} ms: {r['ratio']:.2f}x (target ≤ 1.10x)"
+    )
     return 0
 
 

@@ -25,7 +25,6 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from generate_notebook import generate_notebook  # noqa: E402
-
 from notebook_publish.build import open_cache  # noqa: E402
 from notebook_publish.config import load_config  # noqa: E402
 from notebook_publish.notes import load_book  # noqa: E402
@@ -34,7 +33,16 @@ from notebook_publish.slides import build_decks  # noqa: E402
 
 def build_ours(root: Path, notes: Path, jobs: int) -> tuple[float, int, int]:
     started = time.perf_counter()
-    config = load_config(None, overrides={"notes": str(notes), "output": str(root / "build"), "slides.topic": "note", "media": [str(notes / "media")]}, cwd=root)
+    config = load_config(
+        None,
+        overrides={
+            "notes": str(notes),
+            "output": str(root / "build"),
+            "slides.topic": "note",
+            "media": [str(notes / "media")],
+        },
+        cwd=root,
+    )
     book = load_book(config, open_cache(config))
     written, _diagnostics = build_decks(book, root / "build" / "slides", None, jobs)
     elapsed = time.perf_counter() - started

@@ -83,7 +83,13 @@ def note_text(rng: random.Random, number: int, titles: list[str]) -> str:
         if rng.random() < 0.6:
             out += ["$$", rng.choice(FORMULAS), "$$", ""]
         if rng.random() < 0.3:
-            out += ["```python", f"def step_{number}_{section}(x):", "    return x * 2  # " + _phrase(rng, 2, 4), "```", ""]
+            out += [
+                "```python",
+                f"def step_{number}_{section}(x):",
+                "    return x * 2  # " + _phrase(rng, 2, 4),
+                "```",
+                "",
+            ]
     out += ["| term | meaning |", "| --- | --- |"]
     out += [f"| {_phrase(rng, 1, 2)} | {_phrase(rng, 3, 7)} |" for _ in range(3)] + [""]
     out += [f"![{_phrase(rng, 2, 4)}](media/figure-{number:03d}.png)", ""]
@@ -95,9 +101,31 @@ def note_text(rng: random.Random, number: int, titles: list[str]) -> str:
 
 # Short inline formulas, as study notes write them: most are a symbol or two.
 INLINE = (
-    r"x", r"x_i", r"y_i", r"\alpha", r"\beta", r"\theta", r"\lambda", r"n", r"d", r"k", r"W", r"b",
-    r"x_{i,j}", r"W^T x", r"\sigma(z)", r"\mathbb{E}[X]", r"p(x \mid \theta)", r"\|w\|_2^2",
-    r"\hat{y}", r"\nabla_\theta L", r"O(n \log n)", r"\mathbb{R}^d", r"e^{-x}", r"\frac{1}{n}", r"t = 1, \dots, T",
+    r"x",
+    r"x_i",
+    r"y_i",
+    r"\alpha",
+    r"\beta",
+    r"\theta",
+    r"\lambda",
+    r"n",
+    r"d",
+    r"k",
+    r"W",
+    r"b",
+    r"x_{i,j}",
+    r"W^T x",
+    r"\sigma(z)",
+    r"\mathbb{E}[X]",
+    r"p(x \mid \theta)",
+    r"\|w\|_2^2",
+    r"\hat{y}",
+    r"\nabla_\theta L",
+    r"O(n \log n)",
+    r"\mathbb{R}^d",
+    r"e^{-x}",
+    r"\frac{1}{n}",
+    r"t = 1, \dots, T",
 )
 DISPLAY = FORMULAS + (
     r"\begin{aligned} \mathcal{L}(\theta) &= \sum_{i=1}^n \log p(y_i \mid x_i, \theta) \\ &= \sum_{i=1}^n \left( y_i \log \hat{y}_i + (1 - y_i) \log (1 - \hat{y}_i) \right) \end{aligned}",
@@ -108,14 +136,31 @@ MATH_FORMULAS_PER_NOTE = 44  # 300 notes: about 15,000 formulas on about 1,000 p
 
 
 LETTERS = "abcdefghknpqrstuvwxyzABCDFGHKLMNPQRSTUVWXYZ"
-GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "sigma", "tau", "phi", "psi", "omega")
+GREEK = (
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "eta",
+    "theta",
+    "lambda",
+    "mu",
+    "sigma",
+    "tau",
+    "phi",
+    "psi",
+    "omega",
+)
 
 
 def _inline_formula(rng: random.Random) -> str:
     """A short formula, varied as real notes vary them (another letter, another index),
     so that most are distinct: a cache of repeated sources cannot hide the cost."""
     letter = rng.choice(LETTERS)
-    index = rng.choice(("i", "j", "k", "t", "n", str(rng.randint(0, 12)), f"{{{rng.choice('ijk')},{rng.choice('jkl')}}}"))
+    index = rng.choice(
+        ("i", "j", "k", "t", "n", str(rng.randint(0, 12)), f"{{{rng.choice('ijk')},{rng.choice('jkl')}}}")
+    )
     kind = rng.random()
     if kind < 0.35:
         return rng.choice((letter, f"\\{rng.choice(GREEK)}"))
@@ -124,10 +169,15 @@ def _inline_formula(rng: random.Random) -> str:
     if kind < 0.8:
         return rng.choice(INLINE)
     other = rng.choice(LETTERS)
-    return rng.choice((
-        f"{letter}_{index} + {other}_{index}", f"\\frac{{{letter}}}{{{other}}}", f"\\{rng.choice(GREEK)}_{index} {letter}",
-        f"{letter} \\in \\mathbb{{R}}^{{{rng.randint(2, 512)}}}", f"\\sum_{{{index}=1}}^{{n}} {letter}_{index}",
-    ))
+    return rng.choice(
+        (
+            f"{letter}_{index} + {other}_{index}",
+            f"\\frac{{{letter}}}{{{other}}}",
+            f"\\{rng.choice(GREEK)}_{index} {letter}",
+            f"{letter} \\in \\mathbb{{R}}^{{{rng.randint(2, 512)}}}",
+            f"\\sum_{{{index}=1}}^{{n}} {letter}_{index}",
+        )
+    )
 
 
 def _math_sentence(rng: random.Random) -> str:
@@ -191,7 +241,11 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--notes", type=int, default=None, help="notes to write (default 60; 300 with --math-heavy)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--math-heavy", action="store_true", help="a math-heavy notebook: 300 notes (or --notes) of about 44 formulas each")
+    parser.add_argument(
+        "--math-heavy",
+        action="store_true",
+        help="a math-heavy notebook: 300 notes (or --notes) of about 44 formulas each",
+    )
     args = parser.parse_args()
     if args.math_heavy:
         generate_math_notebook(args.out, args.notes or 300, args.seed)

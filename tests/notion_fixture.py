@@ -30,7 +30,11 @@ PROJECTS = f"Projects {PROJECTS_ID}"
 TASKS = f"Tasks {TASKS_ID}"
 PEOPLE = f"People {PEOPLE_ID}"
 # The rows in the CSV's order, which is not their files' order.
-ROWS = (("Write the spec", "Done", "Ada Lovelace"), ("Review the draft", "In progress", "Grace Hopper"), ("Ship it", "Not started", "Alan Turing"))
+ROWS = (
+    ("Write the spec", "Done", "Ada Lovelace"),
+    ("Review the draft", "In progress", "Grace Hopper"),
+    ("Ship it", "Not started", "Alan Turing"),
+)
 
 
 def enc(path: str) -> str:
@@ -85,26 +89,28 @@ def tree() -> dict[str, bytes]:
         f"{ROWS[2][0]},{ROWS[2][1]},{ROWS[2][2]},\n",
     ]
     files[f"{TOP}/{PROJECTS}/{TASKS}.csv"] = "\ufeff".encode() + (header + "".join(lines)).encode()
-    files[f"{TOP}/{PROJECTS}/{TASKS}_all.csv"] = "\ufeff".encode() + ("Name,Status,Owner,Blocks,Created\n" + "".join(l.rstrip("\n") + ",2024-03-01\n" for l in lines)).encode()
+    files[f"{TOP}/{PROJECTS}/{TASKS}_all.csv"] = (
+        "\ufeff".encode()
+        + ("Name,Status,Owner,Blocks,Created\n" + "".join(l.rstrip("\n") + ",2024-03-01\n" for l in lines)).encode()
+    )
     for (title, status, owner), row_id in zip(ROWS, ROW_IDS):
         files[f"{TOP}/{PROJECTS}/{TASKS}/{title} {row_id}.md"] = (
-            f"# {title}\n"
-            "\n"
-            f"Status: {status}\n"
-            f"Owner: {owner}\n"
-            "\n"
-            f"The work of {title.lower()}, described.\n"
+            f"# {title}\n\nStatus: {status}\nOwner: {owner}\n\nThe work of {title.lower()}, described.\n"
         ).encode()
     files[f"{TOP}/{PEOPLE}.md"] = (
         "# People\n"
         "\n"
-        "See [the projects](https://www.notion.so/acme/Projects-" + PROJECTS_ID + "?pvs=21). The team, as a database linked by its folder:\n"
+        "See [the projects](https://www.notion.so/acme/Projects-"
+        + PROJECTS_ID
+        + "?pvs=21). The team, as a database linked by its folder:\n"
         "\n"
         f"[Team]({enc(PEOPLE)}/Team%20{TASKS_ID[::-1]})\n"
     ).encode()
     team = f"Team {TASKS_ID[::-1]}"
     files[f"{TOP}/{PEOPLE}/{team}.csv"] = "\ufeffName,Role\nAda Lovelace,Engineer\n".encode()
-    files[f"{TOP}/{PEOPLE}/{team}/Ada Lovelace {PEOPLE_ID[::-1]}.md"] = b"# Ada Lovelace\n\nRole: Engineer\n\nWrites the specs.\n"
+    files[f"{TOP}/{PEOPLE}/{team}/Ada Lovelace {PEOPLE_ID[::-1]}.md"] = (
+        b"# Ada Lovelace\n\nRole: Engineer\n\nWrites the specs.\n"
+    )
     files[f"{TOP}/Glossary.md"] = b"# Glossary\n\nA page exported without its id.\n"
     return files
 

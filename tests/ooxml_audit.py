@@ -75,12 +75,15 @@ def _is_allowed(error, parts: dict[str, bytes]) -> bool:
     if data is None:
         return False
     runs = _resolve(etree.fromstring(data), error.path)
-    return bool(runs) and all(
-        run.tag == f"{{{NS_M}}}r"
-        # the first child the schema of m:r cannot place is the a:rPr (after an optional m:rPr)
-        and [c for c in run if c.tag != f"{{{NS_M}}}rPr"][:1] == run.findall(f"{{{NS_A}}}rPr")[:1]
-        and run.find(f"{{{NS_A}}}rPr") is not None
-        for run in runs
+    return (
+        bool(runs)
+        and all(
+            run.tag == f"{{{NS_M}}}r"
+            # the first child the schema of m:r cannot place is the a:rPr (after an optional m:rPr)
+            and [c for c in run if c.tag != f"{{{NS_M}}}rPr"][:1] == run.findall(f"{{{NS_A}}}rPr")[:1]
+            and run.find(f"{{{NS_A}}}rPr") is not None
+            for run in runs
+        )
     )
 
 

@@ -171,7 +171,9 @@ class Project:
         return self.out / "handbook.pdf"
 
     def pdf_text(self) -> str:
-        done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(self.pdf), "-"], capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(self.pdf), "-"], capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -263,7 +265,9 @@ class CountingServer:
                     first = b""
                 owner.connections.append(first)
                 try:
-                    self.request.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nLEAKED")
+                    self.request.sendall(
+                        b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nLEAKED"
+                    )
                 except OSError:
                     pass
 
@@ -277,7 +281,7 @@ class CountingServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "CountingServer":
+    def __enter__(self) -> CountingServer:
         self.thread.start()
         return self
 

@@ -12,7 +12,10 @@ import pytest
 
 from publish_harness import COMMANDS, Project, assert_clean
 
-MESSAGE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>[\w-]+)\]: (?P<text>.*) \((?P<hint>[^()]*(?:\([^()]*\)[^()]*)*)\)$", re.M)
+MESSAGE = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>[\w-]+)\]: (?P<text>.*) \((?P<hint>[^()]*(?:\([^()]*\)[^()]*)*)\)$",
+    re.M,
+)
 
 
 def refused(project: Project, commands=COMMANDS) -> list[dict]:
@@ -101,7 +104,11 @@ def test_wrong_types(project, text, line, words):
     "text, line, words",
     [
         ("title: T\npdf:\n  toc_depth: 7\n", "3", "`pdf.toc_depth` must be from 0 to 5, not the number 7"),
-        ("pdf:\n  chapter_timeout: 0\n", "2", "`pdf.chapter_timeout` must be from 1 to 86400 seconds, not the number 0"),
+        (
+            "pdf:\n  chapter_timeout: 0\n",
+            "2",
+            "`pdf.chapter_timeout` must be from 1 to 86400 seconds, not the number 0",
+        ),
         ("slides:\n  level: 9\n", "2", "`slides.level` must be from 1 to 6, not the number 9"),
     ],
     ids=["toc_depth", "chapter_timeout", "slides.level"],
@@ -144,7 +151,9 @@ def user_theme(project: Project) -> tuple:
 @pytest.mark.slow
 def test_a_template_with_a_jinja_syntax_error(project):
     _theme, templates = user_theme(project)
-    (templates / "base.html.j2").write_text("<html>\n<body>\n{% for chapter in chapters %}\n{{ chapter.body }\n</body>\n", encoding="utf-8")
+    (templates / "base.html.j2").write_text(
+        "<html>\n<body>\n{% for chapter in chapters %}\n{{ chapter.body }\n</body>\n", encoding="utf-8"
+    )
     err = refused(project)
     assert err["path"] == "themes/mine/templates/base.html.j2" and err["line"] == "4", err
     assert "template syntax error" in err["text"] and "themes/default/templates" in err["hint"]
@@ -154,7 +163,8 @@ def test_a_template_with_a_jinja_syntax_error(project):
 def test_a_template_with_an_error_at_render_time(project):
     _theme, templates = user_theme(project)
     (templates / "base.html.j2").write_text(
-        "<!DOCTYPE html>\n<html>\n<body>\n{{ book.title }}\n{{ no_such_variable.attribute }}\n</body>\n</html>\n", encoding="utf-8"
+        "<!DOCTYPE html>\n<html>\n<body>\n{{ book.title }}\n{{ no_such_variable.attribute }}\n</body>\n</html>\n",
+        encoding="utf-8",
     )
     for command in ("pdf", "html"):
         run = project.run(command)

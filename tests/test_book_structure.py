@@ -8,9 +8,9 @@ import re
 import pytest
 
 from conftest import FIXTURES
-from publish_harness import Project, assert_clean
 from notebook_publish.config import load_config
 from notebook_publish.notes import load_book
+from publish_harness import Project, assert_clean
 
 
 def book_of(project: Project, **extra):
@@ -48,22 +48,41 @@ def outline(pdf) -> list[tuple[int, str]]:
 
 def jekyll_site(root) -> Project:
     project = Project(root)
-    project.write("index.md", "---\nlayout: home\ntitle: Lecture Notes\n---\n\nWelcome. The lectures:\n\n"
-                  "1. [Introduction](preliminaries/introduction/)\n"
-                  "2. [Probability](preliminaries/probability)\n"
-                  "3. [Directed models](/representation/directed/)\n"
-                  "4. [Bayesian learning](learning/bayesian.html)\n"
-                  "5. [Sampling](/inference/sampling)\n")
-    project.write("preliminaries/introduction/index.md", "---\nlayout: post\ntitle: Introduction\n---\n\n"
-                  "Probabilistic graphical models. Start with [probability review](../probability/).\n\n"
-                  "[Index](../../)\n")
-    project.write("preliminaries/probability/index.md", "---\ntitle: Probability review\n---\n\nEvents and random variables. "
-                  "Back to the [introduction](../introduction/) or [home](/).\n")
-    project.write("representation/directed/index.md", "---\ntitle: Bayesian networks\n---\n\nSee [sampling](../../inference/sampling/) "
-                  "and [the same, by page](../../inference/sampling.html).\n")
-    project.write("learning/bayesian.md", "---\ntitle: Bayesian Learning\n---\n\nSome words first.\n\n" + "More words.\n\n" * 5
-                  + "## Example 1\n\nA coin.\n\nUp: [directed](../representation/directed)\n")
-    project.write("inference/sampling.md", "---\ntitle: Sampling methods\nnav_order: 5\n---\n\n# Forward sampling\n\nDraw in order.\n")
+    project.write(
+        "index.md",
+        "---\nlayout: home\ntitle: Lecture Notes\n---\n\nWelcome. The lectures:\n\n"
+        "1. [Introduction](preliminaries/introduction/)\n"
+        "2. [Probability](preliminaries/probability)\n"
+        "3. [Directed models](/representation/directed/)\n"
+        "4. [Bayesian learning](learning/bayesian.html)\n"
+        "5. [Sampling](/inference/sampling)\n",
+    )
+    project.write(
+        "preliminaries/introduction/index.md",
+        "---\nlayout: post\ntitle: Introduction\n---\n\n"
+        "Probabilistic graphical models. Start with [probability review](../probability/).\n\n"
+        "[Index](../../)\n",
+    )
+    project.write(
+        "preliminaries/probability/index.md",
+        "---\ntitle: Probability review\n---\n\nEvents and random variables. "
+        "Back to the [introduction](../introduction/) or [home](/).\n",
+    )
+    project.write(
+        "representation/directed/index.md",
+        "---\ntitle: Bayesian networks\n---\n\nSee [sampling](../../inference/sampling/) "
+        "and [the same, by page](../../inference/sampling.html).\n",
+    )
+    project.write(
+        "learning/bayesian.md",
+        "---\ntitle: Bayesian Learning\n---\n\nSome words first.\n\n"
+        + "More words.\n\n" * 5
+        + "## Example 1\n\nA coin.\n\nUp: [directed](../representation/directed)\n",
+    )
+    project.write(
+        "inference/sampling.md",
+        "---\ntitle: Sampling methods\nnav_order: 5\n---\n\n# Forward sampling\n\nDraw in order.\n",
+    )
     return project
 
 
@@ -88,7 +107,12 @@ def test_the_site_builds_with_those_chapters_as_bookmarks(tmp_path):
     assert_clean(run, codes=(0,))
     titles = [title for depth, title in outline(project.pdf) if depth == 0]
     assert [re.sub(r"^\d+ ", "", t) for t in titles if t != "Contents"] == [
-        "Lecture Notes", "Introduction", "Probability review", "Bayesian networks", "Bayesian Learning", "Sampling methods",
+        "Lecture Notes",
+        "Introduction",
+        "Probability review",
+        "Bayesian networks",
+        "Bayesian Learning",
+        "Sampling methods",
     ]
 
 
@@ -100,13 +124,17 @@ def next_chain(root) -> Project:
     project.write("index.md", "# Course\n\n" + "".join(f"- [Lecture {n}](c{n}.md)\n" for n in range(1, 10)))
     for n in range(1, 10):
         nav = f"\n\nNext: [next page](c{n + 1}.md)\n" if n < 9 else "\n\n[← Back to the course](index.md)\n"
-        project.write(f"c{n}.md", f"# Topic {n}: part {n * 11}\n\nThe text of lecture {n}, see also [lecture 1](c1.md).{nav}")
+        project.write(
+            f"c{n}.md", f"# Topic {n}: part {n * 11}\n\nThe text of lecture {n}, see also [lecture 1](c1.md).{nav}"
+        )
     return project
 
 
 def test_next_links_are_cross_references(tmp_path):
     book = book_of(next_chain(tmp_path / "chain"))
-    assert tree(book) == [("index.md", "Course", 0)] + [(f"c{n}.md", f"Topic {n}: part {n * 11}", 0) for n in range(1, 10)]
+    assert tree(book) == [("index.md", "Course", 0)] + [
+        (f"c{n}.md", f"Topic {n}: part {n * 11}", 0) for n in range(1, 10)
+    ]
     assert codes(book, "orphan-note", "link-cycle") == []
 
 
@@ -121,27 +149,50 @@ def test_next_chain_gives_ten_top_level_bookmarks(tmp_path):
     assert not any("next page" in t for _d, t in marks)
 
 
-@pytest.mark.parametrize("line", [
-    "Next: [Two](two.md)", "Previous: [Two](two.md)", "See also [Two](two.md)", "→ [Two](two.md)",
-    "[Next →](two.md)", "Read [Two](two.md) first.", "- see [Two](two.md) for more",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Next: [Two](two.md)",
+        "Previous: [Two](two.md)",
+        "See also [Two](two.md)",
+        "→ [Two](two.md)",
+        "[Next →](two.md)",
+        "Read [Two](two.md) first.",
+        "- see [Two](two.md) for more",
+    ],
+)
 def test_a_cross_reference_does_not_nest_a_chapter(tmp_path, line):
     project = Project(tmp_path / "p")
     project.write("index.md", "# Home\n\n- [One](one.md)\n- [Two](two.md)\n")
     project.write("one.md", f"# One\n\n{line}\n")
     project.write("two.md", "# Two\n\ntext\n")
-    assert [(rel, depth) for rel, _t, depth in tree(book_of(project))] == [("index.md", 0), ("one.md", 0), ("two.md", 0)]
+    assert [(rel, depth) for rel, _t, depth in tree(book_of(project))] == [
+        ("index.md", 0),
+        ("one.md", 0),
+        ("two.md", 0),
+    ]
 
 
-@pytest.mark.parametrize("listing", [
-    "[Sub](sub.md)", "- [Sub](sub.md)", "* **[Sub](sub.md)**", "1. [Sub](sub.md) — what it covers", "| Page |\n|---|\n| [Sub](sub.md) |",
-])
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "[Sub](sub.md)",
+        "- [Sub](sub.md)",
+        "* **[Sub](sub.md)**",
+        "1. [Sub](sub.md) — what it covers",
+        "| Page |\n|---|\n| [Sub](sub.md) |",
+    ],
+)
 def test_a_page_list_nests_the_pages_it_lists(tmp_path, listing):
     project = Project(tmp_path / "p")
     project.write("index.md", "# Home\n\n- [One](one.md)\n")
     project.write("one.md", f"# One\n\nIts parts:\n\n{listing}\n")
     project.write("sub.md", "# Sub\n\ntext\n")
-    assert [(rel, depth) for rel, _t, depth in tree(book_of(project))] == [("index.md", 0), ("one.md", 0), ("sub.md", 1)]
+    assert [(rel, depth) for rel, _t, depth in tree(book_of(project))] == [
+        ("index.md", 0),
+        ("one.md", 0),
+        ("sub.md", 1),
+    ]
 
 
 def test_breadth_first_the_shallowest_list_wins(tmp_path):
@@ -153,19 +204,31 @@ def test_breadth_first_the_shallowest_list_wins(tmp_path):
     project.write("two.md", "# Two\n\ntext\n")
     project.write("deep.md", "# Deep\n\ntext\n")
     assert tree(book_of(project)) == [
-        ("index.md", "Home", 0), ("one.md", "One", 0), ("one-a.md", "One A", 1), ("deep.md", "Deep", 1), ("two.md", "Two", 0),
+        ("index.md", "Home", 0),
+        ("one.md", "One", 0),
+        ("one-a.md", "One A", 1),
+        ("deep.md", "Deep", 1),
+        ("two.md", "Two", 0),
     ]
 
 
 def test_a_summary_beside_the_readme_lists_the_pages(tmp_path):
     project = Project(tmp_path / "gitbook")
     project.write("README.md", "# Handbook\n\nWelcome.\n")
-    project.write("SUMMARY.md", "# Table of contents\n\n* [Handbook](README.md)\n* [Setup](setup.md)\n  * [Linux](setup/linux.md)\n* [Usage](usage.md)\n")
+    project.write(
+        "SUMMARY.md",
+        "# Table of contents\n\n* [Handbook](README.md)\n* [Setup](setup.md)\n  * [Linux](setup/linux.md)\n* [Usage](usage.md)\n",
+    )
     project.write("setup.md", "# Setup\n\ntext\n")
     project.write("setup/linux.md", "# Linux\n\ntext\n")
     project.write("usage.md", "# Usage\n\ntext\n")
     book = book_of(project)
-    assert tree(book) == [("README.md", "Handbook", 0), ("setup.md", "Setup", 0), ("setup/linux.md", "Linux", 1), ("usage.md", "Usage", 0)]
+    assert tree(book) == [
+        ("README.md", "Handbook", 0),
+        ("setup.md", "Setup", 0),
+        ("setup/linux.md", "Linux", 1),
+        ("usage.md", "Usage", 0),
+    ]
     assert codes(book, "page-list", "orphan-note") == ["SUMMARY.md:page-list"]
 
 
@@ -235,7 +298,9 @@ def test_structure_links_without_an_index_is_a_clear_error(tmp_path):
 
 def test_nav_in_the_config_orders_and_titles_the_chapters(tmp_path):
     project = vault(tmp_path / "vault")
-    project.config("nav:\n  - Welcome.md\n  - The lectures:\n    - Lectures/Lecture 1.md\n    - Second: Lectures/Lecture 2.md\n  - Appendix/\n")
+    project.config(
+        "nav:\n  - Welcome.md\n  - The lectures:\n    - Lectures/Lecture 1.md\n    - Second: Lectures/Lecture 2.md\n  - Appendix/\n"
+    )
     book = load_book(load_config(project.root / "handbook.yml", {"output": str(project.out)}))
     assert tree(book) == [
         ("Welcome.md", "Welcome", 0),
@@ -249,7 +314,12 @@ def test_nav_in_the_config_orders_and_titles_the_chapters(tmp_path):
         ("Lectures/Extra/Recap.md", "Recap", 0),
         ("Lectures/Lecture 10.md", "Lecture 10", 0),
     ]
-    assert codes(book, "orphan-note") == ["a-notation.md:orphan-note", "b-tables.md:orphan-note", "Recap.md:orphan-note", "Lecture 10.md:orphan-note"]
+    assert codes(book, "orphan-note") == [
+        "a-notation.md:orphan-note",
+        "b-tables.md:orphan-note",
+        "Recap.md:orphan-note",
+        "Lecture 10.md:orphan-note",
+    ]
 
 
 def test_nav_naming_a_missing_note_is_refused_at_its_line(tmp_path):
@@ -263,16 +333,19 @@ def test_nav_naming_a_missing_note_is_refused_at_its_line(tmp_path):
 # --- titles ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("note, link, title", [
-    ("---\ntitle: From front matter\n---\n# Heading\n", "Link text", "From front matter"),
-    ("\n\n# Opening heading\n\ntext\n", "Link text", "Opening heading"),
-    ("![banner](b.png)\n\n### Opening after a banner\n", "Link text", "Opening after a banner"),
-    ("Text first.\n\n# Late heading\n", "Link text", "Link text"),
-    ("Text first.\n\n# Late heading\n", "next page", "Late heading"),  # its only level-1 heading
-    ("Text first.\n\n## Late heading\n", "next page", "my note 2"),
-    ("## Section\n\ntext\n\n# Part\n\n# Other part\n", "here", "my note 2"),  # `##` above `#` is no title
-    ("Text only.\n", "here", "my note 2"),
-])
+@pytest.mark.parametrize(
+    "note, link, title",
+    [
+        ("---\ntitle: From front matter\n---\n# Heading\n", "Link text", "From front matter"),
+        ("\n\n# Opening heading\n\ntext\n", "Link text", "Opening heading"),
+        ("![banner](b.png)\n\n### Opening after a banner\n", "Link text", "Opening after a banner"),
+        ("Text first.\n\n# Late heading\n", "Link text", "Link text"),
+        ("Text first.\n\n# Late heading\n", "next page", "Late heading"),  # its only level-1 heading
+        ("Text first.\n\n## Late heading\n", "next page", "my note 2"),
+        ("## Section\n\ntext\n\n# Part\n\n# Other part\n", "here", "my note 2"),  # `##` above `#` is no title
+        ("Text only.\n", "here", "my note 2"),
+    ],
+)
 def test_titles_in_their_order(tmp_path, note, link, title):
     project = Project(tmp_path / "p")
     project.write("index.md", f"# Home\n\n- [{link}](my_note-2%201b505834c0de80378ee9cfc97356b605.md)\n")
@@ -284,7 +357,9 @@ def test_titles_in_their_order(tmp_path, note, link, title):
 def test_an_opening_heading_equal_to_the_title_is_printed_once(tmp_path):
     project = Project(tmp_path / "p")
     project.write("index.md", "# Home\n\n- [5.1.1 Vectors](vectors.md)\n- [Norms](norms.md)\n")
-    project.write("vectors.md", "#### 5.1.1 Vectors\n\nA vector is a list of numbers.\n\n##### Adding vectors\n\nComponentwise.\n")
+    project.write(
+        "vectors.md", "#### 5.1.1 Vectors\n\nA vector is a list of numbers.\n\n##### Adding vectors\n\nComponentwise.\n"
+    )
     project.write("norms.md", "---\ntitle: Norms\n---\n\n## Norms\n\nLengths.\n\n## Unit balls\n\nShapes.\n")
     assert_clean(project.run("pdf"), codes=(0,))
     pages = [" ".join(page.split()) for page in project.pdf_text().split("\f")]
@@ -308,7 +383,9 @@ def test_check_tree_prints_the_chapter_tree_with_paths(tmp_path):
     assert lines[0] == "Chapter tree, from the folder tree:"
     assert "  Lectures  [(part)]" in lines
     assert "      Recap  [notes/Lectures/Extra/Recap.md]" in lines
-    assert lines.index("    Lecture 2  [notes/Lectures/Lecture 2.md]") < lines.index("    Lecture 10  [notes/Lectures/Lecture 10.md]")
+    assert lines.index("    Lecture 2  [notes/Lectures/Lecture 2.md]") < lines.index(
+        "    Lecture 10  [notes/Lectures/Lecture 10.md]"
+    )
 
 
 def test_the_seed_notebook_keeps_its_chapters(tmp_path):
@@ -322,11 +399,22 @@ def test_the_seed_notebook_keeps_its_chapters(tmp_path):
 # --- links the way sites write them -----------------------------------------------------
 
 
-@pytest.mark.parametrize("written, found", [
-    ("dir/", "dir/index.md"), ("dir", "dir/index.md"), ("../dir/", "dir/index.md"), ("./", "top/README.md"),
-    ("/dir/", "dir/index.md"), ("/", "index.md"), ("..", "index.md"), ("page.html", "top/page.md"), ("/top/page/", "top/page.md"),
-    ("hugo/", "hugo/_index.md"), ("page.htm#part", "top/page.md"),
-])
+@pytest.mark.parametrize(
+    "written, found",
+    [
+        ("dir/", "dir/index.md"),
+        ("dir", "dir/index.md"),
+        ("../dir/", "dir/index.md"),
+        ("./", "top/README.md"),
+        ("/dir/", "dir/index.md"),
+        ("/", "index.md"),
+        ("..", "index.md"),
+        ("page.html", "top/page.md"),
+        ("/top/page/", "top/page.md"),
+        ("hugo/", "hugo/_index.md"),
+        ("page.htm#part", "top/page.md"),
+    ],
+)
 def test_folder_and_site_links_name_the_page_served_there(tmp_path, written, found):
     from notebook_publish.normalize import NoteContext, links
     from notebook_publish.notes import list_files
@@ -376,24 +464,35 @@ def test_the_bench_notebook_has_a_bookmark_per_chapter(tmp_path):
     titles = [c.title for c in book.chapters]
     # Every chapter is a top-level bookmark, in the book's order (its number in front
     # when the titles carry none), then the back-of-book index.
-    assert [t for t in top if t not in ("Contents", "Index")] == [t if t in top else next(x for x in top if x.endswith(" " + t)) for t in titles]
+    assert [t for t in top if t not in ("Contents", "Index")] == [
+        t if t in top else next(x for x in top if x.endswith(" " + t)) for t in titles
+    ]
 
 
 def test_a_page_is_found_by_its_permalink(tmp_path):
     project = Project(tmp_path / "site")
-    project.write("index.md", "---\ntitle: Course\n---\n\n- [Intro]({{ site.baseurl }}/lectures/intro/)\n- [Exact](/exact.html)\n")
+    project.write(
+        "index.md", "---\ntitle: Course\n---\n\n- [Intro]({{ site.baseurl }}/lectures/intro/)\n- [Exact](/exact.html)\n"
+    )
     project.write("_posts/2020-01-01-intro.md", "---\ntitle: Introduction\npermalink: /lectures/intro/\n---\n\nText.\n")
     project.write("pages/exact-file.md", "---\ntitle: Exact\npermalink: /exact.html\n---\n\nText.\n")
     book = book_of(project)
     assert codes(book, "broken-link", "orphan-note") == []
-    assert tree(book) == [("index.md", "Course", 0), ("_posts/2020-01-01-intro.md", "Introduction", 0), ("pages/exact-file.md", "Exact", 0)]
+    assert tree(book) == [
+        ("index.md", "Course", 0),
+        ("_posts/2020-01-01-intro.md", "Introduction", 0),
+        ("pages/exact-file.md", "Exact", 0),
+    ]
 
 
 def test_notes_no_list_reaches_follow_the_folder_tree_under_their_folders_page(tmp_path):
     # An MkDocs site: the home page names one section in a sentence; the rest is folders.
     project = Project(tmp_path / "docs")
     project.write("index.md", "# Home\n\nWelcome. Start with [Getting started](getting-started/).\n")
-    project.write("getting-started/index.md", "---\ntitle: Getting started\n---\n\nInstall it.\n\n[Next: the guide →](../guide/)\n")
+    project.write(
+        "getting-started/index.md",
+        "---\ntitle: Getting started\n---\n\nInstall it.\n\n[Next: the guide →](../guide/)\n",
+    )
     project.write("getting-started/install.md", "# Installation\n\nSteps.\n")
     project.write("guide/index.md", "# User guide\n\n- [Basics](basics.md)\n- [Advanced](advanced/)\n")
     project.write("guide/basics.md", "# Basics\n\ntext\n")
@@ -419,7 +518,9 @@ def test_a_page_beside_its_folder_leads_it(tmp_path):
     # A Notion export without an index: `Page <id>.md` and its subpages in `Page <id>/`.
     project = Project(tmp_path / "notion")
     project.write("Alpha 1b505834c0de80378ee9cfc97356b605.md", "# Alpha\n\ntext\n")
-    project.write("Alpha 1b505834c0de80378ee9cfc97356b605/Child 2b505834c0de80378ee9cfc97356b605.md", "# Child\n\ntext\n")
+    project.write(
+        "Alpha 1b505834c0de80378ee9cfc97356b605/Child 2b505834c0de80378ee9cfc97356b605.md", "# Child\n\ntext\n"
+    )
     project.write("Beta.md", "# Beta\n\ntext\n")
     assert tree(book_of(project, structure="folders")) == [
         ("Alpha 1b505834c0de80378ee9cfc97356b605.md", "Alpha", 0),

@@ -114,7 +114,17 @@ def test_no_process_outlives_the_command(project, fault):
 
     env = {**os.environ, FAULT_HOOK: fault, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "notebook_publish", "pdf", "-q", "--jobs", "2", "--config", str(project / "handbook.yml")],
+        [
+            sys.executable,
+            "-m",
+            "notebook_publish",
+            "pdf",
+            "-q",
+            "--jobs",
+            "2",
+            "--config",
+            str(project / "handbook.yml"),
+        ],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,

@@ -61,13 +61,21 @@ def write_notebook(root: Path) -> None:
     notes = root / "notes"
     notes.mkdir(parents=True, exist_ok=True)
     names = ["alpha", "beta", "gamma", "delta"]
-    (notes / "index.md").write_text("# Overview\n\n" + "".join(f"- [{n.title()}]({n}.md)\n" for n in names), encoding="utf-8")
+    (notes / "index.md").write_text(
+        "# Overview\n\n" + "".join(f"- [{n.title()}]({n}.md)\n" for n in names), encoding="utf-8"
+    )
     for i, name in enumerate(names):
         other = names[(i + 1) % len(names)]
         body = f"# {name.title()}\n\n## Basics\n\n" + f"The **{name} term** matters. " * 40 + "\n\n"
-        body += f"See [{other.title()} basics]({other}.md#basics).\n\n## More\n\n" + "Filler sentence here. " * 120 + "\n\n$$x_{i} = \\sum_k w_k$$\n"
+        body += (
+            f"See [{other.title()} basics]({other}.md#basics).\n\n## More\n\n"
+            + "Filler sentence here. " * 120
+            + "\n\n$$x_{i} = \\sum_k w_k$$\n"
+        )
         (notes / f"{name}.md").write_text(body, encoding="utf-8")
-    (root / "handbook.yml").write_text("title: Incremental\nauthor: Tester\nversion: '1.0'\nmedia: []\n", encoding="utf-8")
+    (root / "handbook.yml").write_text(
+        "title: Incremental\nauthor: Tester\nversion: '1.0'\nmedia: []\n", encoding="utf-8"
+    )
 
 
 def build(root: Path, progress: Progress | None = None) -> bytes:
@@ -81,7 +89,9 @@ def build(root: Path, progress: Progress | None = None) -> bytes:
 
 
 def toc_and_pages(pdf_path: Path) -> tuple[list[tuple[str, int]], list[str]]:
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.split("\f")
     toc = []
     for line in next(p for p in pages if "Contents" in p).splitlines():
@@ -114,7 +124,10 @@ def edited(tmp_path_factory):
     first = build(root, first_progress)
     before_pages = len(pypdf.PdfReader(root / "build" / "handbook.pdf").pages)
     alpha = root / "notes" / "alpha.md"
-    alpha.write_text(alpha.read_text(encoding="utf-8") + "\n## Added\n\n" + "A new paragraph that pushes pages. " * 400 + "\n", encoding="utf-8")
+    alpha.write_text(
+        alpha.read_text(encoding="utf-8") + "\n## Added\n\n" + "A new paragraph that pushes pages. " * 400 + "\n",
+        encoding="utf-8",
+    )
     progress = Recorder()
     incremental = build(root, progress)
     return root, first, first_progress, before_pages, incremental, progress

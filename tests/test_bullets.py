@@ -25,7 +25,7 @@ def test_the_shapes_and_where_they_go():
     disc = bullet_ops("disc", 100, 200, 20, 10, (0.5, 0.5, 0.5))
     assert disc.startswith(b"0.5 0.5 0.5 rg ") and disc.endswith(b" h f")
     left = 100 + 1.2 * 96 / 25.4
-    cx, cy, r = left + 3.5, 200 + 0.55 * 13 + 3.5, 0.22 * 7
+    cx, r = left + 3.5, 0.22 * 7
     assert f"{cx + r:.3f}".rstrip("0").encode() in disc.split(b" m")[0]
     ring = bullet_ops("circle", 100, 200, 20, 10, (0, 0, 0))
     assert b" RG " in ring and b" w " in ring and ring.endswith(b" h S")
@@ -53,7 +53,22 @@ def _ink_left_of(pdf: Path, page: int, word: str, tmp: Path) -> list[tuple[int, 
     """The non-white pixels in the 5.5 mm hanging indent left of a word, on its line."""
     x0, y0, _x1, y1, _w = next(b for b in word_boxes(pdf, page) if b[4] == word)
     dpi = 144
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(page + 1), "-l", str(page + 1), "-singlefile", str(pdf), str(tmp / "page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-f",
+            str(page + 1),
+            "-l",
+            str(page + 1),
+            "-singlefile",
+            str(pdf),
+            str(tmp / "page"),
+        ],
+        check=True,
+    )
     image = Image.open(tmp / "page.png").convert("RGB")
     scale = dpi / 72
     region = image.crop((int((x0 - 5.5 * MM) * scale), int(y0 * scale), int((x0 - 0.3) * scale), int(y1 * scale)))
@@ -64,7 +79,10 @@ def _ink_left_of(pdf: Path, page: int, word: str, tmp: Path) -> list[tuple[int, 
 def test_every_level_gets_its_shape_in_muted_ink(nested, tmp_path):
     pdf = Pdf(nested)
     page = pdf.page_with("Alphafirst")
-    marks = {word: _ink_left_of(nested, page, word, tmp_path) for word in ("Alphafirst", "Betasecond", "Gammathird", "Deltafourth")}
+    marks = {
+        word: _ink_left_of(nested, page, word, tmp_path)
+        for word in ("Alphafirst", "Betasecond", "Gammathird", "Deltafourth")
+    }
     for word, ink in marks.items():
         assert len(ink) >= 4, f"no bullet left of {word}"
         assert all(abs(r - g) < 30 and abs(g - b) < 30 for r, g, b in ink)  # grey, not the accent colour

@@ -16,7 +16,9 @@ def test_a_packed_entry_gives_back_its_head_and_body():
     assert unpack_entry(pack_entry([], b"")) == ([], b"")
 
 
-@pytest.mark.parametrize("entry", [b"", b"\x00\x00", (10**6).to_bytes(8, "big") + b"{}", (2).to_bytes(8, "big") + b"{x"])
+@pytest.mark.parametrize(
+    "entry", [b"", b"\x00\x00", (10**6).to_bytes(8, "big") + b"{}", (2).to_bytes(8, "big") + b"{x"]
+)
 def test_a_damaged_entry_is_refused(entry):
     with pytest.raises(ValueError):
         unpack_entry(entry)

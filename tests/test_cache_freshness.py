@@ -106,23 +106,45 @@ def test_each_edit_changes_the_output_and_matches_a_cold_build(project, tmp_path
     before = build_both(project, incremental)
 
     edits = [
-        ("note", lambda: (project / "notes" / "second.md").write_text("# Second\n\n## Topic B\n\n- gamma edited\n- delta $x^3$\n")),
+        (
+            "note",
+            lambda: (project / "notes" / "second.md").write_text(
+                "# Second\n\n## Topic B\n\n- gamma edited\n- delta $x^3$\n"
+            ),
+        ),
         ("image", lambda: (project / "media" / "photo.png").write_bytes(png_bytes(60, 40, (30, 30, 200)))),
-        ("image inside an SVG", lambda: (project / "media" / "inner.png").write_bytes(png_bytes(40, 30, (160, 30, 160)))),
-        ("theme's url() picture", lambda: (project / "mytheme" / "stripe.png").write_bytes(png_bytes(8, 8, (20, 200, 200)))),
-        ("media picture the theme's url() names", lambda: (project / "media" / "rule.png").write_bytes(png_bytes(8, 2, (200, 90, 20)))),
-        ("@import'ed stylesheet", lambda: (project / "mytheme" / "extra.css").write_text("h1 { text-decoration: line-through; }\n")),
+        (
+            "image inside an SVG",
+            lambda: (project / "media" / "inner.png").write_bytes(png_bytes(40, 30, (160, 30, 160))),
+        ),
+        (
+            "theme's url() picture",
+            lambda: (project / "mytheme" / "stripe.png").write_bytes(png_bytes(8, 8, (20, 200, 200))),
+        ),
+        (
+            "media picture the theme's url() names",
+            lambda: (project / "media" / "rule.png").write_bytes(png_bytes(8, 2, (200, 90, 20))),
+        ),
+        (
+            "@import'ed stylesheet",
+            lambda: (project / "mytheme" / "extra.css").write_text("h1 { text-decoration: line-through; }\n"),
+        ),
         ("theme's font file", lambda: shutil.copy(stix_math(), project / "mytheme" / "fonts" / "heading.ttf")),
         ("theme css", lambda: _append(project / "mytheme" / "handbook.css", "\nh2 { color: #aa0000; }\n")),
         ("theme slides", lambda: _replace_first_colour(project / "mytheme" / "slides.yaml")),
         ("config title", lambda: (project / "handbook.yml").write_text("title: Renamed Book\ntheme: ./mytheme\n")),
-        ("config version", lambda: (project / "handbook.yml").write_text("title: Renamed Book\nversion: '2.0'\ntheme: ./mytheme\n")),
+        (
+            "config version",
+            lambda: (project / "handbook.yml").write_text("title: Renamed Book\nversion: '2.0'\ntheme: ./mytheme\n"),
+        ),
         ("SOURCE_DATE_EPOCH", lambda: epoch.update(now="1800000000")),
     ]
     for number, (what, edit) in enumerate(edits):
         edit()
         after = build_both(project, incremental, epoch["now"])
-        assert after["handbook.pdf"] != before["handbook.pdf"] or what == "theme slides", f"editing the {what} did not change the handbook"
+        assert after["handbook.pdf"] != before["handbook.pdf"] or what == "theme slides", (
+            f"editing the {what} did not change the handbook"
+        )
         assert after != before, f"editing the {what} changed nothing"
         cold = build_both(project, tmp_path / f"cold-{number}", epoch["now"])
         assert after == cold, f"after editing the {what}, the incremental build differs from a cold one"
@@ -164,7 +186,9 @@ def test_a_font_installed_after_a_build_fills_the_empty_boxes(tmp_path):
     from notebook_publish.fonts import font_faces
 
     bundled = [face.path for kind in ("serif", "sans", "mono", "math") for face in font_faces(kind)]
-    assert all(not set(map(ord, BRAILLE)) & set(TTFont(f).getBestCmap()) for f in bundled), "a bundled font has the test's characters"
+    assert all(not set(map(ord, BRAILLE)) & set(TTFont(f).getBestCmap()) for f in bundled), (
+        "a bundled font has the test's characters"
+    )
     assert set(map(ord, BRAILLE)) <= set(TTFont(dejavu_sans()).getBestCmap())
 
     # The system's fonts, as fontconfig reads them: the configuration includes a folder
@@ -173,9 +197,11 @@ def test_a_font_installed_after_a_build_fills_the_empty_boxes(tmp_path):
     fonts.mkdir(parents=True)
     conf_d = tmp_path / "system" / "conf.d"
     conf_d.mkdir()
-    (conf_d / "10-fonts.conf").write_text(f"<?xml version=\"1.0\"?>\n<fontconfig><dir>{fonts}</dir></fontconfig>\n")
+    (conf_d / "10-fonts.conf").write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{fonts}</dir></fontconfig>\n')
     fonts_conf = tmp_path / "system" / "fonts.conf"
-    fonts_conf.write_text(f'<?xml version="1.0"?>\n<fontconfig><include ignore_missing="yes">{conf_d}</include></fontconfig>\n')
+    fonts_conf.write_text(
+        f'<?xml version="1.0"?>\n<fontconfig><include ignore_missing="yes">{conf_d}</include></fontconfig>\n'
+    )
     env = {"FONTCONFIG_FILE": str(fonts_conf)}
 
     project = tmp_path / "book"

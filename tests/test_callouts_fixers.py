@@ -40,8 +40,14 @@ def callouts_of(text: str, ctx=CTX) -> list:
     for block in walk_blocks(ast["blocks"]):
         callout = read_callout(block)
         if callout is not None:
-            body = " ".join(stringify(b["c"]) if b["t"] in ("Para", "Plain") else b["t"] for b in callout.body if b["t"] not in ("BlockQuote",))
-            found.append((callout.kind, callout.family, stringify(callout.heading), callout.fold, callout.untitled, body))
+            body = " ".join(
+                stringify(b["c"]) if b["t"] in ("Para", "Plain") else b["t"]
+                for b in callout.body
+                if b["t"] not in ("BlockQuote",)
+            )
+            found.append(
+                (callout.kind, callout.family, stringify(callout.heading), callout.fold, callout.untitled, body)
+            )
     return found
 
 
@@ -68,14 +74,41 @@ def test_obsidian_callout_with_title_fold_and_nesting():
 
 @pytest.mark.parametrize(
     "kind,family",
-    [("note", "note"), ("abstract", "abstract"), ("summary", "abstract"), ("TLDR", "abstract"), ("info", "info"), ("todo", "todo"),
-     ("tip", "tip"), ("hint", "tip"), ("important", "tip"), ("success", "success"), ("check", "success"), ("done", "success"),
-     ("question", "question"), ("help", "question"), ("faq", "question"), ("warning", "warning"), ("caution", "warning"),
-     ("attention", "warning"), ("failure", "failure"), ("fail", "failure"), ("missing", "failure"), ("danger", "danger"),
-     ("error", "danger"), ("bug", "bug"), ("example", "example"), ("quote", "quote"), ("cite", "quote"), ("my-type", "note")],
+    [
+        ("note", "note"),
+        ("abstract", "abstract"),
+        ("summary", "abstract"),
+        ("TLDR", "abstract"),
+        ("info", "info"),
+        ("todo", "todo"),
+        ("tip", "tip"),
+        ("hint", "tip"),
+        ("important", "tip"),
+        ("success", "success"),
+        ("check", "success"),
+        ("done", "success"),
+        ("question", "question"),
+        ("help", "question"),
+        ("faq", "question"),
+        ("warning", "warning"),
+        ("caution", "warning"),
+        ("attention", "warning"),
+        ("failure", "failure"),
+        ("fail", "failure"),
+        ("missing", "failure"),
+        ("danger", "danger"),
+        ("error", "danger"),
+        ("bug", "bug"),
+        ("example", "example"),
+        ("quote", "quote"),
+        ("cite", "quote"),
+        ("my-type", "note"),
+    ],
 )
 def test_every_obsidian_type_and_alias_has_its_family(kind, family):
-    assert callouts_of(f"> [!{kind}]+\n> Body.\n") == [(kind.lower(), family, kind[0].upper() + kind[1:].lower(), "open", False, "Body.")]
+    assert callouts_of(f"> [!{kind}]+\n> Body.\n") == [
+        (kind.lower(), family, kind[0].upper() + kind[1:].lower(), "open", False, "Body.")
+    ]
 
 
 def test_github_alerts_with_and_without_a_title_read_like_obsidian_callouts():
@@ -83,7 +116,9 @@ def test_github_alerts_with_and_without_a_title_read_like_obsidian_callouts():
     assert callouts_of("> [!TIP] My tip\n> Advice.\n") == [("tip", "tip", "My tip", "", False, "Advice.")]
     # with only the github flavour, the five alerts still convert; Obsidian's types do not
     github = only("github")
-    assert callouts_of("> [!WARNING] Careful\n> Hot.\n", github) == [("warning", "warning", "Careful", "", False, "Hot.")]
+    assert callouts_of("> [!WARNING] Careful\n> Hot.\n", github) == [
+        ("warning", "warning", "Careful", "", False, "Hot.")
+    ]
     assert norm("> [!example] X\n> Body.\n", github)[0] == "> [!example] X\n> Body.\n"
 
 
@@ -107,11 +142,17 @@ def test_only_the_first_line_of_a_quote_opens_a_callout():
     text = "> Some text\n> [!note] not a callout\n"
     assert norm(text)[0] == text
     assert norm("> text\nlazy line\n> [!note] still the same quote\n")[0].endswith("> [!note] still the same quote\n")
-    assert callouts_of("> text\n\n> [!note] A new quote\n> body\n") == [("note", "note", "A new quote", "", False, "body")]
+    assert callouts_of("> text\n\n> [!note] A new quote\n> body\n") == [
+        ("note", "note", "A new quote", "", False, "body")
+    ]
 
 
 def test_callouts_in_code_are_left_alone():
-    for text in ("```\n> [!note] x\n```\n", "> ```\n> [!note] x\n> ```\n", "~~~md\n{% hint %}\n!!! note\n::: tip\n~~~\n"):
+    for text in (
+        "```\n> [!note] x\n```\n",
+        "> ```\n> [!note] x\n> ```\n",
+        "~~~md\n{% hint %}\n!!! note\n::: tip\n~~~\n",
+    ):
         assert norm(text)[0] == text
 
 
@@ -161,7 +202,9 @@ def test_gitbook_malformed_tags_are_reported_at_their_line():
     out, diagnostics = norm("Text.\n{% endhint %}\n")
     assert [(d.code, d.line) for d in diagnostics] == [("stray-container-end", 2)]
     assert "{%" not in out
-    _out, diagnostics = norm('{% tabs %}\n{% tab title="A" %}\na\n{% tab title="B" %}\nb\n{% endtab %}\n{% endtabs %}\n')
+    _out, diagnostics = norm(
+        '{% tabs %}\n{% tab title="A" %}\na\n{% tab title="B" %}\nb\n{% endtab %}\n{% endtabs %}\n'
+    )
     assert [(d.code, d.line) for d in diagnostics] == [("unclosed-container", 2)]
 
 
@@ -189,7 +232,7 @@ def test_mkdocs_admonitions_nest_and_fold():
 
 
 def test_mkdocs_admonition_with_code_and_in_a_list():
-    text = '- item\n\n    !!! note\n        ```python\n        x = 1\n\n        y = 2\n        ```\n'
+    text = "- item\n\n    !!! note\n        ```python\n        x = 1\n\n        y = 2\n        ```\n"
     ast = parse_markdown(norm(text)[0])
     item = ast["blocks"][0]["c"][0]
     callout = read_callout(item[1])
@@ -258,11 +301,53 @@ def test_flavours_off_leave_the_syntax_alone():
 
 PIECES = st.sampled_from(
     [
-        "> ", ">", "> > ", "[!note]", "[!TIP]+", "[!x]-", " Title", "!!! note", '!!! tip "T"', "??? ", "???+ bug", '=== "A"',
-        "    ", "\t", "::: tip", "::: details X", ":::", "::::", "::: code-group", ":::tabs", "== a", "```", "```js [a.js]",
-        "~~~", '{% hint style="info" %}', "{% endhint %}", "{% tabs %}", '{% tab title="x" %}', "{% endtab %}", "{% endtabs %}",
-        '{% code title="c.py" %}', "{% endcode %}", '{% embed url="http://x" %}', "|", "| a |", ": ", "- ", "1. ", "# ",
-        "word", "[", "]", "\\", '"', "\n", "\n", "\n\n",
+        "> ",
+        ">",
+        "> > ",
+        "[!note]",
+        "[!TIP]+",
+        "[!x]-",
+        " Title",
+        "!!! note",
+        '!!! tip "T"',
+        "??? ",
+        "???+ bug",
+        '=== "A"',
+        "    ",
+        "\t",
+        "::: tip",
+        "::: details X",
+        ":::",
+        "::::",
+        "::: code-group",
+        ":::tabs",
+        "== a",
+        "```",
+        "```js [a.js]",
+        "~~~",
+        '{% hint style="info" %}',
+        "{% endhint %}",
+        "{% tabs %}",
+        '{% tab title="x" %}',
+        "{% endtab %}",
+        "{% endtabs %}",
+        '{% code title="c.py" %}',
+        "{% endcode %}",
+        '{% embed url="http://x" %}',
+        "|",
+        "| a |",
+        ": ",
+        "- ",
+        "1. ",
+        "# ",
+        "word",
+        "[",
+        "]",
+        "\\",
+        '"',
+        "\n",
+        "\n",
+        "\n\n",
     ]
 )
 BOXY = st.lists(PIECES, max_size=40).map("".join)

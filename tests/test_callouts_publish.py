@@ -12,13 +12,15 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.dml import MSO_FILL
 
+from deck_fit import text_frame_fits
 from notebook_publish.slides.style import tint
 from notebook_publish.slides.text_metrics import TextMeasurer
-from deck_fit import text_frame_fits
 from publish_harness import Project, assert_clean
 
 NOTES = {
-    "index.md": "# Boxes\n\n" + "\n".join(f"- [{n}]({n}.md)" for n in ("obsidian", "github", "gitbook", "mkdocs", "vitepress", "long")) + "\n",
+    "index.md": "# Boxes\n\n"
+    + "\n".join(f"- [{n}]({n}.md)" for n in ("obsidian", "github", "gitbook", "mkdocs", "vitepress", "long"))
+    + "\n",
     "obsidian.md": (
         "# Obsidian\n\n## Obsidian callouts\n\n"
         "> [!tip]- Obsidian tip title\n> Obsidian tip body.\n> > [!bug] Nested bug title\n> > Nested bug body.\n\n"
@@ -44,22 +46,57 @@ NOTES = {
         "::: code-group\n```js [vite.config.js]\nexport default {}\n```\n:::\n\n:::tabs\n== VitePress npm tab\nnpm install it\n:::\n\n"
         "::: notes\nSpeaker notes, not a callout.\n:::\n"
     ),
-    "long.md": "# Long\n\n## Long callout\n\n> [!abstract] Long abstract title\n" + "".join(f"> - Long item number {i} with a few more words to wrap.\n" for i in range(1, 25)),
+    "long.md": "# Long\n\n## Long callout\n\n> [!abstract] Long abstract title\n"
+    + "".join(f"> - Long item number {i} with a few more words to wrap.\n" for i in range(1, 25)),
 }
 SYNTAX = ("[!", "!!!", "???", ":::", "{%", "%}", "===", "{.callout", "{.tab-label")
 # (family, title shown) of every callout the notes hold
 CALLOUTS = [
-    ("tip", "Obsidian tip title"), ("bug", "Nested bug title"), ("danger", "Danger"), ("note", "Unknown kind title"),
-    ("note", "Note"), ("warning", "GitHub warning title"), ("success", "Success"), ("note", "MkDocs note title"),
-    ("warning", "MkDocs folded title"), ("info", "VitePress info title"), ("note", "VitePress details title"), ("abstract", "Long abstract title"),
+    ("tip", "Obsidian tip title"),
+    ("bug", "Nested bug title"),
+    ("danger", "Danger"),
+    ("note", "Unknown kind title"),
+    ("note", "Note"),
+    ("warning", "GitHub warning title"),
+    ("success", "Success"),
+    ("note", "MkDocs note title"),
+    ("warning", "MkDocs folded title"),
+    ("info", "VitePress info title"),
+    ("note", "VitePress details title"),
+    ("abstract", "Long abstract title"),
 ]
 BODIES = [
-    "Obsidian tip body.", "Nested bug body.", "Obsidian danger body.", "Unknown kind body.", "GitHub note body.", "GitHub warning body.",
-    "GitBook success body.", "GitBook windows body.", "GitBook linux body.", 'print("gitbook code")', "https://example.com/gitbook-embed",
-    "MkDocs note body.", "MkDocs folded body.", "MkDocs untitled body.", "MkDocs tab one body.", "MkDocs tab two body.",
-    "VitePress info body.", "VitePress details body.", "export default {}", "npm install it", "Long item number 24",
+    "Obsidian tip body.",
+    "Nested bug body.",
+    "Obsidian danger body.",
+    "Unknown kind body.",
+    "GitHub note body.",
+    "GitHub warning body.",
+    "GitBook success body.",
+    "GitBook windows body.",
+    "GitBook linux body.",
+    'print("gitbook code")',
+    "https://example.com/gitbook-embed",
+    "MkDocs note body.",
+    "MkDocs folded body.",
+    "MkDocs untitled body.",
+    "MkDocs tab one body.",
+    "MkDocs tab two body.",
+    "VitePress info body.",
+    "VitePress details body.",
+    "export default {}",
+    "npm install it",
+    "Long item number 24",
 ]
-LABELS = ["GitBook Windows tab", "GitBook Linux tab", "gitbook_caption.py", "MkDocs tab one", "MkDocs tab two", "vite.config.js", "VitePress npm tab"]
+LABELS = [
+    "GitBook Windows tab",
+    "GitBook Linux tab",
+    "gitbook_caption.py",
+    "MkDocs tab one",
+    "MkDocs tab two",
+    "vite.config.js",
+    "VitePress npm tab",
+]
 RULE = {"danger": (233, 49, 71), "note": (8, 109, 221)}  # the rule colours in handbook.css
 
 
@@ -92,7 +129,10 @@ def test_pdf_text_has_titles_bodies_and_no_syntax(built):
 def test_html_has_a_themed_box_per_callout(built):
     project, _runs = built
     page = (project.out / "handbook.html").read_text(encoding="utf-8")
-    boxes = re.findall(r'<div class="callout callout-(\w+)[^"]*" data-callout="[^"]*">\s*<p class="callout-title"><span class="callout-icon"></span>(.*?)</p>', page)
+    boxes = re.findall(
+        r'<div class="callout callout-(\w+)[^"]*" data-callout="[^"]*">\s*<p class="callout-title"><span class="callout-icon"></span>(.*?)</p>',
+        page,
+    )
     assert sorted(boxes) == sorted(CALLOUTS)
     assert page.count('class="callout callout-example"') == 1  # the untitled one: no title line
     assert re.search(r'class="callout callout-tip callout-closed"', page)  # folded, printed open
@@ -110,17 +150,27 @@ def _pixels_near(path, colour, tolerance=24) -> int:
     with Image.open(path) as im:
         data = im.convert("RGB").tobytes()
     r0, g0, b0 = colour
-    return sum(1 for i in range(0, len(data), 3) if abs(data[i] - r0) <= tolerance and abs(data[i + 1] - g0) <= tolerance and abs(data[i + 2] - b0) <= tolerance)
+    return sum(
+        1
+        for i in range(0, len(data), 3)
+        if abs(data[i] - r0) <= tolerance and abs(data[i + 1] - g0) <= tolerance and abs(data[i + 2] - b0) <= tolerance
+    )
 
 
 def test_the_boxes_are_drawn_in_their_types_colours(built, tmp_path):
     project, _runs = built
     page = _page_with(project, "Obsidian danger body.")
-    subprocess.run(["pdftoppm", "-r", "72", "-f", str(page), "-l", str(page), "-png", str(project.pdf), str(tmp_path / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", str(page), "-l", str(page), "-png", str(project.pdf), str(tmp_path / "p")],
+        check=True,
+    )
     picture = next(tmp_path.glob("p*.png"))
     assert _pixels_near(picture, RULE["danger"]) > 60  # the red rule and icon
     github = _page_with(project, "GitHub note body.")
-    subprocess.run(["pdftoppm", "-r", "72", "-f", str(github), "-l", str(github), "-png", str(project.pdf), str(tmp_path / "g")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", str(github), "-l", str(github), "-png", str(project.pdf), str(tmp_path / "g")],
+        check=True,
+    )
     assert _pixels_near(next(tmp_path.glob("g*.png")), RULE["note"]) > 60
     assert _pixels_near(next(tmp_path.glob("g*.png")), RULE["danger"]) == 0
 
@@ -146,9 +196,17 @@ def test_decks_draw_each_callout_as_a_filled_shape_with_a_bold_title(built):
                 seen.append((family, title))
     for family, title in CALLOUTS:
         assert (family, title) in seen or (family, title + " (continued)") in seen, (family, title)
-    colours = {shape.name: str(shape.fill.fore_color.rgb) for deck in project.decks() for _n, shape in _callout_shapes(deck)}
+    colours = {
+        shape.name: str(shape.fill.fore_color.rgb) for deck in project.decks() for _n, shape in _callout_shapes(deck)
+    }
     assert colours["Callout danger"] == tint("E93147") and colours["Callout note"] == tint("086DDD")
-    rules = {str(shape.fill.fore_color.rgb) for deck in project.decks() for slide in Presentation(str(deck)).slides for shape in slide.shapes if shape.name == "Callout rule"}
+    rules = {
+        str(shape.fill.fore_color.rgb)
+        for deck in project.decks()
+        for slide in Presentation(str(deck)).slides
+        for shape in slide.shapes
+        if shape.name == "Callout rule"
+    }
     assert {"E93147", "086DDD", "00BFBC", "08B94E", "EC7500"} <= rules
 
 
@@ -192,8 +250,13 @@ def test_speaker_notes_divs_still_go_to_the_notes_page(built):
 def test_malformed_boxes_are_reported_at_their_line(tmp_path):
     project = Project(tmp_path / "bad")
     project.write("index.md", "# Bad\n\n[one](one.md)\n")
-    project.write("one.md", '# One\n\nText.\n\n{% hint style="info" %}\nNever closed.\n\n::: warning\nAlso open.\n\n!!! note\nNot indented.\n')
+    project.write(
+        "one.md",
+        '# One\n\nText.\n\n{% hint style="info" %}\nNever closed.\n\n::: warning\nAlso open.\n\n!!! note\nNot indented.\n',
+    )
     run = project.run("check")
     assert_clean(run, (0,))
     found = re.findall(r"one\.md:(\d+):\d+: warning\[([\w-]+)\]", run.output)
-    assert sorted(found) == [("11", "admonition-body"), ("5", "unclosed-container"), ("8", "unclosed-container")], run.output
+    assert sorted(found) == [("11", "admonition-body"), ("5", "unclosed-container"), ("8", "unclosed-container")], (
+        run.output
+    )

@@ -10,16 +10,19 @@ import re
 
 import pytest
 
-from publish_harness import Project, assert_clean, png_bytes
-
 from notebook_publish.normalize import context_for_text, control, normalize
 from notebook_publish.notes import binary_reason
+from publish_harness import Project, assert_clean, png_bytes
 
-DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>\w+)\[(?P<code>[\w-]+)\]: (?P<message>.*)$", re.M)
+DIAGNOSTIC = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>\w+)\[(?P<code>[\w-]+)\]: (?P<message>.*)$", re.M
+)
 
 
 def found(run, code: str) -> list[tuple[str, str, str, str]]:
-    return [(m["path"], m["line"], m["col"], m["message"]) for m in DIAGNOSTIC.finditer(run.output) if m["code"] == code]
+    return [
+        (m["path"], m["line"], m["col"], m["message"]) for m in DIAGNOSTIC.finditer(run.output) if m["code"] == code
+    ]
 
 
 # --- the fixer -----------------------------------------------------------------------------
@@ -107,7 +110,9 @@ def test_a_control_character_in_the_config_is_refused_at_its_line(tmp_path):
     project.config('title: Fine\nauthor: "Ann\\x1b"\n')
     for name, run in project.run_all().items():
         assert_clean(run, (2,))
-        assert "handbook.yml:2:1: error[config]: `author` contains the control character U+001B" in run.stderr, name + str(run)
+        assert "handbook.yml:2:1: error[config]: `author` contains the control character U+001B" in run.stderr, (
+            name + str(run)
+        )
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,9 @@ def _project(tmp_path: Path) -> Path:
         "# Alpha\n\n## First\n\n- one point\n- another point with $x^2$\n\n## Picture\n\n![A red square](media/red.png)\n",
         encoding="utf-8",
     )
-    (tmp_path / "handbook.yml").write_text("title: Deck cache\nnotes: notes\nmedia: [notes/media]\noutput: build\n", encoding="utf-8")
+    (tmp_path / "handbook.yml").write_text(
+        "title: Deck cache\nnotes: notes\nmedia: [notes/media]\noutput: build\n", encoding="utf-8"
+    )
     return tmp_path
 
 
@@ -81,11 +83,11 @@ def test_a_changed_picture_note_or_date_gives_a_new_deck(tmp_path, monkeypatch):
 def test_deck_dates_are_day_granular_without_source_date_epoch(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     when = deck_time()
-    now = datetime.now(tz=timezone.utc)
+    now = datetime.now(tz=UTC)
     assert (when.hour, when.minute, when.second, when.microsecond) == (0, 0, 0, 0)
     assert 0 <= (now - when).total_seconds() < 86400 + 60
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000123")
-    assert deck_time() == datetime.fromtimestamp(1700000123, tz=timezone.utc)
+    assert deck_time() == datetime.fromtimestamp(1700000123, tz=UTC)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="day boundary check uses the POSIX clock")
@@ -93,5 +95,5 @@ def test_two_builds_on_the_same_day_without_epoch_are_identical(tmp_path, monkey
     root = _project(tmp_path)
     first, _ = _build(root, monkeypatch, epoch=None)
     second, _ = _build(root, monkeypatch, epoch=None)
-    if deck_time().date() == datetime.now(tz=timezone.utc).date():  # not across midnight
+    if deck_time().date() == datetime.now(tz=UTC).date():  # not across midnight
         assert second == first

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pptx import Presentation
 
+from conftest import ROOT
 from notebook_publish.cache import Cache
 from notebook_publish.config import load_config
 from notebook_publish.diagnostics import Severity, UsageError
 from notebook_publish.notes import load_book
 from notebook_publish.slides import build_decks, decks_of_book
 from publish_harness import run_cli
-from conftest import ROOT
 
 EPOCH = "1700000000"
 CHAPTERS = ["Kerberos", "LDAP", "OAuth", "Über Straße", "SAML"]
@@ -55,7 +55,12 @@ def _title_slide(path: Path) -> str:
 
 def _footers(path: Path) -> set[str]:
     prs = Presentation(str(path))
-    return {shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.name == "Footer" and shape.has_text_frame}
+    return {
+        shape.text_frame.text
+        for slide in prs.slides
+        for shape in slide.shapes
+        if shape.name == "Footer" and shape.has_text_frame
+    }
 
 
 def _words(text: str) -> str:
@@ -87,7 +92,11 @@ def test_auto_makes_one_deck_per_note_when_most_headings_repeat(tmp_path, monkey
     decks, diagnostics = _build(root, monkeypatch)  # slides.topic is auto by default
     assert [_title_slide(d) for d in decks] == CHAPTERS
     for deck in decks:
-        agenda = [s for s in Presentation(str(deck)).slides if s.shapes.title is not None and s.shapes.title.text_frame.text == "Agenda"]
+        agenda = [
+            s
+            for s in Presentation(str(deck)).slides
+            if s.shapes.title is not None and s.shapes.title.text_frame.text == "Agenda"
+        ]
         assert agenda, deck.name
     [chosen] = [d for d in diagnostics if d.code == "topic-auto"]
     assert chosen.severity == Severity.INFO and "`note`" in chosen.message and "15 of 15" in chosen.message
@@ -102,12 +111,20 @@ def test_auto_makes_one_deck_per_note_when_most_headings_repeat(tmp_path, monkey
 def test_auto_keeps_sections_when_their_headings_are_unique(tmp_path, monkeypatch):
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "index.md").write_text("# Course\n\n## Week one\n\n- a\n\n## Week two\n\n- b\n\n## Summary\n\n- c\n\n## Summary\n\n- d\n", encoding="utf-8")
+    (notes / "index.md").write_text(
+        "# Course\n\n## Week one\n\n- a\n\n## Week two\n\n- b\n\n## Summary\n\n- c\n\n## Summary\n\n- d\n",
+        encoding="utf-8",
+    )
     decks, diagnostics = _build(tmp_path, monkeypatch)
     titles = [_title_slide(d) for d in decks]
     # 2 of 4 headings repeat: not more than half, so a deck per section.
     assert titles == ["Week one", "Week two", "Course — Summary", "Course — Summary"]
-    assert [DECK_FILE.match(d.name).group(2) for d in decks] == ["week-one", "week-two", "course-summary", "course-summary-2"]
+    assert [DECK_FILE.match(d.name).group(2) for d in decks] == [
+        "week-one",
+        "week-two",
+        "course-summary",
+        "course-summary-2",
+    ]
     [chosen] = [d for d in diagnostics if d.code == "topic-auto"]
     assert "`heading`" in chosen.message and "2 of 4" in chosen.message
 
@@ -163,7 +180,15 @@ def test_links_between_decks_follow_the_new_names(tmp_path, monkeypatch):
     decks, _ = _build(_wiki(tmp_path, extra), monkeypatch, **{"slides.topic": "heading"})
     names = {d.name for d in decks}
     links = next(d for d in decks if _title_slide(d) == "Links")
-    addresses = [r.hyperlink.address for s in Presentation(str(links)).slides for sh in s.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs for r in p.runs if r.hyperlink.address]
+    addresses = [
+        r.hyperlink.address
+        for s in Presentation(str(links)).slides
+        for sh in s.shapes
+        if sh.has_text_frame
+        for p in sh.text_frame.paragraphs
+        for r in p.runs
+        if r.hyperlink.address
+    ]
     assert len(addresses) == 2 and set(addresses) <= names
     assert _title_slide(links.parent / addresses[0]) == "LDAP — Practice"
     assert _title_slide(links.parent / addresses[1]) == "OAuth — Theory"  # the note's first deck
@@ -183,7 +208,9 @@ def test_topic_option_takes_a_title_a_file_name_or_a_unique_heading(tmp_path, mo
 def test_seed_deck_names_are_the_same_under_auto(tmp_path):
     names = {}
     for topic in ("heading", "auto"):
-        config = load_config(ROOT / "handbook.yml", overrides={"output": str(tmp_path / "build"), "slides.topic": topic}, cwd=ROOT)
+        config = load_config(
+            ROOT / "handbook.yml", overrides={"output": str(tmp_path / "build"), "slides.topic": topic}, cwd=ROOT
+        )
         decks, _ = decks_of_book(load_book(config, Cache(tmp_path / "build" / ".cache")))
         names[topic] = [(d.title, d.filename) for d in decks]
     assert names["auto"] == names["heading"]

@@ -16,7 +16,6 @@ import pytest
 
 from notebook_publish.emoji import SHORTCODES, replace_shortcodes
 from notebook_publish.rawhtml import RawHtmlFilter
-
 from publish_harness import Project, assert_clean
 
 
@@ -27,7 +26,9 @@ def pandoc_emoji(text: str) -> str:
 def test_the_table_is_pandocs():
     names = sorted(SHORTCODES)
     text = "\n\n".join(f":{name}:" for name in names)
-    done = subprocess.run([pypandoc.get_pandoc_path(), "-f", "gfm", "-t", "json"], input=text.encode(), capture_output=True, check=True)
+    done = subprocess.run(
+        [pypandoc.get_pandoc_path(), "-f", "gfm", "-t", "json"], input=text.encode(), capture_output=True, check=True
+    )
     got = {}
     for block in json.loads(done.stdout)["blocks"]:
         for inline in block["c"]:
@@ -38,13 +39,18 @@ def test_the_table_is_pandocs():
 
 
 def test_shortcodes_are_read_as_pandoc_reads_them():
-    for text in (":eyes: :foo:eyes: :eyes::eyes:x 10:30:eyes: ::eyes:: :+1:+1: :1: :Eyes: a:rocket:b", ":white_check_mark: done, :x: not"):
+    for text in (
+        ":eyes: :foo:eyes: :eyes::eyes:x 10:30:eyes: ::eyes:: :+1:+1: :1: :Eyes: a:rocket:b",
+        ":white_check_mark: done, :x: not",
+    ):
         assert replace_shortcodes(text) == pandoc_emoji(text)
 
 
 def test_html_blocks_get_the_emoji_but_code_in_them_does_not():
     filt = RawHtmlFilter(image=lambda src, alt: f"[{alt}]")
-    html = filt.feed('<p align="center">:rocket: Launch <code>:eyes:</code> <img src="x.png" alt=":tada: party"> :1:</p>')
+    html = filt.feed(
+        '<p align="center">:rocket: Launch <code>:eyes:</code> <img src="x.png" alt=":tada: party"> :1:</p>'
+    )
     assert html == "<p>🚀 Launch <code>:eyes:</code> [🎉 party] :1:</p>"
 
 

@@ -66,7 +66,9 @@ def test_output_folder_that_cannot_be_written(tmp_path, where):
     else:
         out = project.root / "readonly"
         out.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(out)], capture_output=True, text=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(out)], capture_output=True, text=True
+        )
         if done.returncode != 0:
             pytest.skip(f"cannot mount a read-only tmpfs here: {done.stderr.strip()}")
     try:
@@ -87,7 +89,9 @@ def tiny_disk(tmp_path):
     """A 32 MB tmpfs (a build with its cache needs about 10 MB), filled to the brim by the test."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
     yield disk
@@ -124,7 +128,9 @@ def test_a_full_disk_keeps_the_previous_outputs(tmp_path, tiny_disk):
     filler.unlink()  # room again: the same command now works
     run = project.run("pdf", "--output", str(out))
     assert_clean(run, (0,))
-    assert (out / "handbook.pdf").read_bytes().startswith(b"%PDF") and digest(out / "handbook.pdf") != before[out / "handbook.pdf"]
+    assert (out / "handbook.pdf").read_bytes().startswith(b"%PDF") and digest(out / "handbook.pdf") != before[
+        out / "handbook.pdf"
+    ]
 
 
 # --- interrupted builds ---------------------------------------------------------------------

@@ -22,7 +22,9 @@ from publish_harness import png_bytes
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not (Path(sys.prefix) / "bin" / "notebook-publish").exists(), reason="needs the project's venv (make test)"),
+    pytest.mark.skipif(
+        not (Path(sys.prefix) / "bin" / "notebook-publish").exists(), reason="needs the project's venv (make test)"
+    ),
 ]
 
 EPOCH = "1700000000"
@@ -40,10 +42,15 @@ def write_project(root: Path) -> None:
     (root / "media").mkdir()
     (root / "pictures").mkdir()
     (root / "notes" / "index.md").write_text(
-        "# Freshness\n\n- [Alpha](alpha.md)\n- [Beta](beta.md)\n- [Prices](price%20$5.md)\n- [Gamma](gamma.md)\n", encoding="utf-8"
+        "# Freshness\n\n- [Alpha](alpha.md)\n- [Beta](beta.md)\n- [Prices](price%20$5.md)\n- [Gamma](gamma.md)\n",
+        encoding="utf-8",
     )
-    (root / "notes" / "alpha.md").write_text("# Alpha\n\n## Points\n\n- first point\n- second point\n\n![Red](red.png)\n", encoding="utf-8")
-    (root / "notes" / "beta.md").write_text("# Beta\n\n## Ideas\n\n- an idea\n- $x^2$ squared\n\n![Blue](blue.png)\n", encoding="utf-8")
+    (root / "notes" / "alpha.md").write_text(
+        "# Alpha\n\n## Points\n\n- first point\n- second point\n\n![Red](red.png)\n", encoding="utf-8"
+    )
+    (root / "notes" / "beta.md").write_text(
+        "# Beta\n\n## Ideas\n\n- an idea\n- $x^2$ squared\n\n![Blue](blue.png)\n", encoding="utf-8"
+    )
     (root / "notes" / "price $5.md").write_text("# Prices\n\n## Costs\n\n- five dollars\n", encoding="utf-8")
     (root / "notes" / "gamma.md").write_text("# Gamma\n\n## Steps\n\n- step one\n", encoding="utf-8")
     (root / "media" / "red.png").write_bytes(png_bytes(40, 30, (200, 30, 30)))
@@ -56,7 +63,9 @@ def write_project(root: Path) -> None:
 def write_theme(base: Path) -> Path:
     theme = base / "shared-theme" / "plain"
     theme.mkdir(parents=True)
-    (theme / "handbook.css").write_text((ROOT / "themes" / "default" / "handbook.css").read_text(encoding="utf-8"), encoding="utf-8")
+    (theme / "handbook.css").write_text(
+        (ROOT / "themes" / "default" / "handbook.css").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     return theme
 
 
@@ -64,7 +73,9 @@ def make(root: Path, *targets: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
     env.update(PYTHONPATH=str(ROOT / "src"), SOURCE_DATE_EPOCH=EPOCH, PYTHONDONTWRITEBYTECODE="1")
     # -o: the linked .venv is set up already; make must never reinstall into it.
-    done = subprocess.run(["make", "-o", ".venv/.installed", *targets], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        ["make", "-o", ".venv/.installed", *targets], cwd=root, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     return done.stdout + done.stderr
@@ -164,19 +175,26 @@ def test_a_note_renamed_to_a_name_make_cannot_spell(workspace):
 
 def test_an_edit_to_a_note_named_with_a_dollar(workspace):
     note = "notes/price $5.md"
-    before, after, _ = step(workspace, lambda p: (p / note).write_text("# Prices\n\n## Costs\n\n- six dollars now\n", encoding="utf-8"))
+    before, after, _ = step(
+        workspace, lambda p: (p / note).write_text("# Prices\n\n## Costs\n\n- six dollars now\n", encoding="utf-8")
+    )
     assert after["handbook.pdf"] != before["handbook.pdf"]
 
 
 def test_a_theme_outside_the_project_is_watched(workspace):
     base, _project = workspace
     css = base / "shared-theme" / "plain" / "handbook.css"
-    before, after, _ = step(workspace, lambda p: css.write_text(css.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 2pt; }\n", encoding="utf-8"))
+    before, after, _ = step(
+        workspace,
+        lambda p: css.write_text(css.read_text(encoding="utf-8") + "\nh1 { letter-spacing: 2pt; }\n", encoding="utf-8"),
+    )
     assert after["handbook.pdf"] != before["handbook.pdf"]
 
 
 def test_a_picture_in_a_second_media_folder(workspace):
-    before, after, _ = step(workspace, lambda p: (p / "pictures" / "blue.png").write_bytes(png_bytes(40, 30, (30, 160, 30))))
+    before, after, _ = step(
+        workspace, lambda p: (p / "pictures" / "blue.png").write_bytes(png_bytes(40, 30, (30, 160, 30)))
+    )
     assert after != before
 
 

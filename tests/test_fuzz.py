@@ -24,7 +24,9 @@ from notebook_publish.slides.read_ast import build_deck
 from notebook_publish.slides.topics import find_topics
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 NOTES = Path("/nonexistent/fuzz/notes")
 NOTE = NOTES / "note.md"
@@ -32,15 +34,46 @@ OTHER = NOTES / "other.md"
 PICTURE = NOTES / "media" / "pic.png"
 CTX = NoteContext(path=NOTE, notes_dir=NOTES, media_dirs=(), files=frozenset({NOTE, OTHER, PICTURE}))
 
-WORD = st.sampled_from(["word", "model", "x", "Ünïcödé", "中文", "𝛽", "👍🏽", "â‡’", "ð›½", "a_b", "1.", "—", "\u00a0", "<", "&amp;"])
-TEX = st.sampled_from([r"x^2", r"\frac{a}{b}", r"\sum_{i=1}^n i", r"\alpha + \beta", r"\frac{a", r"\nosuch{x}", r"a \\ b", "{", "}"])
+WORD = st.sampled_from(
+    ["word", "model", "x", "Ünïcödé", "中文", "𝛽", "👍🏽", "â‡’", "ð›½", "a_b", "1.", "—", "\u00a0", "<", "&amp;"]
+)
+TEX = st.sampled_from(
+    [r"x^2", r"\frac{a}{b}", r"\sum_{i=1}^n i", r"\alpha + \beta", r"\frac{a", r"\nosuch{x}", r"a \\ b", "{", "}"]
+)
 LINK_TARGET = st.sampled_from(
-    ["other.md", "other.md#sec", "Other", "missing.md", "media/pic.png", "pic.png", "../../etc/passwd", "file:///etc/passwd",
-     "http://127.0.0.1:9/x", "javascript:alert(1)", "data:image/png;base64,AAAA", "#anchor", "<with space.md>", "%2e%2e/x.md"]
+    [
+        "other.md",
+        "other.md#sec",
+        "Other",
+        "missing.md",
+        "media/pic.png",
+        "pic.png",
+        "../../etc/passwd",
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x",
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "#anchor",
+        "<with space.md>",
+        "%2e%2e/x.md",
+    ]
 )
 RAW_HTML = st.sampled_from(
-    ["<b>", "</b>", "<script>alert(1)</script>", "<iframe src=x>", "</iframe>", "<img src=x onerror=alert(1)>", "<span onclick=x>",
-     "</span>", "<style>@import url(x)</style>", "<a href='javascript:x'>", "</a>", "<object data=x>", "<!-- c -->"]
+    [
+        "<b>",
+        "</b>",
+        "<script>alert(1)</script>",
+        "<iframe src=x>",
+        "</iframe>",
+        "<img src=x onerror=alert(1)>",
+        "<span onclick=x>",
+        "</span>",
+        "<style>@import url(x)</style>",
+        "<a href='javascript:x'>",
+        "</a>",
+        "<object data=x>",
+        "<!-- c -->",
+    ]
 )
 
 
@@ -77,7 +110,23 @@ def line(draw) -> str:
     if kind == 4:
         return f"{'> ' * draw(st.integers(1, 3))}{body}"
     if kind == 5:
-        return draw(st.sampled_from(["```", "```math", "```python", "~~~", "$$", "---", "| a | b |", "|---|---|", "::: notes", ":::", "[^1]: note"]))
+        return draw(
+            st.sampled_from(
+                [
+                    "```",
+                    "```math",
+                    "```python",
+                    "~~~",
+                    "$$",
+                    "---",
+                    "| a | b |",
+                    "|---|---|",
+                    "::: notes",
+                    ":::",
+                    "[^1]: note",
+                ]
+            )
+        )
     if kind == 6:
         return f"{indent}$$ {draw(TEX)} $$"
     return f"{indent}{body}"
@@ -98,7 +147,9 @@ def book_of(text: str) -> tuple[Book, Note]:
         assert "line" in message or "pandoc needed more than" in message or "pandoc took more than" in message, exc
         ast = {"blocks": []}
     note = Note(path=NOTE, rel="note.md", raw=text, text=normal, ast=ast)
-    other = Note(path=OTHER, rel="other.md", raw="# Other\n", text="# Other\n", ast=parse_markdown("# Other\n\n## sec\n"))
+    other = Note(
+        path=OTHER, rel="other.md", raw="# Other\n", text="# Other\n", ast=parse_markdown("# Other\n\n## sec\n")
+    )
     config = Config(notes=NOTES)
     chapters = (Chapter(note=note, title="Note", depth=0), Chapter(note=other, title="Other", depth=1))
     return Book(config=config, chapters=chapters, media_files=frozenset({PICTURE})), note
@@ -134,7 +185,9 @@ class _Markup(HTMLParser):
             value = (value or "").strip().lower()
             if name.startswith("on") or name == "style" and "url(" in value:
                 self.problems.append(f"{tag} {name}={value!r}")
-            if name in ("href", "src") and not value.startswith(("#", "http://", "https://", "mailto:", "data:image/", "file:///nonexistent/fuzz/notes/")):
+            if name in ("href", "src") and not value.startswith(
+                ("#", "http://", "https://", "mailto:", "data:image/", "file:///nonexistent/fuzz/notes/")
+            ):
                 self.problems.append(f"{tag} {name}={value!r}")
 
 
@@ -166,7 +219,11 @@ def test_normalise_parse_and_build_the_slide_model(text):
 
 
 @FUZZ
-@given(st.lists(st.sampled_from(["- a\n", "  - b\n", "> q\n", "1. c\n", "    - d\n", "\n", "$$x$$\n", "```\n"]), max_size=200).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["- a\n", "  - b\n", "> q\n", "1. c\n", "    - d\n", "\n", "$$x$$\n", "```\n"]), max_size=200
+    ).map("".join)
+)
 def test_structure_heavy_text_survives(text):
     book, _ = book_of(text)
     render_chapter(book.chapters[0], 1, options_for(book))

@@ -18,28 +18,33 @@ from notebook_publish import glyphs
 from notebook_publish.cache import Cache
 from publish_harness import Project, assert_clean
 
-DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>\w+)\[(?P<code>[\w-]+)\]: (?P<message>.*)$", re.M)
+DIAGNOSTIC = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>\w+)\[(?P<code>[\w-]+)\]: (?P<message>.*)$", re.M
+)
 
-FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # man, woman, girl joined by ZWJ
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man, woman, girl joined by ZWJ
 PRIVATE = "\uf123"  # private use: no font has it
-UNNAMED = "\U0001FAFF"  # not assigned in Unicode: no font has it
+UNNAMED = "\U0001faff"  # not assigned in Unicode: no font has it
 
 NOTE = (
-    "# Glyphs \U0001F600\n"  # 1
-    "## Emoji and Hangul \U0001F389\n"  # 2: a topic, so a deck
-    f"Emoji: \U0001F600 \U0001F44D \U0001F389 \u2705 and a family {FAMILY} here.\n"  # 3
+    "# Glyphs \U0001f600\n"  # 1
+    "## Emoji and Hangul \U0001f389\n"  # 2: a topic, so a deck
+    f"Emoji: \U0001f600 \U0001f44d \U0001f389 \u2705 and a family {FAMILY} here.\n"  # 3
     "\n"  # 4
-    "Korean: \ud55c\uad6d\uc5b4 text, a thumb \U0001F44D\U0001F3FD, a warning \u26a0\ufe0f, a key 1\ufe0f\u20e3, a flag \U0001F1F0\U0001F1F7.\n"  # 5
+    "Korean: \ud55c\uad6d\uc5b4 text, a thumb \U0001f44d\U0001f3fd, a warning \u26a0\ufe0f, a key 1\ufe0f\u20e3, a flag \U0001f1f0\U0001f1f7.\n"  # 5
     "\n"  # 6
     f"Combining: e\u0301 and q\u0303; private use {PRIVATE} and unassigned {UNNAMED}.\n"  # 7
     "\n"  # 8
     f"Again {PRIVATE} in `code {PRIVATE}` and math $x$.\n"  # 9
     "\n"  # 10
     "```\n"  # 11
-    "code \ud55c\uad6d\uc5b4 \U0001F600\n"  # 12
+    "code \ud55c\uad6d\uc5b4 \U0001f600\n"  # 12
     "```\n"  # 13
 )
-EXPECTED = {("7", str(NOTE.split("\n")[6].index(PRIVATE) + 1), "U+F123"), ("7", str(NOTE.split("\n")[6].index(UNNAMED) + 1), "U+1FAFF")}
+EXPECTED = {
+    ("7", str(NOTE.split("\n")[6].index(PRIVATE) + 1), "U+F123"),
+    ("7", str(NOTE.split("\n")[6].index(UNNAMED) + 1), "U+1FAFF"),
+}
 
 
 def found(run, code: str) -> list[dict]:
@@ -60,13 +65,13 @@ def test_only_the_characters_no_font_has_are_reported_once_each_at_their_first_p
 
 
 def test_names_come_from_unicode():
-    assert glyphs.describe("\U0001F600") == "`U+1F600` GRINNING FACE"
+    assert glyphs.describe("\U0001f600") == "`U+1F600` GRINNING FACE"
     assert "private-use" in glyphs.describe(PRIVATE)
 
 
 def test_joiners_marks_and_selectors_are_not_reported_when_their_base_is_drawn():
     cov = glyphs.coverage(None)
-    text = f"{FAMILY} \U0001F44D\U0001F3FF \u2764\ufe0f a\u0301\u0302 x\u20dd \U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F\n"
+    text = f"{FAMILY} \U0001f44d\U0001f3ff \u2764\ufe0f a\u0301\u0302 x\u20dd \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f\n"
     assert glyphs.check_text(Path("n.md"), text, cov) == []
     # A mark after a character no font has is not reported a second time.
     assert [d.col for d in glyphs.check_text(Path("n.md"), f"ab {PRIVATE}\u0301\ufe0f\n", cov)] == [4]
@@ -94,8 +99,8 @@ def test_the_coverage_is_kept_in_the_build_cache(tmp_path, monkeypatch):
     glyphs._memo.clear()
     monkeypatch.setattr(glyphs, "_cmap", lambda path: pytest.fail("the fonts were read again"))
     again = glyphs.coverage(cache)
-    assert all((ch in again.text) == (ch in first.text) for ch in "a\u00e9\U0001F600\ud55c" + PRIVATE)
-    assert again.fallbacks_for("a \U0001F600 \ud55c") == ["Noto Emoji", "Noto Sans KR"]
+    assert all((ch in again.text) == (ch in first.text) for ch in "a\u00e9\U0001f600\ud55c" + PRIVATE)
+    assert again.fallbacks_for("a \U0001f600 \ud55c") == ["Noto Emoji", "Noto Sans KR"]
     assert again.fallbacks_for("plain text \u2014 \u201cquoted\u201d") == []
 
 
@@ -105,8 +110,10 @@ def test_a_book_in_latin_script_declares_no_fallback_font():
     cov = glyphs.coverage(None)
     faces = {f.family: f for f in _static_like_faces()}
     url = lambda p: p.as_uri()  # noqa: E731
-    assert fallback_css("<p>Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d \u2192 \u03b1\u03b2</p>", cov, faces, url) == ""
-    css = fallback_css("<p>Hi \U0001F600 \ud55c</p>", cov, faces, url)
+    assert (
+        fallback_css("<p>Caf\u00e9 \u2014 na\u00efve \u201cquotes\u201d \u2192 \u03b1\u03b2</p>", cov, faces, url) == ""
+    )
+    css = fallback_css("<p>Hi \U0001f600 \ud55c</p>", cov, faces, url)
     assert css.count("@font-face") == 2 and '"Noto Emoji"' in css and '"Noto Sans KR"' in css
     # The theme's stacks end with var(--fallback): only the declared fallbacks are named.
     assert '--fallback: "STIX Two Math", "Noto Emoji", "Noto Sans KR";' in css
@@ -127,11 +134,11 @@ def test_the_slides_measure_emoji_as_the_emoji_font_draws_them():
 
     m = TextMeasurer()
     sans = Face("sans")
-    one = m.width("\U0001F600", sans)
+    one = m.width("\U0001f600", sans)
     assert one >= 1.0  # Noto Emoji's advance, not a .notdef's
     assert m.width(FAMILY, sans) == pytest.approx(one)  # a ZWJ sequence is one emoji
-    assert m.width("\U0001F44D\U0001F3FD", sans) == pytest.approx(one)  # the skin tone joins it
-    assert m.width("\U0001F1F0\U0001F1F7\U0001F1EF\U0001F1F5", sans) == pytest.approx(2 * one)  # two flags
+    assert m.width("\U0001f44d\U0001f3fd", sans) == pytest.approx(one)  # the skin tone joins it
+    assert m.width("\U0001f1f0\U0001f1f7\U0001f1ef\U0001f1f5", sans) == pytest.approx(2 * one)  # two flags
     assert m.width("\ud55c\uad6d\uc5b4", sans) >= 3.0
 
 
@@ -152,7 +159,10 @@ def test_check_pdf_and_slides_report_exactly_the_characters_without_a_glyph(buil
     project, runs = built
     for command, run in runs.items():
         assert_clean(run, (0,))
-        places = {(d["line"], d["col"], re.search(r"`(U\+[0-9A-F]+)`", d["message"]).group(1)) for d in found(run, "missing-glyph")}
+        places = {
+            (d["line"], d["col"], re.search(r"`(U\+[0-9A-F]+)`", d["message"]).group(1))
+            for d in found(run, "missing-glyph")
+        }
         assert places == EXPECTED, f"{command}: {run}"
         assert all(d["path"].endswith("index.md") for d in found(run, "missing-glyph"))
 
@@ -173,14 +183,21 @@ def test_the_pdf_embeds_the_emoji_and_hangul_fonts_and_gives_the_text_back(built
     assert any("Noto-Emoji" in n for n in names), names
     assert any("Noto-Sans-KR" in n for n in names), names
     text = project.pdf_text()
-    for wanted in ("\U0001F600", "\U0001F44D", "\U0001F389", "\u2705", "\ud55c\uad6d\uc5b4", FAMILY):
+    for wanted in ("\U0001f600", "\U0001f44d", "\U0001f389", "\u2705", "\ud55c\uad6d\uc5b4", FAMILY):
         assert wanted in text, wanted
 
 
 def _word_boxes(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]:
-    done = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
-    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', done.stdout)
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', done.stdout
+    )
     return [(w, float(a), float(b), float(c), float(d)) for a, b, c, d, w in words]
 
 
@@ -188,7 +205,24 @@ def _glyph_picture(pdf: Path, page: int, box, tmp: Path, dpi: int = 300) -> Imag
     """The word's box on the rendered page, as a black-and-white picture."""
     _w, x0, y0, x1, y1 = box
     stem = tmp / f"page{page}"
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-gray", "-png", "-singlefile", str(pdf), str(stem)], check=True, timeout=120)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-gray",
+            "-png",
+            "-singlefile",
+            str(pdf),
+            str(stem),
+        ],
+        check=True,
+        timeout=120,
+    )
     scale = dpi / 72
     with Image.open(f"{stem}.png") as image:
         region = image.convert("L").crop((int(x0 * scale), int(y0 * scale), int(x1 * scale) + 1, int(y1 * scale) + 1))
@@ -206,7 +240,9 @@ def test_an_emoji_is_drawn_as_a_glyph_not_as_an_empty_box(built, tmp_path):
     page = next(i for i in range(1, 10) if any(w[0] == PRIVATE for w in _word_boxes(project.pdf, i)))
     boxes = _word_boxes(project.pdf, page)
     # The biggest grinning face on the page (the chapter title's) and the missing character.
-    face = _glyph_picture(project.pdf, page, max((w for w in boxes if w[0] == "\U0001F600"), key=lambda w: w[4] - w[2]), tmp_path)
+    face = _glyph_picture(
+        project.pdf, page, max((w for w in boxes if w[0] == "\U0001f600"), key=lambda w: w[4] - w[2]), tmp_path
+    )
     missing = _glyph_picture(project.pdf, page, next(w for w in boxes if w[0] == PRIVATE), tmp_path)
     face = face.crop(face.getbbox())
     missing = missing.crop(missing.getbbox())
@@ -237,9 +273,17 @@ def test_the_decks_name_an_emoji_font_for_emoji_runs(built):
     from pptx import Presentation
 
     project, _runs = built
-    runs = [r for deck in project.decks() for slide in Presentation(str(deck)).slides for shape in slide.shapes if shape.has_text_frame for p in shape.text_frame.paragraphs for r in p.runs]
-    emoji = [r for r in runs if r.text in ("\U0001F600", FAMILY, "\U0001F44D\U0001F3FD", "\U0001F1F0\U0001F1F7")]
-    assert {r.text for r in emoji} == {"\U0001F600", FAMILY, "\U0001F44D\U0001F3FD", "\U0001F1F0\U0001F1F7"}
+    runs = [
+        r
+        for deck in project.decks()
+        for slide in Presentation(str(deck)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+        for p in shape.text_frame.paragraphs
+        for r in p.runs
+    ]
+    emoji = [r for r in runs if r.text in ("\U0001f600", FAMILY, "\U0001f44d\U0001f3fd", "\U0001f1f0\U0001f1f7")]
+    assert {r.text for r in emoji} == {"\U0001f600", FAMILY, "\U0001f44d\U0001f3fd", "\U0001f1f0\U0001f1f7"}
     assert all(r.font.name == "Segoe UI Emoji" for r in emoji)
     hangul = [r for r in runs if "\ud55c\uad6d\uc5b4" in r.text]
     # Hangul stays in the theme font's run: PowerPoint draws it in its theme's font for the script.

@@ -23,8 +23,8 @@ from notebook_publish.cache import MemoryCache
 from notebook_publish.config import load_config
 from notebook_publish.handbook import build_html, build_pdf
 from notebook_publish.handbook.typeset.fetcher import RefusedURL, SafeFetcher
-from notebook_publish.rawhtml import RawHtmlFilter
 from notebook_publish.notes import load_book
+from notebook_publish.rawhtml import RawHtmlFilter
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = "1700000000"  # 2023-11-14
@@ -60,7 +60,9 @@ class Pdf:
     def __init__(self, path: Path):
         self.path = path
         self.reader = pypdf.PdfReader(str(path))
-        layout = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        layout = subprocess.run(
+            ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
         self.pages = layout.split("\f")[: len(self.reader.pages)]
         self.page_ids = {p.indirect_reference.idnum: i for i, p in enumerate(self.reader.pages)}
 
@@ -124,7 +126,10 @@ class Pdf:
     def words_in(self, index: int, rect: list[float]) -> str:
         """Text inside an annotation rectangle (pdftotext -bbox, top-left origin)."""
         html = subprocess.run(
-            ["pdftotext", "-bbox", "-f", str(index + 1), "-l", str(index + 1), str(self.path), "-"], capture_output=True, text=True, check=True
+            ["pdftotext", "-bbox", "-f", str(index + 1), "-l", str(index + 1), str(self.path), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         height = float(self.reader.pages[index].mediabox.height)
         x0, x1 = sorted(rect[0::2])
@@ -141,7 +146,12 @@ class Pdf:
     def curve_count(self, index: int) -> int:
         """Curves drawn on the page, apart from whole circles of four curves (list
         bullets are drawn as those: `m c c c c h`)."""
-        ops = [op for _operands, op in pypdf.generic.ContentStream(self.reader.pages[index].get_contents(), self.reader).operations]
+        ops = [
+            op
+            for _operands, op in pypdf.generic.ContentStream(
+                self.reader.pages[index].get_contents(), self.reader
+            ).operations
+        ]
         curves = sum(1 for op in ops if op == b"c")
         circles = sum(1 for i in range(len(ops) - 5) if ops[i : i + 6] == [b"m", b"c", b"c", b"c", b"c", b"h"])
         return curves - 4 * circles
@@ -154,7 +164,12 @@ class Pdf:
 
 def word_boxes(path: Path, index: int) -> list[tuple[float, float, float, float, str]]:
     """(x0, y0, x1, y1, word) in points from the top-left, from pdftotext -bbox."""
-    html = subprocess.run(["pdftotext", "-bbox", "-f", str(index + 1), "-l", str(index + 1), str(path), "-"], capture_output=True, text=True, check=True).stdout
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(index + 1), "-l", str(index + 1), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     pattern = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<'
     return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(pattern, html)]
 
@@ -164,7 +179,22 @@ def dark_runs(path: Path, index: int, tmp: Path, x0: float, x1: float, y0: float
     (points, top-left origin), at 144 dpi: a row of leader dots counts each dot."""
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-r", "144", "-gray", "-f", str(index + 1), "-l", str(index + 1), "-png", str(path), str(tmp / "page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "144",
+            "-gray",
+            "-f",
+            str(index + 1),
+            "-l",
+            str(index + 1),
+            "-png",
+            str(path),
+            str(tmp / "page"),
+        ],
+        check=True,
+    )
     image = Image.open(next(tmp.glob("page*.png"))).convert("L")
     scale = 2.0  # 144 dpi / 72 points per inch
     best = 0
@@ -218,7 +248,12 @@ def test_seed_builds_without_errors(seed):
 def test_cover_shows_title_subtitle_author_date_version(seed):
     pdf, _, _ = seed
     cover = " ".join(pdf.pages[0].split())
-    for text in ("Machine Learning Study Notebook", "Multi-modal models, diffusion and large-model tricks", "Notebook author", "14 November 2023"):
+    for text in (
+        "Machine Learning Study Notebook",
+        "Multi-modal models, diffusion and large-model tricks",
+        "Notebook author",
+        "14 November 2023",
+    ):
         assert text in cover
 
 
@@ -410,10 +445,12 @@ def features(tmp_path_factory):
         encoding="utf-8",
     )
     (notes / "beta.md").write_text(
-        "# Beta\n\n" + "Filler paragraph. " * 200 + "\n\n## Train\n\nBeta training uses **Gradient Descent** too.\n", encoding="utf-8"
+        "# Beta\n\n" + "Filler paragraph. " * 200 + "\n\n## Train\n\nBeta training uses **Gradient Descent** too.\n",
+        encoding="utf-8",
     )
     (project / "handbook.yml").write_text(
-        "title: Features\nmedia: []\npdf:\n  paper: letter\n  index_terms: [tokenizer]\n  index_exclude: [done task]\n", encoding="utf-8"
+        "title: Features\nmedia: []\npdf:\n  paper: letter\n  index_terms: [tokenizer]\n  index_exclude: [done task]\n",
+        encoding="utf-8",
     )
     out, diagnostics = build(project)
     return Pdf(out), diagnostics, project
@@ -490,7 +527,9 @@ def test_user_theme_overrides_single_templates(tmp_path):
     copy_seed(tmp_path)
     theme = tmp_path / "mytheme" / "templates"
     theme.mkdir(parents=True)
-    (theme / "cover.html.j2").write_text('<section class="cover"><h1>My own cover for {{ book.title }}</h1></section>', encoding="utf-8")
+    (theme / "cover.html.j2").write_text(
+        '<section class="cover"><h1>My own cover for {{ book.title }}</h1></section>', encoding="utf-8"
+    )
     config = load_config(tmp_path / "handbook.yml", overrides={"theme": "./mytheme"})
     out = tmp_path / "build" / "handbook.html"
     build_html(load_book(config, MemoryCache()), out)
@@ -532,10 +571,10 @@ def test_hostile_note_builds_with_diagnostics_and_no_requests(tmp_path):
         (notes / "index.md").write_text(
             f"# Hostile\n\n![passwd](file:///etc/passwd)\n\n![remote]({url}/x.png)\n\n![escape](../../outside.png)\n\n"
             f"<script>document.write('pwned-by-script')</script>\n\n<iframe src=\"{url}/frame\"></iframe>\n\n"
-            f"Inline <img src=\"{url}/raw.png\" onerror=\"alert(1)\"> and <span onclick=\"x()\" style=\"background:url({url}/bg.png)\">kept words</span>.\n\n"
-            f"<link rel=\"stylesheet\" href=\"{url}/s.css\">\n\n<style>@import url({url}/i.css); body {{ color: red }}</style>\n\n"
-            f"<object data=\"{url}/o\"></object><embed src=\"{url}/e\"><meta http-equiv=\"refresh\" content=\"0;url={url}/m\">\n\n"
-            f"[a link]({url}/page) and <a href=\"javascript:alert(1)\">js link</a>\n",
+            f'Inline <img src="{url}/raw.png" onerror="alert(1)"> and <span onclick="x()" style="background:url({url}/bg.png)">kept words</span>.\n\n'
+            f'<link rel="stylesheet" href="{url}/s.css">\n\n<style>@import url({url}/i.css); body {{ color: red }}</style>\n\n'
+            f'<object data="{url}/o"></object><embed src="{url}/e"><meta http-equiv="refresh" content="0;url={url}/m">\n\n'
+            f'[a link]({url}/page) and <a href="javascript:alert(1)">js link</a>\n',
             encoding="utf-8",
         )
         (project / "handbook.yml").write_text("title: Hostile\nmedia: []\n", encoding="utf-8")
@@ -569,7 +608,14 @@ def test_fetcher_allows_only_data_and_listed_files(tmp_path):
     fetcher = SafeFetcher(files=frozenset({allowed}), folders=(tmp_path / "theme",))
     assert fetcher.fetch(allowed.as_uri()).read() == b"png"
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
-    for url in ("http://127.0.0.1:1/x", "https://example.org/x", "file:///etc/passwd", (media / ".." / "secret.txt").as_uri(), "ftp://x/y", f"file://otherhost{allowed}"):
+    for url in (
+        "http://127.0.0.1:1/x",
+        "https://example.org/x",
+        "file:///etc/passwd",
+        (media / ".." / "secret.txt").as_uri(),
+        "ftp://x/y",
+        f"file://otherhost{allowed}",
+    ):
         with pytest.raises(RefusedURL):
             fetcher.fetch(url)
     assert len(fetcher.diagnostics(None)) == 6
@@ -615,7 +661,9 @@ def test_fetcher_reads_location_free_urls_and_records_what_it_read(tmp_path):
 
 def test_sanitizer_keeps_formatting_and_drops_the_rest():
     filt = RawHtmlFilter()
-    out = filt.feed('<b onclick="x">bold</b><script>evil()</script><iframe src="x">in</iframe><a href="javascript:x">j</a><a href="https://ok">ok</a><u style="a">u</u>')
+    out = filt.feed(
+        '<b onclick="x">bold</b><script>evil()</script><iframe src="x">in</iframe><a href="javascript:x">j</a><a href="https://ok">ok</a><u style="a">u</u>'
+    )
     out += filt.close_all()
     assert out == '<b>bold</b><span>j</span><a href="https://ok">ok</a><u>u</u>'
     assert {"script", "iframe"} <= set(filt.dropped.tags) and {"onclick", "style", "href"} <= set(filt.dropped.attrs)

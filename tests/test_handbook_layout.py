@@ -12,15 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
-
 import notebook_publish
+from conftest import ROOT
 from notebook_publish import fingerprints
 
 PACKAGE = Path(notebook_publish.__file__).resolve().parent
 HANDBOOK = PACKAGE / "handbook"
 # Kept only for importers outside the handbook that are being moved separately.
-OLD_ADDRESSES = {"notebook_publish.handbook.parts", "notebook_publish.handbook.workers", "notebook_publish.handbook.pdf_build"}
+OLD_ADDRESSES = {
+    "notebook_publish.handbook.parts",
+    "notebook_publish.handbook.workers",
+    "notebook_publish.handbook.pdf_build",
+}
 
 
 def _imported(path: Path) -> set[str]:
@@ -36,11 +39,18 @@ def _imported(path: Path) -> set[str]:
 
 
 def _handbook_modules():
-    return [p for p in sorted(HANDBOOK.rglob("*.py")) if p.relative_to(HANDBOOK).as_posix() not in ("parts.py", "workers.py", "pdf_build.py")]
+    return [
+        p
+        for p in sorted(HANDBOOK.rglob("*.py"))
+        if p.relative_to(HANDBOOK).as_posix() not in ("parts.py", "workers.py", "pdf_build.py")
+    ]
 
 
 def test_no_module_of_the_handbook_is_over_500_lines():
-    lengths = {p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines()) for p in HANDBOOK.rglob("*.py")}
+    lengths = {
+        p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+        for p in HANDBOOK.rglob("*.py")
+    }
     assert {name: n for name, n in lengths.items() if n > 500} == {}
 
 
@@ -62,7 +72,13 @@ def test_the_typesetting_workers_never_load_the_html_writer():
         "for name in workers.PRELOAD: importlib.import_module(name)\n"
         "print(sorted(m for m in sys.modules if m.startswith('notebook_publish.handbook.html') or m == 'pygments'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
@@ -78,7 +94,13 @@ def test_the_fingerprint_of_the_code_covers_every_folder(tmp_path, monkeypatch):
 
     try:
         seen = {source()}
-        for rel in ("handbook/typeset/parts.py", "handbook/overdraw/ops.py", "handbook/html/blocks.py", "handbook/build.py", "policy.py"):
+        for rel in (
+            "handbook/typeset/parts.py",
+            "handbook/overdraw/ops.py",
+            "handbook/html/blocks.py",
+            "handbook/build.py",
+            "policy.py",
+        ):
             with (copy / rel).open("a", encoding="utf-8") as f:
                 f.write("\n# changed\n")
             now = source()

@@ -64,7 +64,9 @@ def assert_nothing_leaked(project: Project, server: CountingServer | None = None
         assert "root:x:0:0" not in content, f"/etc/passwd leaked into the {where}"
     assert OUTSIDE_PNG not in project.pdf_images()
     assert OUTSIDE_PNG not in image_sizes(project.deck_media())
-    assert not any(OUTSIDE_COLOUR in colours for colours in image_colours(project.deck_media()))  # not even drawn into an SVG
+    assert not any(
+        OUTSIDE_COLOUR in colours for colours in image_colours(project.deck_media())
+    )  # not even drawn into an SVG
     # The preview page may only point at files inside the notebook, never above it.
     for src in re.findall(r'(?:src|href)="([^"]*)"', html):
         assert "/etc/passwd" not in src and "outside" not in src and not src.startswith("file:"), src
@@ -148,7 +150,7 @@ def test_remote_urls_are_never_fetched(tmp_path, server):
         f"![http]({http}/a.png)\n\n![https]({https}/b.png)\n\n"
         f"![svg]({http}/c.svg)\n\n"
         f"- [a page]({http}/page) and ![inline]({http}/inline.png)\n"
-        f"- <img src=\"{http}/raw.png\"> and <img src=\"{https}/raw.png\" srcset=\"{http}/2x.png 2x\">\n\n"
+        f'- <img src="{http}/raw.png"> and <img src="{https}/raw.png" srcset="{http}/2x.png 2x">\n\n'
         f"[note over http]({http}/other.md)\n",
     )
     runs = build_everything(project)
@@ -165,7 +167,9 @@ def test_a_50_mb_data_uri(tmp_path):
     # Over the size limit for notes: refused with one message, in bounded time and memory.
     project.write("huge-data.md", f"# Huge\n\n## Picture\n\n![big](data:image/png;base64,{big})\n")
     # Under the limit: a real (if corrupt) data URI is typeset without being decoded twice.
-    project.write("index.md", f"# Data\n\n## Picture\n\n![mid](data:image/png;base64,{payload})\n\n- [huge](huge-data.md)\n")
+    project.write(
+        "index.md", f"# Data\n\n## Picture\n\n![mid](data:image/png;base64,{payload})\n\n- [huge](huge-data.md)\n"
+    )
     runs = project.run_all(commands=("check", "pdf", "html", "slides"))
     for run in runs.values():
         assert_clean(run, codes=(1,))  # the refused note is an error; the rest of the book is built
@@ -283,26 +287,26 @@ def test_raw_html_is_reduced_to_harmless_formatting(tmp_path, server):
         "index.md",
         "# Raw HTML\n\n## Markup\n\n"
         f"<script>document.write('{project.canary}-script')</script>\n\n"
-        f"<script src=\"{url}/s.js\"></script>\n\n"
-        f"<iframe src=\"{url}/frame\">{project.canary}-iframe</iframe>\n\n"
-        f"<iframe src=\"file:///etc/passwd\"></iframe>\n\n"
-        f"<object data=\"{url}/object\">{project.canary}-object</object>\n\n"
-        f"<embed src=\"{url}/embed\"> <embed src=\"../outside/secret.txt\">\n\n"
-        f"<link rel=\"stylesheet\" href=\"{url}/sheet.css\">\n\n"
-        f"<link rel=\"stylesheet\" href=\"../outside/secret.css\">\n\n"
+        f'<script src="{url}/s.js"></script>\n\n'
+        f'<iframe src="{url}/frame">{project.canary}-iframe</iframe>\n\n'
+        f'<iframe src="file:///etc/passwd"></iframe>\n\n'
+        f'<object data="{url}/object">{project.canary}-object</object>\n\n'
+        f'<embed src="{url}/embed"> <embed src="../outside/secret.txt">\n\n'
+        f'<link rel="stylesheet" href="{url}/sheet.css">\n\n'
+        f'<link rel="stylesheet" href="../outside/secret.css">\n\n'
         f"<style>@import url({url}/import.css); @import '../outside/secret.css'; "
         f"body {{ background: url({url}/bg.png) }}</style>\n\n"
-        f"<style>p::after {{ content: \"{project.canary}-style\" }}</style>\n\n"
-        f"<base href=\"{url}/\">\n\n"
-        f"<meta http-equiv=\"refresh\" content=\"0;url={url}/meta\">\n\n"
-        f"<p onclick=\"alert(1)\" style=\"background:url({url}/inline.png)\">kept paragraph</p>\n\n"
-        f"- <span onmouseover=\"x()\" style=\"background-image:url(../outside/secret.png)\">kept span</span>\n"
-        f"- <img src=\"{url}/x.png\" onerror=\"alert(1)\"> <a href=\"javascript:alert(1)\">js link</a>\n"
-        f"- <svg><image href=\"{url}/svg.png\"/></svg> <math><mi>{project.canary}-math</mi></math>\n"
-        f"- <video src=\"{url}/v.mp4\" poster=\"{url}/poster.png\"></video> <audio src=\"{url}/a.mp3\"></audio>\n"
-        f"- <form action=\"{url}/form\"><input name=\"q\" value=\"{project.canary}-input\"></form>\n"
-        f"- <div style=\"content: url({url}/div.png)\">kept div</div>\n\n"
-        "<table><tr><td onclick=\"x()\">kept cell</td></tr></table>\n",
+        f'<style>p::after {{ content: "{project.canary}-style" }}</style>\n\n'
+        f'<base href="{url}/">\n\n'
+        f'<meta http-equiv="refresh" content="0;url={url}/meta">\n\n'
+        f'<p onclick="alert(1)" style="background:url({url}/inline.png)">kept paragraph</p>\n\n'
+        f'- <span onmouseover="x()" style="background-image:url(../outside/secret.png)">kept span</span>\n'
+        f'- <img src="{url}/x.png" onerror="alert(1)"> <a href="javascript:alert(1)">js link</a>\n'
+        f'- <svg><image href="{url}/svg.png"/></svg> <math><mi>{project.canary}-math</mi></math>\n'
+        f'- <video src="{url}/v.mp4" poster="{url}/poster.png"></video> <audio src="{url}/a.mp3"></audio>\n'
+        f'- <form action="{url}/form"><input name="q" value="{project.canary}-input"></form>\n'
+        f'- <div style="content: url({url}/div.png)">kept div</div>\n\n'
+        '<table><tr><td onclick="x()">kept cell</td></tr></table>\n',
     )
     runs = build_everything(project)
     raw = diagnostics_of(runs["pdf"], "raw-html")
@@ -313,6 +317,25 @@ def test_raw_html_is_reduced_to_harmless_formatting(tmp_path, server):
         assert kept in text
     html = (project.out / "handbook.html").read_text(encoding="utf-8")
     body = html.split("<body", 1)[1]
-    for bad in ("<script", "<iframe", "<object", "<embed", "<link", "@import", "onclick", "onerror", "onmouseover",
-                "javascript:", "<base", "<meta", "<form", "<input", "<video", "<audio", "<style", f'="{url}', f"url({url}"):
+    for bad in (
+        "<script",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<link",
+        "@import",
+        "onclick",
+        "onerror",
+        "onmouseover",
+        "javascript:",
+        "<base",
+        "<meta",
+        "<form",
+        "<input",
+        "<video",
+        "<audio",
+        "<style",
+        f'="{url}',
+        f"url({url}",
+    ):
         assert bad not in body, bad  # a placeholder may name a refused URL as text, nothing more

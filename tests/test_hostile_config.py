@@ -173,7 +173,11 @@ def test_describe(value, words):
 @pytest.mark.parametrize(
     "text, line, words",
     [
-        ("keywords: [a, [b], c]\n", 1, "`keywords` must be a list of texts, not a list whose item 2 is a list of 1 text"),
+        (
+            "keywords: [a, [b], c]\n",
+            1,
+            "`keywords` must be a list of texts, not a list whose item 2 is a list of 1 text",
+        ),
         ("keywords:\n  a: 1\n  b: 2\n  c: 3\n", 1, "`keywords` must be a list of texts, not a mapping with 3 keys"),
         ("title: T\nsubtitle: {x: 1}\n", 2, "`subtitle` must be text, not a mapping with 1 key"),
         ("pdf:\n  paper: [a4]\n", 2, "`pdf.paper` must be one of a4, letter, not a list of 1 text"),

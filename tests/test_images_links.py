@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from notebook_publish.notes import list_files
 from notebook_publish.normalize import images, links
 from notebook_publish.normalize.context import NoteContext
 from notebook_publish.normalize.resolve import strip_notion_id
+from notebook_publish.notes import list_files
 
 
 def ctx_for(book_dir: Path, note: str) -> NoteContext:

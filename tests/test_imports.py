@@ -38,19 +38,61 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "notebook_publish"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", (
-        "notebook_publish", "diagnostics", "codes", "levels", "baseline", "config", "config_keys", "limited_yaml",
-        "cache", "fingerprints", "build", "themes", "fonts", "system_fonts", "glyphs", "filetypes", "pictures",
-        "emoji", "callouts", "lifeline", "progress", "math_macros", "mathrender", "omml_fix",
-    )),
+    (
+        "base",
+        (
+            "notebook_publish",
+            "diagnostics",
+            "codes",
+            "levels",
+            "baseline",
+            "config",
+            "config_keys",
+            "limited_yaml",
+            "cache",
+            "fingerprints",
+            "build",
+            "themes",
+            "fonts",
+            "system_fonts",
+            "glyphs",
+            "filetypes",
+            "pictures",
+            "emoji",
+            "callouts",
+            "lifeline",
+            "progress",
+            "math_macros",
+            "mathrender",
+            "math_unicode",
+            "omml_fix",
+        ),
+    ),
     ("source", ("normalize", "markdown", "pandoc_batch", "pandoc_ast")),
-    ("book", (
-        "notes", "book_order", "book_math", "book_tree", "transclude", "titles", "page_links", "chapter_numbers",
-        "picture_marks", "notion_export", "archive", "math_errors", "outputs", "freshness",
-        # What untrusted notes may do (policy) and its raw-HTML filter: both writers
-        # ask them, and they ask the resolver of the notes' paths.
-        "policy", "rawhtml",
-    )),
+    (
+        "book",
+        (
+            "notes",
+            "note_files",
+            "book_order",
+            "book_math",
+            "book_tree",
+            "transclude",
+            "titles",
+            "page_links",
+            "chapter_numbers",
+            "picture_marks",
+            "notion_export",
+            "archive",
+            "math_errors",
+            "outputs",
+            "freshness",
+            # What untrusted notes may do (policy) and its raw-HTML filter: both writers
+            # ask them, and they ask the resolver of the notes' paths.
+            "policy",
+            "rawhtml",
+        ),
+    ),
     ("writers", ("handbook", "slides", "release")),
     ("services", ("app", "watch")),
     ("commands", ("commands",)),
@@ -217,7 +259,9 @@ def upward() -> dict[tuple[str, str], str]:
     for module, (top, lazy) in GRAPH.items():
         for target in sorted(top | lazy):
             if layer_of(target) > layer_of(module):
-                found[(module, target)] = f"{LAYERS[layer_of(module)][0]} -> {LAYERS[layer_of(target)][0]}" + (" (lazy)" if target in lazy else "")
+                found[(module, target)] = f"{LAYERS[layer_of(module)][0]} -> {LAYERS[layer_of(target)][0]}" + (
+                    " (lazy)" if target in lazy else ""
+                )
     return found
 
 
@@ -247,7 +291,13 @@ def test_the_commands_load_without_the_writers():
         "'notebook_publish.notes', 'notebook_publish.markdown', 'weasyprint', 'pptx')))\n"
         "print(heavy)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={"PYTHONPATH": str(PACKAGE.parent)}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(PACKAGE.parent)},
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
@@ -263,6 +313,22 @@ def test_the_theme_check_for_the_pdf_does_not_load_the_slides(tmp_path):
         f"check_theme(load_config(None, cwd=__import__('pathlib').Path({str(tmp_path)!r})), slides=False)\n"
         "print(sorted(m for m in sys.modules if m.startswith('notebook_publish.slides')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={"PYTHONPATH": str(PACKAGE.parent)}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(PACKAGE.parent)},
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_is_over_500_lines():
+    """A module a reader takes in whole: one job, small enough to hold in mind. Data
+    (the emoji table) lives in `data/`, not in code."""
+    lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
+    assert {name: n for name, n in lengths.items() if n > MAX_MODULE_LINES} == {}

@@ -17,13 +17,18 @@ import pytest
 from notebook_publish.markdown import READER
 from notebook_publish.normalize import kramdown, liquid, normalize
 from notebook_publish.normalize.context import NoteContext
-
 from publish_harness import Project, assert_clean, png_bytes
 
 NOTES = Path("/nonexistent/site")
 POST = NOTES / "_posts" / "2020-01-01-post.md"
 FILES = frozenset(
-    {POST, NOTES / "_posts" / "2019-05-05-other.md", NOTES / "about.md", NOTES / "assets" / "img" / "rhino.png", NOTES / "assets" / "img" / "my pic.png"}
+    {
+        POST,
+        NOTES / "_posts" / "2019-05-05-other.md",
+        NOTES / "about.md",
+        NOTES / "assets" / "img" / "rhino.png",
+        NOTES / "assets" / "img" / "my pic.png",
+    }
 )
 
 
@@ -66,7 +71,10 @@ def ast(text: str) -> list:
 )
 def test_a_picture_tag_becomes_the_image_with_its_caption(tag):
     out, found = run_liquid(f"Before.\n\n{tag}\n\nAfter.\n")
-    assert out.split("\n")[2] == "![A rhino](/assets/img/rhino.png)" or out.split("\n")[2] == "![A rhino](assets/img/rhino.png)"
+    assert (
+        out.split("\n")[2] == "![A rhino](/assets/img/rhino.png)"
+        or out.split("\n")[2] == "![A rhino](assets/img/rhino.png)"
+    )
     assert [(d.code, d.line, d.col) for d in found] == [("jekyll-syntax", 3, 1)]
     # The images fixer then finds the file from the post's folder, and pandoc makes it a figure.
     text, diagnostics = normalize(f"Before.\n\n{tag}\n\nAfter.\n", ctx())
@@ -75,12 +83,14 @@ def test_a_picture_tag_becomes_the_image_with_its_caption(tag):
 
 
 def test_picture_paths_with_spaces_and_captions_with_markup():
-    out, _ = run_liquid('{% include figure.html url="/assets/img/my pic.png" caption="A [linked](http://x.org) *rhino*" %}\n')
+    out, _ = run_liquid(
+        '{% include figure.html url="/assets/img/my pic.png" caption="A [linked](http://x.org) *rhino*" %}\n'
+    )
     assert out == "![A [linked](http://x.org) *rhino*](</assets/img/my pic.png>)\n"
     [para] = ast(out)
     image = para["c"][0]
     assert image["t"] == "Image" and image["c"][2][0] == "/assets/img/my pic.png"
-    out, _ = run_liquid("{% include figure.html url=\"/assets/img/rhino.png\" caption=\"Unbalanced ] bracket\" %}\n")
+    out, _ = run_liquid('{% include figure.html url="/assets/img/rhino.png" caption="Unbalanced ] bracket" %}\n')
     assert out == "![Unbalanced \\] bracket](/assets/img/rhino.png)\n"
 
 
@@ -102,7 +112,7 @@ def test_a_tag_over_several_lines_keeps_the_line_count():
 def test_side_and_margin_notes_become_footnotes():
     text = (
         "Tufte{% sidenote 'sn-1' 'A side note with a [link](http://x.org).' %} and"
-        ' {% include marginnote.html id="mn-1" note="A margin note." %} and {% marginnote \'mn\' \'Another\' %}.\n'
+        " {% include marginnote.html id=\"mn-1\" note=\"A margin note.\" %} and {% marginnote 'mn' 'Another' %}.\n"
     )
     out, found = run_liquid(text)
     assert out == (
@@ -131,9 +141,9 @@ def test_newthought_epigraph_and_includes_that_carry_text():
 
 
 def test_highlight_becomes_a_fenced_code_block_in_its_language():
-    text = "Code:\n\n{% highlight ruby linenos %}\ndef f\n  \"{{ x }}\" # {% raw %}\nend\n```\n{% endhighlight %}\n\nAfter.\n"
+    text = 'Code:\n\n{% highlight ruby linenos %}\ndef f\n  "{{ x }}" # {% raw %}\nend\n```\n{% endhighlight %}\n\nAfter.\n'
     out, found = run_liquid(text)
-    assert out == "Code:\n\n````ruby\ndef f\n  \"{{ x }}\" # {% raw %}\nend\n```\n````\n\nAfter.\n"
+    assert out == 'Code:\n\n````ruby\ndef f\n  "{{ x }}" # {% raw %}\nend\n```\n````\n\nAfter.\n'
     code = ast(out)[1]
     assert code["t"] == "CodeBlock" and code["c"][0][1] == ["ruby"] and code["c"][1].startswith("def f\n")
     assert [d.code for d in found] == ["jekyll-syntax"]
@@ -158,15 +168,19 @@ def test_other_tags_and_outputs_are_removed_with_a_warning_at_their_place():
     out, found = run_liquid(text)
     assert out == "# T\n\n\nKept  text.\n\n\n"
     assert [(d.code, d.line, d.col) for d in found] == [
-        ("unsupported-syntax", 3, 1), ("unsupported-syntax", 4, 6), ("unsupported-syntax", 5, 1),
-        ("unsupported-syntax", 6, 1), ("unsupported-syntax", 6, 26), ("unsupported-syntax", 6, 39),
+        ("unsupported-syntax", 3, 1),
+        ("unsupported-syntax", 4, 6),
+        ("unsupported-syntax", 5, 1),
+        ("unsupported-syntax", 6, 1),
+        ("unsupported-syntax", 6, 26),
+        ("unsupported-syntax", 6, 39),
     ]
     assert "{% if page.x %}" in found[0].message and "Jekyll" in found[0].hint
 
 
 def test_site_prefixes_in_paths_go_silently_and_links_to_posts_resolve():
     text = (
-        "![A]({{ site.baseurl }}/assets/img/rhino.png) and <img src=\"{{ site.url }}{{ site.baseurl }}/assets/img/rhino.png\">\n"
+        '![A]({{ site.baseurl }}/assets/img/rhino.png) and <img src="{{ site.url }}{{ site.baseurl }}/assets/img/rhino.png">\n'
         "[Other]({% post_url 2019-05-05-other %}), [About]({{ site.baseurl }}{% link about.md %}), "
         "[Again]({{ '/about.md' | relative_url }})\n"
     )
@@ -182,7 +196,7 @@ def test_site_prefixes_in_paths_go_silently_and_links_to_posts_resolve():
 
 
 def test_code_math_and_front_matter_are_left_alone():
-    text = "---\ntitle: \"{{ x }}\"\n---\n\n`{% include a.html %}` $x_{%}$ and\n\n```\n{{ y }}\n```\n\n    {% z %}\n"
+    text = '---\ntitle: "{{ x }}"\n---\n\n`{% include a.html %}` $x_{%}$ and\n\n```\n{{ y }}\n```\n\n    {% z %}\n'
     assert run_liquid(text) == (text, [])
 
 
@@ -218,9 +232,9 @@ def test_block_attribute_lists_go_onto_headings_and_images():
 
 def test_other_attribute_lists_are_dropped_without_a_trace():
     text = (
-        "A paragraph.\n{: .note}\n\n> Quoted.\n> {: .q}\n\n*red*{: .red} and [link](http://x.org){:target=\"_blank\"} end {: .x}\n"
+        'A paragraph.\n{: .note}\n\n> Quoted.\n> {: .q}\n\n*red*{: .red} and [link](http://x.org){:target="_blank"} end {: .x}\n'
         "![A](a.png){: .c}\n\n{:ref: .class}\n\n* TOC\n{:toc}\n\n{::comment}\nhidden\n{:/comment}\n{::nomarkdown}<b>x</b>{:/nomarkdown}\n"
-        "{::options parse_block_html=\"true\" /}\n"
+        '{::options parse_block_html="true" /}\n'
     )
     out, found = run_kramdown(text)
     assert "{:" not in out and "hidden" not in out and "TOC" not in out
@@ -277,12 +291,23 @@ def test_a_jekyll_post_through_the_command_line(tmp_path):
     # no missing image, and no broken anchor (the heading kept its kramdown id `#figures`).
     for run in runs.values():
         warnings = re.findall(r"^(\S+):(\d+):(\d+): warning\[([\w-]+)\]", run.output, re.M)
-        assert [(w[1], w[2], w[3]) for w in warnings] == [("27", "1", "unsupported-syntax"), ("27", "36", "unsupported-syntax")], run
+        assert [(w[1], w[2], w[3]) for w in warnings] == [
+            ("27", "1", "unsupported-syntax"),
+            ("27", "36", "unsupported-syntax"),
+        ], run
 
     text = project.pdf_text()
     for syntax in ("{%", "{{", "{:", "%}", "}}"):
         assert syntax not in text
-    for words in ("RHINO-CAPTION", "MARGIN-CAPTION", "KRAMDOWN-CAPTION", "SIDENOTE-TEXT about notes.", "MARGINNOTE-TEXT here.", "DRAFT-TEXT kept.", 'return "hi " + name'):
+    for words in (
+        "RHINO-CAPTION",
+        "MARGIN-CAPTION",
+        "KRAMDOWN-CAPTION",
+        "SIDENOTE-TEXT about notes.",
+        "MARGINNOTE-TEXT here.",
+        "DRAFT-TEXT kept.",
+        'return "hi " + name',
+    ):
         assert words in text, words
     assert "In his later books" in text or "IN HIS LATER BOOKS" in text
     assert sorted(project.pdf_images()) == [(200, 120), (210, 120), (220, 120)]

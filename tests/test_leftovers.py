@@ -8,7 +8,6 @@ import time
 
 from notebook_publish.normalize import leftovers, normalize
 from notebook_publish.normalize.context import context_for_text
-
 from publish_harness import Project, assert_clean
 
 CTX = context_for_text("/nonexistent/notes/note.md")
@@ -28,7 +27,7 @@ EACH = [
     ("Some ==highlighted== text.", 6, "highlight"),
     ("A paragraph with a block id ^abc-123", 29, "block id"),
     ('--8<-- "snippet.md"', 1, "snippet"),
-    ("{% hint style=\"info\" %}", 1, "GitBook"),
+    ('{% hint style="info" %}', 1, "GitBook"),
 ]
 
 
@@ -65,7 +64,7 @@ def test_with_every_flavour_on_only_what_no_fixer_renders_is_reported():
 
 def test_nothing_in_code_math_or_what_pandoc_reads_is_reported():
     text = (
-        "# Code only\n\n```\n[[Other]] ![[x.png]] {% tag %} {{ x }} %% c %% ==h== ^id\n!!! note\n::: tip Title\n--8<-- \"x\"\n```\n\n"
+        '# Code only\n\n```\n[[Other]] ![[x.png]] {% tag %} {{ x }} %% c %% ==h== ^id\n!!! note\n::: tip Title\n--8<-- "x"\n```\n\n'
         "Inline `[[x]]`, `{% t %}`, `{{ y }}`, `==h==`, `%%c%%`, `--8<--` and math $a_{%} {{b}}$ and $$ {{c}} ==d== $$.\n\n"
         "$$\n[[x]] {{ y }} %% z\n$$\n\n    indented {{ code }} [[x]]\n    ^block-id\n\n"
         "<!-- {{ comment }} [[x]]\nmulti %% -->\n\n"

@@ -10,18 +10,16 @@ from __future__ import annotations
 import ast
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from publish_harness import Project, assert_clean
-
 from notebook_publish.baseline import Entry, entry_of
 from notebook_publish.codes import CODES
 from notebook_publish.config import load_config
 from notebook_publish.diagnostics import Severity, UsageError, warning
 from notebook_publish.levels import apply_levels
+from publish_harness import Project, assert_clean
 
 NOTE = (
     "# Book\n\n"
@@ -43,7 +41,9 @@ def project(tmp_path) -> Project:
 
 
 def codes_of(run, severity: str = "warning") -> list[str]:
-    return sorted(line.split(f"{severity}[")[1].split("]")[0] for line in run.output.splitlines() if f": {severity}[" in line)
+    return sorted(
+        line.split(f"{severity}[")[1].split("]")[0] for line in run.output.splitlines() if f": {severity}[" in line
+    )
 
 
 # --- the codes --------------------------------------------------------------------------
@@ -56,7 +56,12 @@ def test_every_code_the_tool_can_report_is_listed_with_its_meaning():
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", getattr(node.func, "attr", None))
                 at = {"info": 2, "warning": 2, "error": 2}.get(name)
-                if at is not None and len(node.args) > at and isinstance(node.args[at], ast.Constant) and isinstance(node.args[at].value, str):
+                if (
+                    at is not None
+                    and len(node.args) > at
+                    and isinstance(node.args[at], ast.Constant)
+                    and isinstance(node.args[at].value, str)
+                ):
                     used.add(node.args[at].value)
     used |= {"bad-image", "unsupported-image"}  # named through pictures.BAD / UNSUPPORTED
     assert used - set(CODES) == set(), "codes reported but not listed in codes.py"
@@ -95,7 +100,11 @@ def test_an_unknown_code_or_level_is_refused_with_a_suggestion(project):
     project.config("title: T\ndiagnostics:\n  missing-imag: warning\n")
     run = project.run("check")
     assert_clean(run, codes=(2,))
-    assert "handbook.yml:3:" in run.stderr and "unknown diagnostic code `missing-imag`" in run.stderr and "did you mean `missing-image`?" in run.stderr
+    assert (
+        "handbook.yml:3:" in run.stderr
+        and "unknown diagnostic code `missing-imag`" in run.stderr
+        and "did you mean `missing-image`?" in run.stderr
+    )
     project.config("diagnostics:\n  missing-image: warn\n")
     run = project.run("check")
     assert_clean(run, codes=(2,))
@@ -112,10 +121,14 @@ def test_set_overrides_a_level_on_the_command_line(project):
 
 def test_apply_levels_last_matching_rule_wins(tmp_path):
     (tmp_path / "handbook.yml").write_text(
-        "diagnostics:\n  orphan-note:\n    - level: error\n    - {level: ignore, paths: [notes/old/*]}\n", encoding="utf-8"
+        "diagnostics:\n  orphan-note:\n    - level: error\n    - {level: ignore, paths: [notes/old/*]}\n",
+        encoding="utf-8",
     )
     config = load_config(tmp_path / "handbook.yml", cwd=tmp_path)
-    found = [warning(tmp_path / "notes" / "old" / "a.md", 1, "orphan-note", "m"), warning(tmp_path / "notes" / "b.md", 1, "orphan-note", "m")]
+    found = [
+        warning(tmp_path / "notes" / "old" / "a.md", 1, "orphan-note", "m"),
+        warning(tmp_path / "notes" / "b.md", 1, "orphan-note", "m"),
+    ]
     out = apply_levels(found, config.diagnostics, config.root)
     assert [(d.path.name, d.severity) for d in out] == [("b.md", Severity.ERROR)]
 
@@ -142,7 +155,10 @@ def test_write_then_strict_passes_in_every_command(project):
     assert_clean(run, codes=(0,))
     baseline = json.loads((project.root / "notebook-publish.baseline").read_text())
     assert sorted((e["code"], e["target"]) for e in baseline["problems"]) == [
-        ("broken-link", "gone.md"), ("missing-image", "lost.png"), ("missing-image", "lost.png"), ("missing-image", "old.png"),
+        ("broken-link", "gone.md"),
+        ("missing-image", "lost.png"),
+        ("missing-image", "lost.png"),
+        ("missing-image", "old.png"),
     ]
     for command in BUILD_COMMANDS:
         run = project.run(command, "--strict")
@@ -157,7 +173,10 @@ def test_write_then_strict_passes_in_every_command(project):
 def test_moving_a_problem_keeps_it_accepted_and_a_new_one_fails_everywhere(project):
     assert_clean(project.run("check", "--write-baseline"), codes=(0,))
     # Lines above move every problem down; a new broken link appears.
-    project.write("index.md", "# Book\n\nAn added paragraph.\n\nAnother.\n" + NOTE[len("# Book\n"):] + "\n- [Fresh](fresh-miss.md)\n")
+    project.write(
+        "index.md",
+        "# Book\n\nAn added paragraph.\n\nAnother.\n" + NOTE[len("# Book\n") :] + "\n- [Fresh](fresh-miss.md)\n",
+    )
     for command in (*BUILD_COMMANDS, "release"):
         run = project.run(command, "--strict")
         assert_clean(run, codes=(1,))

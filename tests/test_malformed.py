@@ -16,7 +16,9 @@ import pytest
 from publish_harness import COMMANDS, Project, assert_clean
 
 # Every line a build prints about a problem: `path:line:col: severity[code]: message`.
-DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info)\[(?P<code>[\w-]+)\]: ", re.M)
+DIAGNOSTIC = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info)\[(?P<code>[\w-]+)\]: ", re.M
+)
 
 
 def diagnostics(run) -> list[dict]:
@@ -68,7 +70,9 @@ def test_unterminated_math_fence(tmp_path):
 
 @pytest.mark.slow
 def test_unterminated_code_fence(tmp_path):
-    project = case_project(tmp_path, "# Case\n\n## Code\n\nBefore.\n\n```python\ndef f():\n    return 1\n\n## Not a heading\n")
+    project = case_project(
+        tmp_path, "# Case\n\n## Code\n\nBefore.\n\n```python\ndef f():\n    return 1\n\n## Not a heading\n"
+    )
     runs = build(project)
     assert all(r.returncode == 0 for r in runs.values())
     text = project.pdf_text()
@@ -213,7 +217,9 @@ def test_block_quotes_nested_60_deep(tmp_path):
     # Flattened, the deep levels keep the 12th level's width: nothing runs off the page.
     import subprocess
 
-    bbox = subprocess.run(["pdftotext", "-bbox", str(project.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(project.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"[^>]*>here\d+<', bbox)]
     assert len(right_edges) == 60 and max(right_edges) < 595.28 - 22 / 25.4 * 72  # inside the right margin of A4
 
@@ -329,7 +335,10 @@ def test_names_with_spaces_non_ascii_and_notion_ids(tmp_path):
     links = "".join(f"- [{n[:-3]}]({quote(n)})\n" if i % 2 else f"- [{n[:-3]}](<{n}>)\n" for i, n in enumerate(names))
     project.write("index.md", "# Book\n\n" + links)
     for i, name in enumerate(names):
-        project.write(name, f"# Title {i}\n\n## Topic {i}\n\n- text of note {i}\n\n![Bild](<Pictures 1b505834c0de80378ee9cfc97356b605/Bild ü 1.png>)\n")
+        project.write(
+            name,
+            f"# Title {i}\n\n## Topic {i}\n\n- text of note {i}\n\n![Bild](<Pictures 1b505834c0de80378ee9cfc97356b605/Bild ü 1.png>)\n",
+        )
     runs = build(project)
     assert all(r.returncode == 0 for r in runs.values()), runs
     assert "0 errors, 0 warnings" in runs["check"].stdout, runs["check"]

@@ -21,7 +21,6 @@ from notebook_publish.markdown import parse_markdown
 from notebook_publish.normalize import normalize
 from notebook_publish.normalize.context import context_for_text
 from notebook_publish.pandoc_ast import stringify, walk_inlines
-
 from publish_harness import Project, assert_clean
 
 CTX = context_for_text("/tmp/delimiters/note.md")
@@ -146,7 +145,9 @@ def test_a_display_block_with_a_blank_line_inside_its_tex():
     assert text_of(blocks[-1:]) == "After."
 
 
-@pytest.mark.parametrize("text", ["$$x$$^block-id\n", "$$x$$ ^block-id\n", "$$\nx\n$$ ^block-id\n", "> $$x$$^block-id\n"])
+@pytest.mark.parametrize(
+    "text", ["$$x$$^block-id\n", "$$x$$ ^block-id\n", "$$\nx\n$$ ^block-id\n", "> $$x$$^block-id\n"]
+)
 def test_obsidian_block_id_after_a_formula_is_an_anchor(text):
     blocks, out, _ = read(text)
     assert maths(blocks) == [("DisplayMath", "x")]
@@ -260,7 +261,9 @@ def test_a_kramdown_paragraph_typesets_as_one_paragraph(tmp_path):
     project.write("lecture.md", "# Lecture\n\n## Vectors\n\n" + KRAMDOWN + "\nThe end.\n")
     run = project.run("pdf")
     assert_clean(run, (0,))
-    layout = subprocess.run(["pdftotext", "-layout", str(project.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(project.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     # The lines from the sentence's first words to the next blank line: its paragraph. A
     # formula set as display would stand on a line of its own, between blank lines (it
     # is drawn, not written as text).
@@ -272,7 +275,15 @@ def test_a_kramdown_paragraph_typesets_as_one_paragraph(tmp_path):
             break
         paragraph.append(line)
     flat = " ".join(" ".join(paragraph).split())
-    words = ["Given a vector", "in", ", find the vector", "of unit length", "that maximises", ", subject to", "and nothing else."]
+    words = [
+        "Given a vector",
+        "in",
+        ", find the vector",
+        "of unit length",
+        "that maximises",
+        ", subject to",
+        "and nothing else.",
+    ]
     at = [flat.find(w) for w in words]
     assert -1 not in at and at == sorted(at), layout
     assert len(paragraph) <= 3, layout
@@ -282,9 +293,38 @@ def test_a_kramdown_paragraph_typesets_as_one_paragraph(tmp_path):
 
 PIECES = st.sampled_from(
     [
-        "$$", "$", "\\(", "\\)", "\\[", "\\]", "\\begin{align*}", "\\end{align*}", "x", "a b", "{", "}", "\\", " ",
-        "\n", "\n\n", "- ", "> ", "  ", "# ", "`", "```\n", "| a | b |\n|---|---|\n", "|", "^id", " ^id",
-        "The cost is here", "\\text{a $b$}", "$`", "`$", "1. ", "    ",
+        "$$",
+        "$",
+        "\\(",
+        "\\)",
+        "\\[",
+        "\\]",
+        "\\begin{align*}",
+        "\\end{align*}",
+        "x",
+        "a b",
+        "{",
+        "}",
+        "\\",
+        " ",
+        "\n",
+        "\n\n",
+        "- ",
+        "> ",
+        "  ",
+        "# ",
+        "`",
+        "```\n",
+        "| a | b |\n|---|---|\n",
+        "|",
+        "^id",
+        " ^id",
+        "The cost is here",
+        "\\text{a $b$}",
+        "$`",
+        "`$",
+        "1. ",
+        "    ",
     ]
 )
 

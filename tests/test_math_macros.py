@@ -17,7 +17,10 @@ from pptx import Presentation
 
 from publish_harness import Project, assert_clean
 
-DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info)\[(?P<code>[\w-]+)\]: (?P<message>.*)$", re.M)
+DIAGNOSTIC = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|info)\[(?P<code>[\w-]+)\]: (?P<message>.*)$",
+    re.M,
+)
 M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 
 
@@ -31,7 +34,9 @@ def deck_slides(project: Project) -> list:
 
 
 def slide_text(project: Project) -> str:
-    return "\n".join(shape.text_frame.text for slide in deck_slides(project) for shape in slide.shapes if shape.has_text_frame)
+    return "\n".join(
+        shape.text_frame.text for slide in deck_slides(project) for shape in slide.shapes if shape.has_text_frame
+    )
 
 
 def deck_formulas(project: Project) -> list:
@@ -159,7 +164,16 @@ def test_each_formula_is_reported_at_its_own_line(tmp_path):
     lines += ["The first use: $a \\oops b$ here."]  # line 45
     lines += [f"Filler line {n}." for n in range(46, 289)]
     lines += ["Again, $a \\oops b$ and $\\alpha$."]  # line 289
-    lines += ["", "$$", "\\begin{aligned}", "a &= b \\\\", "  c &= \\oops d", "\\end{aligned}", "$$", ""]  # \oops on line 294
+    lines += [
+        "",
+        "$$",
+        "\\begin{aligned}",
+        "a &= b \\\\",
+        "  c &= \\oops d",
+        "\\end{aligned}",
+        "$$",
+        "",
+    ]  # \oops on line 294
     assert lines[44].startswith("The first use") and lines[288].startswith("Again")
     project = Project(tmp_path / "book")
     project.write("index.md", "# Book\n\n- [Long](long.md)\n")
@@ -193,7 +207,10 @@ def test_macros_file_is_read_and_its_changes_rebuild(tmp_path):
     project.config("math:\n  macros_file: tex/macros.sty\n")
     (project.root / "tex").mkdir()
     sty = project.root / "tex" / "macros.sty"
-    sty.write_text("% the course's macros\n\\ProvidesPackage{macros}\n\\newcommand{\\R}{\\mathbb{R}}\n\\DeclareMathOperator*{\\argmax}{arg\\,max}\n", encoding="utf-8")
+    sty.write_text(
+        "% the course's macros\n\\ProvidesPackage{macros}\n\\newcommand{\\R}{\\mathbb{R}}\n\\DeclareMathOperator*{\\argmax}{arg\\,max}\n",
+        encoding="utf-8",
+    )
     project.write("index.md", "# Book\n\n- [Use](use.md)\n")
     project.write("use.md", "# Use\n\n## Part\n\nLet $x \\in \\R^n$ and $\\hat\\theta = \\argmax_\\theta f$.\n")
     run = project.run("slides")
@@ -213,7 +230,9 @@ def test_macros_file_is_read_and_its_changes_rebuild(tmp_path):
     sty.write_text("\\newcommand{\\R}{\\mathbb{R}}\n\n\\usepackage{amsmath}\nsome text\n", encoding="utf-8")
     run = project.run("check")
     assert_clean(run, codes=(2,))
-    assert re.search(r"tex/macros\.sty:4:1: error\[config\]: macros file: `s` is not a macro definition", run.output), run
+    assert re.search(r"tex/macros\.sty:4:1: error\[config\]: macros file: `s` is not a macro definition", run.output), (
+        run
+    )
 
 
 def test_bad_macros_in_the_config_are_config_errors(tmp_path):

@@ -16,7 +16,9 @@ from PIL import Image
 
 from test_handbook import build, copy_seed, word_boxes
 
-pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in ("pdftotext", "pdftoppm", "qpdf")), reason="needs poppler-utils and qpdf")
+pytestmark = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in ("pdftotext", "pdftoppm", "qpdf")), reason="needs poppler-utils and qpdf"
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +68,23 @@ def test_a_display_formula_is_found_by_search_in_its_place(book):
 
 def _dark_pixels(pdf: Path, page: int, box: tuple[float, float, float, float], tmp: Path, name: str) -> int:
     """Dark pixels of a page rendered at 60 dpi inside a box given in points."""
-    subprocess.run(["pdftoppm", "-r", "60", "-gray", "-png", "-f", str(page + 1), "-l", str(page + 1), "-singlefile", str(pdf), str(tmp / name)], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "60",
+            "-gray",
+            "-png",
+            "-f",
+            str(page + 1),
+            "-l",
+            str(page + 1),
+            "-singlefile",
+            str(pdf),
+            str(tmp / name),
+        ],
+        check=True,
+    )
     image = Image.open(tmp / f"{name}.png").convert("L")
     scale = 60 / 72
     x0, y0, x1, y1 = box
@@ -89,7 +107,11 @@ def test_the_text_layer_adds_nothing_visible(book, tmp_path):
     with pikepdf.open(book) as pdf:
         target = pdf.pages[page]
         fonts = target.resources.get("/Font", {})
-        invisible = [name for name, font in fonts.items() if "/ToUnicode" in font and str(font.get("/BaseFont", "")).startswith("/NPText")]
+        invisible = [
+            name
+            for name, font in fonts.items()
+            if "/ToUnicode" in font and str(font.get("/BaseFont", "")).startswith("/NPText")
+        ]
         assert invisible, "the page has no formula text font"
         kept, inside = [], False
         for operands, operator in pikepdf.parse_content_stream(target):
@@ -104,7 +126,22 @@ def test_the_text_layer_adds_nothing_visible(book, tmp_path):
         pdf.save(stripped)
     assert "softmax" not in pdftotext(stripped)
     for path, name in ((book, "with"), (stripped, "without")):
-        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", str(page + 1), "-l", str(page + 1), "-singlefile", str(path), str(tmp_path / name)], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "60",
+                "-png",
+                "-f",
+                str(page + 1),
+                "-l",
+                str(page + 1),
+                "-singlefile",
+                str(path),
+                str(tmp_path / name),
+            ],
+            check=True,
+        )
     assert (tmp_path / "with.png").read_bytes() == (tmp_path / "without.png").read_bytes()
 
 
@@ -130,5 +167,9 @@ def test_the_seed_handbook_has_the_blip_formula_as_text(tmp_path, tmp_path_facto
     assert lines, "the Blip formula's text is not in the text layer"
     # Its letters as written, in the order written; in the section, after the bullet it follows.
     assert re.sub(r"[^A-Za-z]", "", lines[0]) == re.sub(r"[^A-Za-z]", "", formula)
-    assert text.index("classify whether it is the right text", blip) < text.index(lines[0], blip) < text.index("filter for text", blip)
+    assert (
+        text.index("classify whether it is the right text", blip)
+        < text.index(lines[0], blip)
+        < text.index("filter for text", blip)
+    )
     assert subprocess.run(["qpdf", "--check", str(out)], capture_output=True).returncode == 0

@@ -61,13 +61,36 @@ def _ink_between(pdf: Path, page: int, left: str, right: str, tmp: Path) -> list
     """Colours of the non-white pixels between two words that follow each other on one
     line of a page (the nearest such pair)."""
     boxes = word_boxes(pdf, page)
-    pairs = [(b[0] - a[2], a, b) for a in boxes if a[4] == left for b in boxes if b[4] == right and b[0] > a[2] and abs(b[1] - a[1]) < 8]
+    pairs = [
+        (b[0] - a[2], a, b)
+        for a in boxes
+        if a[4] == left
+        for b in boxes
+        if b[4] == right and b[0] > a[2] and abs(b[1] - a[1]) < 8
+    ]
     _gap, (_x0, y0, x1, y1, _w), after = min(pairs)
     dpi = 144
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(page + 1), "-l", str(page + 1), "-singlefile", str(pdf), str(tmp / "page")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-png",
+            "-f",
+            str(page + 1),
+            "-l",
+            str(page + 1),
+            "-singlefile",
+            str(pdf),
+            str(tmp / "page"),
+        ],
+        check=True,
+    )
     image = Image.open(tmp / "page.png").convert("RGB")
     scale = dpi / 72
-    region = image.crop((int((x1 + 1) * scale), int((y0 - 4) * scale), int((after[0] - 1) * scale), int((y1 + 4) * scale)))
+    region = image.crop(
+        (int((x1 + 1) * scale), int((y0 - 4) * scale), int((after[0] - 1) * scale), int((y1 + 4) * scale))
+    )
     pixels = getattr(region, "get_flattened_data", region.getdata)()  # getdata is deprecated in newer Pillow
     return [p for p in pixels if sum(p) < 600]
 
@@ -102,7 +125,13 @@ def test_the_fast_reader_gives_what_the_svg_parser_gives():
     anything else must fall back to svgelements."""
     from notebook_publish.handbook.overdraw.svg_ops import _parsed_shapes, _simple_shapes
 
-    formulas = [r"\frac{a}{\sqrt{b}} + \sum_i x_i", r"\binom{n}{k}", r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}", r"\cancel{x} + \color{red}{y}", r"\int_0^\infty e^{-x^2} dx"]
+    formulas = [
+        r"\frac{a}{\sqrt{b}} + \sum_i x_i",
+        r"\binom{n}{k}",
+        r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}",
+        r"\cancel{x} + \color{red}{y}",
+        r"\int_0^\infty e^{-x^2} dx",
+    ]
     for tex in formulas:
         for display in (False, True):
             svg = mathrender.render_svg(tex, display).svg

@@ -6,7 +6,6 @@ beside their row pages, the top page as the index), and a hostile zip kept in it
 from __future__ import annotations
 
 import io
-import os
 import re
 import stat
 import subprocess
@@ -15,13 +14,13 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from notion_fixture import PEOPLE, PROJECTS, ROWS, START, TASKS, TOP, enc, tree, write_export, zip_bytes
-from publish_harness import assert_clean, run_cli
 
 from notebook_publish import archive
 from notebook_publish.config import load_config
 from notebook_publish.diagnostics import UsageError
 from notebook_publish.notes import load_book
+from notion_fixture import PEOPLE, PROJECTS, ROWS, START, TASKS, TOP, enc, tree, write_export, zip_bytes
+from publish_harness import assert_clean, run_cli
 
 NOTION_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -84,8 +83,17 @@ def test_chapter_titles_and_text_carry_no_notion_ids(built):
     # The top page is the index, so the first chapter; each database's row pages follow
     # its page, in the CSV's order (not the files' order, which is alphabetical).
     assert titles == [
-        "1 Team Handbook", "2 Getting Started", "3 Projects", "3.1 Task board", "4 Write the spec", "5 Review the draft",
-        "6 Ship it", "7 People", "8 Ada Lovelace", "9 Glossary", "Index",
+        "1 Team Handbook",
+        "2 Getting Started",
+        "3 Projects",
+        "3.1 Task board",
+        "4 Write the spec",
+        "5 Review the draft",
+        "6 Ship it",
+        "7 People",
+        "8 Ada Lovelace",
+        "9 Glossary",
+        "Index",
     ]
     assert not any(NOTION_ID.search(t) for t in titles)
 
@@ -105,8 +113,12 @@ def test_the_database_is_a_table_followed_by_its_rows_in_csv_order(built):
     starts = [_row_page(pages, title) for title, *_ in ROWS]
     assert projects < starts[0] < starts[1] < starts[2], starts
     # Properties under a row page's title are one per line, not run together.
-    lines = subprocess.run(["pdftotext", "-layout", str(root / "build" / "handbook.pdf"), "-"], capture_output=True, text=True).stdout.splitlines()
-    assert any(line.strip() == "Status: Done" for line in lines) and any(line.strip() == "Owner: Ada Lovelace" for line in lines)
+    lines = subprocess.run(
+        ["pdftotext", "-layout", str(root / "build" / "handbook.pdf"), "-"], capture_output=True, text=True
+    ).stdout.splitlines()
+    assert any(line.strip() == "Status: Done" for line in lines) and any(
+        line.strip() == "Owner: Ada Lovelace" for line in lines
+    )
     # The property names are not terms of the book's index (as bold text would be).
     index = _pdf_text(root / "build" / "handbook.pdf").rsplit("Index", 1)[1]
     assert "handbook" in index and "Status" not in index and "Owner" not in index
@@ -114,7 +126,9 @@ def test_the_database_is_a_table_followed_by_its_rows_in_csv_order(built):
 
 def test_pictures_from_percent_encoded_paths_are_embedded(built):
     root, _run, _ = built
-    listing = subprocess.run(["pdfimages", "-list", str(root / "build" / "handbook.pdf")], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(root / "build" / "handbook.pdf")], capture_output=True, text=True, check=True
+    ).stdout
     sizes = {tuple(map(int, line.split()[3:5])) for line in listing.splitlines()[2:] if line.strip()}
     assert {(64, 48), (80, 40)} <= sizes, listing
     # A file name as alt text is not a caption.
@@ -202,7 +216,10 @@ def test_an_html_export_says_how_to_export(tmp_path):
     (root / "export.zip").write_bytes(zip_bytes({f"{TOP}.html": b"<html><body>Team</body></html>"}))
     run = run_cli(root, "check", "--notes", "export.zip")
     assert_clean(run, (2,))
-    assert "export.zip: error[no-notes]: no Markdown notes in export.zip (make the export with Notion's Export -> Markdown & CSV" in run.stderr, run.stderr
+    assert (
+        "export.zip: error[no-notes]: no Markdown notes in export.zip (make the export with Notion's Export -> Markdown & CSV"
+        in run.stderr
+    ), run.stderr
 
 
 def test_a_missing_database_csv_is_reported_at_its_link(tmp_path):
@@ -279,7 +296,10 @@ def test_a_hostile_zip_writes_nothing_outside_the_cache(tmp_path):
         ("link.md", "symbolic link"),
         ("escape", "symbolic link"),
     ):
-        assert f"export.zip: warning[archive-entry]: `{name}` skipped: " in run.stdout and reason in run.stdout, (name, run.stdout)
+        assert f"export.zip: warning[archive-entry]: `{name}` skipped: " in run.stdout and reason in run.stdout, (
+            name,
+            run.stdout,
+        )
     assert "__MACOSX" not in run.stdout
     assert not absolute.exists()
     assert not (tmp_path / "evil.md").exists() and not (tmp_path.parent / "evil-deeper.md").exists()
@@ -309,7 +329,10 @@ def test_a_zip_bomb_is_refused_before_anything_is_written(tmp_path):
     (root / "export.zip").write_bytes(bytes(data))
     run = run_cli(root, "check", "--notes", "export.zip")
     assert_clean(run, (2,))
-    assert "export.zip: error[notes-archive]: export.zip would unpack to 4.0 GB, more than the 2.0 GB a notes archive may take (a zip bomb?)" in run.stderr, run.stderr
+    assert (
+        "export.zip: error[notes-archive]: export.zip would unpack to 4.0 GB, more than the 2.0 GB a notes archive may take (a zip bomb?)"
+        in run.stderr
+    ), run.stderr
     assert "Traceback" not in run.output
     archives = root / "build" / ".cache" / "archives"
     assert not archives.exists() or not any(archives.iterdir())
@@ -334,7 +357,9 @@ def test_not_a_zip_is_one_clear_error(tmp_path):
     (root / "export.zip").write_bytes(b"PK\x03\x04 not really a zip")
     run = run_cli(root, "pdf", "--notes", "export.zip", "--jobs", "1")
     assert_clean(run, (2,))
-    assert "export.zip: error[notes-archive]: export.zip is not a zip archive that can be read" in run.stderr, run.stderr
+    assert "export.zip: error[notes-archive]: export.zip is not a zip archive that can be read" in run.stderr, (
+        run.stderr
+    )
 
 
 # --- names and layouts ------------------------------------------------------------------
@@ -357,8 +382,8 @@ def test_names_are_decoded_as_their_writer_meant_and_composed(tmp_path):
         "MenuX.md": b"# Menu\n",
     }
     data = zip_bytes(files)
-    data = _rename_in_zip(data, b"CafeX.md", "Café.md".encode("utf-8")[:8])
-    data = _rename_in_zip(data, b"MenuX.md", "Menü.md".encode("utf-8")[:8])
+    data = _rename_in_zip(data, b"CafeX.md", "Café.md".encode()[:8])
+    data = _rename_in_zip(data, b"MenuX.md", "Menü.md".encode()[:8])
     source = tmp_path / "export.zip"
     source.write_bytes(data)
     unpacked = archive.open_archive(source, tmp_path / "cache")
@@ -388,7 +413,15 @@ def test_notions_wrapper_of_part_zips_is_read_as_one_export(tmp_path):
     config = load_config(None, {"notes": str(source), "output": str(tmp_path / "out")}, cwd=tmp_path)
     book = load_book(config)
     assert [c.title for c in book.chapters] == [
-        "Team Handbook", "Getting Started", "Projects", "Write the spec", "Review the draft", "Ship it", "People", "Ada Lovelace", "Glossary",
+        "Team Handbook",
+        "Getting Started",
+        "Projects",
+        "Write the spec",
+        "Review the draft",
+        "Ship it",
+        "People",
+        "Ada Lovelace",
+        "Glossary",
     ]
     assert not any(p.suffix == ".zip" for p in book.archive.root.rglob("*"))
 
@@ -414,7 +447,14 @@ def test_an_unzipped_notion_export_reads_the_same(tmp_path):
         (notes / name).write_bytes(data)
     config = load_config(None, {"notes": str(notes), "output": str(tmp_path / "out")}, cwd=tmp_path)
     book = load_book(config)
-    assert [c.title for c in book.chapters][:6] == ["Team Handbook", "Getting Started", "Projects", "Write the spec", "Review the draft", "Ship it"]
+    assert [c.title for c in book.chapters][:6] == [
+        "Team Handbook",
+        "Getting Started",
+        "Projects",
+        "Write the spec",
+        "Review the draft",
+        "Ship it",
+    ]
     assert not [d for d in book.diagnostics if d.code == "orphan-note"]
     tables = [b for b in book.chapters[2].note.ast["blocks"] if b["t"] == "Table"]
     assert len(tables) == 1
@@ -436,7 +476,9 @@ def test_the_database_folder_link_and_all_csv(tmp_path):
         people = next(c for c in book.chapters if c.title == "People")
         tables = [b for b in people.note.ast["blocks"] if b["t"] == "Table"]
         assert len(tables) == 1, drop
-        assert [c.title for c in book.chapters].index("Ada Lovelace") == [c.title for c in book.chapters].index("People") + 1
+        assert [c.title for c in book.chapters].index("Ada Lovelace") == [c.title for c in book.chapters].index(
+            "People"
+        ) + 1
 
 
 def test_an_entry_holding_more_than_it_declares_is_skipped_as_damaged(tmp_path):

@@ -8,8 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notebook_publish.normalize import NoteContext, normalize
-from notebook_publish.normalize import notion
+from notebook_publish.normalize import NoteContext, normalize, notion
 
 ROOT = Path("/export")
 PROJECTS = ROOT / "Projects 3c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b.md"
@@ -27,7 +26,10 @@ def ctx(path: Path = PROJECTS, flavours=None) -> NoteContext:
 def test_a_database_link_on_its_own_line_is_marked():
     text = "# Projects\n\n[Tasks](Projects%203c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks%204d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c.csv)\n"
     out, found = notion.fix(text, ctx())
-    assert out.splitlines()[2] == "[Tasks](<Projects 3c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks 4d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c.csv>){.notion-database}"
+    assert (
+        out.splitlines()[2]
+        == "[Tasks](<Projects 3c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks 4d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c.csv>){.notion-database}"
+    )
     assert not found
     assert notion.fix(out, ctx()) == (out, [])
 
@@ -35,7 +37,9 @@ def test_a_database_link_on_its_own_line_is_marked():
 def test_a_link_to_the_database_folder_is_pointed_at_its_csv():
     text = "[Tasks](Projects%203c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks%204d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c)\n"
     out, _ = notion.fix(text, ctx())
-    assert out.startswith("[Tasks](<Projects 3c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks 4d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c.csv>){.notion-database}")
+    assert out.startswith(
+        "[Tasks](<Projects 3c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks 4d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c.csv>){.notion-database}"
+    )
 
 
 def test_a_csv_link_inside_a_sentence_stays_a_link():
@@ -54,14 +58,20 @@ def test_a_missing_csv_is_a_warning_at_its_link():
 def test_a_notion_url_of_a_page_in_the_export_becomes_a_local_link():
     text = "Read [the spec](https://www.notion.so/acme/Write-the-spec-5e0b4c3d2e1f4a0b9c8d7e6f5a4b3c2d?pvs=21) and [elsewhere](https://www.notion.so/Other-0123456789abcdef0123456789abcdef).\n"
     out, _ = notion.fix(text, ctx())
-    assert "[the spec](<Projects 3c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks 4d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c/Write the spec 5e0b4c3d2e1f4a0b9c8d7e6f5a4b3c2d.md>)" in out
+    assert (
+        "[the spec](<Projects 3c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Tasks 4d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c/Write the spec 5e0b4c3d2e1f4a0b9c8d7e6f5a4b3c2d.md>)"
+        in out
+    )
     assert "(https://www.notion.so/Other-0123456789abcdef0123456789abcdef)" in out
 
 
 def test_a_file_name_as_alt_text_is_dropped():
     text = "![Screenshot 2024-03-01.png](Projects%203c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Screenshot%202024-03-01.png)\n![A chart of sales](x.png)\n"
     out, _ = notion.fix(text, ctx())
-    assert out == "![](Projects%203c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Screenshot%202024-03-01.png)\n![A chart of sales](x.png)\n"
+    assert (
+        out
+        == "![](Projects%203c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/Screenshot%202024-03-01.png)\n![A chart of sales](x.png)\n"
+    )
 
 
 def test_row_page_properties_are_one_per_line():
@@ -83,9 +93,31 @@ def test_pinning_other_flavours_turns_it_off():
 
 PIECES = st.sampled_from(
     [
-        "# ", "Status: ", "Owner: x", "**", "\\", "\n", "\n\n", " ", "[", "]", "(", ")", "![", "](", ".csv", ".png",
-        "Tasks%204d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c", "Projects%203c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/", "https://www.notion.so/x-5e0b4c3d2e1f4a0b9c8d7e6f5a4b3c2d",
-        "{.notion-database}", "```\n", "`", ":", "word", "é",
+        "# ",
+        "Status: ",
+        "Owner: x",
+        "**",
+        "\\",
+        "\n",
+        "\n\n",
+        " ",
+        "[",
+        "]",
+        "(",
+        ")",
+        "![",
+        "](",
+        ".csv",
+        ".png",
+        "Tasks%204d9a3b2c1d0e4f9a8b7c6d5e4f3a2b1c",
+        "Projects%203c8f2a1b0c9d4e8f9a7b6c5d4e3f2a1b/",
+        "https://www.notion.so/x-5e0b4c3d2e1f4a0b9c8d7e6f5a4b3c2d",
+        "{.notion-database}",
+        "```\n",
+        "`",
+        ":",
+        "word",
+        "é",
     ]
 )
 TEXTS = st.lists(st.one_of(PIECES, st.text(max_size=4)), max_size=30).map("".join)
@@ -112,7 +144,9 @@ def _database_ast(csv_name: str) -> dict:
 
     from notebook_publish.markdown import READER
 
-    return json.loads(pypandoc.convert_text(f"# Page\n\n[Tasks](<{csv_name}>){{.notion-database}}\n", "json", format=READER))
+    return json.loads(
+        pypandoc.convert_text(f"# Page\n\n[Tasks](<{csv_name}>){{.notion-database}}\n", "json", format=READER)
+    )
 
 
 def _cells(table: dict) -> list[list[str]]:
@@ -128,8 +162,16 @@ def test_odd_csvs_make_a_table_or_a_warning_never_an_error(tmp_path):
 
     note = tmp_path / "Page.md"
     cases = {
-        "ragged.csv": ("\ufeffName,Status\nOne,Done,extra\nTwo\n\n".encode(), [["Name", "Status", ""], ["One", "Done", "extra"], ["Two", "", ""]], None),
-        "quoted.csv": (b'Name,Notes\n"A, with comma","two\nlines"\n', [["Name", "Notes"], ["A, with comma", "two lines"]], None),
+        "ragged.csv": (
+            "\ufeffName,Status\nOne,Done,extra\nTwo\n\n".encode(),
+            [["Name", "Status", ""], ["One", "Done", "extra"], ["Two", "", ""]],
+            None,
+        ),
+        "quoted.csv": (
+            b'Name,Notes\n"A, with comma","two\nlines"\n',
+            [["Name", "Notes"], ["A, with comma", "two lines"]],
+            None,
+        ),
         "latin.csv": ("Name\nCaf\xe9\n".encode("cp1252"), [["Name"], ["Café"]], "not UTF-8"),
         "header.csv": (b"Name,Status\n", [["Name", "Status"]], None),
         "empty.csv": (b"\n\n", None, "empty"),
@@ -142,7 +184,9 @@ def test_odd_csvs_make_a_table_or_a_warning_never_an_error(tmp_path):
             (tmp_path / name).write_bytes(data)
             files.add(tmp_path / name)
     for name, (_data, rows, problem) in cases.items():
-        ast, found = expand_databases(note, f"[Tasks](<{name}>){{.notion-database}}", _database_ast(name), frozenset(files))
+        ast, found = expand_databases(
+            note, f"[Tasks](<{name}>){{.notion-database}}", _database_ast(name), frozenset(files)
+        )
         tables = [b for b in ast["blocks"] if b["t"] == "Table"]
         if rows is None:
             assert not tables and [d.code for d in found] == ["notion-database"] and problem in found[0].message, name

@@ -96,8 +96,16 @@ def write_course(root: Path, numbering: str | None) -> None:
     notes = root / "notes"
     notes.mkdir(parents=True)
     setting = f"  numbering: {numbering}\n" if numbering is not None else ""
-    (root / "handbook.yml").write_text(f"title: Course\nnotes: notes\nindex: notes/index.md\npdf:\n  index: false\n{setting}", encoding="utf-8")
-    for name, text in {"index": INDEX, "algebra": ALGEBRA, "eigen": EIGEN, "calculus": CALCULUS, "optics": OPTICS}.items():
+    (root / "handbook.yml").write_text(
+        f"title: Course\nnotes: notes\nindex: notes/index.md\npdf:\n  index: false\n{setting}", encoding="utf-8"
+    )
+    for name, text in {
+        "index": INDEX,
+        "algebra": ALGEBRA,
+        "eigen": EIGEN,
+        "calculus": CALCULUS,
+        "optics": OPTICS,
+    }.items():
         (notes / f"{name}.md").write_text(text, encoding="utf-8")
 
 
@@ -109,11 +117,19 @@ class Built:
         self.diagnostics = list(book.diagnostics) + build_pdf(book, out, jobs=1)
         assert not [d for d in self.diagnostics if d.severity >= 2]
         reader = pypdf.PdfReader(str(out))
-        text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout
         pages = text.split("\f")
         contents = next(i for i, page in enumerate(pages) if "Contents" in page)
-        self.contents = [" ".join(line.split()[:-1]) for line in pages[contents].splitlines() if line.split() and line.split()[-1].isdigit()]
-        self.body_pages = [[" ".join(line.split()) for line in page.splitlines() if line.strip()] for page in pages[contents + 1 :]]
+        self.contents = [
+            " ".join(line.split()[:-1])
+            for line in pages[contents].splitlines()
+            if line.split() and line.split()[-1].isdigit()
+        ]
+        self.body_pages = [
+            [" ".join(line.split()) for line in page.splitlines() if line.strip()] for page in pages[contents + 1 :]
+        ]
         self.body = [line for page in self.body_pages for line in page]
         self.bookmarks = []
 
@@ -160,7 +176,11 @@ def test_a_title_with_its_own_number_leaves_its_sections_unnumbered(auto):
 
 def test_an_ordinary_chapter_is_still_numbered_and_counts_on_without_a_gap(auto):
     # The index note is chapter 1; the hand-numbered part in between takes no number.
-    assert auto.chapter_number("Course notes") == "1" and "1 Course notes" in auto.contents and "1 Course notes" in auto.bookmarks
+    assert (
+        auto.chapter_number("Course notes") == "1"
+        and "1 Course notes" in auto.contents
+        and "1 Course notes" in auto.bookmarks
+    )
     assert auto.chapter_number("Calculus") == "2" and "2 Calculus" in auto.contents and "2 Calculus" in auto.bookmarks
     for line in ("2.1 Limits", "2.1.1 One-sided limits", "2.2 Derivatives"):
         assert auto.everywhere(line), line
@@ -203,7 +223,9 @@ def test_true_numbers_everything_and_false_nothing(tmp_path):
 def test_a_notebook_without_own_numbers_is_numbered_as_before(tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
-    (tmp_path / "handbook.yml").write_text("title: Plain\nnotes: notes\nindex: notes/index.md\npdf:\n  index: false\n", encoding="utf-8")
+    (tmp_path / "handbook.yml").write_text(
+        "title: Plain\nnotes: notes\nindex: notes/index.md\npdf:\n  index: false\n", encoding="utf-8"
+    )
     (notes / "index.md").write_text("# Plain notes\n\n- [Calculus](calculus.md)\n", encoding="utf-8")
     (notes / "calculus.md").write_text(CALCULUS, encoding="utf-8")
     built = Built(tmp_path)
@@ -215,7 +237,21 @@ def test_a_notebook_without_own_numbers_is_numbered_as_before(tmp_path):
 
 @pytest.mark.parametrize(
     "text",
-    ["5.1.1 Vectors", "1. Intro", "3) Setup", "Chapter 3: Light", "Lecture 4 - Waves", "Part II", "Week 2: Review", "II. Methods", "A. Basics", "A.1 Proofs", "Appendix B", "§ 4.2 Rules", "01 intro"],
+    [
+        "5.1.1 Vectors",
+        "1. Intro",
+        "3) Setup",
+        "Chapter 3: Light",
+        "Lecture 4 - Waves",
+        "Part II",
+        "Week 2: Review",
+        "II. Methods",
+        "A. Basics",
+        "A.1 Proofs",
+        "Appendix B",
+        "§ 4.2 Rules",
+        "01 intro",
+    ],
 )
 def test_numbers_of_their_own(text):
     assert carries_number(text)
@@ -223,7 +259,18 @@ def test_numbers_of_their_own(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["Vectors", "2024 Review", "3.14159 is pi", "10:30 Stand-up", "I think therefore", "Class A networks", "Partial derivatives", "Weekly review", "Chapter summary", "CLiP"],
+    [
+        "Vectors",
+        "2024 Review",
+        "3.14159 is pi",
+        "10:30 Stand-up",
+        "I think therefore",
+        "Class A networks",
+        "Partial derivatives",
+        "Weekly review",
+        "Chapter summary",
+        "CLiP",
+    ],
 )
 def test_not_numbers_of_their_own(text):
     assert not carries_number(text)

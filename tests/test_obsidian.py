@@ -10,22 +10,31 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from publish_harness import Project, assert_clean, png_bytes
 
 from notebook_publish.normalize import FIXERS, normalize, obsidian, snippets
 from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.context import NoteContext
 from notebook_publish.normalize.vault import VaultIndex, aliases_of, front_matter_lines, read_front_matter
+from publish_harness import Project, assert_clean, png_bytes
 
 V = Path("/vault")
 FILES = frozenset(
     V / p
     for p in (
-        "index.md", "Note.md", "a/Note.md", "b/deep/Other Note.md", "people/Alice.md", "x/Ex.md",
-        "attachments/pic.png", "attachments/paper.pdf", "shared/snippet.md",
+        "index.md",
+        "Note.md",
+        "a/Note.md",
+        "b/deep/Other Note.md",
+        "people/Alice.md",
+        "x/Ex.md",
+        "attachments/pic.png",
+        "attachments/paper.pdf",
+        "shared/snippet.md",
     )
 )
-VAULT = VaultIndex.build(V, FILES, {V / "x/Ex.md": {"aliases": ["Example Alias", "eg"]}, V / "people/Alice.md": {"alias": "Al"}})
+VAULT = VaultIndex.build(
+    V, FILES, {V / "x/Ex.md": {"aliases": ["Example Alias", "eg"]}, V / "people/Alice.md": {"alias": "Al"}}
+)
 
 
 def ctx(note: str = "a/cur.md", flavours=None, vault=VAULT) -> NoteContext:
@@ -70,7 +79,10 @@ def test_the_shortest_path_wins_and_a_folder_prefix_chooses():
 def test_aliases_from_front_matter_resolve():
     out, found = run("Say [[Example Alias]] and [[eg|hi]] to [[al]].")
     assert found == []
-    assert out == "Say [Example Alias](../x/Ex.md){.wikilink} and [hi](../x/Ex.md){.wikilink} to [al](../people/Alice.md){.wikilink}."
+    assert (
+        out
+        == "Say [Example Alias](../x/Ex.md){.wikilink} and [hi](../x/Ex.md){.wikilink} to [al](../people/Alice.md){.wikilink}."
+    )
 
 
 def test_an_unresolved_wikilink_is_a_broken_link_with_its_place_and_a_suggestion():
@@ -129,12 +141,32 @@ def test_highlights_but_not_comparisons():
 def test_comments_inline_and_on_many_lines_keep_the_line_count():
     text = "keep %%drop%% this %%and that%%\n%%\nhidden\n%%\nafter ``%%code%%``\nstart %%open\nmore\nend%% tail\n```\n%%in code%%\n```\n"
     out, _ = run(text)
-    assert out.split("\n") == ["keep  this ", "", "", "", "after ``%%code%%``", "start ", "", " tail", "```", "%%in code%%", "```", ""]
+    assert out.split("\n") == [
+        "keep  this ",
+        "",
+        "",
+        "",
+        "after ``%%code%%``",
+        "start ",
+        "",
+        " tail",
+        "```",
+        "%%in code%%",
+        "```",
+        "",
+    ]
 
 
 def test_block_ids_become_anchors_and_tags_stay_text():
     out, _ = run("A paragraph. ^para-1\n- an item ^item-2\n\n^after-table\n#tag at the start\n- #tag in a list\n")
-    assert out.split("\n")[:6] == ["A paragraph. []{#block-para-1}", "- an item []{#block-item-2}", "", "[]{#block-after-table}", "#tag at the start", "- #tag in a list"]
+    assert out.split("\n")[:6] == [
+        "A paragraph. []{#block-para-1}",
+        "- an item []{#block-item-2}",
+        "",
+        "[]{#block-after-table}",
+        "#tag at the start",
+        "- #tag in a list",
+    ]
 
 
 def test_front_matter_is_never_rewritten_and_is_read_for_aliases():
@@ -150,7 +182,7 @@ def test_front_matter_is_never_rewritten_and_is_read_for_aliases():
 
 
 def test_nothing_changes_without_the_flavour():
-    text = "[[Note]] ==x== %%c%% ^id\n--8<-- \"shared/snippet.md\"\n"
+    text = '[[Note]] ==x== %%c%% ^id\n--8<-- "shared/snippet.md"\n'
     assert normalize(text, ctx(flavours={"github"}))[0] == text
 
 
@@ -182,7 +214,15 @@ def test_snippets_inside_the_notes_are_embedded_and_others_warned():
 
 def test_the_normaliser_cache_key_covers_the_aliases():
     other = VaultIndex.build(V, FILES, {V / "x/Ex.md": {"aliases": ["Changed"]}})
-    same = VaultIndex.build(V, FILES, {V / "x/Ex.md": {"aliases": ["Example Alias", "eg"]}, V / "people/Alice.md": {"alias": "Al"}, V / "Note.md": {"tags": ["t"]}})
+    same = VaultIndex.build(
+        V,
+        FILES,
+        {
+            V / "x/Ex.md": {"aliases": ["Example Alias", "eg"]},
+            V / "people/Alice.md": {"alias": "Al"},
+            V / "Note.md": {"tags": ["t"]},
+        },
+    )
     keys = [CachedNormalizer(object(), V, (), FILES, frozenset({"obsidian"}), v).shared for v in (VAULT, other, same)]
     assert keys[0] != keys[1]
     assert keys[0] == keys[2]  # tags do not change what the fixers write
@@ -205,12 +245,23 @@ def _links(note) -> list[str]:
 
 
 def test_heading_anchors_match_the_ids_the_writers_give(tmp_path):
-    (tmp_path / "index.md").write_text("# Home\n\n[[Guide#✨ Sparkle Time]] [[Guide#Q: what?]] [[Guide#A B]] [[Guide#Notes]] [[Guide#^blk]] [[Guide#Nowhere]]\n")
-    (tmp_path / "Guide.md").write_text("# Guide\n\n## ✨ Sparkle Time\n\n## Q: what?\n\n## A | B\n\n## Notes\n\n## Notes\n\nA block. ^blk\n")
+    (tmp_path / "index.md").write_text(
+        "# Home\n\n[[Guide#✨ Sparkle Time]] [[Guide#Q: what?]] [[Guide#A B]] [[Guide#Notes]] [[Guide#^blk]] [[Guide#Nowhere]]\n"
+    )
+    (tmp_path / "Guide.md").write_text(
+        "# Guide\n\n## ✨ Sparkle Time\n\n## Q: what?\n\n## A | B\n\n## Notes\n\n## Notes\n\nA block. ^blk\n"
+    )
     book = load(tmp_path)
     home, guide = (c.note for c in book.chapters)
     heads = [b["c"][1][0] for b in guide.ast["blocks"] if b["t"] == "Header"]
-    assert _links(home) == [f"Guide.md#{heads[1]}", f"Guide.md#{heads[2]}", f"Guide.md#{heads[3]}", "Guide.md#notes", "Guide.md#block-blk", "Guide.md#nowhere"]
+    assert _links(home) == [
+        f"Guide.md#{heads[1]}",
+        f"Guide.md#{heads[2]}",
+        f"Guide.md#{heads[3]}",
+        "Guide.md#notes",
+        "Guide.md#block-blk",
+        "Guide.md#nowhere",
+    ]
     assert "block-blk" in guide.anchors
     [bad] = [d for d in book.diagnostics if d.code == "broken-anchor"]
     assert "#nowhere" in bad.message
@@ -220,12 +271,23 @@ def test_embeds_rebase_links_and_demote_headings(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "p.png").write_bytes(png_bytes(10, 10))
-    (tmp_path / "index.md").write_text("# Home\n\n## Section\n\nBefore ![[Part]] after.\n\n- item ![[Part#Deep]]\n\n![[Part#Missing]]\n")
-    (tmp_path / "sub" / "Part.md").write_text("# Part\n\nSee [[#Deep]] and [[index]] and ![[p.png]].\n\n## Deep\n\nDeep text. {#not-an-id}\n")
+    (tmp_path / "index.md").write_text(
+        "# Home\n\n## Section\n\nBefore ![[Part]] after.\n\n- item ![[Part#Deep]]\n\n![[Part#Missing]]\n"
+    )
+    (tmp_path / "sub" / "Part.md").write_text(
+        "# Part\n\nSee [[#Deep]] and [[index]] and ![[p.png]].\n\n## Deep\n\nDeep text. {#not-an-id}\n"
+    )
     book = load(tmp_path)
     home = book.chapter_for((tmp_path / "index.md").resolve()).note
     blocks = home.ast["blocks"]
-    assert [b["t"] for b in blocks] == ["Header", "Header", "Para", "Div", "Para", "BulletList"]  # the missing section: nothing
+    assert [b["t"] for b in blocks] == [
+        "Header",
+        "Header",
+        "Para",
+        "Div",
+        "Para",
+        "BulletList",
+    ]  # the missing section: nothing
     div = blocks[3]
     assert div["c"][0][1] == ["transclusion"]
     levels = [b["c"][0] for b in div["c"][1] if b["t"] == "Header"]
@@ -249,7 +311,10 @@ def test_embeds_rebase_links_and_demote_headings(tmp_path):
 def write_vault(p: Project) -> None:
     (p.notes / "attachments").mkdir(parents=True, exist_ok=True)
     (p.notes / "attachments" / "red.png").write_bytes(png_bytes(600, 400))
-    p.write("index.md", "# Vault\n\nStart at [[Welcome]] and meet [[Alice|our lead]]; see [[Welcome#Second Part: Details]] and the block [[Welcome#^key-point]].\n\nA missing one: [[Alise]].\n\nSay [[Greetings]] to the alias.\n")
+    p.write(
+        "index.md",
+        "# Vault\n\nStart at [[Welcome]] and meet [[Alice|our lead]]; see [[Welcome#Second Part: Details]] and the block [[Welcome#^key-point]].\n\nA missing one: [[Alise]].\n\nSay [[Greetings]] to the alias.\n",
+    )
     p.write(
         "Welcome.md",
         "---\ntitle: Welcome page\naliases: [Hello, Greetings]\ntags: [intro]\n---\n# Welcome\n\n"
@@ -257,7 +322,10 @@ def write_vault(p: Project) -> None:
         "%%\nA multi-line\ncomment\n%%\n\nThis paragraph has a key point. ^key-point\n\n"
         "## Second Part: Details\n\nDetails with a picture:\n\n![[red.png|300]]\n\n![[people/Alice#Role]]\n\n- item one\n- item two ^item-2\n",
     )
-    p.write("people/Alice.md", "# Alice\n\nAlice is our lead. Say [[Hello]] to the [[Welcome|welcome note]].\n\n## Role\n\nShe leads the ==design== team, see [[#Loop]].\n\n## Loop\n\n![[Bob]]\n")
+    p.write(
+        "people/Alice.md",
+        "# Alice\n\nAlice is our lead. Say [[Hello]] to the [[Welcome|welcome note]].\n\n## Role\n\nShe leads the ==design== team, see [[#Loop]].\n\n## Loop\n\n![[Bob]]\n",
+    )
     p.write("people/Bob.md", "# Bob\n\nBob embeds Alice's loop:\n\n![[Alice#Loop]]\n")
 
 
@@ -280,7 +348,20 @@ def _page_texts(pdf: Path) -> list[str]:
 def test_pdf_has_none_of_the_syntax_and_no_front_matter(vault):
     p, _runs = vault
     text = p.pdf_text()
-    for syntax in ("[[", "![[", "==", "%%", "^key", "^item", "{.", "hidden comment", "multi-line", "aliases", "tags:", "title:"):
+    for syntax in (
+        "[[",
+        "![[",
+        "==",
+        "%%",
+        "^key",
+        "^item",
+        "{.",
+        "hidden comment",
+        "multi-line",
+        "aliases",
+        "tags:",
+        "title:",
+    ):
         assert syntax not in text, syntax
     # The front matter's `title:` names the chapter (in the contents, the running head
     # and over the chapter); the block itself is not printed.
@@ -311,7 +392,10 @@ def test_wikilinks_are_internal_links_to_the_target_page(vault):
 def test_broken_wikilink_and_cycle_are_reported_once(vault):
     _p, runs = vault
     out = runs["pdf"].output
-    assert re.search(r"index\.md:5:16: warning\[broken-link\]: link `\[\[Alise\]\]` goes nowhere \(did you mean `\[\[Alice\]\]`\?\)", out), out
+    assert re.search(
+        r"index\.md:5:16: warning\[broken-link\]: link `\[\[Alise\]\]` goes nowhere \(did you mean `\[\[Alice\]\]`\?\)",
+        out,
+    ), out
     assert out.count("[embed-cycle]") == 1, out
     assert "broken-anchor" not in out, out
 
@@ -321,7 +405,9 @@ def test_transclusion_puts_the_section_in_place(vault):
     pages = _page_texts(p.pdf)
     welcome = next(t for t in pages if "This is very important" in t)
     assert "She leads the design team" in welcome
-    assert welcome.index("Details with a picture") < welcome.index("She leads the design team") < welcome.index("item one")
+    assert (
+        welcome.index("Details with a picture") < welcome.index("She leads the design team") < welcome.index("item one")
+    )
 
 
 def test_picture_embed_is_drawn_at_its_width(vault):
@@ -353,14 +439,21 @@ def test_slides_link_wikilinks_and_highlight(vault):
                             highlighted.append(r.text)
                         click = rPr.find(qn("a:hlinkClick"))
                         if click is not None:
-                            links.append((deck.name, r.text, click.get("action"), slide.part.rels[click.get(qn("r:id"))].target_ref))
+                            links.append(
+                                (
+                                    deck.name,
+                                    r.text,
+                                    click.get("action"),
+                                    slide.part.rels[click.get(qn("r:id"))].target_ref,
+                                )
+                            )
     assert "design" in highlighted
     names = {d.name for d in p.decks()}
     # In Welcome's deck, the embedded section links to Alice's Loop: another deck's file.
     assert any(target in names and target != deck for deck, _text, _action, target in links), links
     # In Alice's Role deck, a link to the Loop heading of the same note: another deck too;
     # a link inside the same deck is a slide jump.
-    for deck, _text, action, target in links:
+    for _deck, _text, action, target in links:
         if target.endswith(".xml"):
             assert action == "ppaction://hlinksldjump"
     with zipfile.ZipFile(p.decks()[0]) as z:
@@ -374,7 +467,10 @@ def test_slide_jump_within_a_deck(tmp_path):
     p = Project(tmp_path)
     p.config("slides:\n  topic: note\n")
     p.write("index.md", "# Home\n\nGo to [[Topic]].\n")
-    p.write("Topic.md", "# Topic\n\n## First\n\nSee [[#Second]] below, ==marked==.\n\n## Second\n\nThe end. Back to [[index|home]].\n")
+    p.write(
+        "Topic.md",
+        "# Topic\n\n## First\n\nSee [[#Second]] below, ==marked==.\n\n## Second\n\nThe end. Back to [[index|home]].\n",
+    )
     r = p.run("slides")
     assert_clean(r)
     [deck] = [d for d in p.decks() if "topic" in d.name]
@@ -411,7 +507,10 @@ def test_rebuild_follows_a_change_in_the_embedded_note_only(tmp_path):
 @pytest.mark.slow
 def test_mkdocs_snippets_in_text_and_in_code(tmp_path):
     p = Project(tmp_path)
-    p.write("index.md", '# Site\n\nBefore.\n\n--8<-- "notes/includes/abbr.md"\n\n```python\n--8<-- "notes/includes/example.py"\n```\n\n--8<-- "../secret.md"\n\nAfter.\n')
+    p.write(
+        "index.md",
+        '# Site\n\nBefore.\n\n--8<-- "notes/includes/abbr.md"\n\n```python\n--8<-- "notes/includes/example.py"\n```\n\n--8<-- "../secret.md"\n\nAfter.\n',
+    )
     p.write("includes/abbr.md", "Snippet text **here**.\n")
     p.write("includes/example.py", "def example():\n    return 42\n")
     (tmp_path / "secret.md").write_text("SECRET-OUTSIDE\n")
@@ -430,9 +529,41 @@ from hypothesis import strategies as st  # noqa: E402
 
 OBSIDIAN_PIECES = st.sampled_from(
     [
-        "[[", "]]", "![[", "|", "#", "^", "^id", "==", "%%", "\n", "\n\n", " ", "`", "```\n", "$", "---\n", "--8<-- ", '"',
-        "Note", "pic.png", "paper.pdf", "Other Note", "a/", "\\", "[", "]", "{", "}", "x", "- ", "| a |", "300x200", ";",
-        "shared/snippet.md", "Example Alias",
+        "[[",
+        "]]",
+        "![[",
+        "|",
+        "#",
+        "^",
+        "^id",
+        "==",
+        "%%",
+        "\n",
+        "\n\n",
+        " ",
+        "`",
+        "```\n",
+        "$",
+        "---\n",
+        "--8<-- ",
+        '"',
+        "Note",
+        "pic.png",
+        "paper.pdf",
+        "Other Note",
+        "a/",
+        "\\",
+        "[",
+        "]",
+        "{",
+        "}",
+        "x",
+        "- ",
+        "| a |",
+        "300x200",
+        ";",
+        "shared/snippet.md",
+        "Example Alias",
     ]
 )
 OBSIDIANISH = st.lists(st.one_of(OBSIDIAN_PIECES, st.text(max_size=4)), max_size=40).map("".join)

@@ -26,7 +26,7 @@ NS = {
     "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
 }
-M = "{%s}" % NS["m"]
+M = "{" + NS["m"] + "}"
 
 ALIGNED = {
     "align*": r"\begin{align*} f(x) &= (x+1)^2 \\ &= x^2 + 2x + 1 \end{align*}",
@@ -205,15 +205,30 @@ def test_every_deck_validates_against_the_schema(built, tmp_path):
 
 def _pdf_text(deck: Path, out: Path) -> str:
     subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{out / 'profile'}", "--convert-to", "pdf", "--outdir", str(out), str(deck)],
-        check=True, capture_output=True, timeout=180,
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{out / 'profile'}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(deck),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     pdf = out / f"{deck.stem}.pdf"
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None, reason="needs LibreOffice and pdftotext")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None, reason="needs LibreOffice and pdftotext"
+)
 def test_libreoffice_draws_the_equations_without_garbage(built, tmp_path):
     _project, decks, _equations = built
     for deck in decks:

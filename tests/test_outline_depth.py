@@ -29,7 +29,10 @@ NAMES = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel
 def write_chain(root: Path, numbering: str) -> None:
     notes = root / "notes"
     notes.mkdir(parents=True)
-    (root / "handbook.yml").write_text(f"title: Deep book\nnotes: notes\nindex: notes/index.md\npdf:\n  numbering: {numbering}\n  index: false\n", encoding="utf-8")
+    (root / "handbook.yml").write_text(
+        f"title: Deep book\nnotes: notes\nindex: notes/index.md\npdf:\n  numbering: {numbering}\n  index: false\n",
+        encoding="utf-8",
+    )
     (notes / "index.md").write_text("# Start here\n\n- [Alpha](alpha.md)\n", encoding="utf-8")
     for i, name in enumerate(NAMES):
         text = f"# {name}\n\nThe {name.lower()} note says a few words.\n\n## About {name.lower()}\n\nMore words about {name.lower()}.\n"
@@ -96,7 +99,9 @@ def test_each_bookmark_lands_on_the_page_of_its_heading(deep):
 def test_contents_lists_entries_deeper_than_six_levels(deep):
     _reader, pages = deep
     contents = next(text for text in pages if "Contents" in text)
-    labels = [" ".join(line.split()[:-1]) for line in contents.splitlines() if line.split() and line.split()[-1].isdigit()]
+    labels = [
+        " ".join(line.split()[:-1]) for line in contents.splitlines() if line.split() and line.split()[-1].isdigit()
+    ]
     expected = ["Start here"] + [label for name in NAMES for label in (name, f"About {name.lower()}")]
     assert labels == expected
 
@@ -113,7 +118,9 @@ def test_numbered_bookmarks_are_the_contents_lines_at_any_depth(tmp_path):
     out = build(tmp_path)
     reader = pypdf.PdfReader(str(out))
     contents = next(text for text in page_texts(out) if "Contents" in text)
-    lines = [" ".join(line.split()[:-1]) for line in contents.splitlines() if line.split() and line.split()[-1].isdigit()]
+    lines = [
+        " ".join(line.split()[:-1]) for line in contents.splitlines() if line.split() and line.split()[-1].isdigit()
+    ]
     outline = outline_of(reader)
     assert [title for _level, title, _page in outline] == lines
     assert len(outline) == 1 + 2 * len(NAMES)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
@@ -161,7 +160,16 @@ def test_release_keeps_earlier_releases_and_other_files(project):
         run = project.run("release", "--version", f"v{version}")
         assert_clean(run, codes=(0,))
     names = sorted(p.name for p in release.iterdir() if not p.name.startswith("."))
-    assert names == ["SHA256SUMS", "handbook-1.0.pdf", "handbook-1.1.pdf", "my-notes.txt", "notes-1.0.md", "notes-1.1.md", "slides-1.0.zip", "slides-1.1.zip"]
+    assert names == [
+        "SHA256SUMS",
+        "handbook-1.0.pdf",
+        "handbook-1.1.pdf",
+        "my-notes.txt",
+        "notes-1.0.md",
+        "notes-1.1.md",
+        "slides-1.0.zip",
+        "slides-1.1.zip",
+    ]
 
 
 @pytest.mark.slow
@@ -198,9 +206,19 @@ def test_a_manifest_naming_files_outside_its_folder_removes_nothing(project, tmp
     victim.write_text("keep me")
     note = project.notes / "index.md"
     entries = {}
-    for name, path in (("../notes/index.md", note), (str(victim), victim), ("sub/../../notes/note-003.md", project.notes / "note-003.md")):
+    for name, path in (
+        ("../notes/index.md", note),
+        (str(victim), victim),
+        ("sub/../../notes/note-003.md", project.notes / "note-003.md"),
+    ):
         data = path.read_bytes()
-        entries[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mtime_ns": 0, "ctime_ns": 0, "ino": 0}
+        entries[name] = {
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "mtime_ns": 0,
+            "ctime_ns": 0,
+            "ino": 0,
+        }
     (project.out / ".notebook-publish-manifest.json").write_text(json.dumps({"format": 1, "files": entries}))
     assert_clean(project.run("clean"), codes=(0,))
     assert victim.read_text() == "keep me" and note.is_file() and (project.notes / "note-003.md").is_file()

@@ -16,14 +16,15 @@ import re
 import pytest
 from PIL import Image, features
 
-from publish_harness import Project, assert_clean, png_bytes
-from test_hostile import png_bomb
-
 from notebook_publish import pictures
 from notebook_publish.cache import MemoryCache
 from notebook_publish.picture_marks import PictureMarker
+from publish_harness import Project, assert_clean, png_bytes
+from test_hostile import png_bomb
 
-DIAGNOSTIC = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>\w+)\[(?P<code>[\w-]+)\]: (?P<message>.*)$", re.M)
+DIAGNOSTIC = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>\w+)\[(?P<code>[\w-]+)\]: (?P<message>.*)$", re.M
+)
 
 RED, GREEN, BLUE = (230, 20, 20), (20, 200, 40), (20, 40, 230)
 
@@ -68,7 +69,10 @@ def test_the_judge_names_what_is_wrong_with_each_file():
         assert verdict.problem == pictures.BAD and words in verdict.reason, (name, verdict)
     heic = pictures.judge(fake_heic(), ".heic")
     assert heic.problem == pictures.UNSUPPORTED
-    assert pictures.message(heic, "photo.heic") == ("`photo.heic` is a HEIC picture, which the PDF and slides cannot show", "convert it to PNG or JPEG")
+    assert pictures.message(heic, "photo.heic") == (
+        "`photo.heic` is a HEIC picture, which the PDF and slides cannot show",
+        "convert it to PNG or JPEG",
+    )
 
 
 def test_an_exif_turn_gives_the_upright_size():
@@ -83,10 +87,12 @@ def test_each_file_is_judged_once_and_the_verdict_is_cached(tmp_path):
     (tmp_path / "bad.png").write_text("not a picture", encoding="utf-8")
     note = tmp_path / "note.md"
     text = "# N\n\n![one](bad.png)\n\nand again ![two](bad.png)\n"
-    ast = {"blocks": [
-        {"t": "Para", "c": [{"t": "Image", "c": [["", [], []], [], ["bad.png", ""]]}]},
-        {"t": "Para", "c": [{"t": "Image", "c": [["", [], []], [], ["bad.png", ""]]}]},
-    ]}
+    ast = {
+        "blocks": [
+            {"t": "Para", "c": [{"t": "Image", "c": [["", [], []], [], ["bad.png", ""]]}]},
+            {"t": "Para", "c": [{"t": "Image", "c": [["", [], []], [], ["bad.png", ""]]}]},
+        ]
+    }
     cache = MemoryCache()
     marker = PictureMarker(frozenset({(tmp_path / "bad.png").resolve()}), cache)
     diagnostics = marker.mark(note, text, ast)
@@ -132,7 +138,9 @@ def test_broken_pictures_are_named_placeholders_with_a_warning_everywhere(tmp_pa
         assert_clean(run, (0,))
         assert run.max_rss_mb < 1000, str(run)  # the bomb is never decoded
         bad = found(run, "bad-image")
-        assert [(d["line"], d["col"], re.search(r"`([^`]+)`", d["message"])[1]) for d in bad] == expected_bad, name + str(run)
+        assert [(d["line"], d["col"], re.search(r"`([^`]+)`", d["message"])[1]) for d in bad] == expected_bad, (
+            name + str(run)
+        )
         assert all(d["path"] == "notes/index.md" for d in bad)
         [heic] = found(run, "unsupported-image")
         assert (heic["line"], heic["col"]) == ("15", "1")
@@ -154,7 +162,13 @@ def test_broken_pictures_are_named_placeholders_with_a_warning_everywhere(tmp_pa
         for slide in Presentation(str(deck)).slides:
             placeholders += [s.text_frame.text for s in slide.shapes if s.name == "Missing image"]
     assert sorted(placeholders) == sorted(
-        ["Unreadable image\nbomb.png", "Unreadable image\nnotes.png", "Unreadable image\ncut.jpg", "Unreadable image\nbroken.svg", "Unsupported image format\nphoto.heic"]
+        [
+            "Unreadable image\nbomb.png",
+            "Unreadable image\nnotes.png",
+            "Unreadable image\ncut.jpg",
+            "Unreadable image\nbroken.svg",
+            "Unsupported image format\nphoto.heic",
+        ]
     )
 
 
@@ -220,8 +234,11 @@ def test_a_data_uri_picture_is_judged_and_reported_at_its_own_line(tmp_path):
 
     good = base64.b64encode(png_bytes(4, 3)).decode("ascii")
     p = Project(tmp_path / "book")
-    p.write("index.md", "# Data pictures\n\nOne.\n\nTwo.\n\nThree.\n\n![broken](data:image/png;base64,AAAA)\n\n"
-            f"Fine: ![dot](data:image/png;base64,{good})\n")
+    p.write(
+        "index.md",
+        "# Data pictures\n\nOne.\n\nTwo.\n\nThree.\n\n![broken](data:image/png;base64,AAAA)\n\n"
+        f"Fine: ![dot](data:image/png;base64,{good})\n",
+    )
     runs = p.run_all("-v")
     for command, run in runs.items():
         assert_clean(run, codes=(0,))

@@ -46,7 +46,10 @@ def test_the_page_and_the_decks_make_the_same_links_clickable(tmp_path):
     page_path = project / "build" / "handbook.html"
     build_html(book, page_path)
     page = page_path.read_text(encoding="utf-8")
-    anchors = {(html.unescape(text), html.unescape(href)) for href, text in re.findall(r'<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>', page)}
+    anchors = {
+        (html.unescape(text), html.unescape(href))
+        for href, text in re.findall(r'<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>', page)
+    }
     # Markdown links and raw <a> alike: clickable exactly when the rule says so.
     assert {href for text, href in anchors if text.startswith("link ")} == SAFE
     assert {href for text, href in anchors if text.startswith("raw ")} == SAFE
@@ -57,7 +60,12 @@ def test_the_page_and_the_decks_make_the_same_links_clickable(tmp_path):
         for slide in Presentation(str(deck)).slides:
             for shape in slide.shapes:
                 if shape.has_text_frame:
-                    addresses |= {run.hyperlink.address for p in shape.text_frame.paragraphs for run in p.runs if run.hyperlink.address}
+                    addresses |= {
+                        run.hyperlink.address
+                        for p in shape.text_frame.paragraphs
+                        for run in p.runs
+                        if run.hyperlink.address
+                    }
     assert addresses == SAFE
 
 
@@ -71,7 +79,15 @@ def test_a_picture_is_published_only_from_the_books_folders(tmp_path):
     files = {(notes / "my pic.png").resolve(), (notes / "leak.png")}  # a listing never follows a link out
     note = notes / "index.md"
     assert publishable_picture(note, "my%20pic.png", files) == (notes / "my pic.png").resolve()
-    for target in ("../outside/secret.png", str(outside / "secret.png"), (outside / "secret.png").as_uri(), "leak.png", "https://example.org/x.png", "data:image/png;base64,AAAA", ""):
+    for target in (
+        "../outside/secret.png",
+        str(outside / "secret.png"),
+        (outside / "secret.png").as_uri(),
+        "leak.png",
+        "https://example.org/x.png",
+        "data:image/png;base64,AAAA",
+        "",
+    ):
         assert publishable_picture(note, target, files) is None, target
 
 

@@ -2,6 +2,7 @@ import hashlib
 import os
 import subprocess
 import zipfile
+from datetime import UTC
 
 import pytest
 
@@ -65,7 +66,12 @@ def test_earlier_releases_and_other_files_are_kept(built):
     make_release(built / "handbook.pdf", decks(built), release, "v1.0")
     make_release(built / "handbook.pdf", decks(built), release, "v1.1")
     assert sorted(p.name for p in release.iterdir() if not p.name.startswith(".")) == [
-        "SHA256SUMS", "handbook-1.0.pdf", "handbook-1.1.pdf", "notes-to-self.txt", "slides-1.0.zip", "slides-1.1.zip",
+        "SHA256SUMS",
+        "handbook-1.0.pdf",
+        "handbook-1.1.pdf",
+        "notes-to-self.txt",
+        "slides-1.0.zip",
+        "slides-1.1.zip",
     ]
     assert (release / "notes-to-self.txt").read_text() == "mine"
     assert "handbook-1.1.pdf" in (release / "SHA256SUMS").read_text()
@@ -93,7 +99,13 @@ def test_a_release_file_changed_by_hand_is_not_replaced(built):
 
 
 def _git(root, *args):
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org", "HOME": str(root)}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "HOME": str(root),
+    }
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env={**os.environ, **env})
 
 
@@ -125,7 +137,9 @@ def test_the_release_version_is_on_the_cover_the_slides_and_the_file_names(tmp_p
         assert_clean(run, codes=(0,))
         release = project.out / "release"
         assert (release / f"handbook-{version}.pdf").is_file() and (release / f"slides-{version}.zip").is_file()
-        cover = subprocess.run(["pdftotext", "-l", "1", str(release / f"handbook-{version}.pdf"), "-"], capture_output=True, text=True).stdout
+        cover = subprocess.run(
+            ["pdftotext", "-l", "1", str(release / f"handbook-{version}.pdf"), "-"], capture_output=True, text=True
+        ).stdout
         assert f"Version {version}" in cover
         decks = sorted((project.out / "slides").glob("*.pptx"))
         assert decks and all(f"· {version}" in _title_slide_text(d) for d in decks)
@@ -146,19 +160,21 @@ def test_release_zip_without_source_date_epoch_is_dated_from_zips_epoch(built, m
 
 
 def test_reproducible_zip_dates_and_attributes():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from notebook_publish.build import reproducible_zip
 
     entries = [("b.xml", b"<b/>" * 100), ("a/c.bin", bytes(range(256)))]
-    odd_second = datetime(2023, 11, 14, 22, 13, 21, tzinfo=timezone.utc)
+    odd_second = datetime(2023, 11, 14, 22, 13, 21, tzinfo=UTC)
     data = reproducible_zip(entries, odd_second, unix_mode=0o600, made_on_dos=True)
     assert data == reproducible_zip(iter(entries), odd_second, unix_mode=0o600, made_on_dos=True)
     import io
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert [(i.filename, archive.read(i)) for i in archive.infolist()] == entries  # in the order given
-        assert {(i.date_time, i.create_system, i.external_attr) for i in archive.infolist()} == {((2023, 11, 14, 22, 13, 20), 0, 0o600 << 16)}
-    before_zip_existed = datetime(1979, 12, 31, tzinfo=timezone.utc)
+        assert {(i.date_time, i.create_system, i.external_attr) for i in archive.infolist()} == {
+            ((2023, 11, 14, 22, 13, 20), 0, 0o600 << 16)
+        }
+    before_zip_existed = datetime(1979, 12, 31, tzinfo=UTC)
     with zipfile.ZipFile(io.BytesIO(reproducible_zip(entries, before_zip_existed))) as archive:
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}

@@ -36,9 +36,12 @@ def write_project(root: Path) -> None:
     project.write(
         "pictures.md",
         "# Pictures\n\n## A photo\n\n- a **photo** below\n\n![A red photo](../media/photo.png)\n\n"
-        "## A drawing\n\n- and a drawing\n\n![A drawing](../media/drawing.svg)\n\n<img src=\"../media/photo.png\" alt=\"raw\">\n",
+        '## A drawing\n\n- and a drawing\n\n![A drawing](../media/drawing.svg)\n\n<img src="../media/photo.png" alt="raw">\n',
     )
-    project.write("formulas.md", "# Formulas\n\n## Sums\n\n- inline $\\sum_k w_k x_k$ here\n\n$$\\int_0^1 f(x)\\,dx = F(1) - F(0)$$\n")
+    project.write(
+        "formulas.md",
+        "# Formulas\n\n## Sums\n\n- inline $\\sum_k w_k x_k$ here\n\n$$\\int_0^1 f(x)\\,dx = F(1) - F(0)$$\n",
+    )
     (project.media / "photo.png").write_bytes(png_bytes(60, 40, (200, 30, 30)))
     (project.media / "inner.png").write_bytes(png_bytes(40, 30, (30, 160, 30)))
     (project.media / "drawing.svg").write_text(
@@ -50,7 +53,9 @@ def write_project(root: Path) -> None:
     (theme / "stripe.png").write_bytes(png_bytes(8, 8, (240, 200, 40)))
     (theme / "extra.css").write_text("h1 { text-decoration: underline; }\n")
     default_css = (ROOT / "themes" / "default" / "handbook.css").read_text()
-    (theme / "handbook.css").write_text('@import "extra.css";\n' + default_css + '\nh2 { background: url("stripe.png") repeat-x; }\n')
+    (theme / "handbook.css").write_text(
+        '@import "extra.css";\n' + default_css + '\nh2 { background: url("stripe.png") repeat-x; }\n'
+    )
     project.config("title: Same Everywhere\nauthor: Someone\nversion: '1.0'\ntheme: ./mytheme\n")
 
 
@@ -96,7 +101,9 @@ def readable_pdf(path: Path) -> str:
 
 def qdf(path: Path, tmp: Path) -> bytes:
     out = tmp / (path.stem + ".qdf.pdf")
-    done = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(path), str(out)], capture_output=True, timeout=120)
+    done = subprocess.run(
+        ["qpdf", "--qdf", "--object-streams=disable", str(path), str(out)], capture_output=True, timeout=120
+    )
     assert done.returncode in (0, 3), done.stderr  # 3: warnings only
     return out.read_bytes()
 
@@ -116,7 +123,13 @@ def test_two_folders_give_the_same_bytes_and_name_neither(tmp_path):
     one, two = build_everything(first), build_everything(second)
     outputs_one, outputs_two = files_of(one.out), files_of(two.out)
     assert outputs_one.keys() == outputs_two.keys()
-    assert {"handbook.pdf", "handbook.html", "release/SHA256SUMS", "release/handbook-1.0.pdf", "release/slides-1.0.zip"} <= outputs_one.keys()
+    assert {
+        "handbook.pdf",
+        "handbook.html",
+        "release/SHA256SUMS",
+        "release/handbook-1.0.pdf",
+        "release/slides-1.0.zip",
+    } <= outputs_one.keys()
     assert len(one.decks()) == 3  # one per level-2 heading
     for name in outputs_one:
         assert outputs_one[name] == outputs_two[name], f"{name} differs between the two folders"
@@ -136,7 +149,9 @@ def test_two_folders_give_the_same_bytes_and_name_neither(tmp_path):
             "handbook.html": (project.out / "handbook.html").read_text(encoding="utf-8"),
             "the decks' XML": project.deck_xml(),
             "the decks' part names": "\n".join(n for d in project.decks() for n in zipfile.ZipFile(d).namelist()),
-            "the release zip's names": "\n".join(zipfile.ZipFile(project.out / "release" / "slides-1.0.zip").namelist()),
+            "the release zip's names": "\n".join(
+                zipfile.ZipFile(project.out / "release" / "slides-1.0.zip").namelist()
+            ),
             "SHA256SUMS": (project.out / "release" / "SHA256SUMS").read_text(),
         }
         for what, text in texts.items():
@@ -145,4 +160,6 @@ def test_two_folders_give_the_same_bytes_and_name_neither(tmp_path):
         readable = {**texts, "handbook.pdf (decompressed)": readable_pdf(project.pdf)}
         for what, text in readable.items():
             for name in (user, host):
-                assert not whole_word(name).search(text), f"{what} names {name!r}: …{text[max(0, whole_word(name).search(text).start() - 60):][:120]}…"
+                assert not whole_word(name).search(text), (
+                    f"{what} names {name!r}: …{text[max(0, whole_word(name).search(text).start() - 60) :][:120]}…"
+                )

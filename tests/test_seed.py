@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 from conftest import ROOT, SEED
-
 from notebook_publish.markdown import parse_markdown
 from notebook_publish.pandoc_ast import stringify, walk_blocks
 
@@ -58,7 +57,13 @@ def test_normalised_seed_parses_into_lists_with_display_math():
                 if '"DisplayMath"' in json.dumps(item[0]):
                     items_with_math.append(item)
     assert len(items_with_math) == 2
-    item_texts = [stringify(item[0]["c"]) for b in blocks if b["t"] == "BulletList" for item in b["c"] if item[0]["t"] in ("Plain", "Para")]
+    item_texts = [
+        stringify(item[0]["c"])
+        for b in blocks
+        if b["t"] == "BulletList"
+        for item in b["c"]
+        if item[0]["t"] in ("Plain", "Para")
+    ]
     assert any(t.startswith("Train a filter for text") for t in item_texts)
     assert any(t.startswith("language loss") for t in item_texts)
     assert any(t.startswith("Train a text generator") for t in item_texts)

@@ -6,13 +6,14 @@ import os
 import re
 import sys
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from pptx import Presentation
 from pptx.util import Emu
 
+from deck_fit import text_frame_fits
 from notebook_publish.cache import Cache
 from notebook_publish.config import load_config
 from notebook_publish.diagnostics import Severity, UsageError
@@ -20,8 +21,6 @@ from notebook_publish.notes import load_book
 from notebook_publish.pandoc_ast import stringify
 from notebook_publish.slides import build_decks
 from notebook_publish.slides.text_metrics import TextMeasurer
-
-from deck_fit import text_frame_fits
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC
@@ -79,7 +78,11 @@ def _body_paragraphs(slide):
     """(level, text, paragraph) of the slide's body text, in order (not title or footer)."""
     out = []
     for shape in slide.shapes:
-        if not shape.has_text_frame or shape == slide.shapes.title or shape.name in ("Footer", "Slide Number", "Caption", "Missing image", "Code"):
+        if (
+            not shape.has_text_frame
+            or shape == slide.shapes.title
+            or shape.name in ("Footer", "Slide Number", "Caption", "Missing image", "Code")
+        ):
             continue
         for p in shape.text_frame.paragraphs:
             if p.text.strip():
@@ -109,7 +112,9 @@ def _section_bullets(book, heading: str) -> tuple[list[tuple[int, str]], set[str
 
     def inline_text(inlines):
         # Display math is a block of its own on a slide; stop the paragraph there.
-        cut = next((i for i, x in enumerate(inlines) if x["t"] == "Math" and x["c"][0]["t"] == "DisplayMath"), len(inlines))
+        cut = next(
+            (i for i, x in enumerate(inlines) if x["t"] == "Math" and x["c"][0]["t"] == "DisplayMath"), len(inlines)
+        )
         return " ".join(stringify(inlines[:cut]).split())
 
     def walk(block, depth):
@@ -149,7 +154,13 @@ def _inlines(block):
 def test_seed_topics_make_decks_and_empty_topics_are_reported(seed):
     book, out, written, diagnostics = seed
     names = [p.name for p in written]
-    assert names == ["01-subpage.pptx", "02-transformer.pptx", "03-large-model-tricks.pptx", "04-multi-modality-model.pptx", "05-diffusion.pptx"]
+    assert names == [
+        "01-subpage.pptx",
+        "02-transformer.pptx",
+        "03-large-model-tricks.pptx",
+        "04-multi-modality-model.pptx",
+        "05-diffusion.pptx",
+    ]
     empty = {d.message.split("`")[1] for d in diagnostics if d.code == "empty-topic"}
     assert empty == {"ML", "DL"}
     assert all(d.severity == Severity.INFO for d in diagnostics if d.code == "empty-topic")
@@ -295,7 +306,9 @@ def test_template_missing_a_layout_is_a_clear_error(seed, tmp_path):
     layout._element.cSld.set("name", "Two Columns")
     template = tmp_path / "brand.pptx"
     prs.save(str(template))
-    config = load_config(ROOT / "handbook.yml", overrides={"output": str(tmp_path), "slides.template": str(template)}, cwd=ROOT)
+    config = load_config(
+        ROOT / "handbook.yml", overrides={"output": str(tmp_path), "slides.template": str(template)}, cwd=ROOT
+    )
     broken = type(book)(config=config, chapters=book.chapters, media_files=book.media_files)
     with pytest.raises(UsageError) as caught:
         build_decks(broken, tmp_path / "slides", None, 1)
@@ -308,7 +321,9 @@ def test_user_template_layouts_are_used(seed, tmp_path):
     prs = Presentation()  # a 4:3 template: its size and layouts win over the defaults
     template = tmp_path / "brand.pptx"
     prs.save(str(template))
-    config = load_config(ROOT / "handbook.yml", overrides={"output": str(tmp_path), "slides.template": str(template)}, cwd=ROOT)
+    config = load_config(
+        ROOT / "handbook.yml", overrides={"output": str(tmp_path), "slides.template": str(template)}, cwd=ROOT
+    )
     custom = type(book)(config=config, chapters=book.chapters, media_files=book.media_files)
     written, _ = _build(custom, tmp_path / "slides", topic="Multi-Modality Model", jobs=1)
     deck = Presentation(str(written[0]))
@@ -326,13 +341,55 @@ def _stress_note() -> str:
     lines = ["# Stress", "", "## Stress Topic", "", "### Many bullets", ""]
     for i in range(60):
         depth = [0, 1, 2, 3, 4, 5, 6, 7, 1, 2][i % 10]
-        text = f"item-{i:02d} " + (LONG if i % 3 == 0 else "short point") + (" **bold key**" if i % 4 == 0 else "") + (" with `code`" if i % 5 == 0 else "")
+        text = (
+            f"item-{i:02d} "
+            + (LONG if i % 3 == 0 else "short point")
+            + (" **bold key**" if i % 4 == 0 else "")
+            + (" with `code`" if i % 5 == 0 else "")
+        )
         lines.append("    " * depth + f"- {text}")
-    lines += ["", "### One long paragraph", "", ("word " * 900).strip() + " the-end", "", "::: notes", "Say this out loud.", ":::", ""]
-    lines += ["### Code", "", "```python"] + [f"def f{i}(x):  # line {i}\n    return x + {i}" for i in range(40)] + ["```", ""]
-    lines += ["### Table", "", "| name | meaning |", "| --- | --- |"] + [f"| row-{i:02d} | {'long cell text ' * (1 + i % 4)}|" for i in range(40)] + [""]
-    lines += ["### Numbered", "", "1. first", "2. second", "   1. inner", "3. third", "", "$$", r"x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon", "$$", ""]
-    lines += ["### Quote", "", "> Note: remember the stress test.", "", "Text with a [link](https://example.org) and $\\alpha + \\beta$ inline.", ""]
+    lines += [
+        "",
+        "### One long paragraph",
+        "",
+        ("word " * 900).strip() + " the-end",
+        "",
+        "::: notes",
+        "Say this out loud.",
+        ":::",
+        "",
+    ]
+    lines += (
+        ["### Code", "", "```python"]
+        + [f"def f{i}(x):  # line {i}\n    return x + {i}" for i in range(40)]
+        + ["```", ""]
+    )
+    lines += (
+        ["### Table", "", "| name | meaning |", "| --- | --- |"]
+        + [f"| row-{i:02d} | {'long cell text ' * (1 + i % 4)}|" for i in range(40)]
+        + [""]
+    )
+    lines += [
+        "### Numbered",
+        "",
+        "1. first",
+        "2. second",
+        "   1. inner",
+        "3. third",
+        "",
+        "$$",
+        r"x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon",
+        "$$",
+        "",
+    ]
+    lines += [
+        "### Quote",
+        "",
+        "> Note: remember the stress test.",
+        "",
+        "Text with a [link](https://example.org) and $\\alpha + \\beta$ inline.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -386,7 +443,9 @@ def test_stress_long_paragraph_code_table_and_notes(stress):
         assert fonts == {"Source Code Pro"}
         colours = {str(r.font.color.rgb) for p in code.text_frame.paragraphs for r in p.runs}
         assert len(colours) > 1
-    assert len(slides["Code"]) >= 2 and code_lines == [line for i in range(40) for line in (f"def f{i}(x):  # line {i}", f"    return x + {i}")]
+    assert len(slides["Code"]) >= 2 and code_lines == [
+        line for i in range(40) for line in (f"def f{i}(x):  # line {i}", f"    return x + {i}")
+    ]
     # Table: native, split with the header repeated.
     rows = []
     for slide in slides["Table"]:

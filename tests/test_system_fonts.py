@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from conftest import ROOT
-
 from notebook_publish.system_fonts import fontconfig_fingerprint, search_folders
 
 HEAD = '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
@@ -49,7 +48,12 @@ def test_folders_are_read_as_fontconfig_reads_them(tmp_path):
         "XDG_CONFIG_HOME": str(home / "cfg"),
     }
     configs, folders = search_folders(env)
-    assert configs == [main, etc / "conf.d" / "10-extra.conf", etc / "conf.d" / "50-user.conf", home / "cfg" / "fontconfig" / "fonts.conf"]
+    assert configs == [
+        main,
+        etc / "conf.d" / "10-extra.conf",
+        etc / "conf.d" / "50-user.conf",
+        home / "cfg" / "fontconfig" / "fonts.conf",
+    ]
     assert folders == [
         Path("/usr/share/fonts"),
         home / "data" / "fonts",
@@ -95,7 +99,11 @@ def test_the_fingerprint_follows_the_font_files(tmp_path):
     changed()
     (fonts / ".hidden.ttf").write_bytes(b"skipped")  # fontconfig skips dot-files; so do we
     assert fontconfig_fingerprint(env) in seen
-    main.write_text(main.read_text().replace("</fontconfig>", "<alias><family>x</family><prefer><family>y</family></prefer></alias></fontconfig>"))
+    main.write_text(
+        main.read_text().replace(
+            "</fontconfig>", "<alias><family>x</family><prefer><family>y</family></prefer></alias></fontconfig>"
+        )
+    )
     changed()  # the configuration itself (aliases, rejected fonts) decides the fallback too
 
 
@@ -109,6 +117,12 @@ def test_the_fingerprint_is_quick_and_does_not_import_weasyprint():
         "print((time.perf_counter() - t) / 10)\n"
         "assert 'weasyprint' not in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) < 0.25  # a few ms on a quiet machine; far from a build's time

@@ -23,7 +23,12 @@ VAULT = FIXTURES / "obsidian-vault"
 def vault(tmp_path_factory):
     root = tmp_path_factory.mktemp("vault")
     shutil.copytree(FIXTURES / "obsidian-vault", root / "vault")
-    runs = {command: run_cli(root, command, "--notes", "vault", "--output", "out", *(("--jobs", "1") if command != "check" else ())) for command in ("check", "pdf", "slides")}
+    runs = {
+        command: run_cli(
+            root, command, "--notes", "vault", "--output", "out", *(("--jobs", "1") if command != "check" else ())
+        )
+        for command in ("check", "pdf", "slides")
+    }
     return root, runs
 
 
@@ -37,12 +42,19 @@ def test_no_syntax_is_left_unrendered(vault):
 
 def test_the_pdf_text_holds_none_of_the_syntax(vault):
     root, _runs = vault
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(root / "out" / "handbook.pdf"), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(root / "out" / "handbook.pdf"), "-"], capture_output=True, text=True
+    ).stdout
     for raw in RAW:
         assert raw not in text, raw
     assert not re.search(r"\^[a-z][a-z0-9-]+\b", text)  # block ids are anchors, not text
     # What the syntax stood for is there: a highlight, a callout title, an embedded section.
-    for words in ("singular values", "Correlation is not causation", "Ice cream and sunburn", "Scaled dot-product attention"):
+    for words in (
+        "singular values",
+        "Correlation is not causation",
+        "Ice cream and sunburn",
+        "Scaled dot-product attention",
+    ):
         assert words in " ".join(text.split()), words
 
 
@@ -51,6 +63,7 @@ def test_every_note_is_a_chapter_with_working_links_and_pictures(vault):
 
     root, _runs = vault
     reader = PdfReader(str(root / "out" / "handbook.pdf"))
+
     def titles(items):
         for item in items:
             yield from titles(item) if isinstance(item, list) else [item.title]
@@ -69,7 +82,9 @@ def test_every_note_is_a_chapter_with_working_links_and_pictures(vault):
             if a.get("/Subtype") == "/Link" and a.get("/Dest") is not None:
                 internal += 1
     assert internal >= 80  # the vault has about a hundred wikilinks
-    images = subprocess.run(["pdfimages", "-list", str(root / "out" / "handbook.pdf")], capture_output=True, text=True).stdout.splitlines()[2:]
+    images = subprocess.run(
+        ["pdfimages", "-list", str(root / "out" / "handbook.pdf")], capture_output=True, text=True
+    ).stdout.splitlines()[2:]
     assert len(images) >= 5  # loss curve (twice), attention (and in its embed), diffusion
 
 

@@ -86,18 +86,26 @@ def test_a_dead_slides_worker_costs_only_its_deck(tmp_path, fault, how):
     assert len(errors) == 1, str(run)
     err = errors[0]
     assert err["path"] == "notes/trouble.md" and err["line"] == "3" and err["code"] == "slides", err
-    assert err["text"].startswith(f"writing deck 02-trouble-topic.pptx (`Trouble topic`) failed: the worker process writing it {how}"), err
+    assert err["text"].startswith(
+        f"writing deck 02-trouble-topic.pptx (`Trouble topic`) failed: the worker process writing it {how}"
+    ), err
     assert err["text"].endswith("(02-trouble-topic.pptx was not changed)"), err
     assert len(err["text"]) < 300
     # The dead worker's deck is the old one; the others are the new ones, complete.
     after = {d.name: digest(d) for d in project.decks()}
     assert after["02-trouble-topic.pptx"] == before["02-trouble-topic.pptx"]
-    assert after["01-alpha-topic.pptx"] != before["01-alpha-topic.pptx"] and after["03-gamma-topic.pptx"] != before["03-gamma-topic.pptx"]
+    assert (
+        after["01-alpha-topic.pptx"] != before["01-alpha-topic.pptx"]
+        and after["03-gamma-topic.pptx"] != before["03-gamma-topic.pptx"]
+    )
     from pptx import Presentation
 
     for name in ("01-alpha-topic.pptx", "03-gamma-topic.pptx"):
         assert "one more point" in "".join(
-            shape.text_frame.text for slide in Presentation(str(project.out / "slides" / name)).slides for shape in slide.shapes if shape.has_text_frame
+            shape.text_frame.text
+            for slide in Presentation(str(project.out / "slides" / name)).slides
+            for shape in slide.shapes
+            if shape.has_text_frame
         )
     assert stray_files(project.out) == []
     assert "wrote" in run.stdout and "02-trouble-topic.pptx" not in run.stdout
@@ -112,7 +120,10 @@ def test_a_new_deck_whose_worker_died_says_it_was_not_written(tmp_path):
     project = deck_book(tmp_path)
     run = project.run("slides", "--jobs", "2", env={FAULT_HOOK: "kill:gamma"})
     assert_clean(run, (1,))
-    assert "03-gamma-topic.pptx (`Gamma topic`) failed: the worker process writing it died (killed by SIGKILL)" in run.stderr, str(run)
+    assert (
+        "03-gamma-topic.pptx (`Gamma topic`) failed: the worker process writing it died (killed by SIGKILL)"
+        in run.stderr
+    ), str(run)
     assert "(03-gamma-topic.pptx was not written)" in run.stderr, str(run)
     assert [d.name for d in project.decks()] == ["01-alpha-topic.pptx", "02-trouble-topic.pptx"]
 
@@ -137,7 +148,9 @@ def test_a_killed_pdf_worker_is_one_line_naming_the_chapter_and_signal(tmp_path)
     assert len(errors) == 1, str(run)
     text = errors[0]["text"]
     assert errors[0]["code"] == "typesetting" and "`trouble.md`" in text, text
-    assert "the worker process typesetting it died (killed by SIGKILL)" in text and text.endswith("(handbook.pdf was not changed)"), text
+    assert "the worker process typesetting it died (killed by SIGKILL)" in text and text.endswith(
+        "(handbook.pdf was not changed)"
+    ), text
     assert not project.pdf.exists()
 
 
@@ -263,7 +276,10 @@ print("returned", flush=True)
 
 @pytest.mark.parametrize(
     "module, args",
-    [("notebook_publish.handbook.typeset.workers", ", dict(os.environ), os.getcwd()"), ("notebook_publish.slides.pool", ", []")],
+    [
+        ("notebook_publish.handbook.typeset.workers", ", dict(os.environ), os.getcwd()"),
+        ("notebook_publish.slides.pool", ", []"),
+    ],
     ids=["pdf", "slides"],
 )
 def test_a_worker_whose_parent_is_gone_returns_quietly(tmp_path, module, args):

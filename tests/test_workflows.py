@@ -63,7 +63,13 @@ with open(os.environ["STUB_LOG"], "a", encoding="utf-8") as log:
 
 def clone_with_tag(where: Path, change=None) -> Path:
     """A fresh clone of the repository, tagged; its .venv borrows the test's Python."""
-    git_env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    git_env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     clone = where / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, env=git_env)
     if change is not None:
@@ -90,7 +96,11 @@ def run_release_job(clone: Path, where: Path) -> tuple[list[int], dict]:
     files = {name: where / name for name in ("github_env", "summary", "stub_log")}
     for path in files.values():
         path.write_text("")
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "SOURCE_DATE_EPOCH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "SOURCE_DATE_EPOCH")
+    }
     env.update(
         PATH=f"{stubs}{os.pathsep}{env['PATH']}",
         PYTHONPATH=str(clone / "src"),
@@ -106,7 +116,14 @@ def run_release_job(clone: Path, where: Path) -> tuple[list[int], dict]:
         if "run" not in step:
             continue  # `uses:` steps: the clone and the Python are there already
         step_env = {k: str(v).replace("${{ github.token }}", "test-token") for k, v in (step.get("env") or {}).items()}
-        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=clone, env={**env, **step_env}, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=clone,
+            env={**env, **step_env},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         codes.append(done.returncode)
         assert "Traceback" not in done.stdout + done.stderr, done.stderr
         for line in files["github_env"].read_text().splitlines():
@@ -158,7 +175,10 @@ def test_the_release_job_publishes_the_seed_notebook(tmp_path):
 def test_a_new_broken_link_fails_the_release_job_and_is_named(tmp_path):
     def add_broken_link(clone: Path) -> None:
         index = clone / "notes" / "index.md"
-        index.write_text(index.read_text(encoding="utf-8") + "\n- [A page never exported](never-exported-page.md)\n", encoding="utf-8")
+        index.write_text(
+            index.read_text(encoding="utf-8") + "\n- [A page never exported](never-exported-page.md)\n",
+            encoding="utf-8",
+        )
 
     clone = clone_with_tag(tmp_path, add_broken_link)
     codes, left = run_release_job(clone, tmp_path)

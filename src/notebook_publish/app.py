@@ -28,7 +28,9 @@ def overrides(args) -> dict:
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UsageError(usage_problem(f"--set expects KEY=VALUE, got {item!r}", "for example --set pdf.paper=letter"))
+            raise UsageError(
+                usage_problem(f"--set expects KEY=VALUE, got {item!r}", "for example --set pdf.paper=letter")
+            )
         found[key.strip()] = value
     for name in ("notes", "index", "title", "theme", "output"):
         value = getattr(args, name, None)
@@ -68,10 +70,15 @@ def settle_and_print(diagnostics, args, config, command: str, stream=None, lead:
             print(f"{d.format()} [accepted: in {BASELINE}]", file=stream)
     if not args.quiet:
         for entry in settled.gone:
-            print(f"{BASELINE}: note[baseline]: {entry.format()} no longer occurs (`notebook-publish check --write-baseline` drops it)", file=stream)
+            print(
+                f"{BASELINE}: note[baseline]: {entry.format()} no longer occurs (`notebook-publish check --write-baseline` drops it)",
+                file=stream,
+            )
         summary = summarise(settled.new + settled.infos)
         if settled.baseline is not None:
-            summary += f"; {len(settled.accepted)} accepted in {BASELINE}" + ("" if args.verbose or not settled.accepted else " (-v lists them)")
+            summary += f"; {len(settled.accepted)} accepted in {BASELINE}" + (
+                "" if args.verbose or not settled.accepted else " (-v lists them)"
+            )
         print(lead + summary, file=stream)
     return settled
 

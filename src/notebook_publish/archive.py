@@ -48,9 +48,9 @@ import tempfile
 import time
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from notebook_publish.cache import content_key, ensure_cache_root
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, warning
@@ -125,7 +125,10 @@ class NotesArchive:
     def diagnostics(self) -> list[Diagnostic]:
         return [
             warning(
-                self.source, 0, "archive-entry", f"`{s.name}` skipped: {s.reason}",
+                self.source,
+                0,
+                "archive-entry",
+                f"`{s.name}` skipped: {s.reason}",
                 "nothing in an archive is written outside the build cache; the rest of the archive is read",
             )
             for s in self.skipped
@@ -144,7 +147,9 @@ def open_archive(source: Path, cache_dir: Path) -> NotesArchive:
     try:
         handle = open(source, "rb")
     except OSError as exc:
-        raise _usage(source, f"cannot read the notes archive {source.name}: {exc.strerror}", "check the file's permissions") from None
+        raise _usage(
+            source, f"cannot read the notes archive {source.name}: {exc.strerror}", "check the file's permissions"
+        ) from None
     with handle:
         digest = hashlib.sha256()
         for block in iter(lambda: handle.read(_CHUNK), b""):
@@ -159,11 +164,20 @@ def open_archive(source: Path, cache_dir: Path) -> NotesArchive:
             base.mkdir(parents=True, exist_ok=True)
             temporary = Path(tempfile.mkdtemp(dir=base, prefix=".tmp-"))
         except OSError as exc:
-            raise _usage(source, f"cannot unpack {source.name} into the build cache {base}: {exc.strerror}", "pass --output DIR, a folder you can write") from None
+            raise _usage(
+                source,
+                f"cannot unpack {source.name} into the build cache {base}: {exc.strerror}",
+                "pass --output DIR, a folder you can write",
+            ) from None
         try:
             handle.seek(0)
             skipped, top = _extract(handle, temporary / _TREE, source.name)
-            report = {"format": FORMAT, "source": str(source), "top": top, "skipped": [[s.name, s.reason] for s in skipped]}
+            report = {
+                "format": FORMAT,
+                "source": str(source),
+                "top": top,
+                "skipped": [[s.name, s.reason] for s in skipped],
+            }
             (temporary / _REPORT).write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
             try:
                 os.rename(temporary, dest)
@@ -176,7 +190,11 @@ def open_archive(source: Path, cache_dir: Path) -> NotesArchive:
             raise _usage(source, exc.message, exc.hint) from None
         except OSError as exc:
             shutil.rmtree(temporary, ignore_errors=True)
-            raise _usage(source, f"cannot unpack {source.name} into the build cache: {exc.strerror or exc}", "free some disk space, or pass --output DIR elsewhere") from None
+            raise _usage(
+                source,
+                f"cannot unpack {source.name} into the build cache: {exc.strerror or exc}",
+                "free some disk space, or pass --output DIR elsewhere",
+            ) from None
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
             raise
@@ -242,16 +260,23 @@ class _Budget:
     def plan(self, count: int, size: int, label: str) -> None:
         """Refuse before writing when the declared sizes already go over."""
         if self.files + count > MAX_FILES:
-            raise _Refused(f"{label} holds {self.files + count:,} files, more than the {MAX_FILES:,} a notes archive may hold", _HINT_LIMIT)
+            raise _Refused(
+                f"{label} holds {self.files + count:,} files, more than the {MAX_FILES:,} a notes archive may hold",
+                _HINT_LIMIT,
+            )
         if self.bytes + size > MAX_BYTES:
             raise _Refused(
-                f"{label} would unpack to {_size(self.bytes + size)}, more than the {_size(MAX_BYTES)} a notes archive may take (a zip bomb?)", _HINT_LIMIT
+                f"{label} would unpack to {_size(self.bytes + size)}, more than the {_size(MAX_BYTES)} a notes archive may take (a zip bomb?)",
+                _HINT_LIMIT,
             )
 
     def spend(self, size: int, label: str) -> None:
         self.bytes += size
         if self.bytes > MAX_BYTES:
-            raise _Refused(f"{label} unpacks to more than {_size(MAX_BYTES)}, more than its entries declare (a zip bomb?)", _HINT_LIMIT)
+            raise _Refused(
+                f"{label} unpacks to more than {_size(MAX_BYTES)}, more than its entries declare (a zip bomb?)",
+                _HINT_LIMIT,
+            )
 
 
 def _size(n: int) -> str:
@@ -294,10 +319,15 @@ def _open_zip(handle, label: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError) as exc:
-        raise _Refused(f"{label} is not a zip archive that can be read ({exc})", "export again from Notion (Markdown & CSV), or pass the unzipped folder with --notes DIR") from None
+        raise _Refused(
+            f"{label} is not a zip archive that can be read ({exc})",
+            "export again from Notion (Markdown & CSV), or pass the unzipped folder with --notes DIR",
+        ) from None
 
 
-def _plan(archive: zipfile.ZipFile, skipped: list[Skipped], taken: set[tuple[str, ...]]) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
+def _plan(
+    archive: zipfile.ZipFile, skipped: list[Skipped], taken: set[tuple[str, ...]]
+) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
     """The entries to write, each with its safe name as folder parts; the others are
     added to `skipped` with the reason."""
     members = []
@@ -371,7 +401,9 @@ def _type_problem(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def _write_all(archive: zipfile.ZipFile, members, tree: Path, budget: _Budget, skipped: list[Skipped], label: str) -> None:
+def _write_all(
+    archive: zipfile.ZipFile, members, tree: Path, budget: _Budget, skipped: list[Skipped], label: str
+) -> None:
     files = [(info, parts) for info, parts in members if not info.is_dir()]
     budget.plan(len(files), sum(info.file_size for info, _parts in files), label)
     budget.files += len(files)
@@ -393,7 +425,11 @@ def _write_all(archive: zipfile.ZipFile, members, tree: Path, budget: _Budget, s
         except OSError as exc:
             if exc.errno not in _NAME_ERRORS:
                 raise  # the disk, not the entry: the whole archive cannot be unpacked
-            reason = "another entry of the archive has that name, or a folder's" if exc.errno in _CLASH_ERRORS else f"this file system refuses its name ({exc.strerror})"
+            reason = (
+                "another entry of the archive has that name, or a folder's"
+                if exc.errno in _CLASH_ERRORS
+                else f"this file system refuses its name ({exc.strerror})"
+            )
             skipped.append(Skipped(shown, reason))
             continue
         with os.fdopen(fd, "wb") as out:
@@ -402,7 +438,9 @@ def _write_all(archive: zipfile.ZipFile, members, tree: Path, budget: _Budget, s
             target.unlink(missing_ok=True)
 
 
-def _copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, budget: _Budget, skipped: list[Skipped], shown: str) -> bool:
+def _copy(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, budget: _Budget, skipped: list[Skipped], shown: str
+) -> bool:
     """The entry's bytes into `out`; False (and a skip) when the entry is damaged.
     A write error (a full disk) is raised: it is not the entry's fault."""
     written = 0

@@ -20,9 +20,9 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from notebook_publish.codes import CODES, STAGES_OF_COMMAND, stage_of
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
@@ -69,14 +69,33 @@ def load(config) -> Counter | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise UsageError(error(path, 1, "config", f"cannot read the baseline: {exc.strerror}", "check its permissions")) from None
+        raise UsageError(
+            error(path, 1, "config", f"cannot read the baseline: {exc.strerror}", "check its permissions")
+        ) from None
     try:
         body = json.loads(text)
         return Counter(Entry(str(e["path"]), str(e["code"]), str(e["target"])) for e in body["problems"])
     except json.JSONDecodeError as exc:
-        raise UsageError(error(path, exc.lineno, "config", f"the baseline is not valid JSON: {exc.msg}", "write it again with `notebook-publish check --write-baseline`", col=exc.colno)) from None
+        raise UsageError(
+            error(
+                path,
+                exc.lineno,
+                "config",
+                f"the baseline is not valid JSON: {exc.msg}",
+                "write it again with `notebook-publish check --write-baseline`",
+                col=exc.colno,
+            )
+        ) from None
     except (KeyError, TypeError, AttributeError):
-        raise UsageError(error(path, 1, "config", "the baseline does not hold a list of problems", "write it again with `notebook-publish check --write-baseline`")) from None
+        raise UsageError(
+            error(
+                path,
+                1,
+                "config",
+                "the baseline does not hold a list of problems",
+                "write it again with `notebook-publish check --write-baseline`",
+            )
+        ) from None
 
 
 def write(config, diagnostics: Iterable[Diagnostic]) -> tuple[Path, int]:

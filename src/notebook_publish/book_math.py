@@ -28,8 +28,8 @@ normalised one, which keeps the file's line count.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Mapping
 
 from notebook_publish.math_macros import Macro, defines_only, expand, line_col
 from notebook_publish.transclude import DIV_CLASS
@@ -59,7 +59,9 @@ class _Place:
         """A column of the normalised text as a column of the file: a fixer may have
         changed the line (indentation taken out of a formula, a fence rewritten)."""
         text_lines, raw_lines = self.lines()
-        if not (0 < line <= len(text_lines) and line <= len(raw_lines)) or text_lines[line - 1] == raw_lines[line - 1].rstrip("\r"):
+        if not (0 < line <= len(text_lines) and line <= len(raw_lines)) or text_lines[line - 1] == raw_lines[
+            line - 1
+        ].rstrip("\r"):
             return line, col
         here, raw = text_lines[line - 1], raw_lines[line - 1]
         for size in (24, 8, 2):
@@ -117,7 +119,9 @@ def _prepare_note(note, table: Mapping[str, Macro], by_rel: dict) -> Mapping[str
 
 
 # Elements with no formula inside: not looked into (most of a note is words and spaces).
-_LEAVES = frozenset(("Str", "Space", "SoftBreak", "LineBreak", "Code", "CodeBlock", "RawInline", "RawBlock", "HorizontalRule"))
+_LEAVES = frozenset(
+    ("Str", "Space", "SoftBreak", "LineBreak", "Code", "CodeBlock", "RawInline", "RawBlock", "HorizontalRule")
+)
 
 
 def _formulas(blocks: list, place: _Place, by_rel: dict):
@@ -247,7 +251,9 @@ def undefined_commands(tex: str, source: str, macros: Mapping[str, Macro]) -> tu
     if len(guesses) == 1 and len(unknown) == 1:
         hint = f"did you mean `{guesses[0][1]}`? Or {UNDEFINED_HINT}"
     elif guesses:
-        hint = "did you mean " + ", ".join(f"`{guess}` for `{name}`" for name, guess in guesses) + f"? Or {UNDEFINED_HINT}"
+        hint = (
+            "did you mean " + ", ".join(f"`{guess}` for `{name}`" for name, guess in guesses) + f"? Or {UNDEFINED_HINT}"
+        )
     else:
         hint = UNDEFINED_HINT[0].upper() + UNDEFINED_HINT[1:]
     return message, hint, _offset_of(source, unknown[0])
@@ -279,5 +285,7 @@ def _known_suggestion(command: str) -> str:
     # A short name is close to many others (`\arg` to `\large`): only a near miss in
     # length counts, as a typo is (`\lamda`, `\alpah`).
     room = max(1, len(command) // 4)
-    close = [c for c in difflib.get_close_matches(command, known, n=5, cutoff=0.75) if abs(len(c) - len(command)) <= room]
+    close = [
+        c for c in difflib.get_close_matches(command, known, n=5, cutoff=0.75) if abs(len(c) - len(command)) <= room
+    ]
     return close[0] if close else ""

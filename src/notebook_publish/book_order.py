@@ -24,9 +24,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Mapping
 
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.normalize.resolve import FOLDER_PAGES
@@ -61,8 +61,10 @@ class _Node:
 
 
 def natural_key(text: str) -> tuple:
-    """"Lecture 2" before "Lecture 10": numbers compare as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.split(r"(\d+)", text) if part)
+    """ "Lecture 2" before "Lecture 10": numbers compare as numbers."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.split(r"(\d+)", text) if part
+    )
 
 
 def _walk(roots: list[_Node], depth: int, out: list[Placed]) -> None:
@@ -72,7 +74,11 @@ def _walk(roots: list[_Node], depth: int, out: list[Placed]) -> None:
 
 
 def order_by_links(
-    notes: Mapping[Path, object], index: Path, nav_files: list[Path], notes_dir: Path, front_matter: Mapping[Path, Mapping]
+    notes: Mapping[Path, object],
+    index: Path,
+    nav_files: list[Path],
+    notes_dir: Path,
+    front_matter: Mapping[Path, Mapping],
 ) -> tuple[list[Placed], list[Diagnostic]]:
     """The index first, then what it (and a `SUMMARY.md` beside it) lists, each note
     followed by the pages it lists in turn. Notes no list reaches then follow the
@@ -81,7 +87,15 @@ def order_by_links(
     tree.spread(deque([index, *[n for n in nav_files if n != index]]))
     for nav in nav_files:
         if nav not in tree.nodes:
-            tree.diagnostics.append(info(nav, 1, "page-list", f"{nav.name} lists the book's pages; it is not printed as a chapter", "the handbook's contents take its place"))
+            tree.diagnostics.append(
+                info(
+                    nav,
+                    1,
+                    "page-list",
+                    f"{nav.name} lists the book's pages; it is not printed as a chapter",
+                    "the handbook's contents take its place",
+                )
+            )
     tree.place_unlisted(notes_dir, front_matter)
     placed: list[Placed] = []
     _walk(tree.top, 0, placed)
@@ -100,7 +114,7 @@ class _LinkTree:
         self.listers = {index, *nav_files}
         self.diagnostics: list[Diagnostic] = []
 
-    def add(self, path: Path, parent: "_Node | None", link_text: str | None = None) -> _Node:
+    def add(self, path: Path, parent: _Node | None, link_text: str | None = None) -> _Node:
         node = _Node(path, link_text=link_text)
         self.nodes[path] = node
         self.parent_of[path] = parent.path if parent is not None else None
@@ -120,12 +134,22 @@ class _LinkTree:
                 if target in self.nodes:
                     if link.listed and _is_ancestor(target, here, self.parent_of):
                         self.diagnostics.append(
-                            info(here, _line_of(notes[here].text, target.name), "link-cycle", f"link back to `{notes[target].rel}` forms a cycle", "each note appears once, where it is first listed")
+                            info(
+                                here,
+                                _line_of(notes[here].text, target.name),
+                                "link-cycle",
+                                f"link back to `{notes[target].rel}` forms a cycle",
+                                "each note appears once, where it is first listed",
+                            )
                         )
                     continue
                 if target in self.listers:
                     continue  # a page list is placed by no one: it is itself the list
-                parent = link.parent if link.parent in self.nodes and link.parent != self.index else (None if lister else here)
+                parent = (
+                    link.parent
+                    if link.parent in self.nodes and link.parent != self.index
+                    else (None if lister else here)
+                )
                 self.add(target, None if parent is None else self.nodes[parent], link.text)
                 queue.append(target)
 
@@ -135,7 +159,9 @@ class _LinkTree:
         nearest folder up that has one), a folder without a page as a part of its
         own; the pages such a note lists follow it. One that no placed page leads to
         goes at the end of the book, with `orphan-note`."""
-        parts: dict[Path, tuple[_Node, bool]] = {}  # folder without a page -> its part, and whether the index reaches it
+        parts: dict[
+            Path, tuple[_Node, bool]
+        ] = {}  # folder without a page -> its part, and whether the index reaches it
         for place in order_by_folders(self.notes, notes_dir, None, front_matter)[0]:
             path = place.path
             if place.folder or path in self.nodes or path in self.listers:
@@ -143,12 +169,20 @@ class _LinkTree:
             container, reached = self._container(path, notes_dir, parts)
             if not reached:
                 self.diagnostics.append(
-                    warning(path, 1, "orphan-note", "no list of pages from the index reaches this note, nor its folder's page", "list it in the index (a link alone on its line, or a list item); it goes at the end, in folder order")
+                    warning(
+                        path,
+                        1,
+                        "orphan-note",
+                        "no list of pages from the index reaches this note, nor its folder's page",
+                        "list it in the index (a link alone on its line, or a list item); it goes at the end, in folder order",
+                    )
                 )
             self.add(path, container)
             self.spread(deque([path]))
 
-    def _container(self, path: Path, notes_dir: Path, parts: dict[Path, tuple[_Node, bool]]) -> tuple["_Node | None", bool]:
+    def _container(
+        self, path: Path, notes_dir: Path, parts: dict[Path, tuple[_Node, bool]]
+    ) -> tuple[_Node | None, bool]:
         """The node a note outside every page list goes under, and whether that node
         hangs from the index's tree. Folders between it and that node that have no
         page become parts."""
@@ -186,7 +220,11 @@ def _is_ancestor(candidate: Path, node: Path | None, parent_of: Mapping[Path, Pa
 def folder_page(folder: Path, notes: Mapping[Path, object]) -> Path | None:
     """The note that leads a folder: its index page, or a note named after it, inside
     it (Obsidian's folder notes) or beside it (a Notion page and its subpages' folder)."""
-    for candidate in (*(folder / name for name in FOLDER_PAGES), folder / f"{folder.name}.md", folder.parent / f"{folder.name}.md"):
+    for candidate in (
+        *(folder / name for name in FOLDER_PAGES),
+        folder / f"{folder.name}.md",
+        folder.parent / f"{folder.name}.md",
+    ):
         if candidate in notes:
             return candidate
     return None
@@ -208,7 +246,9 @@ def order_of(front_matter: Mapping | None) -> float | None:
     return None
 
 
-def order_by_folders(notes: Mapping[Path, object], notes_dir: Path, index: Path | None, front_matter: Mapping[Path, Mapping]) -> tuple[list[Placed], list[Diagnostic]]:
+def order_by_folders(
+    notes: Mapping[Path, object], notes_dir: Path, index: Path | None, front_matter: Mapping[Path, Mapping]
+) -> tuple[list[Placed], list[Diagnostic]]:
     """The folder tree: the root's index first, then each folder's notes and subfolders
     in order, a subfolder as a part led by its page."""
     placed: list[Placed] = []
@@ -250,7 +290,15 @@ def order_by_folders(notes: Mapping[Path, object], notes_dir: Path, index: Path 
             visit(path, depth + 1, lead)
 
     # A folder the index leads (a Notion top page's subpages, beside it) follows it.
-    led = next((f for folder_set in folders_in.values() for f in folder_set if index is not None and folder_page(f, notes) == index), None)
+    led = next(
+        (
+            f
+            for folder_set in folders_in.values()
+            for f in folder_set
+            if index is not None and folder_page(f, notes) == index
+        ),
+        None,
+    )
     if led is not None:
         visit(led, 1, index)
         folders_in[led.parent].discard(led)
@@ -262,7 +310,9 @@ def _folder_title(name: str) -> str:
     return re.sub(r"[-_\s]+", " ", name).strip() or name
 
 
-def order_by_nav(notes: Mapping[Path, object], notes_dir: Path, nav: tuple, config_source: Path | None, line: int) -> tuple[list[Placed], list[Diagnostic]]:
+def order_by_nav(
+    notes: Mapping[Path, object], notes_dir: Path, nav: tuple, config_source: Path | None, line: int
+) -> tuple[list[Placed], list[Diagnostic]]:
     """`nav:` of handbook.yml: each entry a path (from the notes folder), `Title: path`,
     or `Section: [entries]`; a section without a page of its own is a title page."""
     placed: list[Placed] = []
@@ -277,7 +327,13 @@ def order_by_nav(notes: Mapping[Path, object], notes_dir: Path, nav: tuple, conf
                 return by_rel[f"{key.rstrip('/')}/{page}"]
         close = difflib.get_close_matches(key, list(by_rel), n=1)
         raise UsageError(
-            error(config_source, line, "config", f"`nav:` names `{rel}`, which is not a note in the notes folder", f"did you mean `{close[0]}`?" if close else "paths are relative to the notes folder")
+            error(
+                config_source,
+                line,
+                "config",
+                f"`nav:` names `{rel}`, which is not a note in the notes folder",
+                f"did you mean `{close[0]}`?" if close else "paths are relative to the notes folder",
+            )
         )
 
     def visit(entries: tuple, depth: int) -> None:
@@ -288,7 +344,9 @@ def order_by_nav(notes: Mapping[Path, object], notes_dir: Path, nav: tuple, conf
             else:
                 path = find(value)
                 if any(p.path == path for p in placed):
-                    raise UsageError(error(config_source, line, "config", f"`nav:` lists `{value}` twice", "list each note once"))
+                    raise UsageError(
+                        error(config_source, line, "config", f"`nav:` lists `{value}` twice", "list each note once")
+                    )
                 placed.append(Placed(path, depth, title=title or None))
 
     visit(nav, 0)
@@ -296,7 +354,15 @@ def order_by_nav(notes: Mapping[Path, object], notes_dir: Path, nav: tuple, conf
     listed = {p.path for p in placed}
     for path in sorted(notes, key=lambda p: natural_key(notes[p].rel)):
         if path not in listed:
-            diagnostics.append(warning(path, 1, "orphan-note", "`nav:` in handbook.yml does not list this note", "add it to `nav:`; it goes at the end"))
+            diagnostics.append(
+                warning(
+                    path,
+                    1,
+                    "orphan-note",
+                    "`nav:` in handbook.yml does not list this note",
+                    "add it to `nav:`; it goes at the end",
+                )
+            )
             placed.append(Placed(path, 0))
     return placed, diagnostics
 

@@ -13,9 +13,9 @@ import os
 import subprocess
 import tempfile
 import zipfile
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 from notebook_publish.cache import Cache, ensure_cache_root
 from notebook_publish.config import Config
@@ -34,7 +34,15 @@ def write_atomically(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise UsageError(error(path, 0, "output", f"cannot write to {path.parent}: {exc.strerror}", "check the output folder and its permissions")) from None
+        raise UsageError(
+            error(
+                path,
+                0,
+                "output",
+                f"cannot write to {path.parent}: {exc.strerror}",
+                "check the output folder and its permissions",
+            )
+        ) from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -48,7 +56,9 @@ def write_atomically(path: Path, data: bytes) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise UsageError(error(path, 0, "output", f"cannot write {path.name}: {exc.strerror}", "is the disk full?")) from None
+            raise UsageError(
+                error(path, 0, "output", f"cannot write {path.name}: {exc.strerror}", "is the disk full?")
+            ) from None
         raise
 
 
@@ -61,14 +71,14 @@ def source_date_epoch() -> int | None:
 def epoch_time() -> datetime | None:
     """SOURCE_DATE_EPOCH as a time (UTC), or None when it is not set."""
     epoch = source_date_epoch()
-    return None if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC)
 
 
 def build_time() -> datetime:
     """When the outputs say they were made: SOURCE_DATE_EPOCH when set, otherwise today
     at 00:00 UTC. Day-granular, so that a rebuild on the same day equals a build from
     scratch, and a build that finds nothing changed may keep the outputs it finds."""
-    return epoch_time() or datetime.now(tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return epoch_time() or datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
@@ -79,13 +89,15 @@ def zip_date(when: datetime | None) -> tuple[int, int, int, int, int, int]:
     time before it, and the seconds in steps of two, as zip keeps them."""
     if when is None:
         return ZIP_EPOCH
-    t = when.astimezone(timezone.utc)
+    t = when.astimezone(UTC)
     if t.year < 1980:
         return ZIP_EPOCH
     return (t.year, t.month, t.day, t.hour, t.minute, t.second - t.second % 2)
 
 
-def reproducible_zip(entries: Iterable[tuple[str, bytes]], when: datetime | None, unix_mode: int = 0o644, made_on_dos: bool = False) -> bytes:
+def reproducible_zip(
+    entries: Iterable[tuple[str, bytes]], when: datetime | None, unix_mode: int = 0o644, made_on_dos: bool = False
+) -> bytes:
     """A zip of `entries` (name, bytes), in the order given, whose bytes depend on
     nothing else than them and `when`: every entry dated `zip_date(when)`, deflated
     at level 6, with the permissions `unix_mode`, and marked as made on Unix whatever
@@ -122,7 +134,11 @@ def _git_describe(root: Path) -> str | None:
     try:
         done = subprocess.run(
             ["git", "describe", "--tags", "--always", "--dirty"],
-            cwd=root, capture_output=True, text=True, timeout=5, stdin=subprocess.DEVNULL,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError):
         return None

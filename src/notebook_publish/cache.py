@@ -77,7 +77,23 @@ def is_own_cache(folder: Path) -> bool:
 
 # What the tool keeps in its cache folder: `clean` removes these entries of a folder
 # it created (tagged), and nothing else.
-OWN_ENTRIES = frozenset({"ast", "math", "math-svg", "normalized", "pdf-parts", "decks", "pictures", "static-fonts", "fonts", "stamps", "misc", "archives", CACHEDIR_TAG})
+OWN_ENTRIES = frozenset(
+    {
+        "ast",
+        "math",
+        "math-svg",
+        "normalized",
+        "pdf-parts",
+        "decks",
+        "pictures",
+        "static-fonts",
+        "fonts",
+        "stamps",
+        "misc",
+        "archives",
+        CACHEDIR_TAG,
+    }
+)
 
 
 def ensure_cache_root(root: Path) -> None:
@@ -113,7 +129,7 @@ class Cache:
         self.root = Path(root)
         self.namespace = namespace
 
-    def child(self, namespace: str) -> "Cache":
+    def child(self, namespace: str) -> Cache:
         return Cache(self.root, namespace)
 
     def _path(self, key: str) -> Path:
@@ -162,5 +178,5 @@ class MemoryCache:
     def put(self, key: str, data: bytes) -> None:
         self.entries[key] = data
 
-    def child(self, namespace: str) -> "MemoryCache":
+    def child(self, namespace: str) -> MemoryCache:
         return self

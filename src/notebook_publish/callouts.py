@@ -29,18 +29,32 @@ UNTITLED_CLASS = "untitled"
 # set); GitHub's five alerts and GitBook's four hint styles are among them.
 FAMILY_OF_TYPE = {
     "note": "note",
-    "abstract": "abstract", "summary": "abstract", "tldr": "abstract",
+    "abstract": "abstract",
+    "summary": "abstract",
+    "tldr": "abstract",
     "info": "info",
     "todo": "todo",
-    "tip": "tip", "hint": "tip", "important": "tip",
-    "success": "success", "check": "success", "done": "success",
-    "question": "question", "help": "question", "faq": "question",
-    "warning": "warning", "caution": "warning", "attention": "warning",
-    "failure": "failure", "fail": "failure", "missing": "failure",
-    "danger": "danger", "error": "danger",
+    "tip": "tip",
+    "hint": "tip",
+    "important": "tip",
+    "success": "success",
+    "check": "success",
+    "done": "success",
+    "question": "question",
+    "help": "question",
+    "faq": "question",
+    "warning": "warning",
+    "caution": "warning",
+    "attention": "warning",
+    "failure": "failure",
+    "fail": "failure",
+    "missing": "failure",
+    "danger": "danger",
+    "error": "danger",
     "bug": "bug",
     "example": "example",
-    "quote": "quote", "cite": "quote",
+    "quote": "quote",
+    "cite": "quote",
 }
 FAMILIES = tuple(dict.fromkeys(FAMILY_OF_TYPE.values()))
 DEFAULT_FAMILY = "note"  # unknown types keep their own label and look like a note
@@ -116,7 +130,16 @@ def read_callout(block: dict) -> Callout | None:
             return Callout(kind, family_of(kind), label_of(kind), [], False, "", list(blocks[1:]), ident)
         # a fenced div `::: warning` or `::: {.tip title="..."}`
         title = dict(kv).get("title", "").strip()
-        return Callout(kind, family_of(kind), label_of(kind), [{"t": "Str", "c": title}] if title else [], generic and not title, "", list(blocks), ident)
+        return Callout(
+            kind,
+            family_of(kind),
+            label_of(kind),
+            [{"t": "Str", "c": title}] if title else [],
+            generic and not title,
+            "",
+            list(blocks),
+            ident,
+        )
     return None
 
 

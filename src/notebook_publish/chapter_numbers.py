@@ -153,11 +153,15 @@ def _own_numbers(part, toc_levels: int) -> Diagnostic | None:
         said.append(_share(own_titles, titles, "chapter title", "chapter titles"))
     if 2 * len(own_headings) > len(headings):
         said.append(_share(own_headings, headings, "heading", "headings"))
-    under = {1: ""}.get(len(part), " and the note under it" if len(part) == 2 else f" and the {len(part) - 1} notes under it")
+    under = {1: ""}.get(
+        len(part), " and the note under it" if len(part) == 2 else f" and the {len(part) - 1} notes under it"
+    )
     example = (own_titles + own_headings)[0]
     return info(
         top.note.path,
-        _line_of_heading(top.note.text, [t for t in (top.title, *numbered_headings(top, toc_levels)) if carries_number(t)]),
+        _line_of_heading(
+            top.note.text, [t for t in (top.title, *numbered_headings(top, toc_levels)) if carries_number(t)]
+        ),
         "own-numbering",
         f"own numbers in {' and '.join(said)} (`{example[:60]}`): automatic numbering is off for this chapter{under}",
         "set `pdf.numbering: true` to number them anyway",

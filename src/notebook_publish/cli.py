@@ -35,13 +35,26 @@ def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     g = common.add_argument_group("project")
     g.add_argument("--config", type=Path, metavar="FILE", help="config file (default: ./handbook.yml if present)")
-    g.add_argument("--notes", type=Path, metavar="DIR|ZIP", help="folder of Markdown notes, or a Notion export's .zip (config: notes, default: notes)")
+    g.add_argument(
+        "--notes",
+        type=Path,
+        metavar="DIR|ZIP",
+        help="folder of Markdown notes, or a Notion export's .zip (config: notes, default: notes)",
+    )
     g.add_argument("--index", type=Path, metavar="FILE", help="index note that orders the book (config: index)")
-    g.add_argument("--media", type=Path, action="append", metavar="DIR", help="media folder; repeat for several (config: media)")
+    g.add_argument(
+        "--media", type=Path, action="append", metavar="DIR", help="media folder; repeat for several (config: media)"
+    )
     g.add_argument("--title", help="book title (config: title)")
     g.add_argument("--theme", metavar="NAME|DIR", help="theme name or folder (config: theme)")
     g.add_argument("--output", type=Path, metavar="DIR", help="output folder (config: output, default: build)")
-    g.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key, e.g. --set pdf.paper=letter")
+    g.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config key, e.g. --set pdf.paper=letter",
+    )
     o = common.add_argument_group("output")
     o.add_argument("--strict", action="store_true", help="treat warnings as errors (exit code 1), for CI and releases")
     o.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -53,7 +66,9 @@ class _PrintVersion(argparse.Action):
     """`--version`; the package version is looked up only then (importlib.metadata costs
     tens of milliseconds on every run otherwise)."""
 
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show the version and exit"):
+    def __init__(
+        self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show the version and exit"
+    ):
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):

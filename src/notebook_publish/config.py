@@ -44,17 +44,23 @@ class PdfConfig:
     paper: str = setting("choice", "a4", "Paper size.", choices=("a4", "letter"))
     toc_depth: int = setting("int", 2, "Heading levels below the chapter title listed in the contents.", span=(0, 5))
     numbering: bool | str = setting(  # True, False or "auto" (chapter_numbers.py)
-        "auto-bool", "auto",
+        "auto-bool",
+        "auto",
         "Number chapters and their sections in the body, the contents and the bookmarks: true, false, or auto "
         "(numbered, except the chapters whose titles or headings carry their own numbers).",
     )
     index: bool = setting("bool", True, "Build the back-of-book index from the phrases set in bold.")
     index_terms: tuple[str, ...] = setting("strs", [], "Extra terms for the index, found wherever they appear.")
     index_exclude: tuple[str, ...] = setting("strs", [], "Terms never to list in the index.")
-    index_max_words: int = setting("int", 4, "Longest bold phrase, in words, that counts as an index term.", span=(1, 20), unit="words")
+    index_max_words: int = setting(
+        "int", 4, "Longest bold phrase, in words, that counts as an index term.", span=(1, 20), unit="words"
+    )
     chapter_timeout: int = setting(
-        "int", 600, "Seconds one chapter may take to typeset before its worker is stopped and the build fails.",
-        span=(1, 86400), unit="seconds",
+        "int",
+        600,
+        "Seconds one chapter may take to typeset before its worker is stopped and the build fails.",
+        span=(1, 86400),
+        unit="seconds",
     )
 
     @property
@@ -66,15 +72,22 @@ class PdfConfig:
 @dataclass(frozen=True)
 class SlidesConfig:
     topic: str = setting(
-        "choice", "auto",
+        "choice",
+        "auto",
         "What one deck covers: a section at `level` (heading), a whole note (note), or auto: a note when more than "
         "half of the sections share their heading with another (a wiki's `## Theory` in every note), else a section.",
         choices=("auto", "heading", "note"),
     )
     level: int = setting("int", 2, "Heading level that starts a topic when topic is `heading`.", span=(1, 6))
-    template: Path | None = setting("path", None, "A .pptx whose layouts the decks use (Title Slide, Title and Content, ...).")
+    template: Path | None = setting(
+        "path", None, "A .pptx whose layouts the decks use (Title Slide, Title and Content, ...)."
+    )
     min_font_size: float = setting(
-        "float", 14.0, "Smallest body size, in points, text may shrink to before a slide splits.", span=(6, 48), unit="points"
+        "float",
+        14.0,
+        "Smallest body size, in points, text may shrink to before a slide splits.",
+        span=(6, 48),
+        unit="points",
     )
     aspect: str = setting("choice", "16:9", "Slide shape.", choices=("16:9", "4:3"))
 
@@ -82,13 +95,15 @@ class SlidesConfig:
 @dataclass(frozen=True)
 class MathConfig:
     macros: tuple = setting(  # math_macros.Macro of each entry, in the file's order
-        "macros", {},
+        "macros",
+        {},
         "TeX macros for every formula, in MathJax's form (paste a site's `tex.macros`): `E: '\\mathbb{E}'`, or "
         "`note: ['\\textcolor{blue}{#1}', 1]` with the number of arguments, and a third item to make the first "
         "argument optional with that default.",
     )
     macros_file: Path | None = setting(
-        "path", None,
+        "path",
+        None,
         "A .tex or .sty file of `\\newcommand`, `\\renewcommand`, `\\def` and `\\DeclareMathOperator` lines, read "
         "before the notes (`math.macros` wins over it).",
     )
@@ -101,27 +116,37 @@ class Config:
     author: str = setting("str", "", "Author shown on the cover and in PDF metadata.")
     language: str = setting("str", "en", "Language of the text (BCP 47), for hyphenation and metadata.")
     version: str = setting("str", "", "Version on the cover; inside a git checkout `git describe` wins.")
-    notes: Path = setting("path", "notes", "Folder that holds the Markdown notes, or the .zip of a Notion export (read as it is).")
+    notes: Path = setting(
+        "path", "notes", "Folder that holds the Markdown notes, or the .zip of a Notion export (read as it is)."
+    )
     media: tuple[Path, ...] = setting("paths", ["media"], "Folders searched for images the notes name.")
     index: Path | None = setting(
-        "path", None, "Index note that orders the book. Default: index.md, README.md, then SUMMARY.md in the notes folder."
+        "path",
+        None,
+        "Index note that orders the book. Default: index.md, README.md, then SUMMARY.md in the notes folder.",
     )
     structure: str = setting(
-        "choice", "auto",
+        "choice",
+        "auto",
         "How the chapters are ordered and nested: links (the index note's page lists), folders (the folder tree), or "
         "auto (links when there is an index note, else folders). `nav:` overrides both.",
         choices=("auto", "links", "folders"),
     )
     nav: tuple = setting(  # ((title or "", path or a nested tuple), ...): `book_order.order_by_nav`
-        "nav", [],
+        "nav",
+        [],
         "The chapter tree, as in mkdocs.yml: a list of note paths (from the notes folder), `Title: path`, and "
         "`Section: [...]`.",
     )
-    theme: Path = setting("path", "default", "Theme name under themes/, or a folder. A user theme may override single files.")
+    theme: Path = setting(
+        "path", "default", "Theme name under themes/, or a folder. A user theme may override single files."
+    )
     output: Path = setting("path", "build", "Folder the handbook, slides and cache are written to.")
     keywords: tuple[str, ...] = setting("strs", [], "Keywords for the PDF metadata.")
     flavour: tuple[str, ...] = setting(
-        "strs", ["auto"], "Notebook syntaxes to read: auto (all, recognised by their syntax), or a list of them.",
+        "strs",
+        ["auto"],
+        "Notebook syntaxes to read: auto (all, recognised by their syntax), or a list of them.",
         choices=("auto", *FLAVOURS),
     )
     pdf: PdfConfig = field(default_factory=PdfConfig)
@@ -159,7 +184,10 @@ def _declared(cls: type) -> tuple[Key, ...]:
 
 _SECTIONS = {"pdf": PdfConfig, "slides": SlidesConfig, "math": MathConfig}
 # Section name -> keys. "" is the top level.
-SCHEMA: dict[str, tuple[Key, ...]] = {"": _declared(Config), **{name: _declared(cls) for name, cls in _SECTIONS.items()}}
+SCHEMA: dict[str, tuple[Key, ...]] = {
+    "": _declared(Config),
+    **{name: _declared(cls) for name, cls in _SECTIONS.items()},
+}
 
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Config:
@@ -193,7 +221,15 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         with path.open("rb") as file:
             blob = file.read(MAX_CONFIG_BYTES + 1)  # a file that grows after stat() is still bounded
     except OSError as exc:
-        raise UsageError(error(path, 1, "config", f"cannot read config: {exc.strerror or type(exc).__name__}", "check the file's permissions"))
+        raise UsageError(
+            error(
+                path,
+                1,
+                "config",
+                f"cannot read config: {exc.strerror or type(exc).__name__}",
+                "check the file's permissions",
+            )
+        ) from None
     if max(size, len(blob)) > MAX_CONFIG_BYTES:
         raise UsageError(
             error(
@@ -208,14 +244,24 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         text = blob.decode("utf-8")
         node, data = load_yaml(text)
     except UnicodeDecodeError as exc:
-        raise UsageError(error(path, 1, "config", f"config is not UTF-8 text: {exc.reason}", "save it as UTF-8"))
+        raise UsageError(
+            error(path, 1, "config", f"config is not UTF-8 text: {exc.reason}", "save it as UTF-8")
+        ) from None
     except yaml.YAMLError as exc:
         line, col, problem, hint = yaml_problem(exc, "check indentation and quoting")
-        raise UsageError(error(path, line, "config", problem, hint, col=col))
+        raise UsageError(error(path, line, "config", problem, hint, col=col)) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
-        raise UsageError(error(path, 1, "config", f"config must be a mapping of keys to values, not {describe(data)}", "see README: Configuration"))
+        raise UsageError(
+            error(
+                path,
+                1,
+                "config",
+                f"config must be a mapping of keys to values, not {describe(data)}",
+                "see README: Configuration",
+            )
+        )
     return data, _key_lines(node)
 
 
@@ -267,7 +313,11 @@ def _validate(raw: dict[str, Any], lines: dict[str, int], source: Path | None) -
 
 
 def _all_dotted() -> list[str]:
-    return [f"{s}.{k.name}" if s else k.name for s, keys in SCHEMA.items() for k in keys] + [s for s in SCHEMA if s] + [DIAGNOSTICS]
+    return (
+        [f"{s}.{k.name}" if s else k.name for s, keys in SCHEMA.items() for k in keys]
+        + [s for s in SCHEMA if s]
+        + [DIAGNOSTICS]
+    )
 
 
 def _find_key(section: str, name: str, source: Path | None, line: int) -> Key:
@@ -283,7 +333,11 @@ def _find_key(section: str, name: str, source: Path | None, line: int) -> Key:
 
 
 def _all_dotted() -> list[str]:
-    return [f"{s}.{k.name}" if s else k.name for s, keys in SCHEMA.items() for k in keys] + [s for s in SCHEMA if s] + [DIAGNOSTICS]
+    return (
+        [f"{s}.{k.name}" if s else k.name for s, keys in SCHEMA.items() for k in keys]
+        + [s for s in SCHEMA if s]
+        + [DIAGNOSTICS]
+    )
 
 
 def _find_key(section: str, name: str, source: Path | None, line: int) -> Key:
@@ -303,7 +357,9 @@ def _apply_override(values: dict[str, dict[str, Any]], dotted: str, value: Any) 
     if section == DIAGNOSTICS:  # --set diagnostics.missing-image=ignore: after the file's rules, so it wins
         from notebook_publish.levels import parse_rules
 
-        values[""][DIAGNOSTICS] = tuple(values[""].get(DIAGNOSTICS, ())) + parse_rules({name: value}, {}, None, key=DIAGNOSTICS)
+        values[""][DIAGNOSTICS] = tuple(values[""].get(DIAGNOSTICS, ())) + parse_rules(
+            {name: value}, {}, None, key=DIAGNOSTICS
+        )
         return
     key = next((k for k in SCHEMA.get(section, ()) if k.name == name), None)
     if key is None:
@@ -366,5 +422,7 @@ def describe_schema() -> str:
         for key in keys:
             name = f"{section}.{key.name}" if section else key.name
             rows.append(f"| `{name}` | `{key.default!r}` | {key.doc}{key.allowed()} |")
-    rows.append(f"| `{DIAGNOSTICS}` | `{{}}` | The level of each kind of problem: a code mapped to error, warning, info or ignore, or to `{{level: …, paths: [globs]}}`. The codes are listed below. |")
+    rows.append(
+        f"| `{DIAGNOSTICS}` | `{{}}` | The level of each kind of problem: a code mapped to error, warning, info or ignore, or to `{{level: …, paths: [globs]}}`. The codes are listed below. |"
+    )
     return "\n".join(rows)

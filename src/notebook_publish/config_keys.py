@@ -58,7 +58,15 @@ class Key:
         return f" {self.unit}" if self.unit else ""
 
 
-def setting(kind: str, default: Any, doc: str, *, choices: tuple[str, ...] = (), span: tuple[float, float] | None = None, unit: str = "") -> Any:
+def setting(
+    kind: str,
+    default: Any,
+    doc: str,
+    *,
+    choices: tuple[str, ...] = (),
+    span: tuple[float, float] | None = None,
+    unit: str = "",
+) -> Any:
     """A dataclass field that declares a config key (its name is the field's). The
     field's default is `default` as the code holds it: a path as a `Path`, a list as a
     tuple."""
@@ -100,7 +108,9 @@ def coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) ->
     def bad(expected: str | None = None, got: str | None = None) -> UsageError:
         expected = expected or KINDS[key.kind].format(choices=", ".join(key.choices))
         got = got or describe(value)
-        return UsageError(error(source, line, "config", f"`{dotted}` must be {expected}, not {got}", f"default: {key.default!r}"))
+        return UsageError(
+            error(source, line, "config", f"`{dotted}` must be {expected}, not {got}", f"default: {key.default!r}")
+        )
 
     if value is None:
         return key.default
@@ -108,7 +118,15 @@ def coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) ->
     for text in value if isinstance(value, list) else [value]:
         bad_char = _CONTROL.search(text) if isinstance(text, str) else None
         if bad_char:  # `"\x01"` in YAML: it would reach the PDF's text and break a deck's XML
-            raise UsageError(error(source, line, "config", f"`{dotted}` contains the control character U+{ord(bad_char.group()):04X}", "remove it; only tabs and line breaks are allowed in text"))
+            raise UsageError(
+                error(
+                    source,
+                    line,
+                    "config",
+                    f"`{dotted}` contains the control character U+{ord(bad_char.group()):04X}",
+                    "remove it; only tabs and line breaks are allowed in text",
+                )
+            )
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= BIG:
         raise bad(f"a number below {BIG:,}" if kind in ("int", "float") else None)
     if kind in ("int", "float"):
@@ -144,7 +162,15 @@ def coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) ->
         try:
             return MacroList(from_mathjax(value).values())
         except MacroError as exc:
-            raise UsageError(error(source, line, "config", f"`{dotted}`: {exc.message}", "e.g. `E: '\\mathbb{E}'` or `note: ['\\textcolor{blue}{#1}', 1]`")) from None
+            raise UsageError(
+                error(
+                    source,
+                    line,
+                    "config",
+                    f"`{dotted}`: {exc.message}",
+                    "e.g. `E: '\\mathbb{E}'` or `note: ['\\textcolor{blue}{#1}', 1]`",
+                )
+            ) from None
     if kind == "choice":
         if not scalar(value):
             raise bad()
@@ -152,7 +178,15 @@ def coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) ->
         if text in key.choices:
             return text
         close = difflib.get_close_matches(text, key.choices, n=1)
-        raise UsageError(error(source, line, "config", f"`{dotted}` must be one of {', '.join(key.choices)}, not {describe(value)}", f"did you mean `{close[0]}`?" if close else f"default: {key.default}"))
+        raise UsageError(
+            error(
+                source,
+                line,
+                "config",
+                f"`{dotted}` must be one of {', '.join(key.choices)}, not {describe(value)}",
+                f"did you mean `{close[0]}`?" if close else f"default: {key.default}",
+            )
+        )
     raise AssertionError(f"unknown kind {kind}")
 
 
@@ -217,7 +251,7 @@ def _nav(value: Any, bad) -> tuple:
             if isinstance(item, str) and item.strip():
                 out.append(("", item.strip()))
             elif isinstance(item, dict) and len(item) == 1:
-                (title, inner), = item.items()
+                ((title, inner),) = item.items()
                 if not scalar(title):
                     raise bad(None, f"an entry titled {describe(title)}")
                 if isinstance(inner, str) and inner.strip():

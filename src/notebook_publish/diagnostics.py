@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 
 class Severity(IntEnum):

@@ -24,15 +24,29 @@ from notebook_publish.cache import content_key
 
 PACKAGE = Path(__file__).resolve().parent
 # Shared libraries whose version can change the typeset page (Debian/Ubuntu names).
-_LIBRARIES = ("libpango-1.0.so*", "libpangoft2-1.0.so*", "libharfbuzz.so*", "libharfbuzz-subset.so*", "libfontconfig.so*", "libfreetype.so*")
-_LIBRARY_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib", "/opt/homebrew/lib")
+_LIBRARIES = (
+    "libpango-1.0.so*",
+    "libpangoft2-1.0.so*",
+    "libharfbuzz.so*",
+    "libharfbuzz-subset.so*",
+    "libfontconfig.so*",
+    "libfreetype.so*",
+)
+_LIBRARY_DIRS = (
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/lib",
+    "/opt/homebrew/lib",
+)
 
 
 @cache
 def package_source() -> str:
-    """Every Python file of the package, by its path inside it and its bytes."""
+    """Every Python file and data file of the package, by its path inside it and its bytes."""
     parts: list[str | bytes] = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted([*PACKAGE.rglob("*.py"), *(PACKAGE / "data").rglob("*.json")]):
         parts += [path.relative_to(PACKAGE).as_posix(), path.read_bytes()]
     return content_key("package-source-1", *parts)
 

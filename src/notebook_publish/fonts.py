@@ -38,8 +38,25 @@ FALLBACKS: tuple[tuple[str, str, str], ...] = (
     *(
         (f"Noto Sans {script}", "manimgx_fonts", f"NotoSans{script}[wght].ttf")
         for script in (
-            "Arabic", "Hebrew", "Armenian", "Georgian", "Ethiopic", "Devanagari", "Bengali", "Gurmukhi", "Gujarati",
-            "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam", "Sinhala", "Thai", "Lao", "Khmer", "Myanmar",
+            "Arabic",
+            "Hebrew",
+            "Armenian",
+            "Georgian",
+            "Ethiopic",
+            "Devanagari",
+            "Bengali",
+            "Gurmukhi",
+            "Gujarati",
+            "Oriya",
+            "Tamil",
+            "Telugu",
+            "Kannada",
+            "Malayalam",
+            "Sinhala",
+            "Thai",
+            "Lao",
+            "Khmer",
+            "Myanmar",
         )
     ),
 )

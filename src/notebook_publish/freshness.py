@@ -49,7 +49,9 @@ class FileHashes:
         except (OSError, ValueError):
             known = {}
         # A damaged memo is no memo: every file is hashed again.
-        self.known: dict[str, list] = {k: v for k, v in known.items() if isinstance(v, list) and len(v) == 5} if isinstance(known, dict) else {}
+        self.known: dict[str, list] = (
+            {k: v for k, v in known.items() if isinstance(v, list) and len(v) == 5} if isinstance(known, dict) else {}
+        )
         self.seen: dict[str, list] = {}
 
     def of(self, path: Path) -> str:
@@ -173,7 +175,9 @@ class Stamp:
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None  # a damaged stamp: build again
 
-    def write(self, inputs: Inputs, outputs: list[Path], diagnostics: list[Diagnostic], listing: tuple[str, ...] = ()) -> None:
+    def write(
+        self, inputs: Inputs, outputs: list[Path], diagnostics: list[Diagnostic], listing: tuple[str, ...] = ()
+    ) -> None:
         """Record a build that wrote every one of `outputs` (and failed at nothing)."""
         from notebook_publish.build import write_atomically
         from notebook_publish.cache import ensure_cache_root

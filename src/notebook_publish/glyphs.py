@@ -89,7 +89,7 @@ class Coverage:
         self._made: dict[str, Ranges] = {}
 
     @classmethod
-    def compute(cls, primary: dict, math: set, fallbacks: list) -> "Coverage":
+    def compute(cls, primary: dict, math: set, fallbacks: list) -> Coverage:
         """From the cmaps (sets of code points): primary is kind -> set, fallbacks
         (family, path, set) in stack order."""
         shared = set(math)
@@ -106,15 +106,17 @@ class Coverage:
             own.append([family, str(path), _pairs(chars - before)])
             before |= chars
         everywhere = text & mono
-        return cls({
-            # The stacks' tails cover what one text font has and another lacks, as a rule:
-            # then all three are the same ranges, kept once.
-            "text": _SAME if text == everywhere else _pairs(text),
-            "mono": _SAME if mono == everywhere else _pairs(mono),
-            "everywhere": _pairs(everywhere),
-            "primary": {kind: _pairs(chars) for kind, chars in primary.items()},
-            "fallbacks": own,
-        })
+        return cls(
+            {
+                # The stacks' tails cover what one text font has and another lacks, as a rule:
+                # then all three are the same ranges, kept once.
+                "text": _SAME if text == everywhere else _pairs(text),
+                "mono": _SAME if mono == everywhere else _pairs(mono),
+                "everywhere": _pairs(everywhere),
+                "primary": {kind: _pairs(chars) for kind, chars in primary.items()},
+                "fallbacks": own,
+            }
+        )
 
     def _ranges(self, name: str, pairs) -> Ranges:
         found = self._made.get(name)
@@ -150,7 +152,10 @@ class Coverage:
 
     @property
     def fallback_fonts(self) -> tuple[FontSet, ...]:
-        return tuple(FontSet(family, Path(path), self._ranges(f"font:{family}", pairs)) for family, path, pairs in self._part("fallbacks"))
+        return tuple(
+            FontSet(family, Path(path), self._ranges(f"font:{family}", pairs))
+            for family, path, pairs in self._part("fallbacks")
+        )
 
     def fallbacks_for(self, text: str) -> list[str]:
         """The fallback families a document with this text draws characters from."""
@@ -174,11 +179,14 @@ class Coverage:
         return None
 
     def to_json(self) -> bytes:
-        parts = {name: value if isinstance(value, str) else json.dumps(value, separators=(",", ":")) for name, value in self._data.items()}
+        parts = {
+            name: value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+            for name, value in self._data.items()
+        }
         return json.dumps(parts).encode("utf-8")
 
     @classmethod
-    def from_json(cls, data: bytes) -> "Coverage":
+    def from_json(cls, data: bytes) -> Coverage:
         body = json.loads(data)
         for name in ("text", "mono", "everywhere", "primary", "fallbacks"):
             if not isinstance(body.get(name), str):
@@ -223,7 +231,11 @@ def coverage(cache=None) -> Coverage:
     """The stacks' coverage: from this process's memo, the build cache, or the fonts."""
     primary, math, fallbacks = _font_files()
     paths = [*primary.values(), math, *(p for _f, p in fallbacks)]
-    names = [f"{kind}={p.name}" for kind, p in primary.items()] + [f"math={math.name}"] + [f"{family}={p.name}" for family, p in fallbacks]
+    names = (
+        [f"{kind}={p.name}" for kind, p in primary.items()]
+        + [f"math={math.name}"]
+        + [f"{family}={p.name}" for family, p in fallbacks]
+    )
     store = None if cache is None else cache.child("misc")
     key = content_key(_VERSION, *names, _fonts_hash(paths, store))
     found = _memo.get(key)
@@ -317,7 +329,10 @@ def describe(ch: str) -> str:
     name = unicodedata.name(ch, "")
     if not name:
         category = unicodedata.category(ch)
-        name = {"Co": "a private-use character", "Cn": f"a character Unicode {unicodedata.unidata_version} does not name"}.get(category, f"a {category} character")
+        name = {
+            "Co": "a private-use character",
+            "Cn": f"a character Unicode {unicodedata.unidata_version} does not name",
+        }.get(category, f"a {category} character")
     return f"`{code}` {name}"
 
 
@@ -367,7 +382,9 @@ def check_text(path: Path, text: str, cov: Coverage) -> list[Diagnostic]:
         more = f" ({count} times in this note)" if count > 1 else ""
         out.append(
             warning(
-                path, line, CODE,
+                path,
+                line,
+                CODE,
                 f"no font the handbook and slides use has {describe(ch)}: it would print as an empty box{more}",
                 "use another character, or write it out in words; a font installed on this machine may draw it, another machine's will not",
                 col,
@@ -412,7 +429,9 @@ class NoteChecker:
 # What joins an emoji cluster after its first character: the joiner (and the character
 # after it), variation selectors, skin tones, the keycap mark and the tags of
 # subdivision flags.
-_CLUSTER_TAIL = frozenset(["\u200d", "\ufe0e", "\ufe0f", "\u20e3", *_MODIFIERS, *(chr(c) for c in range(0xE0020, 0xE0080))])
+_CLUSTER_TAIL = frozenset(
+    ["\u200d", "\ufe0e", "\ufe0f", "\u20e3", *_MODIFIERS, *(chr(c) for c in range(0xE0020, 0xE0080))]
+)
 _KEYCAP_BASES = frozenset("0123456789#*")
 
 

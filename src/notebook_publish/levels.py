@@ -17,9 +17,10 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from notebook_publish.codes import CODES, LEVELS
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
@@ -34,7 +35,9 @@ class LevelRule:
     paths: tuple[str, ...] = ()  # globs relative to the config's folder; empty: everywhere
 
 
-def parse_rules(value: Any, lines: dict[str, int], source: Path | None, key: str = "diagnostics") -> tuple[LevelRule, ...]:
+def parse_rules(
+    value: Any, lines: dict[str, int], source: Path | None, key: str = "diagnostics"
+) -> tuple[LevelRule, ...]:
     """The rules of a `diagnostics:` mapping; a `UsageError` at its line for anything else."""
 
     def bad(where: str, message: str, hint: str) -> UsageError:
@@ -43,7 +46,11 @@ def parse_rules(value: Any, lines: dict[str, int], source: Path | None, key: str
     if value is None:
         return ()
     if not isinstance(value, dict):
-        raise bad(key, f"`{key}` must be a mapping of codes to levels", "for example `missing-image: warning`; `notebook-publish config` lists the codes")
+        raise bad(
+            key,
+            f"`{key}` must be a mapping of codes to levels",
+            "for example `missing-image: warning`; `notebook-publish config` lists the codes",
+        )
     rules: list[LevelRule] = []
     for code, setting in value.items():
         code = str(code)
@@ -58,10 +65,16 @@ def parse_rules(value: Any, lines: dict[str, int], source: Path | None, key: str
                 paths = one.get("paths") or []
                 paths = [paths] if isinstance(paths, str) else paths
                 if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
-                    raise bad(where, f"`{where}.paths` must be a glob or a list of globs", "for example `paths: [notes/archive/*]`")
+                    raise bad(
+                        where,
+                        f"`{where}.paths` must be a glob or a list of globs",
+                        "for example `paths: [notes/archive/*]`",
+                    )
                 rules.append(LevelRule(code, level, tuple(paths)))
             else:
-                raise bad(where, f"`{where}` must be a level or `{{level: …, paths: […]}}`", f"levels: {', '.join(LEVELS)}")
+                raise bad(
+                    where, f"`{where}` must be a level or `{{level: …, paths: […]}}`", f"levels: {', '.join(LEVELS)}"
+                )
     return tuple(rules)
 
 
@@ -69,7 +82,10 @@ def check_code(code: str, bad) -> None:
     known = CODES.get(code)
     if known is None:
         close = difflib.get_close_matches(code, list(CODES), n=1, cutoff=0.6)
-        raise bad(f"unknown diagnostic code `{code}`", f"did you mean `{close[0]}`?" if close else "`notebook-publish config` lists the codes")
+        raise bad(
+            f"unknown diagnostic code `{code}`",
+            f"did you mean `{close[0]}`?" if close else "`notebook-publish config` lists the codes",
+        )
     if not known.adjustable:
         raise bad(f"the level of `{code}` cannot be set: it says an output was not made", "fix what it reports instead")
 
@@ -79,7 +95,10 @@ def check_level(level: Any, where: str, bad) -> str:
     if text in LEVELS:
         return text
     close = difflib.get_close_matches(text, LEVELS, n=1)
-    raise bad(f"`{where}` must be one of {', '.join(LEVELS)}, not {str(level)[:40]!r}", f"did you mean `{close[0]}`?" if close else "")
+    raise bad(
+        f"`{where}` must be one of {', '.join(LEVELS)}, not {str(level)[:40]!r}",
+        f"did you mean `{close[0]}`?" if close else "",
+    )
 
 
 def apply_levels(diagnostics: Iterable[Diagnostic], rules: tuple[LevelRule, ...], root: Path) -> list[Diagnostic]:

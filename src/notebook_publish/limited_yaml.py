@@ -120,7 +120,16 @@ def short(text: str, limit: int = SHORT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_KIND_WORDS = {bool: "true/false value", int: "number", float: "number", str: "text", list: "list", dict: "mapping", bytes: "binary value", set: "set"}
+_KIND_WORDS = {
+    bool: "true/false value",
+    int: "number",
+    float: "number",
+    str: "text",
+    list: "list",
+    dict: "mapping",
+    bytes: "binary value",
+    set: "set",
+}
 
 
 def _kind_word(value: Any) -> str:
@@ -133,7 +142,11 @@ def _kind_word(value: Any) -> str:
 
 
 def _plural(word: str, count: int) -> str:
-    return word if count == 1 else {"empty value": "empty values", "true/false value": "true/false values"}.get(word, word + "s")
+    return (
+        word
+        if count == 1
+        else {"empty value": "empty values", "true/false value": "true/false values"}.get(word, word + "s")
+    )
 
 
 def describe(value: Any) -> str:
@@ -156,7 +169,9 @@ def describe(value: Any) -> str:
     if isinstance(value, int) and abs(value) >= BIG:
         return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"  # str() refuses past 4,300 digits
     if isinstance(value, (date, datetime)):
-        return f"the {_kind_word(value)} {value.isoformat(sep=' ') if isinstance(value, datetime) else value.isoformat()}"
+        return (
+            f"the {_kind_word(value)} {value.isoformat(sep=' ') if isinstance(value, datetime) else value.isoformat()}"
+        )
     word = _kind_word(value)
     article = "an" if word[0] in "aeiou" else "a"
     return f"{'the' if isinstance(value, (str, int, float)) else article} {word} {short(repr(value))}"

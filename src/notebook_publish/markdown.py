@@ -155,8 +155,15 @@ def run_pandoc(text: str) -> str:
 def pandoc_command(*files: str) -> list[str]:
     """The pandoc command line, sandboxed and memory-bounded, for stdin or `files`."""
     return [
-        pypandoc.get_pandoc_path(), f"--from={READER}", "--to=json", "--wrap=none", "--sandbox",
-        *files, "+RTS", f"-M{PANDOC_HEAP_MB}m", "-RTS",
+        pypandoc.get_pandoc_path(),
+        f"--from={READER}",
+        "--to=json",
+        "--wrap=none",
+        "--sandbox",
+        *files,
+        "+RTS",
+        f"-M{PANDOC_HEAP_MB}m",
+        "-RTS",
     ]
 
 
@@ -171,7 +178,9 @@ def run_pandoc_command(command: list[str], input: bytes | None = None, cwd: str 
         message = done.stderr.decode("utf-8", "replace").strip()
         if "Heap exhausted" in message:
             raise ParseError(f"pandoc needed more than {PANDOC_HEAP_MB} MB")
-        raise ParseError(" ".join(message.split())[:300] if message else f"pandoc failed with exit code {done.returncode}")
+        raise ParseError(
+            " ".join(message.split())[:300] if message else f"pandoc failed with exit code {done.returncode}"
+        )
     return done.stdout.decode("utf-8")
 
 
@@ -249,7 +258,9 @@ def ast_depth(node) -> int:
     return deepest
 
 
-def limit_nesting(ast: dict, max_nesting: int = MAX_BLOCK_NESTING, max_quotes: int = MAX_QUOTE_NESTING) -> tuple[dict, bool]:
+def limit_nesting(
+    ast: dict, max_nesting: int = MAX_BLOCK_NESTING, max_quotes: int = MAX_QUOTE_NESTING
+) -> tuple[dict, bool]:
     """The AST with containers below `max_nesting` levels replaced by their content, and
     block quotes below `max_quotes` quotes by theirs.
 

@@ -20,10 +20,11 @@ itself, or grows without end, stops with an error instead of hanging.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 # TeX tokens: a control word (`\alpha`), a control symbol (`\{`, `\\`), a parameter
 # (`#1`, `##`), or one character. One character at a time, because an undelimited
@@ -264,13 +265,18 @@ def read_definition(definer: str, origin: int, stack: list[Token]) -> tuple[Macr
             if token[0] == f"#{params + 1}":
                 params += 1
             elif not token[0].isspace():
-                raise MacroError(f"only the simple forms `\\def\\name{{…}}` and `\\def\\name#1#2{{…}}` are read, not `{join([token[0]])}` after `{name}`", token[1])
+                raise MacroError(
+                    f"only the simple forms `\\def\\name{{…}}` and `\\def\\name#1#2{{…}}` are read, not `{join([token[0]])}` after `{name}`",
+                    token[1],
+                )
     else:
         count = _optional(stack)
         if count is not None:
             digits = join(t for t, _ in count).strip()
             if not digits.isdigit() or int(digits) > MAX_PARAMS:
-                raise MacroError(f"the number of arguments of `{name}` must be 0 to {MAX_PARAMS}, not `{digits[:20]}`", origin)
+                raise MacroError(
+                    f"the number of arguments of `{name}` must be 0 to {MAX_PARAMS}, not `{digits[:20]}`", origin
+                )
             params = int(digits)
             given = _optional(stack)
             if given is not None:
@@ -350,7 +356,9 @@ def from_mathjax(value: Any) -> dict[str, Macro]:
                 raise MacroError(f"`{bare}` has a default argument but takes no arguments")
             default = None if default is None else str(default)
         else:
-            raise MacroError(f"`{bare}` must be its TeX, or [TeX, number of arguments], or [TeX, number of arguments, default of the first]")
+            raise MacroError(
+                f"`{bare}` must be its TeX, or [TeX, number of arguments], or [TeX, number of arguments, default of the first]"
+            )
         body = _unescaped(body)
         check_body(name, body, params)
         table[name] = Macro(name, body, params, default)
@@ -369,7 +377,9 @@ def _unescaped(body: str) -> str:
 # --- a .tex or .sty file ----------------------------------------------------------------
 
 # What else a .sty holds around its definitions, read and left alone.
-_PACKAGE_COMMANDS = frozenset(("\\ProvidesPackage", "\\ProvidesFile", "\\NeedsTeXFormat", "\\RequirePackage", "\\usepackage"))
+_PACKAGE_COMMANDS = frozenset(
+    ("\\ProvidesPackage", "\\ProvidesFile", "\\NeedsTeXFormat", "\\RequirePackage", "\\usepackage")
+)
 _HARMLESS = frozenset(("\\makeatletter", "\\makeatother", "\\relax"))
 
 
@@ -435,11 +445,25 @@ def configured(config) -> dict[str, Macro]:
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
-                raise UsageError(error(path, 1, "config", f"macros file is {size / (1 << 20):.1f} MB, over the {MAX_FILE_BYTES >> 20} MB it may be", hint))
+                raise UsageError(
+                    error(
+                        path,
+                        1,
+                        "config",
+                        f"macros file is {size / (1 << 20):.1f} MB, over the {MAX_FILE_BYTES >> 20} MB it may be",
+                        hint,
+                    )
+                )
             data = path.read_bytes()
         except OSError as exc:
             raise UsageError(
-                error(config.source, config.line_of("math.macros_file"), "config", f"cannot read the macros file {path}: {exc.strerror or type(exc).__name__}", "`math.macros_file` is relative to handbook.yml")
+                error(
+                    config.source,
+                    config.line_of("math.macros_file"),
+                    "config",
+                    f"cannot read the macros file {path}: {exc.strerror or type(exc).__name__}",
+                    "`math.macros_file` is relative to handbook.yml",
+                )
             ) from None
         try:
             text = data.decode("utf-8-sig")

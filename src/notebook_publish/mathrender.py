@@ -1,5 +1,5 @@
 """TeX math in, what the two writers need out: SVG for the HTML/PDF handbook, OMML or
-PNG for slides, and plain Unicode for places that can show neither.
+PNG for slides, and plain Unicode (`math_unicode.py`) for places that can show neither.
 
 Everything here is a pure function of the TeX (plus the display flag) and of the
 versions of the tools that render it, so results can be stored in a `Cache` under a
@@ -20,17 +20,18 @@ import re
 import struct
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Iterator
 from xml.etree import ElementTree as ET
 
 import latex2mathml.commands as l2m_commands
 from latex2mathml.symbols_parser import SYMBOLS as L2M_SYMBOLS
 
 from notebook_publish.cache import Cache, content_key
+from notebook_publish.math_unicode import tex_to_unicode  # noqa: F401  (the writers ask for it here, with the rest)
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,7 @@ _KNOWN_COMMANDS = _commands_known_to_latex2mathml()
 # A command is a backslash and letters, or a backslash and one other character.
 _COMMAND = re.compile(r"\\(?:[a-zA-Z]+|.)", re.DOTALL)
 # Commands the formula defines for itself; latex2mathml expands these.
-_DEFINED_COMMAND = re.compile(
-    r"\\(?:newcommand|renewcommand|def|DeclareMathOperator)\*?\s*\{?\s*(\\[a-zA-Z]+)"
-)
+_DEFINED_COMMAND = re.compile(r"\\(?:newcommand|renewcommand|def|DeclareMathOperator)\*?\s*\{?\s*(\\[a-zA-Z]+)")
 
 
 def unknown_commands(tex: str) -> list[str]:
@@ -312,6 +311,7 @@ def render_png(tex: str, display: bool, dpi: int = 300, cache: Cache | None = No
 
 # --- OMML through pandoc ---------------------------------------------------------------
 
+
 @cache
 def _omml_repair_version() -> str:
     """The source of `omml_fix`, hashed: cached OMML is repaired OMML, and a change to the
@@ -332,7 +332,9 @@ def _pandoc_version() -> str:
 
 
 def _omml_cache_key(tex: str, display: bool, pandoc_version: str) -> str:
-    return content_key("math-omml", FORMAT_VERSION, _omml_repair_version(), f"pandoc={pandoc_version}", _mode(display), tex)
+    return content_key(
+        "math-omml", FORMAT_VERSION, _omml_repair_version(), f"pandoc={pandoc_version}", _mode(display), tex
+    )
 
 
 def _haskell_string(text: str) -> str:
@@ -409,116 +411,3 @@ def tex_to_omml(tex: str, display: bool, cache: Cache | None = None) -> str | No
     """OMML for one formula: <m:oMathPara> for display, <m:oMath> for inline, with the
     m: namespace declared on it. None if pandoc cannot convert it."""
     return tex_to_omml_many([(tex, display)], cache)[0]
-
-
-# --- plain Unicode --------------------------------------------------------------------
-
-_UNI_TOKEN = re.compile(r"\\[a-zA-Z]+\*?|\\.|\s+|.", re.DOTALL)
-# Commands that only change size, spacing or style: their argument (if any) is kept as is.
-_UNI_KEEP_ARGUMENT = re.compile(r"\\(math[a-z]*|text[a-z]*|operatorname\*?|mbox|hbox|bm|boldsymbol|pmb|boxed|fbox)$")
-_UNI_DROP = {"\\left", "\\right", "\\middle", "\\limits", "\\nolimits", "\\displaystyle", "\\textstyle",
-             "\\scriptstyle", "\\scriptscriptstyle", "\\nonumber", "\\notag", "\\mathstrut"}
-_UNI_SPACES = {"\\,", "\\;", "\\:", "\\>", "\\ ", "\\\\", "\\quad", "\\qquad", "\\enspace", "\\thinspace", "\\space"}
-_UNI_ACCENTS = {"\\hat": "\u0302", "\\widehat": "\u0302", "\\bar": "\u0304", "\\overline": "\u0305",
-                "\\tilde": "\u0303", "\\widetilde": "\u0303", "\\vec": "\u20d7", "\\dot": "\u0307", "\\ddot": "\u0308"}
-
-
-class _UnicodeWriter:
-    """A small recursive reader over TeX tokens; it only has to be readable, not exact."""
-
-    def __init__(self, tex: str) -> None:
-        self.tokens = _UNI_TOKEN.findall(tex)
-        self.pos = 0
-
-    def next(self) -> str | None:
-        if self.pos >= len(self.tokens):
-            return None
-        self.pos += 1
-        return self.tokens[self.pos - 1]
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def document(self) -> str:
-        out = []
-        while (token := self.next()) is not None:
-            out.append(self.token(token))  # a stray '}' here becomes ''
-        return "".join(out)
-
-    def until(self, closing: str) -> str:
-        out = []
-        while (token := self.next()) is not None and token != closing:
-            out.append(self.token(token))
-        return "".join(out)
-
-    def argument(self) -> str:
-        while (token := self.next()) is not None and token.isspace():
-            pass
-        return "" if token is None else self.token(token)
-
-    def token(self, token: str) -> str:
-        if token == "{":
-            return self.until("}")
-        if token == "}":
-            return ""
-        if token.isspace() or token == "&":  # & separates cells of a matrix or alignment
-            return " "
-        if token in "_^":
-            arg = self.argument().strip()
-            return token + _parenthesize(arg)
-        if not token.startswith("\\"):
-            return token
-        if token in _UNI_DROP or token.startswith(("\\big", "\\Big")):
-            if token in ("\\left", "\\right", "\\middle") and self.peek() == ".":
-                self.pos += 1  # \left. is an invisible delimiter
-            return ""
-        if token in _UNI_SPACES:
-            return " "
-        if token == "\\!":
-            return ""
-        if len(token) == 2 and not token[1].isalpha():
-            return "\u2016" if token == "\\|" else token[1]  # \{ \} \% \$ \& \# \_
-        if token in ("\\frac", "\\dfrac", "\\tfrac", "\\cfrac"):
-            numerator, denominator = self.argument().strip(), self.argument().strip()
-            return f"{_parenthesize(numerator)}/{_parenthesize(denominator)}"
-        if token == "\\sqrt":
-            index = ""
-            if self.peek() == "[":
-                self.pos += 1
-                index = self.until("]")
-            return f"{index}\u221a{_parenthesize(self.argument().strip())}"
-        if token in ("\\begin", "\\end"):
-            self.argument()  # the environment's name
-            return ""
-        if token in _UNI_ACCENTS:
-            arg = self.argument()
-            return arg + _UNI_ACCENTS[token] if len(arg) == 1 else arg
-        if token == "\\not":
-            return self.argument() + "\u0338"
-        if token in ("\\textcolor", "\\color"):  # the colour is not text: `\textcolor{blue}{x}` is x
-            self.argument()
-            return self.argument() if token == "\\textcolor" else ""
-        if _UNI_KEEP_ARGUMENT.match(token):
-            arg = self.argument()
-            # latex2mathml lists \mathbb{R} and friends as symbols of their own.
-            return _unicode_symbol(f"{token}{{{arg}}}") or arg
-        # \log, \sin, \max ... and anything unknown read best as their bare name.
-        return _unicode_symbol(token) or token[1:].rstrip("*")
-
-
-def _unicode_symbol(command: str) -> str:
-    code = L2M_SYMBOLS.get(command)
-    return "".join(chr(int(c, 16)) for c in code.split()) if code else ""
-
-
-def _parenthesize(text: str) -> str:
-    return text if len(text) <= 1 or text.isalnum() else f"({text})"
-
-
-def tex_to_unicode(tex: str) -> str:
-    """A best-effort plain rendering: `\\omega_t + \\alpha` -> `ω_t + α`. Never raises."""
-    try:
-        text = _UnicodeWriter(tex).document()
-    except Exception:  # the fallback cannot fail: just drop the backslashes
-        text = tex.replace("\\", "")
-    return re.sub(r"\s+", " ", text).strip()

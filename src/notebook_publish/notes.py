@@ -2,8 +2,8 @@
 
 The tree comes from the index note's page lists, the folder tree, or `nav:` in
 handbook.yml (`book_order.py`); the titles from front matter, opening headings, link
-texts or file names (`titles.py`). This module does the I/O (reading notes, listing
-files, judging the pictures the notes show); the normaliser and the parser it calls
+texts or file names (`titles.py`). This module does the I/O (reading notes through
+`note_files.py`, judging the pictures the notes show); the normaliser and the parser it calls
 are pure.
 """
 
@@ -19,31 +19,37 @@ from notebook_publish.book_math import prepare_math
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
-from notebook_publish.filetypes import sniff
 from notebook_publish.glyphs import NoteChecker
-from notebook_publish.markdown import DEEP_NESTING_KEY, DEEP_QUOTES_KEY, MAX_BLOCK_NESTING, MAX_QUOTE_NESTING, ParseError, TooDeep, parse_many
-from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS, make_inline_notes, stringify, walk_blocks, walk_inlines
+from notebook_publish.markdown import (
+    DEEP_NESTING_KEY,
+    DEEP_QUOTES_KEY,
+    MAX_BLOCK_NESTING,
+    MAX_QUOTE_NESTING,
+    ParseError,
+    TooDeep,
+    parse_many,
+)
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.notion import DATABASE_CLASS
-from notebook_publish.notion_export import expand_databases, top_page
-from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link, strip_notion_id
+from notebook_publish.normalize.resolve import NOTE_SUFFIXES
 from notebook_publish.normalize.vault import VaultIndex, read_front_matter
+from notebook_publish.note_files import (  # noqa: F401  (list_files, read_note_text, binary_reason: asked for here too)
+    MAX_NOTE_BYTES,
+    binary_reason,
+    list_files,
+    read_note_text,
+    read_snippet,
+)
+from notebook_publish.notion_export import expand_databases, top_page
+from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS, make_inline_notes, walk_blocks, walk_inlines
 from notebook_publish.picture_marks import PictureMarker
 from notebook_publish.transclude import settle
 
 INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
-MAX_NOTE_BYTES = 10 * 1024 * 1024  # far above any real note; keeps a runaway file from eating time and memory
 # 50,000 bullets typeset to 1,200 pages in 3 minutes and 2 GB: a note that long is an
 # export gone wrong, and one chapter cannot be split across workers.
 MAX_NOTE_BLOCKS = 20_000
-# A note is refused as binary when at least this many of its first 8 KB are control
-# bytes, and at least this share: random or compressed bytes are a tenth controls,
-# text has none (those it has are removed with a warning).
-BINARY_SAMPLE = 8192
-BINARY_MIN_CONTROLS = 32
-BINARY_CONTROL_SHARE = 0.05
-_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c\x1b")  # tab, newlines, form feed, escape: in text pasted from PDFs and terminals
 
 
 @dataclass(frozen=True)
@@ -105,37 +111,17 @@ class Book:
         return None
 
 
-def list_files(roots: list[Path], skip: tuple[Path, ...] = ()) -> frozenset[Path]:
-    """Every regular file under the roots, resolved, that really lies inside a root.
-
-    Symlinks that lead outside the notes and media folders are left out, so nothing a
-    note names can make us read a file elsewhere. Folders in `skip` (the output
-    folder, when it lies among the notes) are left out: outputs are never inputs.
-    """
-    found: set[Path] = set()
-    real_roots = [r.resolve() for r in roots if r.is_dir()]
-    skipped = {Path(os.path.realpath(s)) for s in skip}
-    for root in real_roots:
-        for folder, dirs, files in os.walk(root, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(os.path.realpath(os.path.join(folder, d))) not in skipped)
-            for name in files:
-                if name.startswith("."):
-                    continue
-                path = Path(folder, name)
-                try:
-                    real = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    continue
-                if real.is_file() and any(real.is_relative_to(r) for r in real_roots):
-                    found.add(Path(folder, name).absolute() if real == path.absolute() else real)
-    return frozenset(found)
-
-
 def find_index(config: Config, notes: list[Path]) -> Path | None:
     if config.index is not None:
         if not config.index.is_file():
             raise UsageError(
-                error(config.source, config.line_of("index"), "config", f"index note not found: {config.index}", "set `index:` to a note in the notes folder")
+                error(
+                    config.source,
+                    config.line_of("index"),
+                    "config",
+                    f"index note not found: {config.index}",
+                    "set `index:` to a note in the notes folder",
+                )
             )
         return config.index.resolve()
     by_name = {p.relative_to(config.notes.resolve()).as_posix().lower(): p for p in notes}
@@ -143,52 +129,6 @@ def find_index(config: Config, notes: list[Path]) -> Path | None:
         if name.lower() in by_name:
             return by_name[name.lower()]
     return None
-
-
-def binary_reason(sample: bytes) -> tuple[str, str] | None:
-    """(why, hint) when a note's first bytes are not text, None when they are.
-
-    A NUL or another control byte now and then is damage in a text note (the normaliser
-    removes it with a warning at its line); a file is refused only when its signature
-    says it is something else, or when control bytes are a good part of it, as in any
-    compressed or binary file (about one byte in ten) and never in text.
-    """
-    what = sniff(sample)
-    if what is not None:
-        where = "put pictures in a media folder and show them with `![](…)`" if what.endswith("picture") else "export it as Markdown, or move it out of the notes folder"
-        return f"it is {'an' if what[:1] in 'AEIOU' else 'a'} {what}, not a Markdown note", where
-    controls = sum(1 for b in sample if b < 0x20 and b not in _TEXT_CONTROLS)
-    if controls >= BINARY_MIN_CONTROLS and controls >= len(sample) * BINARY_CONTROL_SHARE:
-        return (
-            f"it looks like a binary file: {controls:,} of its first {len(sample):,} bytes are control bytes such as NUL",
-            "only Markdown text can be published; if it is text, save it again as UTF-8",
-        )
-    return None
-
-
-def read_note_text(path: Path) -> tuple[str | None, list[Diagnostic]]:
-    """Decode a note: UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1 with a warning."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_NOTE_BYTES:
-            return None, [error(path, 1, "note-too-large", f"note is {size // (1024 * 1024)} MB", f"notes over {MAX_NOTE_BYTES // (1024 * 1024)} MB are skipped; split it")]
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [error(path, 1, "unreadable", f"cannot read note: {exc.strerror}", "check the file's permissions")]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), []
-        except UnicodeDecodeError:
-            pass
-    refused = binary_reason(data[:BINARY_SAMPLE])
-    if refused is not None:
-        reason, hint = refused
-        return None, [error(path, 1, "binary-note", f"note skipped: {reason}", hint)]
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return data.decode("latin-1"), [warning(path, line, "not-utf8", "note is not UTF-8; read it as Latin-1", "save the note as UTF-8")]
 
 
 def load_book(config: Config, cache=None) -> Book:
@@ -209,7 +149,11 @@ def load_book(config: Config, cache=None) -> Book:
     except UsageError as exc:
         stop = unpacked.shown([exc.diagnostic])[0]
         if stop.code == "no-notes" and not exc.related:
-            stop = replace(stop, line=0, hint="make the export with Notion's Export -> Markdown & CSV; HTML and PDF exports hold no Markdown")
+            stop = replace(
+                stop,
+                line=0,
+                hint="make the export with Notion's Export -> Markdown & CSV; HTML and PDF exports hold no Markdown",
+            )
         raise UsageError(stop, related=unpacked.diagnostics() + unpacked.shown(exc.related)) from None
     return replace(book, diagnostics=tuple(unpacked.diagnostics() + unpacked.shown(book.diagnostics)), archive=unpacked)
 
@@ -223,25 +167,40 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
     notes_dir = config.notes.resolve()
     if not notes_dir.is_dir():
         raise UsageError(
-            error(config.source, config.line_of("notes"), "config", f"notes folder not found: {config.notes}", "pass --notes DIR or set `notes:` in handbook.yml")
+            error(
+                config.source,
+                config.line_of("notes"),
+                "config",
+                f"notes folder not found: {config.notes}",
+                "pass --notes DIR or set `notes:` in handbook.yml",
+            )
         )
     media_dirs = tuple(m.resolve() for m in config.media if m.is_dir())
     files = list_files([notes_dir, *media_dirs], skip=(config.output,))
-    note_paths = sorted((f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(notes_dir)), key=lambda p: p.as_posix())
+    note_paths = sorted(
+        (f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(notes_dir)),
+        key=lambda p: p.as_posix(),
+    )
     diagnostics: list[Diagnostic] = []
 
     notes: dict[Path, Note] = {}
     # Read every note, index the vault (names, front matter, aliases), normalise, then
     # run pandoc on them a few at a time.
     read = [(path, *read_note_text(path)) for path in note_paths]
-    vault = VaultIndex.build(notes_dir, files, {path: fm for path, raw, _f in read if raw is not None and (fm := read_front_matter(raw))})
+    vault = VaultIndex.build(
+        notes_dir, files, {path: fm for path, raw, _f in read if raw is not None and (fm := read_front_matter(raw))}
+    )
     prepared = []
-    normalizer = CachedNormalizer(None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files, config.flavours, vault)
+    normalizer = CachedNormalizer(
+        None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files, config.flavours, vault
+    )
     for path, raw, found in read:
         if raw is None:
             prepared.append((path, raw, None, found, []))
             continue
-        ctx = NoteContext(path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files, flavours=config.flavours, vault=vault)
+        ctx = NoteContext(
+            path=path, notes_dir=notes_dir, media_dirs=media_dirs, files=files, flavours=config.flavours, vault=vault
+        )
         text, fixed = normalizer.normalize(raw, ctx)
         prepared.append((path, raw, text, found, fixed))
     parsed = iter(parse_many([text for _p, _r, text, _f, _x in prepared if text is not None], cache))
@@ -259,30 +218,55 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
             if isinstance(ast, ParseError):
                 raise ast
         except TooDeep as exc:
-            diagnostics.append(error(path, 1, "too-deep", f"note skipped: {exc}", "nest lists, quotes and emphasis less deeply"))
+            diagnostics.append(
+                error(path, 1, "too-deep", f"note skipped: {exc}", "nest lists, quotes and emphasis less deeply")
+            )
             continue
         except ParseError as exc:
-            diagnostics.append(error(path, 1, "parse", f"note skipped: pandoc could not read it: {exc}", "look for deeply nested lists or quotes, or split the note"))
+            diagnostics.append(
+                error(
+                    path,
+                    1,
+                    "parse",
+                    f"note skipped: pandoc could not read it: {exc}",
+                    "look for deeply nested lists or quotes, or split the note",
+                )
+            )
             continue
         blocks = sum(1 for _ in walk_blocks(ast.get("blocks", [])))
         if blocks > MAX_NOTE_BLOCKS:
             diagnostics.append(
-                error(path, 1, "note-too-long", f"note skipped: it has {blocks} paragraphs and list items (more than {MAX_NOTE_BLOCKS}), over a thousand pages", "split it into several notes")
+                error(
+                    path,
+                    1,
+                    "note-too-long",
+                    f"note skipped: it has {blocks} paragraphs and list items (more than {MAX_NOTE_BLOCKS}), over a thousand pages",
+                    "split it into several notes",
+                )
             )
             continue
         deep = ast.get("meta", {}).get(DEEP_NESTING_KEY)
         if deep is not None:
             found = found + [
-                warning(path, _line_of(text, deep.get("c", "")), "deep-nesting", f"lists nest more than {MAX_BLOCK_NESTING} levels deep; deeper levels are flattened", "indent less; the text is kept")
+                warning(
+                    path,
+                    _line_of(text, deep.get("c", "")),
+                    "deep-nesting",
+                    f"lists nest more than {MAX_BLOCK_NESTING} levels deep; deeper levels are flattened",
+                    "indent less; the text is kept",
+                )
             ]
         deep_quotes = ast.get("meta", {}).get(DEEP_QUOTES_KEY)
         if deep_quotes is not None:
             line, col = _place_of(text, deep_quotes.get("c", ""))
             found = found + [
                 warning(
-                    path, line, "deep-nesting",
+                    path,
+                    line,
+                    "deep-nesting",
                     f"block quotes nest more than {MAX_QUOTE_NESTING} deep, too narrow for the page; deeper ones are flattened into the {MAX_QUOTE_NESTING}th",
-                    "quote less deeply; the text is kept", col,
+                    "quote less deeply; the text is kept",
+                    col,
                 )
             ]
         if INLINE_NOTE_CLASS in text:
@@ -291,18 +275,29 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
         if DATABASE_CLASS in text:
             ast, tabled = expand_databases(path, text, ast, files)
             found = found + tabled
-        note = Note(path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found))
+        note = Note(
+            path=path, rel=path.relative_to(notes_dir).as_posix(), raw=raw, text=text, ast=ast, diagnostics=tuple(found)
+        )
         notes[path] = note
         diagnostics.extend(found)
 
     if not notes:
         if note_paths:  # there were notes, and each one was refused: say why
-            raise UsageError(error(config.notes, 1, "no-notes", f"none of the {len(note_paths)} notes in {label} could be read", "see the messages above"), related=diagnostics)
+            raise UsageError(
+                error(
+                    config.notes,
+                    1,
+                    "no-notes",
+                    f"none of the {len(note_paths)} notes in {label} could be read",
+                    "see the messages above",
+                ),
+                related=diagnostics,
+            )
         raise UsageError(error(config.notes, 1, "no-notes", f"no Markdown notes in {label}", "notes are *.md files"))
 
     # Embeds and snippets are filled in, and wikilinks' headings matched, now that
     # every note is parsed.
-    notes, found = settle(notes, notes_dir, files, snippets="mkdocs" in config.flavours, read=_read_snippet)
+    notes, found = settle(notes, notes_dir, files, snippets="mkdocs" in config.flavours, read=read_snippet)
     diagnostics.extend(found)
 
     index = find_index(config, [*notes, *note_paths])
@@ -318,15 +313,19 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
     # Which parts of the book number their headings themselves (pdf.numbering: auto):
     # said here, so that `check` tells it as the handbook will do it.
     diagnostics.extend(plan_numbering(chapters, config.pdf.numbering, config.pdf.toc_levels).diagnostics)
-    return Book(config=config, chapters=tuple(chapters), media_files=files, diagnostics=tuple(diagnostics), vault=vault, structure=structure)
+    return Book(
+        config=config,
+        chapters=tuple(chapters),
+        media_files=files,
+        diagnostics=tuple(diagnostics),
+        vault=vault,
+        structure=structure,
+    )
 
 
-def _read_snippet(path: Path) -> bytes:
-    with open(path, "rb") as f:
-        return f.read(MAX_NOTE_BYTES + 1)
-
-
-def order_chapters(notes: dict[Path, Note], index: Path | None, config: Config | None = None, vault: VaultIndex | None = None) -> tuple[list[Chapter], list[Diagnostic], str]:
+def order_chapters(
+    notes: dict[Path, Note], index: Path | None, config: Config | None = None, vault: VaultIndex | None = None
+) -> tuple[list[Chapter], list[Diagnostic], str]:
     """The chapter tree, by the index's page lists, the folder tree or `nav:`
     (`book_order.py`), each chapter titled (`titles.py`); and which way it was made,
     in words."""
@@ -342,13 +341,33 @@ def order_chapters(notes: dict[Path, Note], index: Path | None, config: Config |
         how = "`nav:` in handbook.yml"
     elif structure == "folders" or (structure == "auto" and index is None):
         if index is None:
-            diagnostics.append(info(None, 0, "no-index", "no index note; the chapters follow the folder tree", "add index.md or README.md, or set `index:` or `nav:`"))
+            diagnostics.append(
+                info(
+                    None,
+                    0,
+                    "no-index",
+                    "no index note; the chapters follow the folder tree",
+                    "add index.md or README.md, or set `index:` or `nav:`",
+                )
+            )
         placed, found = book_order.order_by_folders(notes, notes_dir, index, front_matter)
         how = "the folder tree"
     elif index is None:
-        raise UsageError(error(config.source, config.line_of("structure"), "config", "`structure: links` needs an index note, and the notes have none", "add index.md or README.md, set `index:`, or use `structure: folders`"))
+        raise UsageError(
+            error(
+                config.source,
+                config.line_of("structure"),
+                "config",
+                "`structure: links` needs an index note, and the notes have none",
+                "add index.md or README.md, set `index:`, or use `structure: folders`",
+            )
+        )
     else:
-        nav_files = [notes_dir / name for name in book_order.NAV_FILES if (notes_dir / name) in notes and notes_dir / name != index]
+        nav_files = [
+            notes_dir / name
+            for name in book_order.NAV_FILES
+            if (notes_dir / name) in notes and notes_dir / name != index
+        ]
         placed, found = book_order.order_by_links(notes, index, nav_files, notes_dir, front_matter)
         how = "the page lists of " + " and ".join(notes[p].rel for p in [index, *nav_files])
     diagnostics.extend(found)
@@ -388,7 +407,16 @@ def _local_links(note: Note):
 
     blocks = note.ast.get("blocks", [])
     # The links of an embedded note are that note's: they were checked there.
-    embedded = {id(i) for b in walk_blocks(blocks) if b.get("t") == "Div" and "transclusion" in b["c"][0][1] for i in walk_inlines(b["c"][1])} if "{.transclude" in note.text else set()
+    embedded = (
+        {
+            id(i)
+            for b in walk_blocks(blocks)
+            if b.get("t") == "Div" and "transclusion" in b["c"][0][1]
+            for i in walk_inlines(b["c"][1])
+        }
+        if "{.transclude" in note.text
+        else set()
+    )
     for inline in walk_inlines(blocks):
         if inline.get("t") == "Link" and id(inline) not in embedded:
             found = link_target(note.path, inline)
@@ -421,7 +449,9 @@ def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:
                     _line_of(note.text, f"#{anchor}"),
                     "broken-anchor",
                     f"`#{anchor}` is not a heading of {target.rel}",
-                    f"did you mean `#{close[0]}`?" if close else "anchors are heading texts in lower case, spaces as dashes",
+                    f"did you mean `#{close[0]}`?"
+                    if close
+                    else "anchors are heading texts in lower case, spaces as dashes",
                 )
             )
     return diagnostics

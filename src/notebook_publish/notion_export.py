@@ -55,14 +55,28 @@ def expand_databases(path: Path, text: str, ast: dict, files: frozenset[Path]) -
         csv_path = Path(os.path.normpath(path.parent / rel))
         line = _line_of(text, url)
         if csv_path not in files:
-            diagnostics.append(warning(path, line, "notion-database", f"`{rel}`: the database's CSV is not in the notes", "the link is kept"))
+            diagnostics.append(
+                warning(
+                    path,
+                    line,
+                    "notion-database",
+                    f"`{rel}`: the database's CSV is not in the notes",
+                    "the link is kept",
+                )
+            )
             return None
         rows, problem = _read_csv(csv_path)
         if rows is None:
-            diagnostics.append(warning(path, line, "notion-database", f"`{rel}`: {problem}", "the link is kept; export the database again"))
+            diagnostics.append(
+                warning(
+                    path, line, "notion-database", f"`{rel}`: {problem}", "the link is kept; export the database again"
+                )
+            )
             return None
         if problem:
-            diagnostics.append(warning(path, line, "notion-database", f"`{rel}`: {problem}", "the table shows the rest"))
+            diagnostics.append(
+                warning(path, line, "notion-database", f"`{rel}`: {problem}", "the table shows the rest")
+            )
         return _table(rows, copy.deepcopy(content), path, csv_path, files)
 
     _replace(ast.get("blocks", []), table_for)
@@ -275,7 +289,11 @@ def top_page(notes_dir: Path, note_paths: list[Path], files: frozenset[Path], ar
     """The top page of a Notion export: the one note at the root whose folder (its name
     without `.md`) holds the other pages; or, in an archive, the only note at the root."""
     root_notes = [p for p in note_paths if p.parent == notes_dir]
-    folders = {notes_dir / f.relative_to(notes_dir).parts[0] for f in files if f.is_relative_to(notes_dir) and len(f.relative_to(notes_dir).parts) > 1}
+    folders = {
+        notes_dir / f.relative_to(notes_dir).parts[0]
+        for f in files
+        if f.is_relative_to(notes_dir) and len(f.relative_to(notes_dir).parts) > 1
+    }
     held = [p for p in root_notes if p.with_suffix("") in folders]
     if len(root_notes) == 1 and (held or archive):
         return root_notes[0]

@@ -53,7 +53,7 @@ class Record:
     ino: int
 
     @classmethod
-    def of(cls, path: Path, sha256: str | None = None) -> "Record":
+    def of(cls, path: Path, sha256: str | None = None) -> Record:
         st = os.stat(path)
         return cls(sha256 or sha256_of(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
@@ -110,7 +110,12 @@ class OutputFolder:
     def holds(self, name: str, data: bytes) -> bool:
         """`name` is the tool's own and holds exactly `data` already."""
         record = self.records.get(name)
-        return record is not None and record.size == len(data) and record.sha256 == hashlib.sha256(data).hexdigest() and self.owns(name)
+        return (
+            record is not None
+            and record.size == len(data)
+            and record.sha256 == hashlib.sha256(data).hexdigest()
+            and self.owns(name)
+        )
 
     def may_write(self, name: str) -> bool:
         """Nothing is at `name` yet (reached through real folders), or what is there is
@@ -122,7 +127,9 @@ class OutputFolder:
         """The error for a file in the way of an output: kept, and the output not written."""
         target = self.folder / name
         return error(
-            target, 0, "foreign-file",
+            target,
+            0,
+            "foreign-file",
             f"{_describe(target)} notebook-publish did not write (or that was changed since) is in the way of {what}: kept it, and did not write {what}",
             "move or rename that file, or write the outputs elsewhere (--out or --output)",
         )
@@ -165,7 +172,11 @@ class OutputFolder:
             merged = {name: r for name, r in _read_manifest(self.path).items() if name not in self._touched}
             merged.update({name: r for name, r in self.records.items() if name in self._touched})
             self.records = {name: r for name, r in merged.items() if os.path.lexists(self.folder / name)}
-            body = {"format": _FORMAT, "written-by": "notebook-publish", "files": {name: vars(r) for name, r in sorted(self.records.items())}}
+            body = {
+                "format": _FORMAT,
+                "written-by": "notebook-publish",
+                "files": {name: vars(r) for name, r in sorted(self.records.items())},
+            }
             write_atomically(self.path, (json.dumps(body, indent=1) + "\n").encode("utf-8"))
         finally:
             os.close(lock)
@@ -175,12 +186,20 @@ class OutputFolder:
 def _record(fields: dict) -> Record:
     """A manifest entry; one from an older format lacks some of the file's stat
     fields, and is then judged by its content alone."""
-    return Record(str(fields["sha256"]), int(fields["size"]), *(int(fields.get(k, -1)) for k in ("mtime_ns", "ctime_ns", "ino")))
+    return Record(
+        str(fields["sha256"]), int(fields["size"]), *(int(fields.get(k, -1)) for k in ("mtime_ns", "ctime_ns", "ino"))
+    )
 
 
 def _plain_name(name: str) -> bool:
     parts = Path(name).parts
-    return bool(parts) and not Path(name).is_absolute() and "\\" not in name and all(p not in ("", ".", "..") for p in parts) and MANIFEST not in parts
+    return (
+        bool(parts)
+        and not Path(name).is_absolute()
+        and "\\" not in name
+        and all(p not in ("", ".", "..") for p in parts)
+        and MANIFEST not in parts
+    )
 
 
 def _read_manifest(path: Path) -> dict[str, Record]:
@@ -243,12 +262,17 @@ def check_output_root(config) -> None:
         if output == real:
             problem = f"is the {key} folder {folder}"
         elif output.is_relative_to(real) and (key == "media" or _holds_notes(output)):
-            problem = f"is inside the {key} folder {folder}" + ("" if key == "media" else ", and holds notes that would be left out of the book")
+            problem = f"is inside the {key} folder {folder}" + (
+                "" if key == "media" else ", and holds notes that would be left out of the book"
+            )
         else:
             continue
         raise UsageError(
             error(
-                config.source, config.line_of("output"), "output", f"the output folder {config.output} {problem}",
+                config.source,
+                config.line_of("output"),
+                "output",
+                f"the output folder {config.output} {problem}",
                 "outputs never go among the notes or pictures they are made from: set --output DIR or `output:` to a folder of its own, such as build",
             )
         )
@@ -279,7 +303,9 @@ def check_output_place(target: Path, config, flag: str) -> None:
         if inside(target, folder):
             raise UsageError(
                 error(
-                    None, 0, "output",
+                    None,
+                    0,
+                    "output",
                     f"{flag} {target} is inside the {key} folder {folder}: outputs never go among the notes or pictures they are made from",
                     f"write it elsewhere, e.g. {flag} {Path(output) / Path(target).name}",
                 )
@@ -291,8 +317,20 @@ def check_output_file(target: Path, kind: str, config, flag: str = "--out") -> N
     target = Path(target)
     what = _describe(target)
     if what not in ("nothing", "a file"):  # what it is says more than where it is
-        hint = f"give a file name, e.g. {flag} {target / ('handbook.' + kind)}" if what == "a folder" else "choose another path"
-        raise UsageError(error(None, 0, "output", f"{flag} {target} is {what}; refusing to replace it: only a regular file that is {_KIND_NAMES[kind]} may be replaced", hint))
+        hint = (
+            f"give a file name, e.g. {flag} {target / ('handbook.' + kind)}"
+            if what == "a folder"
+            else "choose another path"
+        )
+        raise UsageError(
+            error(
+                None,
+                0,
+                "output",
+                f"{flag} {target} is {what}; refusing to replace it: only a regular file that is {_KIND_NAMES[kind]} may be replaced",
+                hint,
+            )
+        )
     check_output_place(target, config, flag)
     if what == "nothing":
         return
@@ -301,10 +339,26 @@ def check_output_file(target: Path, kind: str, config, flag: str = "--out") -> N
             with open(target, "rb") as handle:
                 head = handle.read(4096)
         except OSError as exc:
-            raise UsageError(error(None, 0, "output", f"{flag} {target}: cannot read the file there: {exc.strerror}", "choose another path")) from None
+            raise UsageError(
+                error(
+                    None,
+                    0,
+                    "output",
+                    f"{flag} {target}: cannot read the file there: {exc.strerror}",
+                    "choose another path",
+                )
+            ) from None
         if _SIGNATURES[kind](head):
             return
-        raise UsageError(error(None, 0, "output", f"{flag} {target} is a file that is not {_KIND_NAMES[kind]}; refusing to replace it", "choose another path, or move that file away first"))
+        raise UsageError(
+            error(
+                None,
+                0,
+                "output",
+                f"{flag} {target} is a file that is not {_KIND_NAMES[kind]}; refusing to replace it",
+                "choose another path, or move that file away first",
+            )
+        )
 
 
 def check_output_folder(target: Path, config, flag: str = "--out") -> None:
@@ -313,7 +367,9 @@ def check_output_folder(target: Path, config, flag: str = "--out") -> None:
     check_output_place(target, config, flag)
     what = _describe(target)
     if what not in ("nothing", "a folder"):
-        raise UsageError(error(None, 0, "output", f"{flag} {target} is {what}, not a folder", "give a folder for the outputs"))
+        raise UsageError(
+            error(None, 0, "output", f"{flag} {target} is {what}, not a folder", "give a folder for the outputs")
+        )
 
 
 def clean_output(config) -> tuple[int, list[Diagnostic]]:
@@ -345,7 +401,15 @@ def clean_output(config) -> tuple[int, list[Diagnostic]]:
             (cache / CACHEDIR_TAG).unlink(missing_ok=True)
             emptied.append(cache)
         else:
-            found.append(warning(cache, 0, "foreign-file", f"kept {cache}: it has no CACHEDIR.TAG of notebook-publish", "if it is the cache of an older notebook-publish, delete it yourself"))
+            found.append(
+                warning(
+                    cache,
+                    0,
+                    "foreign-file",
+                    f"kept {cache}: it has no CACHEDIR.TAG of notebook-publish",
+                    "if it is the cache of an older notebook-publish, delete it yourself",
+                )
+            )
     for manifest in _manifests(output):
         folder = OutputFolder(manifest.parent)
         for name in sorted(folder.records):
@@ -353,7 +417,15 @@ def clean_output(config) -> tuple[int, list[Diagnostic]]:
                 removed += 1
                 emptied += list(_folders_between(folder.folder, name))
             elif folder._place(name) is not None and os.path.lexists(folder.folder / name):
-                found.append(warning(folder.folder / name, 0, "foreign-file", "kept it: changed since notebook-publish wrote it", "remove it yourself if it is not needed"))
+                found.append(
+                    warning(
+                        folder.folder / name,
+                        0,
+                        "foreign-file",
+                        "kept it: changed since notebook-publish wrote it",
+                        "remove it yourself if it is not needed",
+                    )
+                )
         manifest.unlink()
         emptied.append(manifest.parent)
     for folder in sorted(set(emptied), key=lambda p: -len(p.parts)) + [output]:
@@ -370,7 +442,11 @@ def _manifests(output: Path) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(output, followlinks=False):
         dirs[:] = [d for d in dirs if d != ".cache"]
-        if MANIFEST in files and os.path.isfile(os.path.join(folder, MANIFEST)) and not os.path.islink(os.path.join(folder, MANIFEST)):
+        if (
+            MANIFEST in files
+            and os.path.isfile(os.path.join(folder, MANIFEST))
+            and not os.path.islink(os.path.join(folder, MANIFEST))
+        ):
             found.append(Path(folder, MANIFEST))
     return sorted(found, key=lambda p: -len(p.parts))
 

@@ -64,7 +64,7 @@ class PictureMarker:
             self.verdicts[path] = self._judge(path)
         return self.verdicts[path]
 
-    def _judge(self, path: "Path | DataPicture") -> pictures.Verdict:
+    def _judge(self, path: Path | DataPicture) -> pictures.Verdict:
         if isinstance(path, DataPicture):
             data = path.data()
             if data is None:
@@ -149,7 +149,7 @@ def _data_picture(target: str) -> DataPicture | None:
     return DataPicture(target) if is_data_picture(target) else None
 
 
-def _warning(note_path: Path, line: int, col: int, path: "Path | DataPicture", verdict: pictures.Verdict) -> Diagnostic:
+def _warning(note_path: Path, line: int, col: int, path: Path | DataPicture, verdict: pictures.Verdict) -> Diagnostic:
     message, hint = pictures.message(verdict, path.name)
     return warning(note_path, line, verdict.problem, message, hint, col)
 
@@ -160,4 +160,3 @@ def _first_mention(text: str, name: str) -> tuple[int, int]:
         return 1, 1
     start = text.rfind("\n", 0, at) + 1
     return text.count("\n", 0, at) + 1, at - start + 1
-

@@ -57,7 +57,7 @@ class Verdict:
         return json.dumps(asdict(self)).encode("utf-8")
 
     @classmethod
-    def from_json(cls, data: bytes) -> "Verdict":
+    def from_json(cls, data: bytes) -> Verdict:
         return cls(**json.loads(data))
 
 
@@ -85,12 +85,17 @@ def open_picture(data: bytes):
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
         count = f"{int(pixels.group(1)):,} pixels" if pixels else "too many pixels"
-        raise PictureError("too-big", f"it has {count}, more than the {MAX_PIXELS // 1_000_000} million a picture may have") from None
+        raise PictureError(
+            "too-big", f"it has {count}, more than the {MAX_PIXELS // 1_000_000} million a picture may have"
+        ) from None
     except Exception as exc:  # Pillow raises many kinds on a broken header
         raise PictureError("damaged", f"it is damaged or cut short ({_short(exc)})") from None
     try:
         if im.width * im.height > MAX_PIXELS:
-            raise PictureError("too-big", f"it has {im.width:,} x {im.height:,} pixels, more than the {MAX_PIXELS // 1_000_000} million a picture may have")
+            raise PictureError(
+                "too-big",
+                f"it has {im.width:,} x {im.height:,} pixels, more than the {MAX_PIXELS // 1_000_000} million a picture may have",
+            )
         yield im
     finally:
         im.close()
@@ -124,7 +129,9 @@ def parse_svg(data: bytes):
     laughs)."""
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+    )
     try:
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError):
@@ -174,7 +181,10 @@ def message(verdict: Verdict, name: str) -> tuple[str, str]:
     """(message, hint) of the diagnostic for a picture that cannot be drawn."""
     if verdict.problem == UNSUPPORTED:
         return f"`{name}` is {verdict.reason}, which the PDF and slides cannot show", "convert it to PNG or JPEG"
-    return f"`{name}` cannot be shown: {verdict.reason}", verdict.hint or "a placeholder is drawn; replace the file with a PNG, JPEG or SVG that opens"
+    return (
+        f"`{name}` cannot be shown: {verdict.reason}",
+        verdict.hint or "a placeholder is drawn; replace the file with a PNG, JPEG or SVG that opens",
+    )
 
 
 def _article(what: str) -> str:

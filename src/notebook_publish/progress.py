@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, TextIO
+from typing import TextIO
 
 
 class Stage:
@@ -60,7 +61,11 @@ class _PlainStage(Stage):
     def cached(self, key: str, label: str) -> None:
         self.count += 1
         if self.verbose:
-            print(f"{self.title} [{self.count}/{self.total}] {label} (unchanged, from the cache)", file=self.stream, flush=True)
+            print(
+                f"{self.title} [{self.count}/{self.total}] {label} (unchanged, from the cache)",
+                file=self.stream,
+                flush=True,
+            )
 
 
 class PlainProgress(Progress):
@@ -101,10 +106,19 @@ class RichProgress(Progress):
     @contextmanager
     def stage(self, title: str, total: int) -> Iterator[Stage]:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bars, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bars
 
         console = Console(file=self.stream)
-        with Bars(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bars:
+        with Bars(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bars:
             overall = bars.add_task(f"[bold]{title}", total=total)
             yield _RichStage(bars, overall)
         console.print(f"{title}: {total} done", highlight=False)
@@ -115,5 +129,7 @@ def make_progress(quiet: bool = False, verbose: bool = False, stream: TextIO | N
     stream = stream or sys.stderr
     if quiet:
         return NO_PROGRESS
-    interactive = hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+    interactive = (
+        hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+    )
     return RichProgress(stream) if interactive else PlainProgress(stream, verbose)

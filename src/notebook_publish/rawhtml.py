@@ -15,9 +15,9 @@ parsed between its tags.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Callable
 
 from notebook_publish.emoji import replace_shortcodes
 from notebook_publish.policy import ALLOWED_TAGS, DROP_WITH_CONTENT, VOID_TAGS, allowed_attribute

@@ -30,7 +30,9 @@ def release_version(raw: str) -> str:
 def zip_decks(decks: list[Path]) -> bytes:
     """The decks in name order, dated from SOURCE_DATE_EPOCH, else from zip's epoch (not
     today: a release made again the next day is the same file)."""
-    return reproducible_zip(((deck.name, deck.read_bytes()) for deck in sorted(decks, key=lambda p: p.name)), epoch_time())
+    return reproducible_zip(
+        ((deck.name, deck.read_bytes()) for deck in sorted(decks, key=lambda p: p.name)), epoch_time()
+    )
 
 
 def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> tuple[list[Path], list[Diagnostic]]:
@@ -44,7 +46,9 @@ def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> t
     if not pdf.is_file():
         raise UsageError(error(pdf, 0, "release", f"{pdf} has not been built", "run `make pdf` first"))
     if not decks:
-        raise UsageError(error(pdf.parent / "slides", 0, "release", "no decks have been built", "run `make slides` first"))
+        raise UsageError(
+            error(pdf.parent / "slides", 0, "release", "no decks have been built", "run `make slides` first")
+        )
     version = release_version(version)
     out_dir.mkdir(parents=True, exist_ok=True)
     folder = OutputFolder(out_dir)
@@ -70,6 +74,7 @@ def make_release(pdf: Path, decks: list[Path], out_dir: Path, version: str) -> t
 
 
 # --- the release's summary and its upload ----------------------------------------------
+
 
 def _pages(pdf: Path) -> int:
     import pikepdf
@@ -141,7 +146,10 @@ def failure_summary(config, diagnostics, strict: bool) -> str:
     if failing:
         lines += [f"{len(failing)} new problem(s), not in `{BASELINE}`:", ""]
         lines += [f"- `{_where(d)}` **{d.code}**: {d.message}" + (f" ({d.hint})" if d.hint else "") for d in failing]
-        lines += ["", f"Fix them, or accept them with `notebook-publish check --write-baseline` and commit `{BASELINE}`."]
+        lines += [
+            "",
+            f"Fix them, or accept them with `notebook-publish check --write-baseline` and commit `{BASELINE}`.",
+        ]
     else:
         lines.append("The build failed; its log says why.")
     return "\n".join(lines) + "\n"
@@ -189,7 +197,9 @@ def check_uploader() -> None:
         return  # a CI job: gh takes the token from the environment
     done = subprocess.run(["gh", "auth", "status"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
-        raise UsageError(error(None, 0, "release", "`gh` is not logged in to GitHub", "run `gh auth login` (or set GH_TOKEN)"))
+        raise UsageError(
+            error(None, 0, "release", "`gh` is not logged in to GitHub", "run `gh auth login` (or set GH_TOKEN)")
+        )
 
 
 def release_tag(config) -> str:
@@ -200,9 +210,23 @@ def release_tag(config) -> str:
     tag = os.environ.get("GITHUB_REF_NAME", "").strip()
     if tag:
         return tag
-    done = subprocess.run(["git", "describe", "--tags", "--exact-match", "HEAD"], cwd=config.root, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        ["git", "describe", "--tags", "--exact-match", "HEAD"],
+        cwd=config.root,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0 or not done.stdout.strip():
-        raise UsageError(error(None, 0, "release", "--upload needs a tag at the commit being released", "tag it (`git tag v1.0 && git push origin v1.0`), then publish"))
+        raise UsageError(
+            error(
+                None,
+                0,
+                "release",
+                "--upload needs a tag at the commit being released",
+                "tag it (`git tag v1.0 && git push origin v1.0`), then publish",
+            )
+        )
     return done.stdout.strip()
 
 
@@ -213,10 +237,21 @@ def upload(config, written: list[Path], notes: Path) -> None:
     tag = release_tag(config)
     files = [str(p) for p in written]
     title = f"{config.title} {config.pinned_version}"
-    create = subprocess.run(["gh", "release", "create", tag, *files, "--verify-tag", "--title", title, "--notes-file", str(notes)], stdin=subprocess.DEVNULL)
+    create = subprocess.run(
+        ["gh", "release", "create", tag, *files, "--verify-tag", "--title", title, "--notes-file", str(notes)],
+        stdin=subprocess.DEVNULL,
+    )
     if create.returncode == 0:
         return
     # The release exists already (a job run again): its files are replaced.
     again = subprocess.run(["gh", "release", "upload", tag, *files, "--clobber"], stdin=subprocess.DEVNULL)
     if again.returncode != 0:
-        raise UsageError(error(None, 0, "release", f"`gh` could not attach the files to the release {tag}", "see gh's message above; the files are in build/release/"))
+        raise UsageError(
+            error(
+                None,
+                0,
+                "release",
+                f"`gh` could not attach the files to the release {tag}",
+                "see gh's message above; the files are in build/release/",
+            )
+        )

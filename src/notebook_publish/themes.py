@@ -34,7 +34,13 @@ class Theme:
             if candidate.is_file():
                 return candidate
         raise UsageError(
-            error(self.folders[0] / relative, 1, "theme", f"theme file `{relative}` not found in {', '.join(str(f) for f in self.folders)}", "copy it from themes/default")
+            error(
+                self.folders[0] / relative,
+                1,
+                "theme",
+                f"theme file `{relative}` not found in {', '.join(str(f) for f in self.folders)}",
+                "copy it from themes/default",
+            )
         )
 
     def template_dirs(self) -> list[Path]:
@@ -64,7 +70,9 @@ def load_theme(config: Config) -> Theme:
     if chosen.is_absolute() or len(chosen.parts) > 1:
         folder = chosen
     else:
-        folder = next((base / chosen for base in (config.root / "themes", BUILTIN_THEMES) if (base / chosen).is_dir()), chosen)
+        folder = next(
+            (base / chosen for base in (config.root / "themes", BUILTIN_THEMES) if (base / chosen).is_dir()), chosen
+        )
     if not folder.is_dir():
         raise UsageError(
             error(
@@ -91,9 +99,13 @@ def check_templates(theme: Theme) -> None:
             try:
                 env.parse(path.read_text(encoding="utf-8"), name=path.name, filename=str(path))
             except TemplateSyntaxError as exc:
-                raise UsageError(error(path, exc.lineno or 1, "template", f"template syntax error: {exc.message}", _TEMPLATE_HINT)) from None
+                raise UsageError(
+                    error(path, exc.lineno or 1, "template", f"template syntax error: {exc.message}", _TEMPLATE_HINT)
+                ) from None
             except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(error(path, 1, "template", f"cannot read template: {exc}", "save it as UTF-8 text")) from None
+                raise UsageError(
+                    error(path, 1, "template", f"cannot read template: {exc}", "save it as UTF-8 text")
+                ) from None
 
 
 _TEMPLATE_HINT = "compare with the same file in themes/default/templates"
@@ -104,7 +116,11 @@ def template_error(exc: Exception) -> UsageError:
     from jinja2 import TemplateSyntaxError
 
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
-        return UsageError(error(Path(exc.filename), exc.lineno or 1, "template", f"template syntax error: {exc.message}", _TEMPLATE_HINT))
+        return UsageError(
+            error(
+                Path(exc.filename), exc.lineno or 1, "template", f"template syntax error: {exc.message}", _TEMPLATE_HINT
+            )
+        )
     place, line = None, 1
     tb = exc.__traceback__
     while tb is not None:  # Jinja puts the template's own file and line into the traceback

@@ -19,8 +19,8 @@ title is printed once.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import PurePosixPath
-from typing import Mapping
 
 from notebook_publish.normalize.resolve import FOLDER_PAGES, strip_notion_id
 from notebook_publish.pandoc_ast import stringify
@@ -28,8 +28,29 @@ from notebook_publish.pandoc_ast import stringify
 # Link texts that say how to get to a page, not what it is.
 GENERIC_LINK_TEXTS = frozenset(
     {
-        "next", "next page", "previous", "previous page", "prev", "here", "click here", "link", "this", "this page",
-        "page", "more", "read more", "continue", "go", "back", "up", "home", "see", "see here", "details", "→", "←",
+        "next",
+        "next page",
+        "previous",
+        "previous page",
+        "prev",
+        "here",
+        "click here",
+        "link",
+        "this",
+        "this page",
+        "page",
+        "more",
+        "read more",
+        "continue",
+        "go",
+        "back",
+        "up",
+        "home",
+        "see",
+        "see here",
+        "details",
+        "→",
+        "←",
     }
 )
 # A picture alone in a paragraph above the first heading is a banner.
@@ -64,7 +85,9 @@ def opening_heading(blocks: list) -> int | None:
 
 def _only_pictures(inlines: list) -> bool:
     rest = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
-    return bool(rest) and all(i.get("t") in _BANNER or (i.get("t") == "Link" and _only_pictures(i["c"][1])) for i in rest)
+    return bool(rest) and all(
+        i.get("t") in _BANNER or (i.get("t") == "Link" and _only_pictures(i["c"][1])) for i in rest
+    )
 
 
 def _is_banner_div(block: dict) -> bool:

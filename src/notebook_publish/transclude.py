@@ -32,8 +32,8 @@ import copy
 import difflib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import quote, unquote
 
 from notebook_publish.diagnostics import Diagnostic, warning
@@ -55,7 +55,9 @@ def squash(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def settle(notes: dict, notes_dir: Path, files=frozenset(), snippets: bool = False, read: Callable[[Path], bytes] | None = None) -> tuple[dict, list[Diagnostic]]:
+def settle(
+    notes: dict, notes_dir: Path, files=frozenset(), snippets: bool = False, read: Callable[[Path], bytes] | None = None
+) -> tuple[dict, list[Diagnostic]]:
     """The notes with wikilink anchors matched, embeds expanded and (with `snippets`)
     code-block snippets filled in; and what was found wrong on the way."""
     from dataclasses import replace
@@ -84,7 +86,11 @@ def settle(notes: dict, notes_dir: Path, files=frozenset(), snippets: bool = Fal
 
 def _headings(note) -> list[tuple[str, str, str]]:
     """(id, squashed id, squashed text) of the note's headings."""
-    return [(b["c"][1][0], squash(b["c"][1][0]), squash(stringify(b["c"][2]))) for b in walk_blocks(note.ast.get("blocks", [])) if b.get("t") == "Header"]
+    return [
+        (b["c"][1][0], squash(b["c"][1][0]), squash(stringify(b["c"][2])))
+        for b in walk_blocks(note.ast.get("blocks", []))
+        if b.get("t") == "Header"
+    ]
 
 
 def _match_anchors(note, notes: dict, headings: dict) -> None:
@@ -178,29 +184,82 @@ class _Expander:
             circle = frozenset(stack[stack.index(key) :])
             if circle not in self.cycles:
                 self.cycles.add(circle)
-                names = " → ".join(self.notes[p].rel if p in self.notes else p.name for p, _s in stack[stack.index(key) :]) + f" → {rel}"
-                self.diagnostics.append(warning(note.path, line, "embed-cycle", f"embeds go round in a circle: {names}", "the embed that closes the circle is left out", col))
+                names = (
+                    " → ".join(self.notes[p].rel if p in self.notes else p.name for p, _s in stack[stack.index(key) :])
+                    + f" → {rel}"
+                )
+                self.diagnostics.append(
+                    warning(
+                        note.path,
+                        line,
+                        "embed-cycle",
+                        f"embeds go round in a circle: {names}",
+                        "the embed that closes the circle is left out",
+                        col,
+                    )
+                )
             return []
         if len(stack) > MAX_DEPTH:
-            self.diagnostics.append(warning(note.path, line, "embed-cycle", f"embeds nest more than {MAX_DEPTH} deep; the deeper ones are left out", "embed less deeply", col))
+            self.diagnostics.append(
+                warning(
+                    note.path,
+                    line,
+                    "embed-cycle",
+                    f"embeds nest more than {MAX_DEPTH} deep; the deeper ones are left out",
+                    "embed less deeply",
+                    col,
+                )
+            )
             return []
         target = self.notes.get(path)
         if target is None:
-            self.diagnostics.append(warning(note.path, line, "broken-link", f"embedded note `{rel}` could not be read", "see the message about that note", col))
+            self.diagnostics.append(
+                warning(
+                    note.path,
+                    line,
+                    "broken-link",
+                    f"embedded note `{rel}` could not be read",
+                    "see the message about that note",
+                    col,
+                )
+            )
             return []
         blocks = target.ast.get("blocks", [])
         if section:
             blocks = _section(blocks, section, target)
             if blocks is None:
-                heads = [stringify(b["c"][2]) for b in walk_blocks(target.ast.get("blocks", [])) if b.get("t") == "Header"]
+                heads = [
+                    stringify(b["c"][2]) for b in walk_blocks(target.ast.get("blocks", [])) if b.get("t") == "Header"
+                ]
                 close = difflib.get_close_matches(section, heads, n=1, cutoff=0.5)
-                hint = f"did you mean `#{close[0]}`?" if close else ("headings of that note: " + ", ".join(f"`{h}`" for h in heads[:5]) if heads else "that note has no headings")
+                hint = (
+                    f"did you mean `#{close[0]}`?"
+                    if close
+                    else (
+                        "headings of that note: " + ", ".join(f"`{h}`" for h in heads[:5])
+                        if heads
+                        else "that note has no headings"
+                    )
+                )
                 what = "block" if section.startswith("^") else "heading"
-                self.diagnostics.append(warning(note.path, line, "broken-anchor", f"`#{section}` is not a {what} of {target.rel}", hint, col))
+                self.diagnostics.append(
+                    warning(
+                        note.path, line, "broken-anchor", f"`#{section}` is not a {what} of {target.rel}", hint, col
+                    )
+                )
                 return []
         size = sum(1 for _ in walk_blocks(blocks))
         if size > self.budget:
-            self.diagnostics.append(warning(note.path, line, "embed-cycle", f"embedding {target.rel} would make this note longer than {MAX_BLOCKS} paragraphs; left out", "embed less", col))
+            self.diagnostics.append(
+                warning(
+                    note.path,
+                    line,
+                    "embed-cycle",
+                    f"embedding {target.rel} would make this note longer than {MAX_BLOCKS} paragraphs; left out",
+                    "embed less",
+                    col,
+                )
+            )
             return []
         self.budget -= size
         inner = self.expand(copy.deepcopy(blocks), target, stack + (key,), 0)
@@ -208,7 +267,9 @@ class _Expander:
         snippet = kv.get("as") == "snippet"  # MkDocs puts a snippet's text in as it is
         if not snippet:
             _demote(inner, level)
-        return [{"t": "Div", "c": [["", [DIV_CLASS] + (["snippet"] if snippet else []), [["note", target.rel]]], inner]}]
+        return [
+            {"t": "Div", "c": [["", [DIV_CLASS] + (["snippet"] if snippet else []), [["note", target.rel]]], inner]}
+        ]
 
 
 def _int(value, default: int) -> int:
@@ -282,7 +343,17 @@ def _map_block_lists(block: dict, fn) -> dict:
         def rows(rs):
             return [[r[0], [[cell[0], cell[1], cell[2], cell[3], fn(cell[4])] for cell in r[1]]] for r in rs]
 
-        return {"t": t, "c": [attr, caption, colspecs, [head[0], rows(head[1])], [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies], [foot[0], rows(foot[1])]]}
+        return {
+            "t": t,
+            "c": [
+                attr,
+                caption,
+                colspecs,
+                [head[0], rows(head[1])],
+                [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies],
+                [foot[0], rows(foot[1])],
+            ],
+        }
     return block
 
 
@@ -311,7 +382,14 @@ def _rebased(blocks: list, source, dest) -> list:
         t, c = node.get("t"), node.get("c")
         if t == "Header":
             c[1][0] = ""
-        elif t in _WITH_ATTR_FIRST and isinstance(c, list) and c and isinstance(c[0], list) and c[0] and isinstance(c[0][0], str):
+        elif (
+            t in _WITH_ATTR_FIRST
+            and isinstance(c, list)
+            and c
+            and isinstance(c[0], list)
+            and c[0]
+            and isinstance(c[0][0], str)
+        ):
             c[0][0] = ""
         if t in ("Link", "Image"):
             c[2][0] = url(c[2][0])
@@ -344,15 +422,40 @@ def _fill_code_snippets(note, notes_dir: Path, files, read: Callable[[Path], byt
             where = _snippet_file(name, note.path.parent, notes_dir, files)
             line = _line_of(note.text, m.group(0).strip())
             if where is None:
-                found.append(warning(note.path, line, "snippet-outside", f"snippet `{name[:120]}` is outside the notes folder: not included", "move the file into the notes folder", len(m.group("indent")) + 1))
+                found.append(
+                    warning(
+                        note.path,
+                        line,
+                        "snippet-outside",
+                        f"snippet `{name[:120]}` is outside the notes folder: not included",
+                        "move the file into the notes folder",
+                        len(m.group("indent")) + 1,
+                    )
+                )
                 return m.group(0)
             try:
                 data = read(where)
             except OSError as exc:
-                found.append(warning(note.path, line, "snippet-outside", f"snippet `{name[:120]}` cannot be read: {exc.strerror}", "check the file's permissions"))
+                found.append(
+                    warning(
+                        note.path,
+                        line,
+                        "snippet-outside",
+                        f"snippet `{name[:120]}` cannot be read: {exc.strerror}",
+                        "check the file's permissions",
+                    )
+                )
                 return m.group(0)
             if len(data) > MAX_SNIPPET_BYTES:
-                found.append(warning(note.path, line, "snippet-outside", f"snippet `{name[:120]}` is over {MAX_SNIPPET_BYTES // 1024} KB: not included", "include a smaller file"))
+                found.append(
+                    warning(
+                        note.path,
+                        line,
+                        "snippet-outside",
+                        f"snippet `{name[:120]}` is over {MAX_SNIPPET_BYTES // 1024} KB: not included",
+                        "include a smaller file",
+                    )
+                )
                 return m.group(0)
             text = data.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")
             return "\n".join(m.group("indent") + piece if piece else piece for piece in text.split("\n"))

@@ -12,12 +12,14 @@ from notebook_publish.commands.spec import CommandSpec
 
 def add_arguments(p) -> None:
     p.add_argument(
-        "--write-baseline", action="store_true",
+        "--write-baseline",
+        action="store_true",
         help="write notebook-publish.baseline beside handbook.yml: the problems found now, accepted from then on, "
         "so that --strict fails only on new ones (keyed by file, code and target, not line)",
     )
     p.add_argument(
-        "--tree", action="store_true",
+        "--tree",
+        action="store_true",
         help="also print the chapter tree the book will have: each chapter's title, indented by its depth, "
         "and the note it comes from, so the order can be checked before building",
     )

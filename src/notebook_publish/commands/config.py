@@ -10,7 +10,9 @@ from notebook_publish.commands.spec import CommandSpec
 def add_arguments(p) -> None:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--effective", action="store_true", help="print the values in force after handbook.yml and --set")
-    what.add_argument("--keys", action="store_true", help="print only the table of keys (README's Configuration table is this output)")
+    what.add_argument(
+        "--keys", action="store_true", help="print only the table of keys (README's Configuration table is this output)"
+    )
 
 
 def run_config(args) -> int:

@@ -10,7 +10,9 @@ from notebook_publish.commands.spec import CommandSpec
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--out", type=Path, metavar="FILE", help="where to write the page (default: build/handbook.html)")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE", help="where to write the page (default: build/handbook.html)"
+    )
 
 
 def run_html(args) -> int:

@@ -40,10 +40,17 @@ def run_normalize(args) -> int:
         if raw is None:
             continue
         vault = _vault(root, files)  # the other notes' aliases, for wikilinks
-        text, found = normalize(raw, NoteContext(path=path, notes_dir=root, media_dirs=media, files=files, flavours=config.flavours, vault=vault))
+        text, found = normalize(
+            raw,
+            NoteContext(
+                path=path, notes_dir=root, media_dirs=media, files=files, flavours=config.flavours, vault=vault
+            ),
+        )
         diagnostics.extend(found)
         if args.diff:
-            sys.stdout.writelines(difflib.unified_diff(raw.splitlines(True), text.splitlines(True), f"a/{file}", f"b/{file}"))
+            sys.stdout.writelines(
+                difflib.unified_diff(raw.splitlines(True), text.splitlines(True), f"a/{file}", f"b/{file}")
+            )
         elif args.write:
             if text != raw:
                 write_atomically(path, text.encode("utf-8"))
@@ -59,7 +66,9 @@ def _vault(root: Path, files):
     from notebook_publish.notes import read_note_text
 
     notes = [f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(root)]
-    return VaultIndex.build(root, files, {f: fm for f in notes if (fm := read_front_matter(read_note_text(f)[0] or ""))})
+    return VaultIndex.build(
+        root, files, {f: fm for f in notes if (fm := read_front_matter(read_note_text(f)[0] or ""))}
+    )
 
 
 COMMAND = CommandSpec(

@@ -31,7 +31,9 @@ def publish_pdf(args, config) -> Published:
 
         book, prepared = load_checked_book(config, before_notes=Preparation)
         ensure_writable(out.parent)
-        return book.shown(list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=progress(args), prepared=prepared))
+        return book.shown(
+            list(book.diagnostics) + build_pdf(book, out, jobs=args.jobs, progress=progress(args), prepared=prepared)
+        )
 
     return publish_file(args, config, "pdf", "the handbook", build)
 

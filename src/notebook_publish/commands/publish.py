@@ -45,7 +45,17 @@ def ensure_writable(folder: Path) -> None:
             pass
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise UsageError(Diagnostic(None, 0, 0, Severity.ERROR, "output", f"cannot write to {folder}: {reason}", "pass --output DIR, or set `output:` to a folder you can write")) from None
+        raise UsageError(
+            Diagnostic(
+                None,
+                0,
+                0,
+                Severity.ERROR,
+                "output",
+                f"cannot write to {folder}: {reason}",
+                "pass --output DIR, or set `output:` to a folder you can write",
+            )
+        ) from None
 
 
 @contextmanager
@@ -110,7 +120,9 @@ def report_build(args, config, command: str, diagnostics) -> int:
     """The problems printed and judged (levels, baseline) as `command` sees them. Inside
     `release` a build does not list the baseline entries that no longer occur: the
     release, which sees every stage, lists them once."""
-    return report(diagnostics, args, config, command if not getattr(args, "in_release", False) else f"{command} (in release)")
+    return report(
+        diagnostics, args, config, command if not getattr(args, "in_release", False) else f"{command} (in release)"
+    )
 
 
 def up_to_date(args, config, command: str, stored, what: Path) -> Published:

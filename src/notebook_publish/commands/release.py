@@ -13,9 +13,22 @@ from notebook_publish.commands.spec import CommandSpec, jobs_argument
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--version", dest="version", metavar="V", help="the version to release: on the cover, the title slides and the file names (default: git describe --tags, without its leading v)")
-    parser.add_argument("--upload", action="store_true", help="attach the files to the GitHub release of the tag ($GITHUB_REF_NAME, else the tag at HEAD) with the `gh` CLI, the summary as its notes; nothing is uploaded without it")
-    parser.add_argument("--write-baseline", action="store_true", help="after building, write notebook-publish.baseline from every problem the handbook and the decks have (check --write-baseline sees only what reading the notes finds)")
+    parser.add_argument(
+        "--version",
+        dest="version",
+        metavar="V",
+        help="the version to release: on the cover, the title slides and the file names (default: git describe --tags, without its leading v)",
+    )
+    parser.add_argument(
+        "--upload",
+        action="store_true",
+        help="attach the files to the GitHub release of the tag ($GITHUB_REF_NAME, else the tag at HEAD) with the `gh` CLI, the summary as its notes; nothing is uploaded without it",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help="after building, write notebook-publish.baseline from every problem the handbook and the decks have (check --write-baseline sees only what reading the notes finds)",
+    )
     jobs_argument(parser)
 
 
@@ -43,14 +56,21 @@ def run_release(args) -> int:
         if result.code != 0:
             failed = release.failure_summary(config, found, args.strict)
             release.to_step_summary(failed)
-            print(f"notebook-publish: release {config.pinned_version} not made: the build above failed", file=sys.stderr)
+            print(
+                f"notebook-publish: release {config.pinned_version} not made: the build above failed", file=sys.stderr
+            )
             return result.code
     if args.write_baseline:
         return _write_baseline(config, found)
     from notebook_publish.baseline import settle
 
     settled = settle(found, config, "release")
-    written, problems = release.make_release(config.output / "handbook.pdf", own_decks(config.output / "slides"), config.output / "release", config.pinned_version)
+    written, problems = release.make_release(
+        config.output / "handbook.pdf",
+        own_decks(config.output / "slides"),
+        config.output / "release",
+        config.pinned_version,
+    )
     if problems:
         return report_build(args, config, "release", problems)
     notes = release.summary(config, written, settled)
@@ -59,7 +79,10 @@ def run_release(args) -> int:
     for path in [*written, notes_file]:
         say(args, f"wrote {shown(path)}")
     for entry in settled.gone:
-        say(args, f"note: {entry.format()} is in the baseline but no longer occurs (`notebook-publish check --write-baseline` drops it)")
+        say(
+            args,
+            f"note: {entry.format()} is in the baseline but no longer occurs (`notebook-publish check --write-baseline` drops it)",
+        )
     if args.upload:
         release.upload(config, written, notes_file)
     return 0

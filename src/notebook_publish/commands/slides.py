@@ -6,13 +6,26 @@ import os
 from pathlib import Path
 
 from notebook_publish.app import config_from_args
-from notebook_publish.commands.publish import Published, ensure_writable, load_checked_book, progress, report_build, say, shown, up_to_date
+from notebook_publish.commands.publish import (
+    Published,
+    ensure_writable,
+    load_checked_book,
+    progress,
+    report_build,
+    say,
+    shown,
+    up_to_date,
+)
 from notebook_publish.commands.spec import CommandSpec, jobs_argument
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR", help="folder for the decks (default: build/slides)")
-    parser.add_argument("--topic", metavar="TITLE", help="build only the deck of this topic: its title, its file name, or its heading when no other topic has it")
+    parser.add_argument(
+        "--topic",
+        metavar="TITLE",
+        help="build only the deck of this topic: its title, its file name, or its heading when no other topic has it",
+    )
     jobs_argument(parser)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -27,5 +27,10 @@ def no_arguments(parser: argparse.ArgumentParser) -> None:
 
 def jobs_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: number of CPUs)"
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: number of CPUs)",
     )

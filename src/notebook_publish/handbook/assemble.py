@@ -46,14 +46,24 @@ class PdfMeta:
     producer: str
 
 
-def assemble(front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta, outline: list[Bookmark]) -> bytes:
+def assemble(
+    front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta, outline: list[Bookmark]
+) -> bytes:
     """`folio`: the folio layer's pieces, in order (their pages laid over the body's).
     `outline`: the bookmarks in book order."""
     with ExitStack() as open_files:  # the parts stay open until the book is written: its pages refer to them
         return _merge(open_files, front, chapters, index, folio, meta, list(outline))
 
 
-def _merge(open_files: ExitStack, front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta, outline: list[Bookmark]) -> bytes:
+def _merge(
+    open_files: ExitStack,
+    front: Part,
+    chapters: list[Part],
+    index: Part | None,
+    folio: list[Part],
+    meta: PdfMeta,
+    outline: list[Bookmark],
+) -> bytes:
     def opened(part: Part) -> Pdf:
         return open_files.enter_context(Pdf.open(BytesIO(part.pdf)))
 

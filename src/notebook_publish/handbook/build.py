@@ -79,7 +79,14 @@ def chapter_groups(rels: list[str], sizes: list[int], part_size: int = 0) -> lis
     return groups
 
 
-def build_pdf(book, out: Path, jobs: int = 0, progress: Progress = NO_PROGRESS, part_size: int = 0, prepared: Preparation | None = None) -> list[Diagnostic]:
+def build_pdf(
+    book,
+    out: Path,
+    jobs: int = 0,
+    progress: Progress = NO_PROGRESS,
+    part_size: int = 0,
+    prepared: Preparation | None = None,
+) -> list[Diagnostic]:
     """Typeset the handbook to `out` with up to `jobs` worker processes (0: one per CPU).
 
     `part_size`: chapters per typeset part on average (0: `PART_SIZE`); 1 typesets
@@ -169,14 +176,25 @@ class _HandbookBuild:
         # The font files by URL, not by path: where the fonts are installed is not an input.
         fonts = (f"{self.mounts.url(p)}:{file_hash(p, self.memo)}" for p in font_paths)
         self.fingerprint = content_key(_code_fingerprint(), theme.fingerprint(), fontconfig_fingerprint(), *fonts)
-        self.store = PartStore(cache_root.child("pdf-parts"), self.mounts, Access.of(self.files, self.folders), self.memo)
+        self.store = PartStore(
+            cache_root.child("pdf-parts"), self.mounts, Access.of(self.files, self.folders), self.memo
+        )
 
         self.meta = meta = book_meta(book)
         # Chapter documents carry no date or version: those change without the chapter changing.
         # The parts' own PDF metadata is dropped at the merge, so their <meta> dates are fixed.
         self.neutral = BookMeta(meta.title, "", "", meta.language, (), "", "1970-01-01T00:00:00Z", "")
         # The cover prints the day; the front matter must not change within it.
-        self.front_meta = BookMeta(meta.title, meta.subtitle, meta.author, meta.language, meta.keywords, meta.date, meta.date_iso[:10] + "T00:00:00Z", meta.version)
+        self.front_meta = BookMeta(
+            meta.title,
+            meta.subtitle,
+            meta.author,
+            meta.language,
+            meta.keywords,
+            meta.date,
+            meta.date_iso[:10] + "T00:00:00Z",
+            meta.version,
+        )
         self.common = dict(
             paper=PAPER_SIZES[config.pdf.paper],
             font_css=font_face_css(self.mounts.url, faces) + "\n" + fallback_property(()),
@@ -197,12 +215,35 @@ class _HandbookBuild:
         base = self.common["font_css"]
         return html.replace(base, base + "\n" + extra, 1) if extra else html
 
-    def _job(self, kind: str, label: str, source, html: str, user_css: str = "", members: tuple[str, ...] = (), math: tuple = ()) -> PartJob:
+    def _job(
+        self,
+        kind: str,
+        label: str,
+        source,
+        html: str,
+        user_css: str = "",
+        members: tuple[str, ...] = (),
+        math: tuple = (),
+    ) -> PartJob:
         html = self._with_fallbacks(html)
         # The formulas' slot keys in the HTML are hashes of their SVGs: the key covers them.
         images = [file_hash(p, self.memo) for p in _images_of(html, self.mounts)]  # their URLs are in the HTML
         key = content_key(self.fingerprint, kind, html, user_css, *images)
-        return PartJob(key, kind, label, source, html, self.base_url, self.files, self.folders, self.mounts, user_css, weight=len(html), members=members, math=math)
+        return PartJob(
+            key,
+            kind,
+            label,
+            source,
+            html,
+            self.base_url,
+            self.files,
+            self.folders,
+            self.mounts,
+            user_css,
+            weight=len(html),
+            members=members,
+            math=math,
+        )
 
     def _render_part(self, group: list[int]) -> PartJob:
         """The group's chapters rendered to HTML (math drawn) and made into one part."""
@@ -213,7 +254,9 @@ class _HandbookBuild:
             chapters[i] = chapter
         first = book.chapters[group[0]].note
         label = first.rel if len(group) == 1 else f"{first.rel} (+{len(group) - 1})"
-        html = self.template.render({**self.common, "book": self.neutral, "chapters": [chapters[i] for i in group], "parts": ["chapters"]})
+        html = self.template.render(
+            {**self.common, "book": self.neutral, "chapters": [chapters[i] for i in group], "parts": ["chapters"]}
+        )
         members = tuple(book.chapters[i].note.rel for i in group)
         math = tuple(dict(pair for i in group for pair in chapters[i].math).items())
         return self._job("chapter", label, first.path, html, self.layers.chapter_css, members, math)
@@ -242,7 +285,9 @@ class _HandbookBuild:
             count += part.page_count
         return _Pages(page_of, count)
 
-    def typeset_back_matter(self, body: _Body, pages: _Pages, pool: TypesetPool, progress: Progress, jobs: int) -> _BackMatter:
+    def typeset_back_matter(
+        self, body: _Body, pages: _Pages, pool: TypesetPool, progress: Progress, jobs: int
+    ) -> _BackMatter:
         """The index (numbered on from the body), the cover and contents (listing every
         page number) and the folio layer, typeset together."""
         config, chapters, common = self.config, self.chapters, self.common
@@ -251,12 +296,23 @@ class _HandbookBuild:
         if config.pdf.index:
             groups = build_index([t for c in chapters for t in c.terms], pages.page_of, config.pdf.index_exclude)
             if groups:
-                html = self.template.render({**common, "book": self.neutral, "chapters": chapters, "parts": ["index"], "index": groups, "first_page_number": pages.count + 1})
+                html = self.template.render(
+                    {
+                        **common,
+                        "book": self.neutral,
+                        "chapters": chapters,
+                        "parts": ["index"],
+                        "index": groups,
+                        "first_page_number": pages.count + 1,
+                    }
+                )
                 index_job = self._job("index", "index", config.source, html)
                 later.append(index_job)
                 pages.page_of[INDEX_ANCHOR] = pages.count + 1
         toc = with_pages(toc_entries(chapters, with_index=index_job is not None), pages.page_of)
-        front_html = self.template.render({**common, "book": self.front_meta, "chapters": chapters, "parts": ["cover", "toc"], "toc": toc})
+        front_html = self.template.render(
+            {**common, "book": self.front_meta, "chapters": chapters, "parts": ["cover", "toc"], "toc": toc}
+        )
         front_job = self._job("front", "contents", config.source, front_html)
         later.append(front_job)
         folio_jobs = self._folio_jobs(body, jobs)
@@ -266,7 +322,9 @@ class _HandbookBuild:
             for d in parts[extra.key].diagnostics:
                 if d not in self.diagnostics:
                     self.diagnostics.append(d)
-        return _BackMatter(parts[index_job.key] if index_job else None, parts[front_job.key], [parts[j.key] for j in folio_jobs], toc)
+        return _BackMatter(
+            parts[index_job.key] if index_job else None, parts[front_job.key], [parts[j.key] for j in folio_jobs], toc
+        )
 
     def _folio_jobs(self, body: _Body, jobs: int) -> list[PartJob]:
         """The folio layer: the body's page numbers, on pages named like the body's.
@@ -279,7 +337,9 @@ class _HandbookBuild:
         for start, count in pieces:
             css = self.layers.folio_css + ("\n" + first_number_css(start + 1) if start else "")
             label = "page numbers" if len(pieces) == 1 else f"page numbers {start + 1}-{start + count}"
-            folio_jobs.append(self._job("folio", label, self.config.source, folio_html(names[start : start + count], head), css))
+            folio_jobs.append(
+                self._job("folio", label, self.config.source, folio_html(names[start : start + count], head), css)
+            )
         return folio_jobs
 
     def failed(self, failed: PartFailed) -> list[Diagnostic]:
@@ -293,7 +353,11 @@ class _HandbookBuild:
             what = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         else:
             what = f"the {failed.job.label}"
-        diagnostics.append(error(where, 1, "typesetting", f"typesetting {what} failed: {failed.message}", "handbook.pdf was not changed"))
+        diagnostics.append(
+            error(
+                where, 1, "typesetting", f"typesetting {what} failed: {failed.message}", "handbook.pdf was not changed"
+            )
+        )
         return diagnostics
 
     def assemble(self, body: _Body, back: _BackMatter, out: Path) -> list[Diagnostic]:
@@ -311,7 +375,15 @@ class _HandbookBuild:
         try:
             pdf = assemble(back.front, body.typeset(), back.index, back.folio, pdf_meta, bookmarks(back.toc))
         except Exception as exc:  # a qpdf error must not leave a traceback or a torn file
-            self.diagnostics.append(error(self.config.source, 1, "typesetting", f"merging the typeset parts failed: {type(exc).__name__}: {exc}", "handbook.pdf was not changed"))
+            self.diagnostics.append(
+                error(
+                    self.config.source,
+                    1,
+                    "typesetting",
+                    f"merging the typeset parts failed: {type(exc).__name__}: {exc}",
+                    "handbook.pdf was not changed",
+                )
+            )
             return self.diagnostics
         write_atomically(out, pdf)
         return self.diagnostics

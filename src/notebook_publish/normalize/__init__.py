@@ -19,17 +19,43 @@ from __future__ import annotations
 
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.normalize import (
-    control, emphasis, encoding, headings, images, kramdown, leftovers, links, liquid, math, notion, obsidian, snippets,
+    control,
+    emphasis,
+    encoding,
+    gitbook_blocks,
+    headings,
+    images,
+    kramdown,
+    leftovers,
+    links,
+    liquid,
+    math,
+    mkdocs_blocks,
+    notion,
+    obsidian,
+    quote_callouts,
+    snippets,
+    vitepress_blocks,
 )
-from notebook_publish.normalize import gitbook_blocks, mkdocs_blocks, quote_callouts, vitepress_blocks
 from notebook_publish.normalize.context import NoteContext, context_for_text
 
 FIXERS = (
-    encoding, control,
-    mkdocs_blocks, vitepress_blocks, gitbook_blocks, quote_callouts,  # every flavour's boxes
-    obsidian, snippets,  # wikilinks, embeds, highlights; MkDocs snippets
-    liquid, kramdown,  # Jekyll
-    emphasis, headings, math, notion, images, links,
+    encoding,
+    control,
+    mkdocs_blocks,
+    vitepress_blocks,
+    gitbook_blocks,
+    quote_callouts,  # every flavour's boxes
+    obsidian,
+    snippets,  # wikilinks, embeds, highlights; MkDocs snippets
+    liquid,
+    kramdown,  # Jekyll
+    emphasis,
+    headings,
+    math,
+    notion,
+    images,
+    links,
     leftovers,
 )
 

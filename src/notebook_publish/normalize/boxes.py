@@ -30,7 +30,14 @@ MAX_BOX_DEPTH = 12
 def too_deep(ctx, line: int, col: int = 1):
     from notebook_publish.diagnostics import warning
 
-    return warning(ctx.path, line, "deep-nesting", f"boxes nest deeper than {MAX_BOX_DEPTH} levels; the deeper ones are not boxed, their text is kept", "nest fewer callouts or admonitions", col)
+    return warning(
+        ctx.path,
+        line,
+        "deep-nesting",
+        f"boxes nest deeper than {MAX_BOX_DEPTH} levels; the deeper ones are not boxed, their text is kept",
+        "nest fewer callouts or admonitions",
+        col,
+    )
 
 
 def kind_of(text: str) -> str:
@@ -76,7 +83,9 @@ def attribute_value(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', "'").replace("\n", " ")
 
 
-def callout_line(prefix: str, kind: str, title: str = "", fold: str = "", untitled: bool = False, as_heading: bool = False) -> str:
+def callout_line(
+    prefix: str, kind: str, title: str = "", fold: str = "", untitled: bool = False, as_heading: bool = False
+) -> str:
     """The title line of a callout; `prefix` ends with the quote marker (`> `)."""
     classes = "." + CALLOUT_CLASS + (" ." + UNTITLED_CLASS if untitled else "")
     fold_attr = f' fold="{fold}"' if fold in ("open", "closed") else ""

@@ -35,11 +35,27 @@ class CachedNormalizer:
     One is made per build: the parts of the key that every note shares (the code, the
     folders, the file list) are hashed once."""
 
-    def __init__(self, cache, notes_dir: Path, media_dirs: tuple[Path, ...], files, flavours=frozenset(), vault=None) -> None:
+    def __init__(
+        self, cache, notes_dir: Path, media_dirs: tuple[Path, ...], files, flavours=frozenset(), vault=None
+    ) -> None:
         self.cache = cache
         # The vault index adds the notes' aliases (what wikilinks resolve by) to the file list.
         vault_key = "" if vault is None else vault.key()
-        self.shared = "" if cache is None else content_key(_code_fingerprint(), str(notes_dir), *map(str, media_dirs), "\0", *sorted(flavours), "\0", vault_key, "\0", *sorted(map(str, files)))
+        self.shared = (
+            ""
+            if cache is None
+            else content_key(
+                _code_fingerprint(),
+                str(notes_dir),
+                *map(str, media_dirs),
+                "\0",
+                *sorted(flavours),
+                "\0",
+                vault_key,
+                "\0",
+                *sorted(map(str, files)),
+            )
+        )
 
     def normalize(self, text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
         if self.cache is None:
@@ -57,7 +73,9 @@ class CachedNormalizer:
 
 
 def _encode(text: str, diagnostics: list[Diagnostic]) -> bytes:
-    return json.dumps({"text": text, "diagnostics": [diagnostic_row(d) for d in diagnostics]}, ensure_ascii=False).encode("utf-8")
+    return json.dumps(
+        {"text": text, "diagnostics": [diagnostic_row(d) for d in diagnostics]}, ensure_ascii=False
+    ).encode("utf-8")
 
 
 def _decode(data: bytes) -> tuple[str, list[Diagnostic]]:

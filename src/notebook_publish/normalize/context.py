@@ -30,7 +30,7 @@ class NoteContext:
     flavours: frozenset[str] = frozenset(FLAVOURS)
     # Every note's name, front matter and aliases (`vault.VaultIndex`), built once per
     # build; None: made from `files` when a fixer asks (no aliases then).
-    vault: "VaultIndex | None" = None
+    vault: VaultIndex | None = None
 
     @property
     def note_dir(self) -> Path:

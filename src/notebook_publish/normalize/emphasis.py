@@ -19,7 +19,7 @@ from notebook_publish.normalize.regions import fenced_block_lines, mask_protecte
 # (`**sampling**** xt **`).
 _RUN = re.compile(r"\*+|_+")
 _LIST_BULLET = re.compile(r"^(\s*)([*+-])(\s)")
-_UNSAFE = re.compile("[\U000F0000-\U000FFFFD]")  # the masking alphabet: leave such lines alone
+_UNSAFE = re.compile("[\U000f0000-\U000ffffd]")  # the masking alphabet: leave such lines alone
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
@@ -33,7 +33,13 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         if fixed != line:
             lines[number] = fixed
             diagnostics.append(
-                info(ctx.path, number + 1, "emphasis-space", "moved spaces out of emphasis markers", "`**word **` is not bold in Markdown")
+                info(
+                    ctx.path,
+                    number + 1,
+                    "emphasis-space",
+                    "moved spaces out of emphasis markers",
+                    "`**word **` is not bold in Markdown",
+                )
             )
     return "\n".join(lines), diagnostics
 

@@ -51,8 +51,12 @@ _LEAD3_CHARS = "".join(c for c, b in _CP1252_CHAR_TO_BYTE.items() if 0xE0 <= b <
 # A 4-byte lead followed by only two continuation characters (one byte lost), or a
 # 3-byte lead followed by one (one lost). The next character must not be another
 # continuation character, or nothing was lost.
-_SHORT4 = re.compile(f"[{re.escape(_LEAD4_CHARS)}][{re.escape(_CONTINUATION_CHARS)}]{{2}}(?![{re.escape(_CONTINUATION_CHARS)}])")
-_SHORT3 = re.compile(f"[{re.escape(_LEAD3_CHARS)}][{re.escape(_CONTINUATION_CHARS)}](?![{re.escape(_CONTINUATION_CHARS)}])")
+_SHORT4 = re.compile(
+    f"[{re.escape(_LEAD4_CHARS)}][{re.escape(_CONTINUATION_CHARS)}]{{2}}(?![{re.escape(_CONTINUATION_CHARS)}])"
+)
+_SHORT3 = re.compile(
+    f"[{re.escape(_LEAD3_CHARS)}][{re.escape(_CONTINUATION_CHARS)}](?![{re.escape(_CONTINUATION_CHARS)}])"
+)
 
 
 def _restore_lost_byte(chars: str) -> str | None:

@@ -23,16 +23,35 @@ from __future__ import annotations
 
 import re
 
-from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line, title_markdown, too_deep
+from notebook_publish.normalize.boxes import (
+    MAX_BOX_DEPTH,
+    FenceTracker,
+    callout_line,
+    captioned_fence,
+    joins_title,
+    rebase,
+    tab_label_line,
+    title_markdown,
+    too_deep,
+)
+from notebook_publish.normalize.triggers import has
 
-_TAG = re.compile(r"^(?P<prefix>[ \t]*(?:>[ \t]?)*)\{%-?[ \t]*(?P<name>[A-Za-z][\w-]*)(?P<args>(?:[^%\n]|%(?!\}))*?)[ \t]*-?%\}[ \t]*$")
+_TAG = re.compile(
+    r"^(?P<prefix>[ \t]*(?:>[ \t]?)*)\{%-?[ \t]*(?P<name>[A-Za-z][\w-]*)(?P<args>(?:[^%\n]|%(?!\}))*?)[ \t]*-?%\}[ \t]*$"
+)
 _ARG = re.compile(r"""([\w-]+)[ \t]*=[ \t]*(?:"([^"]*)"|'([^']*)')""")
 _OPENERS = {"hint": "endhint", "tabs": "endtabs", "tab": "endtab", "code": "endcode", "content-ref": "endcontent-ref"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 _HANDLED = frozenset(_OPENERS) | frozenset(_CLOSERS) | {"embed", "endembed"}
-_HINT_STYLES = {"info": "info", "success": "success", "warning": "warning", "danger": "danger", "tip": "tip", "note": "note"}
+_HINT_STYLES = {
+    "info": "info",
+    "success": "success",
+    "warning": "warning",
+    "danger": "danger",
+    "tip": "tip",
+    "note": "note",
+}
 _SAFE_URL = re.compile(r"^[^\s<>]+$")
 
 
@@ -70,7 +89,14 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
 
     def close(entry: _Open, why: str) -> None:
         diagnostics.append(
-            warning(ctx.path, entry.line, "unclosed-container", f"`{{% {entry.name} %}}` has no `{{% {_OPENERS[entry.name]} %}}`; {why}", f"add `{{% {_OPENERS[entry.name]} %}}` where it ends", entry.col)
+            warning(
+                ctx.path,
+                entry.line,
+                "unclosed-container",
+                f"`{{% {entry.name} %}}` has no `{{% {_OPENERS[entry.name]} %}}`; {why}",
+                f"add `{{% {_OPENERS[entry.name]} %}}` where it ends",
+                entry.col,
+            )
         )
 
     for i, raw in enumerate(lines):
@@ -99,7 +125,16 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             opener = _CLOSERS[name]
             at = next((k for k in range(len(stack) - 1, -1, -1) if stack[k].name == opener), None)
             if at is None:
-                diagnostics.append(warning(ctx.path, i + 1, "stray-container-end", f"`{{% {name} %}}` closes nothing; it was dropped", f"remove it, or add the `{{% {opener} %}}` it ends", col))
+                diagnostics.append(
+                    warning(
+                        ctx.path,
+                        i + 1,
+                        "stray-container-end",
+                        f"`{{% {name} %}}` closes nothing; it was dropped",
+                        f"remove it, or add the `{{% {opener} %}}` it ends",
+                        col,
+                    )
+                )
                 lines[i] = prefix.rstrip()
                 continue
             for entry in stack[at + 1 :]:
@@ -141,7 +176,10 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             kind = _HINT_STYLES.get(style, style or "info")
             following = inside(lines[i + 1]) if i + 1 < len(lines) else None
             after = inside(lines[i + 2]) if i + 2 < len(lines) else None
-            heading = joins_title(following[len(prefix) :] if following is not None else None, after[len(prefix) :] if after is not None else None)
+            heading = joins_title(
+                following[len(prefix) :] if following is not None else None,
+                after[len(prefix) :] if after is not None else None,
+            )
             lines[i] = callout_line(prefix + "> ", kind, args.get("title", ""), as_heading=heading)
         elif name == "tab":
             lines[i] = tab_label_line(prefix, args.get("title", "") or "Tab")

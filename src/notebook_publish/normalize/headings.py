@@ -11,7 +11,9 @@ import re
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.normalize.regions import fenced_block_lines
 
-_WRAPPED_HEADING = re.compile(r"^(?P<hashes> {0,3}#{1,6})[ \t]+(?P<mark>\*\*|__)(?P<text>(?:(?!(?P=mark)).)+?)(?P=mark)[ \t]*(?P<close>#*)[ \t]*$")
+_WRAPPED_HEADING = re.compile(
+    r"^(?P<hashes> {0,3}#{1,6})[ \t]+(?P<mark>\*\*|__)(?P<text>(?:(?!(?P=mark)).)+?)(?P=mark)[ \t]*(?P<close>#*)[ \t]*$"
+)
 
 
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
@@ -24,5 +26,13 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         m = _WRAPPED_HEADING.match(line)
         if m and m.group("text").strip():
             lines[number] = f"{m.group('hashes')} {m.group('text').strip()}"
-            diagnostics.append(info(ctx.path, number + 1, "bold-heading", "removed bold around a heading", "headings are emphasised already"))
+            diagnostics.append(
+                info(
+                    ctx.path,
+                    number + 1,
+                    "bold-heading",
+                    "removed bold around a heading",
+                    "headings are emphasised already",
+                )
+            )
     return "\n".join(lines), diagnostics

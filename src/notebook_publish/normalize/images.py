@@ -16,8 +16,8 @@ from notebook_publish.normalize.resolve import (
     IMAGE_SUFFIXES,
     closest_candidate,
     display_name,
-    memoised,
     is_external,
+    memoised,
     relative_link,
     resolve_target,
 )
@@ -44,12 +44,20 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             return linkscan.with_class(match, relative_link(found, ctx), None)
         if is_external(target):
             scheme = target.split(":", 1)[0].lower()
-            hint = "download it into a media folder" if scheme in ("http", "https") else "copy the file into a media folder"
-            diagnostics.append(warning(ctx.path, line, "remote-image", f"image `{_short(target)}` is not fetched", hint, col))
+            hint = (
+                "download it into a media folder"
+                if scheme in ("http", "https")
+                else "copy the file into a media folder"
+            )
+            diagnostics.append(
+                warning(ctx.path, line, "remote-image", f"image `{_short(target)}` is not fetched", hint, col)
+            )
         else:
             close = closest(target, ctx, IMAGE_SUFFIXES)
             hint = f"did you mean `{display_name(close, ctx)}`?" if close else "add the file to a media folder"
-            diagnostics.append(warning(ctx.path, line, "missing-image", f"image `{_short(target)}` not found", hint, col))
+            diagnostics.append(
+                warning(ctx.path, line, "missing-image", f"image `{_short(target)}` not found", hint, col)
+            )
         return linkscan.with_class(match, match.group("dest"), MISSING_CLASS)
 
     return linkscan.rewrite(text, linkscan.IMAGE, replace), diagnostics

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 
-from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.normalize.linkscan import IMAGE
 from notebook_publish.normalize.skipped import Positions, blank
+from notebook_publish.normalize.triggers import has
 
 REWRITTEN = "jekyll-syntax"
 
@@ -60,7 +60,15 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         if message is None:
             message = _spans(lines, line, i)
         if message:
-            diagnostics.append(info(ctx.path, i + 1, REWRITTEN, message, "kramdown attribute lists style the Jekyll site; pandoc reads them only on headings and images"))
+            diagnostics.append(
+                info(
+                    ctx.path,
+                    i + 1,
+                    REWRITTEN,
+                    message,
+                    "kramdown attribute lists style the Jekyll site; pandoc reads them only on headings and images",
+                )
+            )
     return "\n".join(lines), diagnostics
 
 
@@ -122,8 +130,12 @@ def _spans(lines: list[str], scanned_line: str, i: int) -> str | None:
     for m in _IAL.finditer(scanned_line):
         before = line[last : m.start()]
         attrs = _pandoc_attributes(m.group("body"))
-        image = next((im for im in IMAGE.finditer(line[: m.start()]) if im.end() == m.start() and not im.group("attrs")), None)
-        at_heading_end = _ATX.match(line) and not line[m.end() :].strip() and not _ATTRIBUTES_AT_END.search(line[: m.start()])
+        image = next(
+            (im for im in IMAGE.finditer(line[: m.start()]) if im.end() == m.start() and not im.group("attrs")), None
+        )
+        at_heading_end = (
+            _ATX.match(line) and not line[m.end() :].strip() and not _ATTRIBUTES_AT_END.search(line[: m.start()])
+        )
         if attrs and (image is not None or at_heading_end):
             out.append(before.rstrip() + " " + attrs if at_heading_end and image is None else before + attrs)
             moved += 1
@@ -135,7 +147,13 @@ def _spans(lines: list[str], scanned_line: str, i: int) -> str | None:
         return None
     out.append(line[last:])
     lines[i] = "".join(out)
-    return "kramdown attributes became pandoc's" if moved and not dropped else "kramdown attribute list dropped" if not moved else "kramdown attributes kept where pandoc reads them, dropped elsewhere"
+    return (
+        "kramdown attributes became pandoc's"
+        if moved and not dropped
+        else "kramdown attribute list dropped"
+        if not moved
+        else "kramdown attributes kept where pandoc reads them, dropped elsewhere"
+    )
 
 
 def _pandoc_attributes(body: str) -> str:

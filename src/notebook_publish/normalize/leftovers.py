@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 
-from notebook_publish.normalize.triggers import any_of
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.liquid import GITBOOK_TAGS
 from notebook_publish.normalize.skipped import CODE_AND_MATH, blank
+from notebook_publish.normalize.triggers import any_of
 
 CODE = "unsupported-syntax"
 
@@ -50,13 +50,22 @@ _FLAVOUR = "read the notes with that flavour (`flavour:` in handbook.yml)"
 _WHAT = {
     "embed": ("an Obsidian embed", f"write it as an image `![](file.png)` or a link, or {_FLAVOUR}: obsidian"),
     "wikilink": ("an Obsidian wiki link", f"write it as a Markdown link `[text](note.md)`, or {_FLAVOUR}: obsidian"),
-    "callout": ("an Obsidian callout", f"only GitHub's five alerts alone on their line (`> [!NOTE]`) are read as such; {_FLAVOUR}: obsidian"),
+    "callout": (
+        "an Obsidian callout",
+        f"only GitHub's five alerts alone on their line (`> [!NOTE]`) are read as such; {_FLAVOUR}: obsidian",
+    ),
     "liquid": ("a Liquid tag (Jekyll)", f"write out what it stands for, or {_FLAVOUR}: jekyll"),
     "gitbook": ("a GitBook block", f"{_FLAVOUR}: gitbook"),
-    "output": ("a template expression (Jekyll's Liquid, MkDocs macros, VitePress)", "write out the value it stands for"),
+    "output": (
+        "a template expression (Jekyll's Liquid, MkDocs macros, VitePress)",
+        "write out the value it stands for",
+    ),
     "ial": ("a kramdown attribute list (Jekyll)", f"delete it, or {_FLAVOUR}: jekyll"),
     "admonition": ("an MkDocs admonition", f"make it a block quote, or {_FLAVOUR}: mkdocs"),
-    "container": ("a container (VitePress, Docusaurus) that pandoc does not read as a div", f"pandoc reads `::: name` (one word) … `:::`; or {_FLAVOUR}: vitepress"),
+    "container": (
+        "a container (VitePress, Docusaurus) that pandoc does not read as a div",
+        f"pandoc reads `::: name` (one word) … `:::`; or {_FLAVOUR}: vitepress",
+    ),
     "comment": ("an Obsidian comment", f"delete it, or {_FLAVOUR}: obsidian"),
     "highlight": ("a highlight (Obsidian, MkDocs)", f"write `<mark>text</mark>`, or {_FLAVOUR}: obsidian or mkdocs"),
     "block-id": ("an Obsidian block id", f"delete it, or {_FLAVOUR}: obsidian"),
@@ -79,7 +88,9 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     for m in _WIKILINK.finditer(scan):
         found.append((m.start(), "wikilink", m.group(0)))
     for m in _CALLOUT.finditer(scan):
-        if not (m.group("type").lower() in _GITHUB_ALERTS and m.group("mark").endswith("]") and not m.group("rest").strip()):
+        if not (
+            m.group("type").lower() in _GITHUB_ALERTS and m.group("mark").endswith("]") and not m.group("rest").strip()
+        ):
             found.append((m.start("mark"), "callout", m.group("mark")))
     for m in _TAG.finditer(scan):
         end = scan.find("%}", m.end(), m.end() + 200)
@@ -115,7 +126,14 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             line += 1
         what, hint = _WHAT[construct]
         diagnostics.append(
-            warning(ctx.path, line + 1, CODE, f"`{_short(shown.strip())}` is {what}; it prints as typed", hint, offset - starts[line] + 1)
+            warning(
+                ctx.path,
+                line + 1,
+                CODE,
+                f"`{_short(shown.strip())}` is {what}; it prints as typed",
+                hint,
+                offset - starts[line] + 1,
+            )
         )
     return text, diagnostics
 

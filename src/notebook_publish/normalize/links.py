@@ -13,20 +13,20 @@ import re
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
-from notebook_publish.normalize.vault import vault_of
 from notebook_publish.normalize.resolve import (
     IMAGE_SUFFIXES,
     NOTE_SUFFIXES,
     SITE_SUFFIXES,
     closest_candidate,
     display_name,
+    is_external,
     is_folder_link,
     memoised,
-    is_external,
     relative_link,
     resolve_target,
     split_anchor,
 )
+from notebook_publish.normalize.vault import vault_of
 
 BROKEN_CLASS = "broken-link"
 

@@ -8,7 +8,7 @@ for both writers alike.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from notebook_publish.normalize.regions import fenced_block_lines, has_mask_characters, mask_code, unmask
 

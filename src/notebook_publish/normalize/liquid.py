@@ -29,11 +29,11 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from notebook_publish.normalize.triggers import any_of
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.normalize.linkscan import IMAGE
 from notebook_publish.normalize.resolve import IMAGE_SUFFIXES
 from notebook_publish.normalize.skipped import Positions, blank
+from notebook_publish.normalize.triggers import any_of
 from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS
 
 UNSUPPORTED = "unsupported-syntax"
@@ -53,7 +53,19 @@ PICTURE_NAMES = frozenset(
     responsive-image image_caption captioned_image""".split()
 )
 SIDE_NOTE_NAMES = frozenset("sidenote side_note side-note marginnote margin_note margin-note".split())
-_PATH_PARAMS = ("src", "url", "file", "path", "image", "image_path", "image-path", "img", "image_url", "filename", "source")
+_PATH_PARAMS = (
+    "src",
+    "url",
+    "file",
+    "path",
+    "image",
+    "image_path",
+    "image-path",
+    "img",
+    "image_url",
+    "filename",
+    "source",
+)
 _CAPTION_PARAMS = ("caption", "description", "desc", "alt", "title")
 _TEXT_PARAMS = ("note", "text", "content", "body", "quote", "message")
 
@@ -229,7 +241,7 @@ class _Rewriter:
         if text[close_start : found.start()].strip() or text[found.end() : _line_end(text, found.end())].strip():
             self.remove(start, end, "tag")
             return end
-        body = text[line_end : close_start]
+        body = text[line_end:close_start]
         longest = max((len(m.group(1)) for m in re.finditer(r"^[ \t]*(`+)", body, re.M)), default=0)
         fence = "`" * max(3, longest + 1)
         language = args.split()[0] if args.split() else ""
@@ -272,7 +284,9 @@ class _Rewriter:
                 return
         elif name == "epigraph" and positional:
             quote, *source = positional
-            self.edits.append((start, end, _one_line(quote) + (" — " + ", ".join(map(_one_line, source)) if source else "")))
+            self.edits.append(
+                (start, end, _one_line(quote) + (" — " + ", ".join(map(_one_line, source)) if source else ""))
+            )
             self.note(start, "Liquid epigraph became text")
             return
         elif positional or _first(named, _TEXT_PARAMS) is not None:

@@ -74,7 +74,15 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
                 )
             end = len(lines) - 1 if close is None else close
             out.extend(_as_dollar_block(body, indent, end - i + 1))
-            diagnostics.append(info(ctx.path, i + 1, "math-block", "rewrote display math as $$ inside its list item" if indent else "rewrote ```math as $$", ""))
+            diagnostics.append(
+                info(
+                    ctx.path,
+                    i + 1,
+                    "math-block",
+                    "rewrote display math as $$ inside its list item" if indent else "rewrote ```math as $$",
+                    "",
+                )
+            )
             i = end + 1
             continue
         if fence:
@@ -92,8 +100,12 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
                 opener = "$$" if block.kind == "$$" else stripped.split("}", 1)[0] + "}"
                 diagnostics.append(
                     warning(
-                        ctx.path, i + 1, "unclosed-math", f"`{opener}` is never closed; the formula ends before the blank line",
-                        UNCLOSED_HINT if block.kind == "$$" else "add the `\\end{…}` where the formula ends", len(line) - len(line.lstrip()) + 1,
+                        ctx.path,
+                        i + 1,
+                        "unclosed-math",
+                        f"`{opener}` is never closed; the formula ends before the blank line",
+                        UNCLOSED_HINT if block.kind == "$$" else "add the `\\end{…}` where the formula ends",
+                        len(line) - len(line.lstrip()) + 1,
                     )
                 )
             height = block.end - i + 1
@@ -105,9 +117,13 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
                 written[last] += " " + shown
             out.extend(written)
             if indent != len(line) - len(line.lstrip()):
-                diagnostics.append(info(ctx.path, i + 1, "math-block", "rewrote display math as $$ inside its list item", ""))
+                diagnostics.append(
+                    info(ctx.path, i + 1, "math-block", "rewrote display math as $$ inside its list item", "")
+                )
             elif block.kind != "$$":
-                diagnostics.append(info(ctx.path, i + 1, "math-block", f"read {_KIND_NAMES[block.kind]} as display math", ""))
+                diagnostics.append(
+                    info(ctx.path, i + 1, "math-block", f"read {_KIND_NAMES[block.kind]} as display math", "")
+                )
             i = block.end + 1
             continue
         blank_since_item = _track_list(line, items, blank_since_item)
@@ -214,10 +230,19 @@ def _as_dollar_block(tex_lines: list[str], indent: int, height: int, keep_lines:
     stay those of the file on disk."""
     pad = " " * indent
     tex_lines = [t.rstrip() for t in tex_lines]
-    if keep_lines and len(tex_lines) == height and all(t.strip() for t in tex_lines) and not any(_STRUCTURAL.match(t) for t in tex_lines[1:]):
+    if (
+        keep_lines
+        and len(tex_lines) == height
+        and all(t.strip() for t in tex_lines)
+        and not any(_STRUCTURAL.match(t) for t in tex_lines[1:])
+    ):
         if height == 1:
             return [pad + "$$" + tex_lines[0].strip() + "$$"]
-        return [pad + "$$" + tex_lines[0].strip()] + [pad + t.strip() for t in tex_lines[1:-1]] + [pad + tex_lines[-1].strip() + "$$"]
+        return (
+            [pad + "$$" + tex_lines[0].strip()]
+            + [pad + t.strip() for t in tex_lines[1:-1]]
+            + [pad + tex_lines[-1].strip() + "$$"]
+        )
     tex_lines = [t for t in tex_lines if t.strip()]
     inner_height = height - 2
     safe = all(not _STRUCTURAL.match(t) and t.strip() for t in tex_lines) and len(tex_lines) == inner_height
@@ -235,6 +260,11 @@ def _as_dollar_block(tex_lines: list[str], indent: int, height: int, keep_lines:
             joined = " ".join(c for c in (_TEX_COMMENT.sub("", t).strip() for t in tex_lines) if c)
             block = [pad + "$$" + joined + "$$"] if joined else [pad + "$$ $$"]
             return block + [""] * (height - 1)
-        return [pad + "$$"] + [pad + t.strip() for t in tex_lines] + [pad + "$$"] + [""] * max(0, inner_height - len(tex_lines))
+        return (
+            [pad + "$$"]
+            + [pad + t.strip() for t in tex_lines]
+            + [pad + "$$"]
+            + [""] * max(0, inner_height - len(tex_lines))
+        )
     block = [pad + "$$" + joined + "$$"] if joined else [pad + "$$ $$"]
     return block + [""] * (height - 1)

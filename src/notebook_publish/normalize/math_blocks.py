@@ -82,7 +82,9 @@ def looks_like_prose(text: str) -> bool:
 
 def opens_display(stripped: str) -> bool:
     """Whether a stripped line starts with a display delimiter (a cheap first test)."""
-    return stripped.startswith(("$$", "\\[")) or (stripped.startswith("\\begin{") and ENVIRONMENT.match(stripped) is not None)
+    return stripped.startswith(("$$", "\\[")) or (
+        stripped.startswith("\\begin{") and ENVIRONMENT.match(stripped) is not None
+    )
 
 
 def find_close(text: str, start: int, close: str) -> int:
@@ -160,7 +162,9 @@ class DisplayBlocks:
         if kind == "\\[":
             return None  # an escaped bracket, most likely, with its partner missing
         end = max(i, min(stop - 1, i + MAX_LINES))
-        prose = looks_like_prose(stripped[start:]) or any(self.prose(k) for k in range(i + 1, min(end, i + _PROSE_LINES) + 1))
+        prose = looks_like_prose(stripped[start:]) or any(
+            self.prose(k) for k in range(i + 1, min(end, i + _PROSE_LINES) + 1)
+        )
         return DisplayBlock(i, end, kind, False, prose=prose)
 
     def past_blank(self, blank: int, close: str, candidate: int) -> tuple[int, str] | None:
@@ -181,7 +185,13 @@ class DisplayBlocks:
             if not line:
                 just_blank = True
                 continue
-            if _HEADING.match(line) or _FENCE.match(line) or (just_blank and opens_display(line)) or _BLOCK_START.match(line) or self.prose(j):
+            if (
+                _HEADING.match(line)
+                or _FENCE.match(line)
+                or (just_blank and opens_display(line))
+                or _BLOCK_START.match(line)
+                or self.prose(j)
+            ):
                 return None  # a new paragraph, block or formula after the blank line
             just_blank = False
         line = self.lines[candidate].strip()

@@ -35,7 +35,8 @@ import re
 from dataclasses import dataclass
 
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.normalize.math_blocks import ANCHOR, ENVIRONMENT, looks_like_prose, looks_like_tex
+from notebook_publish.normalize.math_blocks import ANCHOR, looks_like_prose, looks_like_tex
+from notebook_publish.normalize.math_scan import TICKS, WINDOW, Formula, TeX, scan
 from notebook_publish.normalize.obsidian import BLOCK_PREFIX
 from notebook_publish.normalize.regions import fenced_block_lines
 from notebook_publish.normalize.skipped import front_matter_lines, indented_code_lines
@@ -43,38 +44,18 @@ from notebook_publish.normalize.skipped import front_matter_lines, indented_code
 # A line's container markers: quotes, list bullets and numbers, a task box.
 _PREFIX = re.compile(r"(?:[ \t]*>)*[ \t]*(?P<marks>(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)(?:\[[ xX]\](?:[ \t]+|$))?)*)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
-_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*)$")  # thematic breaks, setext underlines
+_BREAK = re.compile(
+    r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*)$"
+)  # thematic breaks, setext underlines
 _TABLE_DELIMITER = re.compile(r"^[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
-_SPECIAL = re.compile(r"[`\\$<]|\]\(")
 _NONBLANK = re.compile(r"\S")
 _BLANK_TAIL = re.compile(r"[ \t]*(?=\n|\Z)")
 # After a display formula, on its line: nothing, or an anchor (as `math_blocks.ANCHOR`).
 _LINE_TAIL = re.compile(r"[ \t]*(?:\^[A-Za-z0-9][A-Za-z0-9-]*|\[\]\{#[^{}\s]+\})?[ \t]*(?=\n|\Z)")
-_TOKEN = re.compile(r"\\.|[{}$]", re.S)
-_TICKS = re.compile("`+")
-# Raw HTML as CommonMark reads it (a tag with well-formed attributes) and autolinks:
-# pandoc takes them, and comments, before any dollar inside.
-_HTML = re.compile(
-    r"""<(?:/[A-Za-z][A-Za-z0-9-]*\s*>|[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>|[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>)""",
-    re.S,
-)
 # What makes a moved closing dollar start a block on the next line.
 _STARTS_BLOCK = re.compile(r"^[ \t>]*(?:[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|#|>|`{3}|~{3}|\|)")
 _TRIGGERS = ("$$", "\\(", "\\[", "\\begin{")
-# How far a formula or a code span is looked for (characters): far beyond any real one,
-# and it keeps a paragraph of unclosed openers from costing a pass per opener.
-WINDOW = 20_000
 UNCLOSED_HINT = "add the closing `$$` where the formula ends; a formula cannot run past a blank line"
-
-
-@dataclass
-class _Formula:
-    kind: str  # "$$", "\\(", "\\[", "env", or "open" (a `$$` nothing closes)
-    start: int  # the opening delimiter
-    body: int  # the TeX
-    body_end: int
-    end: int  # just past the closing delimiter
-    inline: bool = False  # kramdown's `\\$$…$$`: inline even on lines of its own
 
 
 @dataclass
@@ -125,7 +106,14 @@ def _runs(lines: list[str], skip: list[bool]):
             current, depth = [], -1
             i += 1
             continue
-        if "|" in line and i + 1 < len(lines) and not skip[i + 1] and "|" in lines[i + 1] and "-" in lines[i + 1] and _TABLE_DELIMITER.match(lines[i + 1]):
+        if (
+            "|" in line
+            and i + 1 < len(lines)
+            and not skip[i + 1]
+            and "|" in lines[i + 1]
+            and "-" in lines[i + 1]
+            and _TABLE_DELIMITER.match(lines[i + 1])
+        ):
             yield from _flush(lines, current)
             current, depth = [], -1
             yield from _cells(lines, i)
@@ -182,7 +170,7 @@ def _cell_spans(line: str) -> list[tuple[int, int]]:
             i += 2
             continue
         if c == "`":
-            ticks = _TICKS.match(line, i).end() - i
+            ticks = TICKS.match(line, i).end() - i
             close = line.find("`" * ticks, i + ticks, i + WINDOW)
             i = i + ticks if close < 0 else close + ticks
             continue
@@ -196,189 +184,12 @@ def _cell_spans(line: str) -> list[tuple[int, int]]:
 
 def _put_back(lines: list[str], run: _Run, new: str) -> None:
     parts = new.split("\n")
-    for n, part, start, col in zip(run.lines, parts, run.starts, run.cols):
+    for n, part, _start, col in zip(run.lines, parts, run.starts, run.cols):
         if run.cell:
             old = run.text
             lines[n] = lines[n][:col] + part + lines[n][col + len(old) :]
         else:
             lines[n] = part
-
-
-# --- finding the formulas ------------------------------------------------------------------
-
-
-def _scan(text: str, kramdown: bool = False) -> list[_Formula]:
-    """The formulas of a paragraph, left to right, as pandoc reads `$` and `$$` (code
-    spans, raw HTML and escaped characters first), and TeX's own delimiters. With
-    `kramdown`, `\\$$…$$` is kramdown's way to write an inline formula where a display
-    one would stand."""
-    found: list[_Formula] = []
-    i = 0
-    n = len(text)
-    closers = _Closers(text)
-    tex = _TeX(text)
-    while True:
-        m = _SPECIAL.search(text, i)
-        if m is None:
-            return found
-        i = m.start()
-        c = text[i]
-        if c == "`":
-            ticks = _TICKS.match(text, i).end() - i
-            close = _closing_ticks(text, i + ticks, ticks)
-            i = i + ticks if close < 0 else close + ticks
-        elif c == "]":  # a link's destination: pandoc reads no math in it
-            close = closers.next(")", i + 2, i + WINDOW, escapes=False)
-            i = i + 2 if close < 0 else close + 1
-        elif c == "<":
-            if text.startswith("<!--", i):
-                close = closers.next("-->", i + 4, i + WINDOW, escapes=False)
-                i = close + 3 if close >= 0 else i + 4
-            else:
-                html = _HTML.match(text, i)
-                i = html.end() if html else i + 1
-        elif c == "\\" and kramdown and text.startswith("\\$$", i) and tex.display_close(i + 3) > i + 3:
-            close = tex.display_close(i + 3)
-            found.append(_Formula("$$", i, i + 3, close, close + 2, inline=True))
-            i = close + 2
-        elif c == "\\":
-            formula = _tex_delimited(text, i, closers)
-            if formula is not None:
-                found.append(formula)
-                i = formula.end
-            else:
-                i += 2
-        elif text.startswith("$$", i):
-            close = tex.display_close(i + 2)
-            if close > i + 2:
-                found.append(_Formula("$$", i, i + 2, close, close + 2))
-                i = close + 2
-            elif close == i + 2:
-                i += 4  # `$$$$`: nothing to read
-            elif close == -1 and tex.inline_close(i + 1) < 0:
-                # Nothing after it can close it (no `$` at its brace depth): unclosed.
-                found.append(_Formula("open", i, i + 2, n, n))
-                i += 2
-            else:
-                i += 1  # the first dollar is text; pandoc reads on from the second
-        else:
-            close = tex.inline_close(i)
-            i = close + 1 if close >= 0 else i + 1
-    return found
-
-
-def _closing_ticks(text: str, start: int, ticks: int) -> int:
-    limit = start + WINDOW
-    at = text.find("`" * ticks, start, limit)
-    while at >= 0:
-        end = at + ticks
-        if (at == 0 or text[at - 1] != "`") and (end >= len(text) or text[end] != "`"):
-            return at
-        while end < len(text) and text[end] == "`":
-            end += 1
-        at = text.find("`" * ticks, end, limit)
-    return -1
-
-
-class _TeX:
-    """The unescaped `{`, `}` and `$` of a text, with the brace depth before each, so
-    that where a formula starting anywhere ends is a look-up. pandoc's reader ends a
-    formula at the first `$`, or unmatched `}`, at the depth the formula started at."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens: list[int] = []
-        self.depths: list[int] = []  # the depth before each token
-        self.stops: dict[int, list[int]] = {}  # depth -> the `$` and `}` met at it
-        depth = 0
-        for m in _TOKEN.finditer(text):
-            c = m.group()
-            if c[0] == "\\":
-                continue
-            self.tokens.append(m.start())
-            self.depths.append(depth)
-            if c == "{":
-                depth += 1
-            else:
-                self.stops.setdefault(depth, []).append(m.start())
-                if c == "}":
-                    depth -= 1
-
-    def _stop(self, j: int) -> int:
-        k = bisect.bisect_left(self.tokens, j)
-        if k == len(self.tokens):
-            return -1
-        spots = self.stops.get(self.depths[k], [])
-        s = bisect.bisect_left(spots, j)
-        return spots[s] if s < len(spots) else -1
-
-    def display_close(self, j: int) -> int:
-        """Where the `$$` closing a display formula whose TeX starts at `j` is: -1 if
-        there is none, -2 if pandoc cannot read the formula (a lone `$`, an unbalanced `}`)."""
-        at = self._stop(j)
-        if at < 0:
-            return -1
-        return at if self.text.startswith("$$", at) else -2
-
-    def inline_close(self, i: int) -> int:
-        """Where the `$` closing an inline formula opened at `i` is, or -1 (no space just
-        inside either dollar)."""
-        text = self.text
-        j = i + 1
-        if j >= len(text) or text[j].isspace() or text[j] == "$":
-            return -1
-        at = self._stop(j)
-        if at < 0 or text[at] == "}" or text[at - 1].isspace():
-            return -1
-        return at
-
-
-class _Closers:
-    """Where each closing delimiter (`\\)`, `\\]`, `\\end{align}` …) occurs in a
-    paragraph, found once: a paragraph of openers without partners is one search."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.spots: dict[str, list[int]] = {}
-
-    def next(self, close: str, start: int, limit: int, escapes: bool = True) -> int:
-        """The first unescaped `close` in [start, limit), or -1."""
-        spots = self.spots.get(close)
-        if spots is None:
-            spots = self.spots[close] = [m.start() for m in re.finditer(re.escape(close), self.text)]
-        for k in range(bisect.bisect_left(spots, start), len(spots)):
-            at = spots[k]
-            if at >= limit:
-                break
-            if not escapes:
-                return at
-            slashes = 0
-            while at - slashes > 0 and self.text[at - slashes - 1] == "\\":
-                slashes += 1
-            if slashes % 2 == 0:  # the delimiter's own backslash is not escaped
-                return at
-        return -1
-
-
-def _tex_delimited(text: str, i: int, closers: _Closers) -> _Formula | None:
-    """`\\(…\\)`, `\\[…\\]` or an environment starting at the backslash at `i`."""
-    after = text[i + 1 : i + 2]
-    if after in ("(", "["):
-        at = closers.next("\\)" if after == "(" else "\\]", i + 2, i + WINDOW)
-        if at < 0:
-            return None
-        body = text[i + 2 : at]
-        if not body.strip() or (after == "(" and looks_like_prose(body)):
-            return None
-        return _Formula("\\" + after, i, i + 2, at, at + 2)
-    if text.startswith("\\begin{", i):
-        env = ENVIRONMENT.match(text, i)
-        if env:
-            close = f"\\end{{{env.group('name')}{env.group('star')}}}"
-            at = closers.next(close, env.end(), i + WINDOW)
-            if at >= 0:
-                return _Formula("env", i, i, at + len(close), at + len(close))
-    return None
 
 
 # --- rewriting them -----------------------------------------------------------------------
@@ -388,7 +199,7 @@ def _rewrite_run(run: _Run, anchors: bool, ctx, diagnostics: list[Diagnostic]) -
     text = run.text
     edits: list[tuple[int, int, str]] = []
     reported = False
-    for f in _scan(text, ctx.uses("jekyll")):
+    for f in scan(text, ctx.uses("jekyll")):
         own = not run.cell and not f.inline and _own_lines(run, f)
         if f.kind == "open":
             # Only the first in a paragraph is reported, and may take the rest of the
@@ -396,13 +207,18 @@ def _rewrite_run(run: _Run, anchors: bool, ctx, diagnostics: list[Diagnostic]) -
             closing = False
             if not reported:
                 rest = text[f.body :].rstrip()
-                closing = own and not looks_like_prose(rest) and _TeX(rest + "$$").display_close(0) == len(rest)
+                closing = own and not looks_like_prose(rest) and TeX(rest + "$$").display_close(0) == len(rest)
                 line, col = _position(run, f.start)
                 diagnostics.append(
                     warning(
-                        ctx.path, line, "unclosed-math",
-                        "`$$` is never closed; the formula ends at the end of its paragraph" if closing else "`$$` is never closed; it is printed as text",
-                        UNCLOSED_HINT, col,
+                        ctx.path,
+                        line,
+                        "unclosed-math",
+                        "`$$` is never closed; the formula ends at the end of its paragraph"
+                        if closing
+                        else "`$$` is never closed; it is printed as text",
+                        UNCLOSED_HINT,
+                        col,
                     )
                 )
                 reported = True
@@ -429,7 +245,7 @@ def _rewrite_run(run: _Run, anchors: bool, ctx, diagnostics: list[Diagnostic]) -
     return "".join(pieces)
 
 
-def _own_lines(run: _Run, f: _Formula) -> bool:
+def _own_lines(run: _Run, f: Formula) -> bool:
     """Whether the formula starts its line (after the container markers) and ends its
     line (but for an anchor)."""
     if not _starts_its_line(run, f.start):
@@ -444,7 +260,7 @@ def _starts_its_line(run: _Run, offset: int) -> bool:
     return _NONBLANK.search(run.text, run.starts[k] + run.prefixes[k], offset) is None
 
 
-def _as_display(run: _Run, f: _Formula, anchors: bool) -> list[tuple[int, int, str]]:
+def _as_display(run: _Run, f: Formula, anchors: bool) -> list[tuple[int, int, str]]:
     edits = []
     if f.kind == "\\[":
         edits += [(f.start, f.body, "$$"), (f.body_end, f.end, "$$")]
@@ -458,7 +274,7 @@ def _as_display(run: _Run, f: _Formula, anchors: bool) -> list[tuple[int, int, s
     return edits
 
 
-def _inline(run: _Run, f: _Formula) -> str | None:
+def _inline(run: _Run, f: Formula) -> str | None:
     """The formula as pandoc's inline math, or None to leave it as it is."""
     text = run.text
     # Space (and the next line's container markers) just inside the delimiters goes outside.
@@ -475,7 +291,7 @@ def _inline(run: _Run, f: _Formula) -> str | None:
     if (len(tex) - len(tex.rstrip("\\"))) % 2 == 1:
         tex += " {}"  # `a\ ` ends in TeX's control space: keep the space it needs
         trail = trail[1:] if trail.startswith((" ", "\t")) else trail
-    if any(c in tex for c in "${}") and _TeX("$" + tex + "$").inline_close(0) != len(tex) + 1:
+    if any(c in tex for c in "${}") and TeX("$" + tex + "$").inline_close(0) != len(tex) + 1:
         return None  # a `$` outside braces: no dollar syntax holds it
     before = lead[-1:] or text[f.start - 1 : f.start]
     after = trail[:1] or text[f.end : f.end + 1]

@@ -20,11 +20,20 @@ from __future__ import annotations
 
 import re
 
-from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, joins_title, tab_label_line, too_deep
+from notebook_publish.normalize.boxes import (
+    MAX_BOX_DEPTH,
+    FenceTracker,
+    callout_line,
+    joins_title,
+    tab_label_line,
+    too_deep,
+)
+from notebook_publish.normalize.triggers import has
 
-_ADMONITION = re.compile(r'^(?P<marker>!!!|\?\?\?\+?)[ \t]*(?P<words>[\w-]+(?:[ \t]+[\w-]+)*)(?:[ \t]+"(?P<title>.*)")?[ \t]*$')
+_ADMONITION = re.compile(
+    r'^(?P<marker>!!!|\?\?\?\+?)[ \t]*(?P<words>[\w-]+(?:[ \t]+[\w-]+)*)(?:[ \t]+"(?P<title>.*)")?[ \t]*$'
+)
 _TAB = re.compile(r'^===[!+]{0,2}[ \t]+"(?P<title>.*)"[ \t]*$')
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _MODIFIERS = {"inline", "end"}
@@ -136,15 +145,29 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         if following.strip() and not has_body:
             what = "admonition" if admonition else "content tab"
             diagnostics.append(
-                warning(ctx.path, i + 1, "admonition-body", f"the {what} has no body indented under it; the next line is outside it", "indent its text by four spaces", indent + 1)
+                warning(
+                    ctx.path,
+                    i + 1,
+                    "admonition-body",
+                    f"the {what} has no body indented under it; the next line is outside it",
+                    "indent its text by four spaces",
+                    indent + 1,
+                )
             )
         if admonition:
             words = [w for w in admonition.group("words").split() if w.lower() not in _MODIFIERS] or ["note"]
             title = admonition.group("title")
             body = _fit(stack + [box], following)[2] if has_body else None
-            after = _fit(stack + [box], lines[i + 2])[2] if has_body and i + 2 < n_lines and lines[i + 2].strip() else None
+            after = (
+                _fit(stack + [box], lines[i + 2])[2] if has_body and i + 2 < n_lines and lines[i + 2].strip() else None
+            )
             lines[i] = callout_line(
-                prefix + box.prefix, words[0], title or "", _FOLD[admonition.group("marker")], untitled=title == "", as_heading=joins_title(body, after)
+                prefix + box.prefix,
+                words[0],
+                title or "",
+                _FOLD[admonition.group("marker")],
+                untitled=title == "",
+                as_heading=joins_title(body, after),
             )
         else:
             lines[i] = tab_label_line(prefix + box.prefix, tab.group("title").strip() or "Tab")

@@ -33,13 +33,23 @@ from urllib.parse import unquote
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
 from notebook_publish.normalize.regions import fenced_block_lines
-from notebook_publish.normalize.resolve import IMAGE_SUFFIXES, NOTE_SUFFIXES, is_external, relative_link, resolve_target, split_anchor
+from notebook_publish.normalize.resolve import (
+    IMAGE_SUFFIXES,
+    NOTE_SUFFIXES,
+    is_external,
+    relative_link,
+    resolve_target,
+    split_anchor,
+)
 
 DATABASE_CLASS = "notion-database"
 PROPERTY_CLASS = "notion-property"
 CSV_SUFFIXES = (".csv",)
 
-_NOTION_URL = re.compile(r"^https?://(?:www\.)?notion\.(?:so|site)/\S*?([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[?#]\S*)?$", re.IGNORECASE)
+_NOTION_URL = re.compile(
+    r"^https?://(?:www\.)?notion\.(?:so|site)/\S*?([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[?#]\S*)?$",
+    re.IGNORECASE,
+)
 _ID_IN_NAME = re.compile(r"(?:^|[ _-])([0-9a-f]{32})(?=\.[^.]+$)", re.IGNORECASE)
 _FILE_NAME_ALT = re.compile(r"!\[[^\]\n]*\.(?:" + "|".join(s[1:] for s in IMAGE_SUFFIXES) + r")\]\(", re.IGNORECASE)
 _PROPERTY = re.compile(r"^(?P<key>[^\s*#>:|`\[\]\\-][^*:\n\\\[\]]{0,59}): (?P<value>\S.*?)\s*$")
@@ -100,12 +110,26 @@ def _links(text: str, ctx, row_folders, pages, diagnostics: list[Diagnostic]) ->
             folder = Path(os.path.normpath(ctx.note_dir / unquote(path.rstrip("/"))))
             if folder not in row_folders:
                 return match.group(0)
-            found = next((c for c in (folder.with_name(folder.name + ".csv"), folder.with_name(folder.name + "_all.csv")) if c in ctx.files), None)
+            found = next(
+                (
+                    c
+                    for c in (folder.with_name(folder.name + ".csv"), folder.with_name(folder.name + "_all.csv"))
+                    if c in ctx.files
+                ),
+                None,
+            )
         else:
             return match.group(0)
         if found is None:
             diagnostics.append(
-                warning(ctx.path, line, "notion-database", f"`{path}`: the database's CSV is not in the export", "export the page again with its databases; the link is kept", col)
+                warning(
+                    ctx.path,
+                    line,
+                    "notion-database",
+                    f"`{path}`: the database's CSV is not in the export",
+                    "export the page again with its databases; the link is kept",
+                    col,
+                )
             )
             return match.group(0)
         return linkscan.with_class(match, relative_link(found, ctx), DATABASE_CLASS)

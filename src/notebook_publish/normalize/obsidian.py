@@ -31,10 +31,17 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, info, warning
-from notebook_publish.normalize.regions import _FENCE_OPEN, fenced_block_lines, has_mask_characters, mask_code, mask_protected, unmask
+from notebook_publish.normalize.regions import (
+    _FENCE_OPEN,
+    fenced_block_lines,
+    has_mask_characters,
+    mask_code,
+    mask_protected,
+    unmask,
+)
 from notebook_publish.normalize.resolve import IMAGE_SUFFIXES, NOTE_SUFFIXES, relative_link
+from notebook_publish.normalize.triggers import has
 from notebook_publish.normalize.vault import front_matter_lines, vault_of
 
 WIKILINK_CLASS = "wikilink"
@@ -45,7 +52,9 @@ BLOCK_PREFIX = "block-"  # `^abc` is the anchor `block-abc`: `^` cannot start an
 _WIKILINK = re.compile(r"(?<!\\)(?P<bang>!?)\[\[(?P<body>[^\[\]\n]+?)\]\]")
 _HIGHLIGHT = re.compile(r"(?<![=\\])==(?=[^\s=])(?P<text>[^\n]*?[^\s=\\])==(?!=)")
 _BLOCK_ID = re.compile(r"(?:^|(?<=[ \t]))\^(?P<id>[A-Za-z0-9][A-Za-z0-9-]*)[ \t]*$")
-_CARET_ID = re.compile(r"\^[A-Za-z0-9][A-Za-z0-9-]*[ \t]*$", re.M)  # starts with a literal: the engine skips to each `^`
+_CARET_ID = re.compile(
+    r"\^[A-Za-z0-9][A-Za-z0-9-]*[ \t]*$", re.M
+)  # starts with a literal: the engine skips to each `^`
 _SIZE = re.compile(r"^\s*(?P<w>\d{1,5})\s*(?:[xX]\s*(?P<h>\d{1,5})\s*)?$")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~=^|&!{}#])")
 _SLUG_DROP = re.compile(r"[^\w\- ]+")
@@ -58,7 +67,12 @@ def _has_block_id(text: str) -> bool:
 def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     # Most notes hold none of it; `^` and `==` occur in formulas and comparisons, so they
     # are looked for as block ids and highlights before any line is visited.
-    if not ctx.uses("obsidian") or not (has(text, "[[") or has(text, "%%") or (has(text, "==") and _HIGHLIGHT.search(text)) or ("^" in text and _has_block_id(text))):
+    if not ctx.uses("obsidian") or not (
+        has(text, "[[")
+        or has(text, "%%")
+        or (has(text, "==") and _HIGHLIGHT.search(text))
+        or ("^" in text and _has_block_id(text))
+    ):
         return text, []
     lines = text.split("\n")
     start = front_matter_lines(text)
@@ -218,8 +232,14 @@ class _Links:
 
     def _broken(self, name: str, shown: str, number: int, col: int, what: str = "link") -> None:
         close = self.vault.closest_names(name)
-        hint = "did you mean " + " or ".join(f"`[[{c}]]`" for c in close) + "?" if close else "no note in the vault has that name or alias"
-        self.diagnostics.append(warning(self.ctx.path, number, "broken-link", f"{what} `{shown}` goes nowhere", hint, col))
+        hint = (
+            "did you mean " + " or ".join(f"`[[{c}]]`" for c in close) + "?"
+            if close
+            else "no note in the vault has that name or alias"
+        )
+        self.diagnostics.append(
+            warning(self.ctx.path, number, "broken-link", f"{what} `{shown}` goes nowhere", hint, col)
+        )
 
     # links
 
@@ -235,8 +255,10 @@ class _Links:
         if found is None and suffix and suffix not in NOTE_SUFFIXES:
             found = self.file(name)
         if found is not None:
-            return f"[{_escape(text)}]({self._with_anchor(relative_link(found, self.ctx), anchor)}){{.{WIKILINK_CLASS}}}"
-        self._broken(name, m.group(0)[: 120], number, col)
+            return (
+                f"[{_escape(text)}]({self._with_anchor(relative_link(found, self.ctx), anchor)}){{.{WIKILINK_CLASS}}}"
+            )
+        self._broken(name, m.group(0)[:120], number, col)
         return f"[{_escape(text)}]({_missing_dest(name)}){{.{WIKILINK_CLASS} .broken-link}}"
 
     @staticmethod
@@ -266,7 +288,14 @@ class _Links:
             found = self.file(name)
             if found is not None:
                 self.diagnostics.append(
-                    info(self.ctx.path, number, "embed-file", f"`{m.group(0)[:120]}` is not embedded: only pictures and notes can be; its name is shown as a link", "export it as a picture to show it", col)
+                    info(
+                        self.ctx.path,
+                        number,
+                        "embed-file",
+                        f"`{m.group(0)[:120]}` is not embedded: only pictures and notes can be; its name is shown as a link",
+                        "export it as a picture to show it",
+                        col,
+                    )
                 )
                 label = rest or PurePosixPath(name).name
                 return f"[{_escape(label)}]({relative_link(found, self.ctx)}){{.{WIKILINK_CLASS}}}"

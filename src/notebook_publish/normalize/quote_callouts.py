@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 from notebook_publish.callouts import GITHUB_TYPES
-from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, joins_title
+from notebook_publish.normalize.triggers import has
 
 _QUOTE = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?")
 _MARKER = re.compile(r"[ \t]*>[ \t]?")
@@ -25,7 +25,9 @@ _OPENER = re.compile(r"^\[!(?P<kind>[^\]\s]{1,60})\](?P<fold>[+-]?)(?:[ \t]*(?P<
 _FOLD = {"+": "open", "-": "closed"}
 _MAYBE_QUOTED = (">", " ", "\t", "`", "~")
 # A line that starts a block of its own: it ends a quote rather than continuing it lazily.
-_BLOCK_START = re.compile(r"^[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|[-*+][ \t]|\d{1,9}[.)][ \t]|```|~~~|<|\||([-*_])(?:[ \t]*\1){2,}[ \t]*$)")
+_BLOCK_START = re.compile(
+    r"^[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|[-*+][ \t]|\d{1,9}[.)][ \t]|```|~~~|<|\||([-*_])(?:[ \t]*\1){2,}[ \t]*$)"
+)
 
 
 def _split(line: str) -> tuple[int, str]:
@@ -98,5 +100,11 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
         prefix = line[: len(line) - len(content)].rstrip() + " "
         following = _strip_quotes(lines[i + 1], depth) if i + 1 < len(lines) else None
         after = _strip_quotes(lines[i + 2], depth) if i + 2 < len(lines) else None
-        lines[i] = callout_line(prefix, kind, m.group("title") or "", _FOLD.get(m.group("fold"), ""), as_heading=joins_title(following, after))
+        lines[i] = callout_line(
+            prefix,
+            kind,
+            m.group("title") or "",
+            _FOLD.get(m.group("fold"), ""),
+            as_heading=joins_title(following, after),
+        )
     return "\n".join(lines), []

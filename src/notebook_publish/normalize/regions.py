@@ -66,9 +66,7 @@ def protected_spans(line: str) -> list[tuple[int, int]]:
 _PRIVATE_USE = 0xF0000  # supplementary private use area: never in real notes
 
 
-_CODE_AND_MATH = re.compile(
-    r"(?P<ticks>`+).+?(?P=ticks)|\$\$.+?\$\$|(?<![\\$\w])\$(?=\S)[^$\n]*?(?<=\S)\$(?![\w$])"
-)
+_CODE_AND_MATH = re.compile(r"(?P<ticks>`+).+?(?P=ticks)|\$\$.+?\$\$|(?<![\\$\w])\$(?=\S)[^$\n]*?(?<=\S)\$(?![\w$])")
 
 
 def mask_protected(line: str, pattern: re.Pattern = _INLINE_PROTECTED) -> tuple[str, list[str]]:
@@ -91,7 +89,7 @@ def mask_code(line: str) -> tuple[str, list[str]]:
     return mask_protected(line, _CODE_AND_MATH)
 
 
-_MASK_ALPHABET = re.compile("[\U000F0000-\U0010FFFF]")
+_MASK_ALPHABET = re.compile("[\U000f0000-\U0010ffff]")
 
 
 def has_mask_characters(line: str) -> bool:
@@ -103,7 +101,7 @@ def unmask(line: str, saved: list[str]) -> str:
     if not saved:
         return line
     return re.sub(
-        "[\U000F0000-\U000FFFFD]",
+        "[\U000f0000-\U000ffffd]",
         lambda m: saved[ord(m.group(0)) - _PRIVATE_USE] if ord(m.group(0)) - _PRIVATE_USE < len(saved) else m.group(0),
         line,
     )

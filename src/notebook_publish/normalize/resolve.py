@@ -15,13 +15,27 @@ import difflib
 import os
 import re
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 NOTE_SUFFIXES = (".md", ".markdown")
 # Every picture a note may name. Some may be in a format the writers cannot draw (HEIC,
 # and AVIF or JPEG XL where Pillow lacks them): the file is still found, and the notes
 # loader, which reads it, says so (`unsupported-image`) rather than "not found".
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".tif", ".tiff", ".avif", ".heic", ".heif", ".jxl")
+IMAGE_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".avif",
+    ".heic",
+    ".heif",
+    ".jxl",
+)
 
 # Notion appends a 32-hex-digit id, bare or as a dashed UUID, after a space or underscore.
 _NOTION_ID = re.compile(
@@ -87,7 +101,12 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
     # the site's root.
     relative = [t for t in written if not t.startswith("/")]
     absolute = [t.lstrip("/") for t in written if t.startswith("/")]
-    for base, texts in ((ctx.notes_dir, absolute), (ctx.note_dir, relative), (ctx.notes_dir, relative), (ctx.note_dir, absolute)):
+    for base, texts in (
+        (ctx.notes_dir, absolute),
+        (ctx.note_dir, relative),
+        (ctx.notes_dir, relative),
+        (ctx.note_dir, absolute),
+    ):
         for text in texts:
             if (found := in_files(base / text)) is not None:
                 return found
@@ -102,7 +121,11 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
                     return found
     # A folder's index page is looked for in that folder only: any `index.md` of the
     # vault is not the one a link to `dir/` means.
-    names = [PurePosixPath(w).name for w in written if w in (target, unquote(target)) or PurePosixPath(w).name not in FOLDER_PAGES]
+    names = [
+        PurePosixPath(w).name
+        for w in written
+        if w in (target, unquote(target)) or PurePosixPath(w).name not in FOLDER_PAGES
+    ]
     # Only here, where the exact paths failed: listing every file costs more than the lookups.
     candidates = [f for f in ctx.files if f.suffix.lower() in suffixes]
     for same in (
@@ -111,7 +134,9 @@ def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
         lambda f, n: f.name.lower() == n.lower(),
         lambda f, n: strip_notion_id(f.name).lower() == strip_notion_id(n).lower(),
     ):
-        matches = sorted({f for f in candidates for n in names if same(f, n)}, key=lambda f: (_distance(f, ctx.note_dir), str(f)))
+        matches = sorted(
+            {f for f in candidates for n in names if same(f, n)}, key=lambda f: (_distance(f, ctx.note_dir), str(f))
+        )
         if matches:
             return matches[0]
     return None

@@ -16,9 +16,7 @@ import re
 from notebook_publish.normalize.regions import fenced_block_lines
 
 # Inline code and math, as regions.py finds them (a code span, `$$…$$` and `$…$` on one line).
-CODE_AND_MATH = re.compile(
-    r"(?P<ticks>`+).+?(?P=ticks)|\$\$.+?\$\$|(?<![\\$\w])\$(?=\S)[^$\n]*?(?<=\S)\$(?![\w$])"
-)
+CODE_AND_MATH = re.compile(r"(?P<ticks>`+).+?(?P=ticks)|\$\$.+?\$\$|(?<![\\$\w])\$(?=\S)[^$\n]*?(?<=\S)\$(?![\w$])")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _YAML_KEY = re.compile(r"^[\w-]+[ \t]*:")
 # A comment; one never closed is an HTML block to the end only if it opens a line.

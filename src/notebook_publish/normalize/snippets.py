@@ -21,11 +21,11 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.obsidian import TRANSCLUDE_CLASS, _attr_value
 from notebook_publish.normalize.regions import fenced_block_lines
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external
+from notebook_publish.normalize.triggers import has
 
 SNIPPET_LINE = re.compile(r"""^(?P<indent>[ \t]*)--8<--[ \t]+(?P<q>["'])(?P<path>[^"'\n]+)(?P=q)[ \t]*$""")
 _BLOCK_FENCE = re.compile(r"^[ \t]*--8<--[ \t]*$")
@@ -83,11 +83,27 @@ def include(line: str, path: str, indent: str, number: int, ctx, diagnostics: li
     col = len(indent) + 1
     if found is None:
         if inside and PurePosixPath(path.split(":", 1)[0]).suffix.lower() in NOTE_SUFFIXES:
-            diagnostics.append(warning(ctx.path, number, "broken-link", f"snippet `{path[:120]}` goes nowhere", "the file is not in the notes folder", col))
+            diagnostics.append(
+                warning(
+                    ctx.path,
+                    number,
+                    "broken-link",
+                    f"snippet `{path[:120]}` goes nowhere",
+                    "the file is not in the notes folder",
+                    col,
+                )
+            )
         else:
             what = "is not a note" if inside else "is outside the notes folder"
             diagnostics.append(
-                warning(ctx.path, number, "snippet-outside", f"snippet `{path[:120]}` {what}: not included", "move it into the notes folder as a note, or put the snippet in a code block", col)
+                warning(
+                    ctx.path,
+                    number,
+                    "snippet-outside",
+                    f"snippet `{path[:120]}` {what}: not included",
+                    "move it into the notes folder as a note, or put the snippet in a code block",
+                    col,
+                )
             )
         return line
     rel = found.relative_to(ctx.notes_dir).as_posix()

@@ -14,11 +14,11 @@ would need its own part of the key.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Mapping
 
 from notebook_publish.cache import content_key
 
@@ -108,7 +108,9 @@ class VaultIndex:
     notes_dir: Path
     notes_by_name: Mapping[str, tuple[Path, ...]]  # casefolded note name -> notes, shortest path first
     files_by_name: Mapping[str, tuple[Path, ...]]  # casefolded file name -> files, shortest path first
-    aliases: Mapping[str, tuple[Path, ...]] = field(default_factory=lambda: _EMPTY)  # casefolded alias -> notes, shortest path first
+    aliases: Mapping[str, tuple[Path, ...]] = field(
+        default_factory=lambda: _EMPTY
+    )  # casefolded alias -> notes, shortest path first
     front_matter: Mapping[Path, Mapping] = field(default_factory=lambda: _EMPTY)  # note -> its parsed front matter
     # `permalink:` of a Jekyll or Hugo page (`/lectures/intro/`), without its slashes and
     # casefolded -> the note: sites link a page by the address it is served at.
@@ -116,7 +118,7 @@ class VaultIndex:
     _key: str = field(default="", repr=False)
 
     @classmethod
-    def build(cls, notes_dir: Path, files, front_matter: Mapping[Path, Mapping] | None = None) -> "VaultIndex":
+    def build(cls, notes_dir: Path, files, front_matter: Mapping[Path, Mapping] | None = None) -> VaultIndex:
         notes: dict[str, list[Path]] = {}
         by_file: dict[str, list[Path]] = {}
         for f in files:
@@ -220,7 +222,9 @@ class VaultIndex:
 
 
 def _frozen(groups: dict[str, list[Path]]) -> Mapping[str, tuple[Path, ...]]:
-    return MappingProxyType({k: tuple(sorted(set(v), key=lambda p: (len(p.parts), len(str(p)), str(p)))) for k, v in groups.items()})
+    return MappingProxyType(
+        {k: tuple(sorted(set(v), key=lambda p: (len(p.parts), len(str(p)), str(p)))) for k, v in groups.items()}
+    )
 
 
 @lru_cache(maxsize=4)

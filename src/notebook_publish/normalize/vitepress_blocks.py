@@ -20,9 +20,18 @@ from __future__ import annotations
 
 import re
 
-from notebook_publish.normalize.triggers import has
 from notebook_publish.diagnostics import Diagnostic, warning
-from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, captioned_fence, joins_title, rebase, tab_label_line, too_deep
+from notebook_publish.normalize.boxes import (
+    MAX_BOX_DEPTH,
+    FenceTracker,
+    callout_line,
+    captioned_fence,
+    joins_title,
+    rebase,
+    tab_label_line,
+    too_deep,
+)
+from notebook_publish.normalize.triggers import has
 
 _CONTAINER = re.compile(r"^(?P<prefix>[ \t]*):{3,}[ \t]*(?P<rest>.*?)[ \t]*$")
 _NAME = re.compile(r"^(?P<name>[A-Za-z][\w-]*)(?:[ \t]+(?P<title>.*?))?$")
@@ -105,7 +114,9 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             fold = ("open" if opened else "closed") if name == "details" else ""
             following = inside(lines[i + 1])[len(opener_prefix) :] if i + 1 < len(lines) else None
             after = inside(lines[i + 2])[len(opener_prefix) :] if i + 2 < len(lines) else None
-            lines[i] = callout_line(opener_prefix + "> ", name, title_text, fold, as_heading=joins_title(following, after))
+            lines[i] = callout_line(
+                opener_prefix + "> ", name, title_text, fold, as_heading=joins_title(following, after)
+            )
             stack.append(_Open("callout", name, opener_prefix, i + 1))
             quoting.append(stack[-1])
             ours += 1
@@ -119,7 +130,14 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     for entry in stack:
         if entry.kind != "div":
             diagnostics.append(
-                warning(ctx.path, entry.line, "unclosed-container", f"`::: {entry.name}` has no closing `:::`; it runs to the end of the note", "add a line `:::` where it ends", len(entry.prefix) + 1)
+                warning(
+                    ctx.path,
+                    entry.line,
+                    "unclosed-container",
+                    f"`::: {entry.name}` has no closing `:::`; it runs to the end of the note",
+                    "add a line `:::` where it ends",
+                    len(entry.prefix) + 1,
+                )
             )
     return "\n".join(lines), diagnostics
 
@@ -133,4 +151,6 @@ def _caption_group_fence(line: str, prefix_len: int) -> str | None:
     m = _CODE_INFO.match(info)
     if not m or m.group("title") is None:
         return None
-    return captioned_fence(line[:prefix_len] + content[: len(content) - len(stripped)] + fence, m.group("title"), m.group("lang"))
+    return captioned_fence(
+        line[:prefix_len] + content[: len(content) - len(stripped)] + fence, m.group("title"), m.group("lang")
+    )

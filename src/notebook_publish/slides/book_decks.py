@@ -28,7 +28,9 @@ def _date_line(config: Config, when: datetime) -> str:
     return " · ".join(part for part in (f"{when:%d %B %Y}".lstrip("0"), version) if part)
 
 
-def decks_of_book(book: Book, topic: str | None = None, when: datetime | None = None) -> tuple[list[Deck], list[Diagnostic]]:
+def decks_of_book(
+    book: Book, topic: str | None = None, when: datetime | None = None
+) -> tuple[list[Deck], list[Diagnostic]]:
     """The deck models of the book (or of one topic), numbered, formulas converted."""
     config = book.config
     when = when or build_time()
@@ -42,7 +44,15 @@ def decks_of_book(book: Book, topic: str | None = None, when: datetime | None = 
     topics = list(plan.topics)
     if not topics:
         what = "notes" if plan.mode == "note" else f"level-{config.slides.level} headings"
-        diagnostics.append(info(config.notes, 1, "no-topics", f"no topics: the notes have no {what}", "set `slides.level` or `slides.topic: note`"))
+        diagnostics.append(
+            info(
+                config.notes,
+                1,
+                "no-topics",
+                f"no topics: the notes have no {what}",
+                "set `slides.level` or `slides.topic: note`",
+            )
+        )
     number = 0
     wanted = _find_wanted(topics, topic) if topic is not None else None
     built: list[tuple] = []
@@ -84,10 +94,18 @@ def _find_wanted(topics: list[Topic], name: str) -> Topic:
         return by_heading[0]
     if by_heading:
         shown = ", ".join(f"`{t.title}`" for t in by_heading[:4]) + (" …" if len(by_heading) > 4 else "")
-        raise UsageError(error(None, 0, "usage", f"{len(by_heading)} topics are headed `{name}`", f"name one by its title: {shown}"))
+        raise UsageError(
+            error(None, 0, "usage", f"{len(by_heading)} topics are headed `{name}`", f"name one by its title: {shown}")
+        )
     titles = [t.title for t in topics]
     close = difflib.get_close_matches(name, titles, n=1, cutoff=0.5)
-    hint = f"did you mean `{close[0]}`?" if close else f"topics: {', '.join(titles)}" if titles else "the notes have no topics"
+    hint = (
+        f"did you mean `{close[0]}`?"
+        if close
+        else f"topics: {', '.join(titles)}"
+        if titles
+        else "the notes have no topics"
+    )
     raise UsageError(error(None, 0, "usage", f"no topic named `{name}`", hint))
 
 
@@ -126,16 +144,24 @@ def with_omml(deck: Deck, omml: dict[str, str | None]) -> Deck:
     return replace(deck, slides=tuple(replace(s, items=fill(s.items)) for s in deck.slides))
 
 
-
 def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
     """The decks with each link to a note pointing at the deck of that note's topic (a
     link to the deck's file), or, in the same deck, at the slide of its section (a
     slide jump). A link to a note that has no deck is left as text."""
+
     def linking(things) -> bool:
         for item in things:
-            if isinstance(item, Bullet) and (any((r.link or "").startswith(NOTE_LINK) for r in item.runs) or linking(item.children)):
+            if isinstance(item, Bullet) and (
+                any((r.link or "").startswith(NOTE_LINK) for r in item.runs) or linking(item.children)
+            ):
                 return True
-            if isinstance(item, Table) and any((r.link or "").startswith(NOTE_LINK) for rows in (item.header, item.rows) for row in rows for cell in row for r in cell):
+            if isinstance(item, Table) and any(
+                (r.link or "").startswith(NOTE_LINK)
+                for rows in (item.header, item.rows)
+                for row in rows
+                for cell in row
+                for r in cell
+            ):
                 return True
         return False
 
@@ -175,7 +201,9 @@ def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
         return SLIDE_LINK + slide if filename == deck.filename else filename
 
     def runs(deck: Deck, items: tuple) -> tuple:
-        return tuple(r if not (r.link or "").startswith(NOTE_LINK) else replace(r, link=resolve(deck, r.link)) for r in items)
+        return tuple(
+            r if not (r.link or "").startswith(NOTE_LINK) else replace(r, link=resolve(deck, r.link)) for r in items
+        )
 
     def items(deck: Deck, things: tuple) -> tuple:
         out = []
@@ -183,8 +211,17 @@ def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
             if isinstance(item, Bullet):
                 item = replace(item, runs=runs(deck, item.runs), children=items(deck, item.children))
             elif isinstance(item, Table):
-                item = replace(item, header=tuple(tuple(runs(deck, cell) for cell in row) for row in item.header), rows=tuple(tuple(runs(deck, cell) for cell in row) for row in item.rows))
+                item = replace(
+                    item,
+                    header=tuple(tuple(runs(deck, cell) for cell in row) for row in item.header),
+                    rows=tuple(tuple(runs(deck, cell) for cell in row) for row in item.rows),
+                )
             out.append(item)
         return tuple(out)
 
-    return [replace(deck, slides=tuple(replace(s, items=items(deck, s.items)) for s in deck.slides)) if id(deck) in todo else deck for _topic, deck in built]
+    return [
+        replace(deck, slides=tuple(replace(s, items=items(deck, s.items)) for s in deck.slides))
+        if id(deck) in todo
+        else deck
+        for _topic, deck in built
+    ]

@@ -84,14 +84,23 @@ def deck_key(deck: Deck, config: Config, style: SlideStyle, when: datetime) -> s
     pictures = [f"{p.path}:{_file_hash(p.path)}" for slide in deck.slides for p in slide.pictures]
     template = config.slides.template
     return content_key(
-        _code_fingerprint(), repr(deck), repr(style), repr(config.slides), config.author,
-        _file_hash(template) if template is not None else "default template", when.isoformat(), *pictures,
+        _code_fingerprint(),
+        repr(deck),
+        repr(style),
+        repr(config.slides),
+        config.author,
+        _file_hash(template) if template is not None else "default template",
+        when.isoformat(),
+        *pictures,
     )
 
 
 def _entry(data: bytes, diagnostics: list[Diagnostic]) -> bytes:
     """A cache entry: the deck's diagnostics as JSON (after its length), then its bytes."""
-    head = [[str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in diagnostics]
+    head = [
+        [str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint]
+        for d in diagnostics
+    ]
     blob = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return len(blob).to_bytes(8, "big") + blob + data
 
@@ -100,13 +109,18 @@ def _from_entry(entry: bytes) -> tuple[bytes, list[Diagnostic]] | None:
     try:
         size = int.from_bytes(entry[:8], "big")
         head = json.loads(entry[8 : 8 + size])
-        found = [Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint) for p, line, col, sev, code, msg, hint in head]
+        found = [
+            Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint)
+            for p, line, col, sev, code, msg, hint in head
+        ]
     except (ValueError, TypeError, KeyError):
         return None
     return entry[8 + size :], found
 
 
-def build_decks(book: Book, out_dir: Path, topic: str | None = None, jobs: int = 1, progress: Progress = NO_PROGRESS) -> Result:
+def build_decks(
+    book: Book, out_dir: Path, topic: str | None = None, jobs: int = 1, progress: Progress = NO_PROGRESS
+) -> Result:
     """Write one deck per topic into `out_dir`; returns the files written and what was found."""
     from notebook_publish.slides.template import open_template
 
@@ -149,12 +163,27 @@ def _remove_stale(folder: OutputFolder, keep: set[str]) -> list[Diagnostic]:
                 pass
         else:
             found.append(
-                warning(old, 0, "foreign-file", f"{old.name} looks like a deck but notebook-publish did not write it (or it was changed since): kept it", "remove it yourself if it is not needed")
+                warning(
+                    old,
+                    0,
+                    "foreign-file",
+                    f"{old.name} looks like a deck but notebook-publish did not write it (or it was changed since): kept it",
+                    "remove it yourself if it is not needed",
+                )
             )
     return found
 
 
-def _write_decks(book: Book, decks: list[Deck], out_dir: Path, folder: OutputFolder, style: SlideStyle, when: datetime, jobs: int, progress: Progress) -> Result:
+def _write_decks(
+    book: Book,
+    decks: list[Deck],
+    out_dir: Path,
+    folder: OutputFolder,
+    style: SlideStyle,
+    when: datetime,
+    jobs: int,
+    progress: Progress,
+) -> Result:
     """Write `decks` (from the deck cache, or laid out by workers), recording each in
     the folder's manifest as soon as it is in place."""
     config = book.config
@@ -193,7 +222,10 @@ def _write_decks(book: Book, decks: list[Deck], out_dir: Path, folder: OutputFol
         keep_result(([path], found))
 
     # One job per deck, biggest first: the last deck to start is a small one.
-    jobs_ = [DeckJob(deck, config, style, out_dir, when, cache_root, keys.get(deck.filename, "")) for deck in sorted(missing, key=lambda d: -len(d.slides))]
+    jobs_ = [
+        DeckJob(deck, config, style, out_dir, when, cache_root, keys.get(deck.filename, ""))
+        for deck in sorted(missing, key=lambda d: -len(d.slides))
+    ]
     workers = max(1, min(jobs, len(missing)))
     with progress.stage("writing decks", len(decks)) as stage:
         for deck in hits:
@@ -222,7 +254,12 @@ def _write_decks(book: Book, decks: list[Deck], out_dir: Path, folder: OutputFol
                 results.append(([], [error(deck.source, deck.line, "slides", message, kept)]))
                 stage.finish(deck.filename, deck.filename, "failed")
 
-            DeckPool(workers, out_dir).run(jobs_, on_start=lambda job: stage.start(job.deck.filename, job.deck.filename), on_done=done, on_failed=failed)
+            DeckPool(workers, out_dir).run(
+                jobs_,
+                on_start=lambda job: stage.start(job.deck.filename, job.deck.filename),
+                on_done=done,
+                on_failed=failed,
+            )
     written: list[Path] = []
     diagnostics: list[Diagnostic] = []
     for paths, found in results:
@@ -248,8 +285,8 @@ def _process_measurer(cache_root: Path | None):
 
 def write_deck(job: DeckJob) -> Result:
     """Lay out and write one deck (in a worker process); never raises on user errors."""
+    from notebook_publish.slides.deck_file import pptx_bytes
     from notebook_publish.slides.layout import layout_deck
-    from notebook_publish.slides.pptx_writer import pptx_bytes
     from notebook_publish.slides.template import open_template, template_geometry
 
     measurer = _process_measurer(job.cache_root)

@@ -32,9 +32,26 @@ class Run:
     link: str | None = None
     highlight: bool = False  # `==text==` in Obsidian
 
-    def same_format(self, other: "Run") -> bool:
-        return (self.bold, self.italic, self.code, self.math, self.strike, self.baseline, self.link, self.highlight) == (
-            other.bold, other.italic, other.code, other.math, other.strike, other.baseline, other.link, other.highlight)
+    def same_format(self, other: Run) -> bool:
+        return (
+            self.bold,
+            self.italic,
+            self.code,
+            self.math,
+            self.strike,
+            self.baseline,
+            self.link,
+            self.highlight,
+        ) == (
+            other.bold,
+            other.italic,
+            other.code,
+            other.math,
+            other.strike,
+            other.baseline,
+            other.link,
+            other.highlight,
+        )
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,7 @@ class Bullet:
 
     runs: tuple[Run, ...]
     children: tuple = ()
-    marker: "str | Numbering | None" = "bullet"
+    marker: str | Numbering | None = "bullet"
     quote: bool = False
 
 

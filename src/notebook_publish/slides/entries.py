@@ -44,7 +44,7 @@ class Entry:
     group: int = -1  # the code block, table or formula this entry is (part of), per slide
     level: int = 0
     runs: tuple[Run, ...] = ()
-    marker: "str | Numbering | None" = None  # bullet character, list number, or none
+    marker: str | Numbering | None = None  # bullet character, list number, or none
     quote: bool = False
     context: bool = False  # a parent repeated at the top of a continued page
     formula: Formula | None = None
@@ -72,7 +72,18 @@ def slide_entries(items: tuple, style: SlideStyle) -> list[Entry]:
                 inner = (item.family, boxes[0])
                 title = parent
                 if item.title:
-                    out.append(Entry(PARA, rank, parent, level=min(depth, last_level), runs=item.title, callout=item.family, box=boxes[0], title=True))
+                    out.append(
+                        Entry(
+                            PARA,
+                            rank,
+                            parent,
+                            level=min(depth, last_level),
+                            runs=item.title,
+                            callout=item.family,
+                            box=boxes[0],
+                            title=True,
+                        )
+                    )
                     title = len(out) - 1
                 add(item.items, rank + 1 if item.title else rank, depth, title, inner)
             elif isinstance(item, Bullet):
@@ -86,7 +97,19 @@ def slide_entries(items: tuple, style: SlideStyle) -> list[Entry]:
                         marker = style.bullets[level % len(style.bullets)]
                     elif item.marker:
                         marker = item.marker
-                    out.append(Entry(PARA, rank, parent, level=level, runs=runs, marker=marker, quote=item.quote, callout=family, box=box_id))
+                    out.append(
+                        Entry(
+                            PARA,
+                            rank,
+                            parent,
+                            level=level,
+                            runs=runs,
+                            marker=marker,
+                            quote=item.quote,
+                            callout=family,
+                            box=box_id,
+                        )
+                    )
                     add(item.children, rank + 1, depth + 1, len(out) - 1, box)
                 else:
                     add(item.children, rank, depth, parent, box)
@@ -96,17 +119,47 @@ def slide_entries(items: tuple, style: SlideStyle) -> list[Entry]:
             elif isinstance(item, CodeBlock):
                 groups[0] += 1
                 for i, tokens in enumerate(code_lines(item, style)):
-                    out.append(Entry(CODE, rank if i == 0 else rank + 1, parent, group=groups[0], level=min(depth, last_level), tokens=tokens))
+                    out.append(
+                        Entry(
+                            CODE,
+                            rank if i == 0 else rank + 1,
+                            parent,
+                            group=groups[0],
+                            level=min(depth, last_level),
+                            tokens=tokens,
+                        )
+                    )
             elif isinstance(item, Table):
                 groups[0] += 1
-                info = TableInfo(item.aligns, tuple((row, True) for row in item.header) + tuple((row, False) for row in item.rows))
+                info = TableInfo(
+                    item.aligns, tuple((row, True) for row in item.header) + tuple((row, False) for row in item.rows)
+                )
                 header_index = None
                 for i, row in enumerate(item.header):
-                    out.append(Entry(ROW, rank if i == 0 else rank + 1, parent if header_index is None else header_index, group=groups[0], cells=row, header=True, table=info))
+                    out.append(
+                        Entry(
+                            ROW,
+                            rank if i == 0 else rank + 1,
+                            parent if header_index is None else header_index,
+                            group=groups[0],
+                            cells=row,
+                            header=True,
+                            table=info,
+                        )
+                    )
                     header_index = len(out) - 1
                 for i, row in enumerate(item.rows):
                     first = i == 0 and header_index is None
-                    out.append(Entry(ROW, rank if first else rank + 1, header_index if header_index is not None else parent, group=groups[0], cells=row, table=info))
+                    out.append(
+                        Entry(
+                            ROW,
+                            rank if first else rank + 1,
+                            header_index if header_index is not None else parent,
+                            group=groups[0],
+                            cells=row,
+                            table=info,
+                        )
+                    )
             elif isinstance(item, PageBreak):
                 out.append(Entry(BREAK, rank, parent))
 

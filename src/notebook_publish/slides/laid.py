@@ -58,7 +58,7 @@ class LaidParagraph:
     runs: tuple[Run, ...]
     size: float
     level: int
-    marker: "str | Numbering | None"
+    marker: str | Numbering | None
     indent: float  # points from the frame's inner left edge to the text
     hanging: float  # points the bullet hangs left of the text
     space_before: float

@@ -22,7 +22,9 @@ from notebook_publish.slides.style import SlideStyle
 from notebook_publish.slides.text_metrics import Face, TextMeasurer
 
 
-def layout_deck(deck: Deck, style: SlideStyle, geometry: Geometry, measurer: TextMeasurer, cache=None) -> tuple[LaidDeck, list[Diagnostic]]:
+def layout_deck(
+    deck: Deck, style: SlideStyle, geometry: Geometry, measurer: TextMeasurer, cache=None
+) -> tuple[LaidDeck, list[Diagnostic]]:
     """The laid-out deck, and the problems found on the way (`slide-overflow`,
     `long-title`, a picture that became unreadable). `cache`: the math cache, or None."""
     bodies = [slide_entries(slide.items, style) if slide.kind != "section" else [] for slide in deck.slides]
@@ -32,7 +34,9 @@ def layout_deck(deck: Deck, style: SlideStyle, geometry: Geometry, measurer: Tex
     def title(text: str, box, size: float, line: int) -> tuple[str, float]:
         fitted = fit_title(text, box, size, measure)
         if fitted.shortened:
-            diagnostics.append(warning(deck.source, line, "long-title", f"slide title shortened: `{text}`", "use a shorter heading"))
+            diagnostics.append(
+                warning(deck.source, line, "long-title", f"slide title shortened: `{text}`", "use a shorter heading")
+            )
         return fitted.text, fitted.size
 
     g = geometry
@@ -57,7 +61,9 @@ def layout_deck(deck: Deck, style: SlideStyle, geometry: Geometry, measurer: Tex
     return laid, diagnostics
 
 
-def _lay_out_slide(slide: Slide, entries: list[Entry], deck: Deck, g: Geometry, measure: Measure) -> tuple[list[tuple[str, tuple]], list[Diagnostic]]:
+def _lay_out_slide(
+    slide: Slide, entries: list[Entry], deck: Deck, g: Geometry, measure: Measure
+) -> tuple[list[tuple[str, tuple]], list[Diagnostic]]:
     """The (layout, blocks) of each slide one slide of the deck becomes: pages of its
     body, the first beside its pictures one each (`two`), then any pictures left, one
     per slide."""
@@ -75,7 +81,13 @@ def _lay_out_slide(slide: Slide, entries: list[Entry], deck: Deck, g: Geometry, 
         )
         pages, columns = pagination.pages, pagination.columns
         found += [
-            warning(deck.source, slide.line, "slide-overflow", "a table row or formula is taller than a slide", "split the row or the formula")
+            warning(
+                deck.source,
+                slide.line,
+                "slide-overflow",
+                "a table row or formula is taller than a slide",
+                "split the row or the formula",
+            )
         ] * pagination.overflows
 
     def picture_block(index: int, frame):

@@ -7,12 +7,22 @@ entry object: the same entry is measured again and again while a page is filled.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Mapping
 
-from notebook_publish.slides.entries import CODE, FORMULA, PARA, ROW, Entry, TableInfo
 from notebook_publish.slides.deck import Formula, Numbering, Run
-from notebook_publish.slides.laid import CALLOUT_INSET_Y, CALLOUT_PAD, CELL_MARGIN_X, CELL_MARGIN_Y, CODE_INSET_Y, FORMULA_PAD, INSET_X, INSET_Y, SLACK
+from notebook_publish.slides.entries import CODE, FORMULA, PARA, ROW, Entry, TableInfo
+from notebook_publish.slides.laid import (
+    CALLOUT_INSET_Y,
+    CALLOUT_PAD,
+    CELL_MARGIN_X,
+    CELL_MARGIN_Y,
+    CODE_INSET_Y,
+    FORMULA_PAD,
+    INSET_X,
+    INSET_Y,
+    SLACK,
+)
 from notebook_publish.slides.style import SlideStyle
 from notebook_publish.slides.text_metrics import SAFETY, Face, Piece, TextMeasurer, wrap
 
@@ -27,7 +37,7 @@ class TableColumns:
     by the width it is first measured in (the first page it is on) and kept on the
     pages that continue it, so its columns do not move between them."""
 
-    def __init__(self, measure: "Measure"):
+    def __init__(self, measure: Measure):
         self.measure = measure
         self._shares: dict[int, tuple[float, ...]] = {}
 
@@ -72,7 +82,9 @@ class Measure:
         return [Piece(r.text, self.face(replace(r, italic=r.italic or italic)), size, r) for r in runs]
 
     def code_pieces(self, entry: Entry, size: float) -> list[Piece]:
-        return [Piece(t, Face(self.style.code_font, b, i), size, (t, c, b, i)) for t, c, b, i in entry.tokens] or [Piece(" ", Face(self.style.code_font), size)]
+        return [Piece(t, Face(self.style.code_font, b, i), size, (t, c, b, i)) for t, c, b, i in entry.tokens] or [
+            Piece(" ", Face(self.style.code_font), size)
+        ]
 
     def hanging_of(self, entry: Entry) -> float:
         """Room for the bullet, or for a list number such as "12." (which must not push the text)."""
@@ -104,7 +116,9 @@ class Measure:
             h = len(lines) * self.style.line_height(size)
         elif entry.kind is CODE:
             size = self.shrunk(self.style.code_size, shrink_pt)
-            lines = wrap(self.code_pieces(entry, size), width - 2 * INSET_X - self.code_indent(entry.level), self.measurer)
+            lines = wrap(
+                self.code_pieces(entry, size), width - 2 * INSET_X - self.code_indent(entry.level), self.measurer
+            )
             h = len(lines) * self.style.line_height(size)
         elif entry.kind is ROW:
             h = max(self.row_heights(entry, shrink_pt, width, columns))
@@ -136,7 +150,11 @@ class Measure:
                 if cut:
                     cut = cut[:-1] + (replace(cut[-1], text=cut[-1].text.rstrip()),)
                 runs = cut + (ellipsis, suffix)
-                if len(first) <= 1 and len(first[0].text if first else "") <= 1 or len(wrap(self.pieces(runs, size, entry.quote), room, self.measurer)) == 1:
+                if (
+                    len(first) <= 1
+                    and len(first[0].text if first else "") <= 1
+                    or len(wrap(self.pieces(runs, size, entry.quote), room, self.measurer)) == 1
+                ):
                     break
                 last = first[-1]
                 shorter = last.text.rsplit(" ", 1)[0] if " " in last.text.strip() else ""
@@ -162,7 +180,9 @@ class Measure:
         longest = [0.0] * n
         for cells, header in table.rows:
             for i, cell in enumerate(cells):
-                text_w = sum(self.measurer.width(r.text, self.face(replace(r, bold=r.bold or header))) for r in cell) * size
+                text_w = (
+                    sum(self.measurer.width(r.text, self.face(replace(r, bold=r.bold or header))) for r in cell) * size
+                )
                 words = [w for r in cell for w in r.text.split()]
                 word_w = max((self.measurer.width(w, self.face(Run(w, bold=True))) * size for w in words), default=0.0)
                 natural[i] = max(natural[i], text_w + 2 * CELL_MARGIN_X + 4)
@@ -185,7 +205,11 @@ class Measure:
         rendered = self.rendered[entry.formula.tex]
         if rendered is None:
             text = formula_text(entry.formula)
-            lines = wrap(self.pieces((Run(text, math=True),), size), width - 2 * INSET_X - self.code_indent(entry.level + 1), self.measurer)
+            lines = wrap(
+                self.pieces((Run(text, math=True),), size),
+                width - 2 * INSET_X - self.code_indent(entry.level + 1),
+                self.measurer,
+            )
             return width, len(lines) * self.style.line_height(size) + 2 * INSET_Y + SLACK, size
         _png, w_px, h_px = rendered
         scale = size / 12.0  # the PNG is drawn with 1 em = 12 pt

@@ -28,23 +28,51 @@ _SPACING = (("a:spcPct", "a:spcPts"),)
 # Each parent's children in schema order. A tuple inside is a choice (or a repeated
 # group): its members share a place and keep the order they were added in.
 CHILD_ORDER: dict[str, tuple] = {
-    "p:spTree": ("p:nvGrpSpPr", "p:grpSpPr", ("p:sp", "p:grpSp", "p:graphicFrame", "p:cxnSp", "p:pic", "p:contentPart", "mc:AlternateContent"), "p:extLst"),
+    "p:spTree": (
+        "p:nvGrpSpPr",
+        "p:grpSpPr",
+        ("p:sp", "p:grpSp", "p:graphicFrame", "p:cxnSp", "p:pic", "p:contentPart", "mc:AlternateContent"),
+        "p:extLst",
+    ),
     "mc:AlternateContent": ("mc:Choice", "mc:Fallback"),
     "mc:Choice": ("p:sp",),
     "mc:Fallback": ("p:sp",),
     "p:sp": ("p:nvSpPr", "p:spPr", "p:style", "p:txBody", "p:extLst"),
     "p:nvSpPr": ("p:cNvPr", "p:cNvSpPr", "p:nvPr"),
-    "p:spPr": ("a:xfrm", ("a:custGeom", "a:prstGeom"), _FILLS, "a:ln", ("a:effectLst", "a:effectDag"), "a:scene3d", "a:sp3d", "a:extLst"),
+    "p:spPr": (
+        "a:xfrm",
+        ("a:custGeom", "a:prstGeom"),
+        _FILLS,
+        "a:ln",
+        ("a:effectLst", "a:effectDag"),
+        "a:scene3d",
+        "a:sp3d",
+        "a:extLst",
+    ),
     "a:xfrm": ("a:off", "a:ext"),
     "a:prstGeom": ("a:avLst",),
     "a:blipFill": ("a:blip", "a:srcRect", ("a:tile", "a:stretch")),
     "a:stretch": ("a:fillRect",),
     "p:txBody": ("a:bodyPr", "a:lstStyle", "a:p"),
-    "a:bodyPr": ("a:prstTxWarp", ("a:noAutofit", "a:normAutofit", "a:spAutoFit"), "a:scene3d", ("a:sp3d", "a:flatTx"), "a:extLst"),
+    "a:bodyPr": (
+        "a:prstTxWarp",
+        ("a:noAutofit", "a:normAutofit", "a:spAutoFit"),
+        "a:scene3d",
+        ("a:sp3d", "a:flatTx"),
+        "a:extLst",
+    ),
     "a:p": ("a:pPr", ("a:r", "a:br", "a:fld", "a14:m"), "a:endParaRPr"),
     "a:pPr": (
-        "a:lnSpc", "a:spcBef", "a:spcAft", ("a:buClrTx", "a:buClr"), ("a:buSzTx", "a:buSzPct", "a:buSzPts"), ("a:buFontTx", "a:buFont"),
-        ("a:buNone", "a:buAutoNum", "a:buChar", "a:buBlip"), "a:tabLst", "a:defRPr", "a:extLst",
+        "a:lnSpc",
+        "a:spcBef",
+        "a:spcAft",
+        ("a:buClrTx", "a:buClr"),
+        ("a:buSzTx", "a:buSzPct", "a:buSzPts"),
+        ("a:buFontTx", "a:buFont"),
+        ("a:buNone", "a:buAutoNum", "a:buChar", "a:buBlip"),
+        "a:tabLst",
+        "a:defRPr",
+        "a:extLst",
     ),
     "a:lnSpc": _SPACING,
     "a:spcBef": _SPACING,
@@ -53,14 +81,37 @@ CHILD_ORDER: dict[str, tuple] = {
     "a:br": ("a:rPr",),
     "a:fld": ("a:rPr", "a:pPr", "a:t"),
     "a:rPr": (
-        "a:ln", _FILLS, ("a:effectLst", "a:effectDag"), "a:highlight", ("a:uLnTx", "a:uLn"), ("a:uFillTx", "a:uFill"),
-        "a:latin", "a:ea", "a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst",
+        "a:ln",
+        _FILLS,
+        ("a:effectLst", "a:effectDag"),
+        "a:highlight",
+        ("a:uLnTx", "a:uLn"),
+        ("a:uFillTx", "a:uFill"),
+        "a:latin",
+        "a:ea",
+        "a:cs",
+        "a:sym",
+        "a:hlinkClick",
+        "a:hlinkMouseOver",
+        "a:rtl",
+        "a:extLst",
     ),
     "a:solidFill": (_COLOURS,),
     "a:highlight": (_COLOURS,),
 }
 # The paragraph properties set by `paragraph_properties` (replaced each time).
-_SPACING_AND_BULLETS = ("a:lnSpc", "a:spcBef", "a:spcAft", "a:buClrTx", "a:buSzTx", "a:buFontTx", "a:buNone", "a:buAutoNum", "a:buChar", "a:buFont")
+_SPACING_AND_BULLETS = (
+    "a:lnSpc",
+    "a:spcBef",
+    "a:spcAft",
+    "a:buClrTx",
+    "a:buSzTx",
+    "a:buFontTx",
+    "a:buNone",
+    "a:buAutoNum",
+    "a:buChar",
+    "a:buFont",
+)
 
 
 def _clark(tag: str) -> str:
@@ -88,7 +139,14 @@ def _tag_name(element) -> str:
     return f"{_PREFIX_OF[q.namespace]}:{q.localname}"
 
 
-def add(parent, tag: str, attrs: dict[str, str] | None = None, *, text: str | None = None, nsmap: dict[str, str] | None = None):
+def add(
+    parent,
+    tag: str,
+    attrs: dict[str, str] | None = None,
+    *,
+    text: str | None = None,
+    nsmap: dict[str, str] | None = None,
+):
     """A new child `tag` ("a:rPr") of `parent`, placed as `CHILD_ORDER` says: before the
     first child the schema puts after it. `attrs` in the order given ("r:id" style
     names are namespaced); `nsmap`: namespaces to declare on it."""
@@ -130,7 +188,9 @@ def hundredths(points: float) -> str:
     return str(int(round(points * 100)))
 
 
-def paragraph_properties(p, *, level: int, indent_emu: int, hanging_emu: int, align, line_height: float, space_before: float, marker) -> None:
+def paragraph_properties(
+    p, *, level: int, indent_emu: int, hanging_emu: int, align, line_height: float, space_before: float, marker
+) -> None:
     """`a:pPr` of paragraph `p`: level, margins, alignment (a python-pptx PP_ALIGN or
     None: inherited), exact line pitch, space before and none after, and its bullet:
     None (no bullet), a `deck.Numbering` (numbered by the viewer) or a character."""
@@ -155,8 +215,21 @@ def paragraph_properties(p, *, level: int, indent_emu: int, hanging_emu: int, al
         add(pPr, "a:buAutoNum", {"type": marker.scheme, "startAt": str(marker.number)})
 
 
-def add_run(p, text: str, *, size: float, bold: bool, italic: bool, strike: bool = False, baseline: int = 0, colour: str | None = None,
-            highlight: str | None = None, typeface: str, pitch_family: str | None = None, every_script: bool = False):
+def add_run(
+    p,
+    text: str,
+    *,
+    size: float,
+    bold: bool,
+    italic: bool,
+    strike: bool = False,
+    baseline: int = 0,
+    colour: str | None = None,
+    highlight: str | None = None,
+    typeface: str,
+    pitch_family: str | None = None,
+    every_script: bool = False,
+):
     """An `a:r` with every property explicit, after `p`'s other runs; returns its
     `a:rPr`. `every_script`: the typeface in the Latin, East Asian and complex-script
     slots, so a viewer uses it whichever class it puts the characters in."""
@@ -212,7 +285,9 @@ def set_description(shape_element, text: str) -> None:
 # --- equations ----------------------------------------------------------------------------
 
 
-def add_equation(spTree, *, shape_id: int, x: int, y: int, cx: int, cy: int, tex: str, omml, size: float, picture_rId: str) -> None:
+def add_equation(
+    spTree, *, shape_id: int, x: int, y: int, cx: int, cy: int, tex: str, omml, size: float, picture_rId: str
+) -> None:
     """A display formula as PowerPoint writes one: an `mc:AlternateContent` whose Choice
     is a text box holding the OMML equation (`omml`, from `omml_for_slides`) and whose
     Fallback is the same box filled with the formula's picture."""
@@ -238,7 +313,12 @@ def add_equation(spTree, *, shape_id: int, x: int, y: int, cx: int, cy: int, tex
             add(blip_fill, "a:blip", {"r:embed": picture_rId})
             add(add(blip_fill, "a:stretch"), "a:fillRect")
         body = add(sp, "p:txBody")
-        add(add(body, "a:bodyPr", {"wrap": "none", "lIns": "0", "tIns": "0", "rIns": "0", "bIns": "0", "anchor": "ctr"}), "a:noAutofit")
+        add(
+            add(
+                body, "a:bodyPr", {"wrap": "none", "lIns": "0", "tIns": "0", "rIns": "0", "bIns": "0", "anchor": "ctr"}
+            ),
+            "a:noAutofit",
+        )
         add(body, "a:lstStyle")
         p = add(body, "a:p")
         if branch is choice:

@@ -11,11 +11,11 @@ entries were too tall for any page.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
-from notebook_publish.slides.entries import BREAK, CODE, PARA, Entry
 from notebook_publish.slides.deck import Run
+from notebook_publish.slides.entries import BREAK, CODE, PARA, Entry
 from notebook_publish.slides.laid import CODE_INSET_Y, INSET_X, INSET_Y, SLACK
 from notebook_publish.slides.measure import Measure, TableColumns, segment
 from notebook_publish.slides.text_metrics import wrap
@@ -40,7 +40,9 @@ class Pagination:
     overflows: int  # entries (a table row, a formula) taller than a page even shrunk
 
 
-def paginate(entries: list[Entry], capacity: Callable[[int], float], width: Callable[[int], float], measure: Measure) -> Pagination:
+def paginate(
+    entries: list[Entry], capacity: Callable[[int], float], width: Callable[[int], float], measure: Measure
+) -> Pagination:
     """Pages for one slide's entries. `capacity(i)` and `width(i)` give the body's
     height and width on the i-th page."""
     columns = TableColumns(measure)
@@ -105,7 +107,9 @@ def _context_for(entries: list[Entry], start: int) -> list[Entry]:
     return out
 
 
-def _fill(entries, start, context, shrink_pt, cap, width, measure: Measure, columns: TableColumns) -> tuple[list[int], list[float]]:
+def _fill(
+    entries, start, context, shrink_pt, cap, width, measure: Measure, columns: TableColumns
+) -> tuple[list[int], list[float]]:
     """Break positions b (page = entries[start:b]) that fit, with their heights."""
     h, prev = 0.0, None
     for e in context:
@@ -173,6 +177,10 @@ def _cut(entry: Entry, context, shrink_pt, cap, width, measure: Measure, columns
             runs[0] = replace(runs[0], text=runs[0].text.lstrip())
             parts.append(replace(entry, runs=tuple(runs), marker=entry.marker if i == 0 else None, rank=rank))
         else:
-            tokens = tuple((p.text,) + tuple(p.key[1:]) if p.key else (p.text, style.colour("text"), False, False) for line in chunk_lines for p in line)
+            tokens = tuple(
+                (p.text,) + tuple(p.key[1:]) if p.key else (p.text, style.colour("text"), False, False)
+                for line in chunk_lines
+                for p in line
+            )
             parts.append(replace(entry, tokens=tokens, rank=rank))
     return parts

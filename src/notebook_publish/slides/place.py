@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
-from notebook_publish.slides.entries import CODE, FORMULA, PARA, ROW, Entry
 from notebook_publish.slides.deck import Picture
+from notebook_publish.slides.entries import CODE, FORMULA, PARA, ROW, Entry
 from notebook_publish.slides.laid import (
     CAPTION_GAP,
     FORMULA_PAD,
@@ -51,7 +51,9 @@ def default_geometry(style: SlideStyle, width: float, height: float) -> Geometry
     return Geometry(width, height, title, body, left, right, cover_title, cover_subtitle, section_title, footer, number)
 
 
-def place_page(entries: tuple[Entry, ...], shrink_pt: float, frame: Box, measure: Measure, columns: TableColumns) -> list[Block]:
+def place_page(
+    entries: tuple[Entry, ...], shrink_pt: float, frame: Box, measure: Measure, columns: TableColumns
+) -> list[Block]:
     """A page's entries as blocks stacked from the top of `frame`: consecutive entries
     of one segment (`measure.segment`) share a block."""
     style = measure.style
@@ -76,8 +78,16 @@ def place_page(entries: tuple[Entry, ...], shrink_pt: float, frame: Box, measure
                 size = measure.level_size(e.level, shrink_pt)
                 paragraphs.append(
                     LaidParagraph(
-                        measure.display_runs(e, shrink_pt, frame.w), size, e.level, e.marker, measure.indent_of(e), measure.hanging_of(e),
-                        style.paragraph_space if i else 0.0, style.line_height(size), e.context, e.quote,
+                        measure.display_runs(e, shrink_pt, frame.w),
+                        size,
+                        e.level,
+                        e.marker,
+                        measure.indent_of(e),
+                        measure.hanging_of(e),
+                        style.paragraph_space if i else 0.0,
+                        style.line_height(size),
+                        e.context,
+                        e.quote,
                         darker(callout_colour(style, family)) if e.title and family else None,
                     )
                 )
@@ -93,11 +103,20 @@ def place_page(entries: tuple[Entry, ...], shrink_pt: float, frame: Box, measure
                 blocks.append(FormulaBlock(Box(left, y, room, h), e.formula.tex, None, None, size))
             else:
                 x = left + max(0.0, (room - w) / 2)
-                blocks.append(FormulaBlock(Box(x, y + FORMULA_PAD, w, fh), e.formula.tex, e.formula.omml, rendered[0], size))
+                blocks.append(
+                    FormulaBlock(Box(x, y + FORMULA_PAD, w, fh), e.formula.tex, e.formula.omml, rendered[0], size)
+                )
         elif kind is CODE:
             size = measure.shrunk(style.code_size, shrink_pt)
             left = frame.x + measure.code_indent(group[0].level)
-            blocks.append(CodeBlockOut(Box(left, y, frame.x + frame.w - left, h), tuple(e.tokens for e in group), size, style.line_height(size)))
+            blocks.append(
+                CodeBlockOut(
+                    Box(left, y, frame.x + frame.w - left, h),
+                    tuple(e.tokens for e in group),
+                    size,
+                    style.line_height(size),
+                )
+            )
         elif kind is ROW:
             size = measure.shrunk(style.table_size, shrink_pt)
             heights = tuple(max(measure.row_heights(e, shrink_pt, frame.w, columns)) for e in group)
@@ -105,7 +124,18 @@ def place_page(entries: tuple[Entry, ...], shrink_pt: float, frame: Box, measure
             table = group[0].table
             assert table is not None
             widths = tuple(columns.widths(group[0], frame.w))
-            blocks.append(TableBlock(box, widths, tuple(e.cells for e in group), headers, heights, table.aligns, size, style.line_height(size)))
+            blocks.append(
+                TableBlock(
+                    box,
+                    widths,
+                    tuple(e.cells for e in group),
+                    headers,
+                    heights,
+                    table.aligns,
+                    size,
+                    style.line_height(size),
+                )
+            )
         y += h
     return blocks
 

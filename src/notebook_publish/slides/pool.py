@@ -18,10 +18,11 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from notebook_publish.lifeline import die_with_parent, send_or_stop
 
@@ -156,7 +157,9 @@ class DeckPool:
         # Only a forked worker has copies of the parent's descriptors to close (a
         # spawned one gets `child` alone, pickled).
         inherited = [parent, *(w.conn for w in self.workers)] if self._context.get_start_method() == "fork" else []
-        process = self._context.Process(target=_serve, args=(child, inherited), daemon=True, name="notebook-publish-deck")
+        process = self._context.Process(
+            target=_serve, args=(child, inherited), daemon=True, name="notebook-publish-deck"
+        )
         process.start()
         child.close()
         self.workers.append(_Worker(process, parent))

@@ -15,9 +15,7 @@ show instead.
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from pptx import Presentation
@@ -53,9 +51,19 @@ from notebook_publish.slides.slide_pictures import picture_bytes
 from notebook_publish.slides.style import SlideStyle, callout_colour, tint
 from notebook_publish.slides.template import emu, layout_named, open_template  # noqa: F401  (cli checks a template with open_template)
 
-LAYOUT_OF = {"cover": "Title Slide", "content": "Title and Content", "two": "Two Content", "picture": "Title and Content", "section": "Section Header"}
+LAYOUT_OF = {
+    "cover": "Title Slide",
+    "content": "Title and Content",
+    "two": "Two Content",
+    "picture": "Title and Content",
+    "section": "Section Header",
+}
 SLIDENUM_FIELD_ID = "{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}"  # any fixed GUID: output stays reproducible
-PITCH_FAMILY = {"Source Code Pro": "49", "Source Serif 4": "18", "Source Sans 3": "34"}  # fixed/modern, variable/roman, variable/swiss
+PITCH_FAMILY = {
+    "Source Code Pro": "49",
+    "Source Serif 4": "18",
+    "Source Sans 3": "34",
+}  # fixed/modern, variable/roman, variable/swiss
 # Emoji get runs of their own in the emoji font a viewer has: PowerPoint on Windows
 # has Segoe UI Emoji (and PowerPoint for Mac uses Apple Color Emoji for it); other
 # viewers fall back to theirs. It is named in the Latin, East Asian and complex-script
@@ -63,14 +71,6 @@ PITCH_FAMILY = {"Source Code Pro": "49", "Source Serif 4": "18", "Source Sans 3"
 # decks are measured with Noto Emoji's widths (`text_metrics.TextMeasurer`).
 EMOJI_TYPEFACE = "Segoe UI Emoji"
 _ALIGN = {"l": PP_ALIGN.LEFT, "c": PP_ALIGN.CENTER, "r": PP_ALIGN.RIGHT}
-
-
-def pptx_bytes(prs: Presentation, laid: LaidDeck, style: SlideStyle, custom_template: bool, coverage, author: str, when: datetime) -> bytes:
-    """The deck drawn into the template `prs` and saved, dated `when`."""
-    DeckWriter(prs, style, custom_template, coverage).write(laid)
-    deck = laid.deck
-    set_core_properties(prs, deck.title, deck.book_title, author, when)
-    return save_deck(prs, when)
 
 
 @dataclass
@@ -108,14 +108,41 @@ class DeckWriter:
         tf.margin_top = tf.margin_bottom = emu(inset_y)
         tf.vertical_anchor = anchor
 
-    def paragraph(self, p, *, level: int = 0, indent: float = 0.0, hanging: float = 0.0, marker=None,
-                  line_height: float, space_before: float = 0.0, align=None) -> None:
+    def paragraph(
+        self,
+        p,
+        *,
+        level: int = 0,
+        indent: float = 0.0,
+        hanging: float = 0.0,
+        marker=None,
+        line_height: float,
+        space_before: float = 0.0,
+        align=None,
+    ) -> None:
         ooxml.paragraph_properties(
-            p, level=level, indent_emu=int(round(indent * EMU_PER_PT)), hanging_emu=int(round(hanging * EMU_PER_PT)), align=align,
-            line_height=line_height, space_before=space_before, marker=marker,
+            p,
+            level=level,
+            indent_emu=int(round(indent * EMU_PER_PT)),
+            hanging_emu=int(round(hanging * EMU_PER_PT)),
+            align=align,
+            line_height=line_height,
+            space_before=space_before,
+            marker=marker,
         )
 
-    def add_run(self, on: _OnSlide, p, run: Run, size: float, *, kind: str | None = None, colour: str | None = None, italic: bool = False, bold: bool | None = None) -> None:
+    def add_run(
+        self,
+        on: _OnSlide,
+        p,
+        run: Run,
+        size: float,
+        *,
+        kind: str | None = None,
+        colour: str | None = None,
+        italic: bool = False,
+        bold: bool | None = None,
+    ) -> None:
         """Append `run` to paragraph `p` with every property explicit: a line break at
         each newline, and each emoji cluster in a run of its own."""
         if run.code:
@@ -137,11 +164,20 @@ class DeckWriter:
                 continue
             for piece, emoji in self._pieces(text, text_kind):
                 rPr = ooxml.add_run(
-                    p, piece, size=size, bold=run.bold if bold is None else bold, italic=run.italic or italic or run.math, strike=run.strike,
-                    baseline=run.baseline, colour=colour, highlight=highlight,
+                    p,
+                    piece,
+                    size=size,
+                    bold=run.bold if bold is None else bold,
+                    italic=run.italic or italic or run.math,
+                    strike=run.strike,
+                    baseline=run.baseline,
+                    colour=colour,
+                    highlight=highlight,
                     # The pitch-and-family hint lets a viewer without the font pick a like
                     # one (a monospace font for code rather than its default sans).
-                    typeface=EMOJI_TYPEFACE if emoji else family, pitch_family=None if emoji else PITCH_FAMILY.get(family, "34"), every_script=emoji,
+                    typeface=EMOJI_TYPEFACE if emoji else family,
+                    pitch_family=None if emoji else PITCH_FAMILY.get(family, "34"),
+                    every_script=emoji,
                 )
                 if run.link and run.link.startswith(SLIDE_LINK):
                     on.jumps.append((rPr, run.link[len(SLIDE_LINK) :]))
@@ -153,9 +189,21 @@ class DeckWriter:
         body = shape.element.txBody
         for i, lp in enumerate(paragraphs):
             p = body.p_lst[0] if i == 0 else body.add_p()
-            self.paragraph(p, level=lp.level, indent=lp.indent, hanging=lp.hanging, marker=lp.marker,
-                           line_height=lp.line_height, space_before=lp.space_before, align=PP_ALIGN.LEFT)
-            colour = lp.colour or (self.style.colour("muted") if (lp.context or lp.quote) else (None if self.custom else self.style.colour("text")))
+            self.paragraph(
+                p,
+                level=lp.level,
+                indent=lp.indent,
+                hanging=lp.hanging,
+                marker=lp.marker,
+                line_height=lp.line_height,
+                space_before=lp.space_before,
+                align=PP_ALIGN.LEFT,
+            )
+            colour = lp.colour or (
+                self.style.colour("muted")
+                if (lp.context or lp.quote)
+                else (None if self.custom else self.style.colour("text"))
+            )
             for run in lp.runs:
                 self.add_run(on, p, run, lp.size, colour=colour, italic=lp.quote)
             ooxml.set_end_size(p, lp.size)
@@ -169,7 +217,9 @@ class DeckWriter:
             self.add_run(on, p, run, size, colour=colour)
             ooxml.set_end_size(p, size)
 
-    def write_title(self, on: _OnSlide, shape, box: Box, text: str, size: float, *, align=None, anchor=MSO_ANCHOR.MIDDLE) -> None:
+    def write_title(
+        self, on: _OnSlide, shape, box: Box, text: str, size: float, *, align=None, anchor=MSO_ANCHOR.MIDDLE
+    ) -> None:
         self.frame(shape, box, anchor)
         body = shape.element.txBody
         for extra in body.p_lst[1:]:
@@ -178,7 +228,15 @@ class DeckWriter:
         for content in p.content_children:
             p.remove(content)
         self.paragraph(p, line_height=self.style.line_height(size), align=align)
-        self.add_run(on, p, Run(text), size, kind=self.style.heading_font, bold=True, colour=None if self.custom else self.style.colour("title"))
+        self.add_run(
+            on,
+            p,
+            Run(text),
+            size,
+            kind=self.style.heading_font,
+            bold=True,
+            colour=None if self.custom else self.style.colour("title"),
+        )
         ooxml.set_end_size(p, size)
 
     # slides --------------------------------------------------------------------------
@@ -192,19 +250,35 @@ class DeckWriter:
             used: set[int] = set()
             title = slide.shapes.title
             if ls.layout == "cover":
-                self.write_title(on, title, g.cover_title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.CENTER, anchor=MSO_ANCHOR.BOTTOM)
+                self.write_title(
+                    on,
+                    title,
+                    g.cover_title,
+                    ls.title,
+                    ls.title_size,
+                    align=None if self.custom else PP_ALIGN.CENTER,
+                    anchor=MSO_ANCHOR.BOTTOM,
+                )
                 used.add(0)
                 sub = _placeholder(slide, 1)
                 if sub is not None and ls.subtitle:
                     self.frame(sub, g.cover_subtitle)
-                    self.write_lines(on, sub, [Run(line) for line in ls.subtitle], laid.subtitle_size,
-                                     align=None if self.custom else PP_ALIGN.CENTER, colour=None if self.custom else self.style.colour("muted"))
+                    self.write_lines(
+                        on,
+                        sub,
+                        [Run(line) for line in ls.subtitle],
+                        laid.subtitle_size,
+                        align=None if self.custom else PP_ALIGN.CENTER,
+                        colour=None if self.custom else self.style.colour("muted"),
+                    )
                     used.add(1)
             elif ls.layout == "section":
                 self.write_title(on, title, g.section_title, ls.title, ls.title_size, anchor=MSO_ANCHOR.MIDDLE)
                 used.add(0)
             else:
-                self.write_title(on, title, g.title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.LEFT)
+                self.write_title(
+                    on, title, g.title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.LEFT
+                )
                 used.add(0)
                 body = _placeholder(slide, 1)
                 for block in ls.blocks:
@@ -215,7 +289,9 @@ class DeckWriter:
                             shape = body
                             used.add(1)
                         else:
-                            shape = slide.shapes.add_textbox(emu(block.box.x), emu(block.box.y), emu(block.box.w), emu(block.box.h))
+                            shape = slide.shapes.add_textbox(
+                                emu(block.box.x), emu(block.box.y), emu(block.box.w), emu(block.box.h)
+                            )
                         self.frame(shape, block.box)
                         self.write_paragraphs(on, shape, block.paragraphs)
                     elif isinstance(block, FormulaBlock):
@@ -244,7 +320,10 @@ class DeckWriter:
         for rPr, part, title in jumps:
             index = 0
             if title:
-                index = next((i for i, ls in enumerate(laid.slides) if ls.title == title or ls.title.startswith(title + " (")), -1)
+                index = next(
+                    (i for i, ls in enumerate(laid.slides) if ls.title == title or ls.title.startswith(title + " (")),
+                    -1,
+                )
             if index < 0 or index >= len(slides):
                 continue
             ooxml.add_hyperlink(rPr, part.relate_to(slides[index].part, RT.SLIDE), slide_jump=True)
@@ -260,7 +339,14 @@ class DeckWriter:
         self.frame(num, g.number, MSO_ANCHOR.MIDDLE)
         p = num.element.txBody.p_lst[0]
         self.paragraph(p, line_height=self.style.line_height(size), align=PP_ALIGN.RIGHT)
-        ooxml.add_slide_number(p, field_id=SLIDENUM_FIELD_ID, number=number, size=size, colour=self.style.colour("muted"), typeface=fonts.family_name(self.style.body_font))
+        ooxml.add_slide_number(
+            p,
+            field_id=SLIDENUM_FIELD_ID,
+            number=number,
+            size=size,
+            colour=self.style.colour("muted"),
+            typeface=fonts.family_name(self.style.body_font),
+        )
         ooxml.set_end_size(p, size)
 
     def write_formula(self, on: _OnSlide, block: FormulaBlock) -> None:
@@ -283,8 +369,16 @@ class DeckWriter:
             ooxml.set_description(pic.element, block.tex)
             return
         ooxml.add_equation(
-            shapes.element, shape_id=shapes.element.max_shape_id + 1, x=emu(box.x), y=emu(box.y), cx=emu(box.w), cy=emu(box.h), tex=block.tex,
-            omml=ooxml.omml_for_slides(block.omml, block.size, self.style.colour("text")), size=block.size, picture_rId=rid,
+            shapes.element,
+            shape_id=shapes.element.max_shape_id + 1,
+            x=emu(box.x),
+            y=emu(box.y),
+            cx=emu(box.w),
+            cy=emu(box.h),
+            tex=block.tex,
+            omml=ooxml.omml_for_slides(block.omml, block.size, self.style.colour("text")),
+            size=block.size,
+            picture_rId=rid,
         )
 
     def _rectangle(self, on: _OnSlide, box: Box, name: str, fill: str):
@@ -319,7 +413,9 @@ class DeckWriter:
             p = body.p_lst[0] if i == 0 else body.add_p()
             self.paragraph(p, line_height=block.line_height, align=PP_ALIGN.LEFT)
             for text, colour, bold, italic in tokens:
-                self.add_run(on, p, Run(text, bold=bold, italic=italic), block.size, kind=self.style.code_font, colour=colour)
+                self.add_run(
+                    on, p, Run(text, bold=bold, italic=italic), block.size, kind=self.style.code_font, colour=colour
+                )
             ooxml.set_end_size(p, block.size)
 
     def write_table(self, on: _OnSlide, block: TableBlock) -> None:
@@ -340,7 +436,11 @@ class DeckWriter:
                 cell.margin_top = cell.margin_bottom = emu(CELL_MARGIN_Y)
                 cell.vertical_anchor = MSO_ANCHOR.TOP
                 p = tbl.tc(r, c).get_or_add_txBody().p_lst[0]
-                self.paragraph(p, line_height=block.line_height, align=_ALIGN.get(block.aligns[c] if c < len(block.aligns) else "l"))
+                self.paragraph(
+                    p,
+                    line_height=block.line_height,
+                    align=_ALIGN.get(block.aligns[c] if c < len(block.aligns) else "l"),
+                )
                 for run in cells[c] if c < len(cells) else ():
                     self.add_run(on, p, run, block.size, bold=True if r < block.header_rows else None)
                 ooxml.set_end_size(p, block.size)
@@ -373,7 +473,14 @@ class DeckWriter:
             cap = on.slide.shapes.add_textbox(emu(cb.x), emu(cb.y), emu(cb.w), emu(cb.h))
             cap.name = "Caption"
             self.frame(cap, cb)
-            self.write_lines(on, cap, [Run(block.picture.caption, italic=True)], block.caption_size, align=PP_ALIGN.CENTER, colour=self.style.colour("muted"))
+            self.write_lines(
+                on,
+                cap,
+                [Run(block.picture.caption, italic=True)],
+                block.caption_size,
+                align=PP_ALIGN.CENTER,
+                colour=self.style.colour("muted"),
+            )
 
 
 def _placeholder(slide, idx: int):
@@ -381,44 +488,3 @@ def _placeholder(slide, idx: int):
         if ph.placeholder_format.idx == idx:
             return ph
     return None
-
-
-# --- saving ---------------------------------------------------------------------------
-
-
-def set_core_properties(prs: Presentation, title: str, subject: str, author: str, when: datetime) -> None:
-    props = prs.core_properties
-    stamp = when.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
-    props.title = ooxml.xml_safe(title)
-    props.subject = ooxml.xml_safe(subject)
-    props.author = ooxml.xml_safe(author) or "notebook-publish"
-    props.last_modified_by = "notebook-publish"
-    props.revision = 1
-    props.created = stamp
-    props.modified = stamp
-    props.last_printed = stamp
-    props.keywords = ""
-    props.comments = ""
-
-
-def reproducible_zip(data: bytes, when: datetime) -> bytes:
-    """The same package with every entry's date set to `when` and fixed attributes."""
-    stamp = when.astimezone(timezone.utc)
-    date_time = (max(1980, stamp.year), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second - stamp.second % 2)
-    if stamp.year < 1980:
-        date_time = (1980, 1, 1, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            dst.writestr(info, src.read(item.filename), compresslevel=6)
-    return out.getvalue()
-
-
-def save_deck(prs: Presentation, when: datetime) -> bytes:
-    raw = io.BytesIO()
-    prs.save(raw)
-    return reproducible_zip(raw.getvalue(), when)

@@ -22,7 +22,20 @@ from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc_ast import stringify, walk_inlines
 from notebook_publish.policy import SAFE_LINK_SCHEMES
 from notebook_publish.rawhtml import RawHtmlFilter
-from notebook_publish.slides.deck import NOTE_LINK, Bullet, Callout, CodeBlock, Deck, Formula, Numbering, PageBreak, Picture, Run, Slide, Table
+from notebook_publish.slides.deck import (
+    NOTE_LINK,
+    Bullet,
+    Callout,
+    CodeBlock,
+    Deck,
+    Formula,
+    PageBreak,
+    Picture,
+    Run,
+    Slide,
+    Table,
+)
+from notebook_publish.slides.list_numbers import list_number
 from notebook_publish.slides.topics import Topic, heading_line
 
 NOTE_PREFIX = re.compile(r"^\s*notes?\s*:\s*", re.IGNORECASE)
@@ -67,7 +80,13 @@ def build_deck(topic: Topic, number: int, book: Book, date_line: str) -> tuple[D
 
     if not any(s.has_content for s in sections):
         diagnostics.append(
-            info(topic.note.path, topic.line, "empty-topic", f"topic `{topic.title}` has no content; no deck written", "add bullets under the heading")
+            info(
+                topic.note.path,
+                topic.line,
+                "empty-topic",
+                f"topic `{topic.title}` has no content; no deck written",
+                "add bullets under the heading",
+            )
         )
         return None, diagnostics
 
@@ -79,10 +98,21 @@ def build_deck(topic: Topic, number: int, book: Book, date_line: str) -> tuple[D
         slides.append(Slide("Agenda", tuple(Bullet((Run(t),)) for t in subtopics), kind="agenda", line=topic.line))
     for i, section in enumerate(sections):
         if section.has_content:
-            slides.append(Slide(section.title, tuple(section.items), tuple(section.pictures), "\n\n".join(section.notes), "content", section.line))
+            slides.append(
+                Slide(
+                    section.title,
+                    tuple(section.items),
+                    tuple(section.pictures),
+                    "\n\n".join(section.notes),
+                    "content",
+                    section.line,
+                )
+            )
         elif i and _subtree_has_content(sections, i):
             slides.append(Slide(section.title, kind="section", notes="\n\n".join(section.notes), line=section.line))
-    deck = Deck(number, topic.title, topic.slug, topic.note.path, topic.line, book.config.title, date_line, tuple(slides))
+    deck = Deck(
+        number, topic.title, topic.slug, topic.note.path, topic.line, book.config.title, date_line, tuple(slides)
+    )
     return deck, diagnostics
 
 
@@ -141,7 +171,9 @@ class _BlockReader:
             return _non_empty(self.list_item(item, section, "bullet") for item in c)
         if t == "OrderedList":
             (start, style, _delim), items = c
-            return _non_empty(self.list_item(item, section, _ordinal(start + i, style["t"])) for i, item in enumerate(items))
+            return _non_empty(
+                self.list_item(item, section, list_number(start + i, style["t"])) for i, item in enumerate(items)
+            )
         if t == "CodeBlock":
             (_id, classes, kv), text = c
             code = CodeBlock(text.rstrip("\n"), classes[0] if classes else "")
@@ -250,7 +282,13 @@ class _BlockReader:
                 path = candidate
         if path is None and problem is None:
             self.diagnostics.append(
-                warning(self.note.path, heading_line(self.note.text, target), "slide-image", f"image `{target}` cannot be placed on a slide", "only local image files are embedded")
+                warning(
+                    self.note.path,
+                    heading_line(self.note.text, target),
+                    "slide-image",
+                    f"image `{target}` cannot be placed on a slide",
+                    "only local image files are embedded",
+                )
             )
         section.pictures.append(Picture(target, path, caption, problem))
 
@@ -307,14 +345,22 @@ class _BlockReader:
         groups = range(0, n, MAX_TABLE_COLUMNS)
         first_cell = "".join(r.text for r in (table.header[0][0] if table.header and table.header[0] else ()))
         self.diagnostics.append(
-            info(self.note.path, heading_line_of_text(self.note.text, first_cell), "wide-table", f"table with {n} columns split across {len(groups)} slides", f"at most {MAX_TABLE_COLUMNS} columns fit on a slide")
+            info(
+                self.note.path,
+                heading_line_of_text(self.note.text, first_cell),
+                "wide-table",
+                f"table with {n} columns split across {len(groups)} slides",
+                f"at most {MAX_TABLE_COLUMNS} columns fit on a slide",
+            )
         )
         out: list = []
         for start in groups:
             cut = slice(start, start + MAX_TABLE_COLUMNS)
             if out:
                 out.append(PageBreak())
-            out.append(Table(tuple(row[cut] for row in table.header), tuple(row[cut] for row in table.rows), table.aligns[cut]))
+            out.append(
+                Table(tuple(row[cut] for row in table.header), tuple(row[cut] for row in table.rows), table.aligns[cut])
+            )
         return out
 
     def math_error(self, node: dict, display: bool) -> tuple[Run, ...] | None:
@@ -329,7 +375,10 @@ class _BlockReader:
             if not error:
                 return None
         self.diagnostics.append(math_errors.diagnostic(node, self.note, error))
-        return (Run(math_errors.LABEL + " ", bold=True, highlight=True), Run(math_errors.source_of(node), code=True, highlight=True))
+        return (
+            Run(math_errors.LABEL + " ", bold=True, highlight=True),
+            Run(math_errors.source_of(node), code=True, highlight=True),
+        )
 
     def runs(self, inlines: list) -> tuple[Run, ...]:
         out: list[Run] = []
@@ -424,27 +473,6 @@ def _only_note_links(inlines: list) -> bool:
     return links > 0
 
 
-def _ordinal(number: int, style: str) -> Numbering:
-    if style in ("LowerAlpha", "UpperAlpha"):
-        letter = chr(ord("a") + (number - 1) % 26)
-        upper = style == "UpperAlpha"
-        return Numbering("alphaUcPeriod" if upper else "alphaLcPeriod", number, (letter.upper() if upper else letter) + ".")
-    if style in ("LowerRoman", "UpperRoman"):
-        upper = style == "UpperRoman"
-        roman = _roman(number)
-        return Numbering("romanUcPeriod" if upper else "romanLcPeriod", number, (roman if upper else roman.lower()) + ".")
-    return Numbering("arabicPeriod", number, f"{number}.")
-
-
-def _roman(number: int) -> str:
-    out = ""
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while number >= value:
-            out += letters
-            number -= value
-    return out
-
-
 def _block_inlines(block: dict) -> list:
     t, c = block.get("t"), block.get("c")
     if t in ("Para", "Plain"):
@@ -452,7 +480,6 @@ def _block_inlines(block: dict) -> list:
     if t == "Header":
         return c[2]
     return []
-
 
 
 def _walk_images(block: dict) -> list:

@@ -140,4 +140,3 @@ def _remove_keeping_tail(element) -> None:
         else:
             parent.text = (parent.text or "") + element.tail
     parent.remove(element)
-

@@ -83,17 +83,28 @@ def tint(colour: str, share: float = 0.1) -> str:
         return "F2F2F2"
     return "".join(f"{int(round(255 - (255 - c) * share)):02X}" for c in rgb)
 
+
 def _deep_merge(base: dict, over: dict) -> dict:
     out = dict(base)
     for key, value in over.items():
-        out[key] = _deep_merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        out[key] = (
+            _deep_merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        )
     return out
 
 
 def _read(path: Path) -> dict:
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise UsageError(error(path, 1, "theme", f"slides theme is over {MAX_CONFIG_BYTES >> 20} MB", "copy themes/default/slides.yaml"))
+            raise UsageError(
+                error(
+                    path,
+                    1,
+                    "theme",
+                    f"slides theme is over {MAX_CONFIG_BYTES >> 20} MB",
+                    "copy themes/default/slides.yaml",
+                )
+            )
         # The same limits as handbook.yml: an alias bomb is refused at its line.
         data = load_yaml(path.read_text(encoding="utf-8"))[1] or {}
     except yaml.YAMLError as exc:
@@ -108,7 +119,15 @@ def _read(path: Path) -> dict:
     # Its values are turned into text and numbers as they are; a few aliases can make
     # one of them billions of items long.
     if expands_past(data, 10_000):
-        raise UsageError(error(path, 1, "theme", "slides theme holds more than 10,000 values once its aliases are written out", "copy themes/default/slides.yaml"))
+        raise UsageError(
+            error(
+                path,
+                1,
+                "theme",
+                "slides theme holds more than 10,000 values once its aliases are written out",
+                "copy themes/default/slides.yaml",
+            )
+        )
     return data
 
 
@@ -150,10 +169,28 @@ def load_slide_style(theme: Theme, min_font_size: float) -> SlideStyle:
             min_font_size=float(min_font_size),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(error(chosen, 1, "theme", f"slides theme has a bad or missing value: {short(str(exc), 200)}", "compare with themes/default/slides.yaml")) from None
+        raise UsageError(
+            error(
+                chosen,
+                1,
+                "theme",
+                f"slides theme has a bad or missing value: {short(str(exc), 200)}",
+                "compare with themes/default/slides.yaml",
+            )
+        ) from None
     for kind in (style.heading_font, style.body_font, style.code_font, style.math_font):
         if kind not in FONT_KINDS:
-            raise UsageError(error(chosen, 1, "theme", f"unknown font `{short(kind)}` in slides theme", f"use one of {', '.join(FONT_KINDS)}"))
+            raise UsageError(
+                error(
+                    chosen,
+                    1,
+                    "theme",
+                    f"unknown font `{short(kind)}` in slides theme",
+                    f"use one of {', '.join(FONT_KINDS)}",
+                )
+            )
     if not style.level_sizes:
-        raise UsageError(error(chosen, 1, "theme", "`sizes.levels` must list at least one size", "for example [24, 22, 20]"))
+        raise UsageError(
+            error(chosen, 1, "theme", "`sizes.levels` must list at least one size", "for example [24, 22, 20]")
+        )
     return style

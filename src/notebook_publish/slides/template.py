@@ -29,11 +29,27 @@ def open_template(config: Config) -> Presentation:
         prs.slide_width, prs.slide_height = emu(width), emu(height)
         return prs
     if not template.is_file():
-        raise UsageError(error(config.source, config.line_of("slides.template"), "slides-template", f"slide template not found: {template}", "set `slides.template` to a .pptx file"))
+        raise UsageError(
+            error(
+                config.source,
+                config.line_of("slides.template"),
+                "slides-template",
+                f"slide template not found: {template}",
+                "set `slides.template` to a .pptx file",
+            )
+        )
     try:
         prs = Presentation(str(template))
     except Exception as exc:  # python-pptx raises many kinds on a broken file
-        raise UsageError(error(template, 1, "slides-template", f"cannot read slide template: {exc}", "save it again from PowerPoint as .pptx")) from None
+        raise UsageError(
+            error(
+                template,
+                1,
+                "slides-template",
+                f"cannot read slide template: {exc}",
+                "save it again from PowerPoint as .pptx",
+            )
+        ) from None
     names = [layout.name for layout in prs.slide_layouts]
     missing = [name for name in REQUIRED_LAYOUTS if name not in names]
     if missing:

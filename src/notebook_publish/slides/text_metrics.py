@@ -26,7 +26,11 @@ FALLBACK_FONTS = {
     "serif": ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"),
     "mono": ("DejaVuSansMono", "DejaVuSansMono-Bold", "DejaVuSansMono-Oblique", "DejaVuSansMono-BoldOblique"),
 }
-SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
+SYSTEM_FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,11 @@ class TextMeasurer:
                     wide += 1
                 else:
                     plain.append(ch)
-            elif font.family == EMOJI_FAMILY and previous and ((joined and previous in cov.emoji_chars) or _second_flag_letter(previous, ch)):
+            elif (
+                font.family == EMOJI_FAMILY
+                and previous
+                and ((joined and previous in cov.emoji_chars) or _second_flag_letter(previous, ch))
+            ):
                 # One emoji with the one before: 👨‍👩‍👧, 🇰🇷 (and the next flag starts afresh).
                 previous, joined = ("\u2691" if _second_flag_letter(previous, ch) else previous), False
                 continue
@@ -264,4 +272,3 @@ def paragraphs_height(paragraphs: list[ParagraphSpec], frame_width: float, measu
         lines = wrap(list(p.pieces), frame_width - 2 * INSET_X - p.indent, measurer)
         total += len(lines) * p.line_height + (p.space_before if i else 0.0)
     return total + SLACK
-

@@ -16,8 +16,8 @@ from pathlib import Path
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc_ast import stringify
-from notebook_publish.titles import opening_heading, repeats_title
 from notebook_publish.slides.deck_names import Naming, heading_text, name_decks, same_title_key, words
+from notebook_publish.titles import opening_heading, repeats_title
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,20 @@ def plan_diagnostic(book: Book, plan: TopicPlan) -> Diagnostic | None:
     line = config.line_of("slides.topic") if config.source is not None else 1
     counted = f"{plan.shared} of {plan.sections} level-{level} headings are also the heading of another section"
     if plan.mode == "note":
-        return info(where, line, "topic-auto", f"`slides.topic: auto` chose `note`: one deck per note ({counted})", f"set `slides.topic: heading` for one deck per level-{level} heading, titled with its chapter")
-    return info(where, line, "topic-auto", f"`slides.topic: auto` chose `heading`: one deck per level-{level} heading ({counted})", "set `slides.topic: note` for one deck per note")
+        return info(
+            where,
+            line,
+            "topic-auto",
+            f"`slides.topic: auto` chose `note`: one deck per note ({counted})",
+            f"set `slides.topic: heading` for one deck per level-{level} heading, titled with its chapter",
+        )
+    return info(
+        where,
+        line,
+        "topic-auto",
+        f"`slides.topic: auto` chose `heading`: one deck per level-{level} heading ({counted})",
+        "set `slides.topic: note` for one deck per note",
+    )
 
 
 def heading_line(text: str, title: str) -> int:
@@ -99,7 +111,9 @@ def _note_topics(book: Book) -> list[_Found]:
         opening = opening_heading(blocks)
         if opening is not None and repeats_title(blocks[opening], chapter.title):
             blocks = blocks[:opening] + blocks[opening + 1 :]
-        found.append(_Found(Topic(chapter.title, chapter.note, tuple(blocks), 1, heading=chapter.title), [], chapter.title))
+        found.append(
+            _Found(Topic(chapter.title, chapter.note, tuple(blocks), 1, heading=chapter.title), [], chapter.title)
+        )
     return found
 
 
@@ -143,5 +157,8 @@ def _named(found: list[_Found], by_note: bool) -> tuple[Topic, ...]:
     if by_note:
         namings = [Naming(f.chapter, tuple(words(f.chapter))) for f in found]
     else:
-        namings = [Naming(f.topic.heading, tuple(words(heading_text(f.inlines))), f.chapter, tuple(words(f.chapter))) for f in found]
+        namings = [
+            Naming(f.topic.heading, tuple(words(heading_text(f.inlines))), f.chapter, tuple(words(f.chapter)))
+            for f in found
+        ]
     return tuple(replace(f.topic, title=name.title, slug=name.slug) for f, name in zip(found, name_decks(namings)))

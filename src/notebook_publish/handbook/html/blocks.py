@@ -209,7 +209,11 @@ class BlockWriter(InlineWriter):
         """The item's blocks with `lead` at the start of its first line of text, and
         whether there was one (a first block of text that is not a lone picture)."""
         first = item[0] if item else {}
-        if first.get("t") not in ("Para", "Plain") or _lone_image(first["c"]) is not None or self.block_filter.suppressing:
+        if (
+            first.get("t") not in ("Para", "Plain")
+            or _lone_image(first["c"]) is not None
+            or self.block_filter.suppressing
+        ):
             return self.blocks(item), False
         html_first = self.block(first)
         html_first = "<p>" + lead + html_first[3:] if html_first.startswith("<p>") else lead + html_first
@@ -226,7 +230,10 @@ class BlockWriter(InlineWriter):
 
     def table(self, c: list) -> str:
         _attr_, caption, colspecs, head, bodies, foot = c
-        aligns = [{"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}.get(spec[0]["t"], "") for spec in colspecs]
+        aligns = [
+            {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}.get(spec[0]["t"], "")
+            for spec in colspecs
+        ]
 
         def rows(row_list: list, cell_tag: str) -> str:
             out = []
@@ -234,8 +241,12 @@ class BlockWriter(InlineWriter):
                 parts = []
                 col = 0
                 for _cell_attr, align, rowspan, colspan, blocks in cells:
-                    a = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}.get(align["t"], "") or (aligns[col] if col < len(aligns) else "")
-                    attrs = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (f' colspan="{colspan}"' if colspan > 1 else "")
+                    a = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}.get(align["t"], "") or (
+                        aligns[col] if col < len(aligns) else ""
+                    )
+                    attrs = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (
+                        f' colspan="{colspan}"' if colspan > 1 else ""
+                    )
                     attrs += f' class="align-{a}"' if a else ""
                     parts.append(f"<{cell_tag}{attrs}>{self._cell(blocks)}</{cell_tag}>")
                     col += colspan

@@ -68,7 +68,9 @@ def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOp
     )
 
 
-def render_chapters(book: Book, options: WriterOptions, math_cache=None, which: list[int] | None = None) -> list[ChapterHtml]:
+def render_chapters(
+    book: Book, options: WriterOptions, math_cache=None, which: list[int] | None = None
+) -> list[ChapterHtml]:
     """The chapters' HTML, all of them or those at the indices `which`."""
     indices = range(len(book.chapters)) if which is None else which
     return [render_chapter(book.chapters[i], options.chapter_numbers[i], options, math_cache) for i in indices]
@@ -122,10 +124,22 @@ def _fallback_css(book: Book, chapters, url_of) -> str:
     from notebook_publish import fonts, glyphs
 
     config = book.config
-    text = "\n".join([str(config.title or ""), str(config.subtitle or ""), str(config.author or ""), *(c.title for c in chapters), *(c.body for c in chapters)])
+    text = "\n".join(
+        [
+            str(config.title or ""),
+            str(config.subtitle or ""),
+            str(config.author or ""),
+            *(c.title for c in chapters),
+            *(c.body for c in chapters),
+        ]
+    )
     wanted = set(glyphs.coverage(open_cache(config)).fallbacks_for(text))
     faces = [_Face(face.family, face.path, False, 400) for face in fonts.fallback_faces() if face.family in wanted]
-    return ("\n" + font_face_css(url_of, faces) if faces else "") + "\n" + fallback_property([face.family for face in faces])
+    return (
+        ("\n" + font_face_css(url_of, faces) if faces else "")
+        + "\n"
+        + fallback_property([face.family for face in faces])
+    )
 
 
 @dataclass(frozen=True)
@@ -158,7 +172,9 @@ class _Assets:
         real = path.resolve()
         if self._in_project(real):
             return self._relative(real)
-        name = self.names.setdefault(real, real.name if real.name not in self.names.values() else f"{len(self.names)}-{real.name}")
+        name = self.names.setdefault(
+            real, real.name if real.name not in self.names.values() else f"{len(self.names)}-{real.name}"
+        )
         copy = self.folder / "fonts" / name
         self.copies[copy] = real
         return self._relative(copy)

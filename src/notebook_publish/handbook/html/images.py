@@ -70,5 +70,9 @@ class ImageWriter(WriterCore):
         )
 
     def _refused(self, target: str, block: bool, hint: str) -> str:
-        self.diagnostics.append(warning(self.note.path, self._line_of(target), "image-refused", f"image `{target[:120]}` is not published", hint))
+        self.diagnostics.append(
+            warning(
+                self.note.path, self._line_of(target), "image-refused", f"image `{target[:120]}` is not published", hint
+            )
+        )
         return self._placeholder(target, block)

@@ -117,7 +117,9 @@ class InlineWriter(ImageWriter, MathWriter):
             if not path.lower().endswith(NOTE_SUFFIXES):
                 return f'<span class="plain-link">{inner}</span>'
             try:
-                target = (self.note.path.parent / path).resolve().relative_to(self.options.notes_dir.resolve()).as_posix()
+                target = (
+                    (self.note.path.parent / path).resolve().relative_to(self.options.notes_dir.resolve()).as_posix()
+                )
             except (ValueError, OSError, RuntimeError):
                 return f'<span class="broken-link">{inner}<span class="link-marker"> (missing page)</span></span>'
             if target not in self.options.prefixes:

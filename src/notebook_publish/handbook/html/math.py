@@ -28,7 +28,9 @@ class MathWriter(WriterCore):
             self.diagnostics.append(math_errors.diagnostic(node, self.note, result.error if result else "", source))
             written = math_errors.source_of(node, source)
             return f'<span class="math-error {kind}"><span class="math-error-label">{math_errors.LABEL}</span> <code>{esc(written)}</code></span>'
-        style = f"width:{result.width_em:.3f}em;height:{result.height_em:.3f}em;vertical-align:{-result.baseline_em:.3f}em"
+        style = (
+            f"width:{result.width_em:.3f}em;height:{result.height_em:.3f}em;vertical-align:{-result.baseline_em:.3f}em"
+        )
         label = esc_attr(mathrender.tex_to_unicode(source))
         if self.options.url_base is None and math_stamp.can_stamp(result.svg):
             # For the PDF: an empty box now, the outlines drawn in after layout (math_stamp).

@@ -9,9 +9,9 @@ classes below it define.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 from notebook_publish.chapter_numbers import section_base_level
 from notebook_publish.diagnostics import Diagnostic, warning
@@ -82,7 +82,9 @@ class WriterCore:
         self.diagnostics: list[Diagnostic] = []
         self.math_svgs: dict[str, str] = {}  # slot key -> the formula's SVG
         self.state = State()
-        self.extra_terms = [(term_key(t), t, re.compile(r"(?<!\w)" + re.escape(term_key(t)) + r"(?!\w)")) for t in options.index_terms]
+        self.extra_terms = [
+            (term_key(t), t, re.compile(r"(?<!\w)" + re.escape(term_key(t)) + r"(?!\w)")) for t in options.index_terms
+        ]
         self._title_anchor: str | None = None
         self.base_level = section_base_level(self.note.ast.get("blocks", []), chapter.title)
 
@@ -97,12 +99,24 @@ class WriterCore:
         if filt.dropped.tags:
             tags = ", ".join(f"<{t}>" for t in sorted(set(filt.dropped.tags)))
             self.diagnostics.append(
-                warning(self.note.path, self._line_of("<" + filt.dropped.tags[0]), "raw-html", f"dropped {tags} from raw HTML", "only harmless formatting tags are published")
+                warning(
+                    self.note.path,
+                    self._line_of("<" + filt.dropped.tags[0]),
+                    "raw-html",
+                    f"dropped {tags} from raw HTML",
+                    "only harmless formatting tags are published",
+                )
             )
         if filt.dropped.attrs:
             attrs = ", ".join(sorted(set(filt.dropped.attrs)))
             self.diagnostics.append(
-                warning(self.note.path, self._line_of(filt.dropped.attrs[0] + "="), "raw-html", f"dropped attributes {attrs} from raw HTML", "event handlers, styles and ids are not published")
+                warning(
+                    self.note.path,
+                    self._line_of(filt.dropped.attrs[0] + "="),
+                    "raw-html",
+                    f"dropped attributes {attrs} from raw HTML",
+                    "event handlers, styles and ids are not published",
+                )
             )
         filt.dropped.tags.clear()
         filt.dropped.attrs.clear()

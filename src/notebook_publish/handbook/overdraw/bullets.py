@@ -39,7 +39,9 @@ def _circle(cx: float, cy: float, r: float) -> bytes:
     return b" ".join(ops) + b" h"
 
 
-def bullet_ops(shape: str, x: float, y: float, height: float, font_size: float, colour: tuple[float, float, float]) -> bytes | None:
+def bullet_ops(
+    shape: str, x: float, y: float, height: float, font_size: float, colour: tuple[float, float, float]
+) -> bytes | None:
     """Operators for one bullet in a span whose padding box starts at (x, y) and is
     `height` tall (CSS px, y down); None for a shape that is not drawn."""
     size = 0.7 * font_size

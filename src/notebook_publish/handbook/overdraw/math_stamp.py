@@ -77,7 +77,20 @@ def find_slots(document) -> list[Slot]:
                 continue
             key = element.get("data-math") or ""
             x, y, width, height = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
-            slots.append(Slot(index, key, x, y, width, height, srgb(box.style["color"]), element.get("aria-label") or "", _baseline(box), box.style["font_size"]))
+            slots.append(
+                Slot(
+                    index,
+                    key,
+                    x,
+                    y,
+                    width,
+                    height,
+                    srgb(box.style["color"]),
+                    element.get("aria-label") or "",
+                    _baseline(box),
+                    box.style["font_size"],
+                )
+            )
     return slots
 
 
@@ -102,7 +115,9 @@ def formula_drawings(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[
         # SVG pixels into the slot's box, both y down.
         matrix = (slot.width / width, 0, 0, slot.height / height, slot.x, slot.y)
         ink = b" ".join(number(c) for c in slot.colour)
-        drawings.setdefault(slot.page, []).append(b"q %s rg %s RG " % (ink, ink) + b" ".join(number(v) for v in matrix) + b" cm\n" + ops + b"\nQ")
+        drawings.setdefault(slot.page, []).append(
+            b"q %s rg %s RG " % (ink, ink) + b" ".join(number(v) for v in matrix) + b" cm\n" + ops + b"\nQ"
+        )
     return drawings
 
 

@@ -58,7 +58,8 @@ Shape = tuple[bytes | None, bytes | None, float, list[bytes], bool]
 def _parsed_shapes(svg: str) -> tuple[list[Shape], float, float]:
     """Any SVG of shapes and paths, through svgelements (shapes, transforms, colours and
     the viewBox are resolved there)."""
-    from svgelements import SVG, Arc, Close, CubicBezier, Line, Move, Path, QuadraticBezier, Shape as SvgShape
+    from svgelements import SVG, Arc, Close, CubicBezier, Line, Move, Path, QuadraticBezier
+    from svgelements import Shape as SvgShape
 
     document = SVG.parse(io.StringIO(svg), reify=True)
     shapes: list[Shape] = []
@@ -77,10 +78,16 @@ def _parsed_shapes(svg: str) -> tuple[list[Shape], float, float]:
                 curves = segment.as_cubic_curves() if isinstance(segment, Arc) else [segment]
                 for curve in curves:
                     if isinstance(curve, QuadraticBezier):
-                        path.append(_cubic(curve.start.x, curve.start.y, curve.control.x, curve.control.y, curve.end.x, curve.end.y))
+                        path.append(
+                            _cubic(
+                                curve.start.x, curve.start.y, curve.control.x, curve.control.y, curve.end.x, curve.end.y
+                            )
+                        )
                     elif isinstance(curve, CubicBezier):
                         c1, c2 = curve.control1, curve.control2
-                        path.append(b" ".join(number(v) for v in (c1.x, c1.y, c2.x, c2.y, curve.end.x, curve.end.y)) + b" c")
+                        path.append(
+                            b" ".join(number(v) for v in (c1.x, c1.y, c2.x, c2.y, curve.end.x, curve.end.y)) + b" c"
+                        )
                     else:
                         raise ValueError(f"unexpected path segment {type(curve).__name__}")
         even_odd = str(element.values.get("fill-rule", "nonzero")).strip() == "evenodd"
@@ -163,7 +170,10 @@ def _simple_shapes(svg: str) -> tuple[list[Shape], float, float] | None:
                 if w <= 0 or h <= 0:
                     continue  # an empty rectangle is not drawn (SVG 1.1, 9.2)
                 corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
-                path = [b"%s %s %s" % (number(cx), number(cy), b"m" if i == 0 else b"l") for i, (cx, cy) in enumerate(corners)] + [b"h"]
+                path = [
+                    b"%s %s %s" % (number(cx), number(cy), b"m" if i == 0 else b"l")
+                    for i, (cx, cy) in enumerate(corners)
+                ] + [b"h"]
                 shapes.append((_colour(Color(fill)), None, 1.0, path, False))
                 continue
             path = _path_ops(values.get("d", ""), point)

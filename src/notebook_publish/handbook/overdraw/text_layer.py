@@ -83,12 +83,18 @@ def to_unicode_cmap(codes: dict[str, int]) -> bytes:
     blocks = []
     for start in range(0, len(entries), 100):  # at most 100 entries per bfchar block
         chunk = entries[start : start + 100]
-        blocks.append(f"{len(chunk)} beginbfchar\n" + "".join(f"<{code:04X}> <{target}>\n" for code, target in chunk) + "endbfchar\n")
+        blocks.append(
+            f"{len(chunk)} beginbfchar\n"
+            + "".join(f"<{code:04X}> <{target}>\n" for code, target in chunk)
+            + "endbfchar\n"
+        )
     return (
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
         "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n" + "".join(blocks) + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        + "".join(blocks)
+        + "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
     ).encode("ascii")
 
 
@@ -100,18 +106,33 @@ def make_font(doc, codes: dict[str, int]):
     # Every code to the blank glyph (GID 1), so no code falls outside the program.
     gid_map = b"\x00\x00" + b"\x00\x01" * len(codes)
     descriptor = Dictionary(
-        Type=Name.FontDescriptor, FontName=Name("/NPText"), Flags=4, FontBBox=Array([0, _DESCENT, _ADVANCE, _ASCENT]),
-        ItalicAngle=0, Ascent=_ASCENT, Descent=_DESCENT, CapHeight=700, StemV=80,
+        Type=Name.FontDescriptor,
+        FontName=Name("/NPText"),
+        Flags=4,
+        FontBBox=Array([0, _DESCENT, _ADVANCE, _ASCENT]),
+        ItalicAngle=0,
+        Ascent=_ASCENT,
+        Descent=_DESCENT,
+        CapHeight=700,
+        StemV=80,
         FontFile2=doc.make_stream(glyphless_font()),
     )
     cid_font = Dictionary(
-        Type=Name.Font, Subtype=Name.CIDFontType2, BaseFont=Name("/NPText"),
+        Type=Name.Font,
+        Subtype=Name.CIDFontType2,
+        BaseFont=Name("/NPText"),
         CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0),
-        FontDescriptor=doc.make_indirect(descriptor), DW=_ADVANCE, CIDToGIDMap=doc.make_stream(gid_map),
+        FontDescriptor=doc.make_indirect(descriptor),
+        DW=_ADVANCE,
+        CIDToGIDMap=doc.make_stream(gid_map),
     )
     font = Dictionary(
-        Type=Name.Font, Subtype=Name.Type0, BaseFont=Name("/NPText-Identity-H"), Encoding=Name("/Identity-H"),
-        DescendantFonts=Array([doc.make_indirect(cid_font)]), ToUnicode=doc.make_stream(to_unicode_cmap(codes)),
+        Type=Name.Font,
+        Subtype=Name.Type0,
+        BaseFont=Name("/NPText-Identity-H"),
+        Encoding=Name("/Identity-H"),
+        DescendantFonts=Array([doc.make_indirect(cid_font)]),
+        ToUnicode=doc.make_stream(to_unicode_cmap(codes)),
     )
     return doc.make_indirect(font)
 

@@ -28,7 +28,15 @@ def fallback_faces(book, cache_root) -> tuple[object, dict]:
     from notebook_publish.handbook.typeset.static_fonts import static_faces
 
     config = book.config
-    text = "\n".join([str(config.title or ""), str(config.subtitle or ""), str(config.author or ""), *(c.title for c in book.chapters), *(c.note.text for c in book.chapters if not c.note.text.isascii())])
+    text = "\n".join(
+        [
+            str(config.title or ""),
+            str(config.subtitle or ""),
+            str(config.author or ""),
+            *(c.title for c in book.chapters),
+            *(c.note.text for c in book.chapters if not c.note.text.isascii()),
+        ]
+    )
     if text.isascii():
         return None, {}
     cov = glyphs.coverage(cache_root)

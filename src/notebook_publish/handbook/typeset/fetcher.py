@@ -95,5 +95,13 @@ class SafeFetcher(URLFetcher):
     def diagnostics(self, where: Path | None) -> list[Diagnostic]:
         out = []
         for url in dict.fromkeys(self.refused):
-            out.append(warning(where, 1, "fetch-refused", f"refused to load `{url[:120]}` while typesetting", "only data: URIs and files inside the notes, media and theme folders are read"))
+            out.append(
+                warning(
+                    where,
+                    1,
+                    "fetch-refused",
+                    f"refused to load `{url[:120]}` while typesetting",
+                    "only data: URIs and files inside the notes, media and theme folders are read",
+                )
+            )
         return out

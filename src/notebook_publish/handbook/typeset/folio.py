@@ -83,7 +83,14 @@ def margin_rules(css: str) -> list[MarginRule]:
                 continue
             for decl in tinycss2.parse_blocks_contents(item.content, skip_comments=True, skip_whitespace=True):
                 if decl.type == "declaration" and decl.lower_name == "content":
-                    rules.append(MarginRule(selector, item.lower_at_keyword, tinycss2.serialize(decl.value).strip(), _prints_counter(decl.value)))
+                    rules.append(
+                        MarginRule(
+                            selector,
+                            item.lower_at_keyword,
+                            tinycss2.serialize(decl.value).strip(),
+                            _prints_counter(decl.value),
+                        )
+                    )
     return rules
 
 
@@ -108,7 +115,9 @@ def page_layers(theme_css: str) -> PageLayers:
     folio.append("@page { background: none !important; border: none !important; }")
     folio.append("html, body { background: none !important; }")
     folio.append(".np-folio { margin: 0; padding: 0; height: 1px; } .np-folio + .np-folio { break-before: page; }")
-    splittable = all(":" not in r.page_selector for r in rules if r.box in numbered_boxes) and not any("pages" in r.content for r in rules if r.numbered)
+    splittable = all(":" not in r.page_selector for r in rules if r.box in numbered_boxes) and not any(
+        "pages" in r.content for r in rules if r.numbered
+    )
     return PageLayers("\n".join(chapter), "\n".join(folio), splittable)
 
 
@@ -122,7 +131,7 @@ def folio_html(page_names: list[str], head: str) -> str:
     for name in page_names:
         style = f' style="page: {html.escape(name)}"' if name else ""
         pages.append(f'<div class="np-folio"{style}></div>')
-    return f"<!DOCTYPE html><html><head><meta charset=\"utf-8\">{head}</head><body>{''.join(pages)}</body></html>"
+    return f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head><body>{"".join(pages)}</body></html>'
 
 
 def theme_stylesheet(path: Path) -> str:

@@ -86,7 +86,9 @@ class Mounts:
             return None
 
 
-def book_mounts(root: Path, roles: list[tuple[str, Path]], default_theme: Path | None, font_paths: list[Path]) -> Mounts:
+def book_mounts(
+    root: Path, roles: list[tuple[str, Path]], default_theme: Path | None, font_paths: list[Path]
+) -> Mounts:
     """Mounts for a build: the project's folder, each of `roles` (name, folder) that
     lies outside it, the shipped theme (always its own: whether it is inside the project
     depends on how the tool was installed) and each font file."""
@@ -123,7 +125,7 @@ class Access:
     folders: tuple[Path, ...]
 
     @classmethod
-    def of(cls, files, folders) -> "Access":
+    def of(cls, files, folders) -> Access:
         return cls(frozenset(_real(p) for p in files), tuple(_real(f) for f in folders))
 
     def allowed(self, path: Path) -> Path | None:

@@ -72,21 +72,27 @@ class Part:
         head = {
             "page_names": self.page_names,
             "anchors": self.anchors,
-            "diagnostics": [[str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint] for d in self.diagnostics],
+            "diagnostics": [
+                [str(d.path) if d.path else None, d.line, d.col, int(d.severity), d.code, d.message, d.hint]
+                for d in self.diagnostics
+            ],
             "inputs": self.inputs,
         }
         blob = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         return len(blob).to_bytes(8, "big") + blob + self.pdf
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Part":
+    def from_bytes(cls, data: bytes) -> Part:
         size = int.from_bytes(data[:8], "big")
         head = json.loads(data[8 : 8 + size])
         return cls(
             pdf=data[8 + size :],
             page_names=head["page_names"],
             anchors={k: tuple(v) for k, v in head["anchors"].items()},
-            diagnostics=[Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint) for p, line, col, sev, code, msg, hint in head["diagnostics"]],
+            diagnostics=[
+                Diagnostic(Path(p) if p else None, line, col, Severity(sev), code, msg, hint)
+                for p, line, col, sev, code, msg, hint in head["diagnostics"]
+            ],
             inputs=[(url, state) for url, state in head["inputs"]],
         )
 
@@ -108,7 +114,9 @@ def typeset_part(job: PartJob, font_config) -> Part:
     fonts: list[str] = []
     with weasyprint_messages(diagnostics, job.source), _declared_fonts(font_config, fonts):
         sheets = [CSS(string=job.user_css)] if job.user_css else None
-        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(font_config=font_config, stylesheets=sheets)
+        document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+            font_config=font_config, stylesheets=sheets
+        )
         anchors: dict[str, tuple[int, float, float]] = {}
         names = []
         for number, page in enumerate(document.pages):
@@ -117,7 +125,8 @@ def typeset_part(job: PartJob, font_config) -> Part:
             for anchor, (x, y, *_rest) in page.anchors.items():
                 anchors.setdefault(anchor, (number, round(x * PX_TO_PT, 3), round((height - y) * PX_TO_PT, 3)))
             page.links[:] = [
-                ("external", XREF + target, rect, box) if kind == "internal" else (kind, target, rect, box) for kind, target, rect, box in page.links
+                ("external", XREF + target, rect, box) if kind == "internal" else (kind, target, rect, box)
+                for kind, target, rect, box in page.links
             ]
         # Formulas and bullets are drawn into the written PDF, where layout left room.
         # Formulas also get their text, invisible, over the outlines: search and copy find it.

@@ -7,9 +7,9 @@ so the build reports them once, in the same form as everything else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
@@ -39,13 +39,19 @@ def font_face_css(url_of: Callable[[Path], str], faces: list | None = None) -> s
     """@font-face rules: of the given static faces (`static_fonts.StaticFace`), or of
     the font packages' own files, a variable font once per weight."""
     if faces is None:
-        faces = [(face.family, face.path, face.italic, weight) for face in all_font_faces() for weight in (VARIABLE_WEIGHTS if face.variable else (400,))]
+        faces = [
+            (face.family, face.path, face.italic, weight)
+            for face in all_font_faces()
+            for weight in (VARIABLE_WEIGHTS if face.variable else (400,))
+        ]
     else:
         faces = [(face.family, face.path, face.italic, face.weight) for face in faces]
     rules = []
     for family, path, italic, weight in faces:
         style = "italic" if italic else "normal"
-        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{url_of(path)}"); font-weight: {weight}; font-style: {style}; }}')
+        rules.append(
+            f'@font-face {{ font-family: "{family}"; src: url("{url_of(path)}"); font-weight: {weight}; font-style: {style}; }}'
+        )
     return "\n".join(rules)
 
 
@@ -88,6 +94,22 @@ def weasyprint_messages(sink: list[Diagnostic], where: Path | None) -> Iterator[
             if "HarfBuzz-Subset" in message:
                 # About the system, not the book: say it once, with what to do.
                 if not any(d.code == "slow-fonts" for d in sink):
-                    sink.append(info(None, 0, "slow-fonts", "fonts are subset with fontTools, which is slow", "install HarfBuzz-Subset (Debian/Ubuntu: libharfbuzz-subset0) for faster PDF builds"))
+                    sink.append(
+                        info(
+                            None,
+                            0,
+                            "slow-fonts",
+                            "fonts are subset with fontTools, which is slow",
+                            "install HarfBuzz-Subset (Debian/Ubuntu: libharfbuzz-subset0) for faster PDF builds",
+                        )
+                    )
                 continue
-            sink.append(info(where, 1, "typesetting", message.strip()[:300], "from WeasyPrint; usually a CSS rule of the theme it does not support"))
+            sink.append(
+                info(
+                    where,
+                    1,
+                    "typesetting",
+                    message.strip()[:300],
+                    "from WeasyPrint; usually a CSS rule of the theme it does not support",
+                )
+            )

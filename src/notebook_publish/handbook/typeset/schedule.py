@@ -3,7 +3,7 @@ cached), with the progress shown as they finish."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from notebook_publish.handbook.typeset.part_store import PartStore
 from notebook_publish.handbook.typeset.parts import Part, PartJob
@@ -22,7 +22,13 @@ def _keep(store: PartStore, stage):
 
 
 def typeset_as_rendered(
-    groups: list[list[int]], sizes: list[int], render_part: Callable[[list[int]], PartJob], store: PartStore, pool: TypesetPool, progress: Progress, edited: list[bool]
+    groups: list[list[int]],
+    sizes: list[int],
+    render_part: Callable[[list[int]], PartJob],
+    store: PartStore,
+    pool: TypesetPool,
+    progress: Progress,
+    edited: list[bool],
 ) -> tuple[list[PartJob], dict[str, Part]]:
     """The chapter parts, rendered by `render_part(group)` in this process while the
     workers typeset the parts rendered before. Returns the jobs in book order and the
@@ -37,7 +43,9 @@ def typeset_as_rendered(
     submitted: set[str] = set()
     with progress.stage("typesetting chapters", len(groups)) as stage:
         pool.begin(on_start=lambda j: stage.start(j.key, j.label), on_done=_keep(store, stage))
-        for g in sorted(range(len(groups)), key=lambda g: (not any(edited[i] for i in groups[g]), -sum(sizes[i] for i in groups[g]))):
+        for g in sorted(
+            range(len(groups)), key=lambda g: (not any(edited[i] for i in groups[g]), -sum(sizes[i] for i in groups[g]))
+        ):
             part_job = part_jobs[g] = render_part(groups[g])
             part = parts.get(part_job.key) or store.get(part_job.key)
             if part is not None:
@@ -52,7 +60,9 @@ def typeset_as_rendered(
     return [j for j in part_jobs if j is not None], parts
 
 
-def typeset(jobs: list[PartJob], store: PartStore, pool: TypesetPool, progress: Progress, title: str) -> dict[str, Part]:
+def typeset(
+    jobs: list[PartJob], store: PartStore, pool: TypesetPool, progress: Progress, title: str
+) -> dict[str, Part]:
     """Parts from the cache where they are, the rest from the workers (then cached)."""
     parts: dict[str, Part] = {}
     missing: list[PartJob] = []

@@ -22,9 +22,9 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Callable
 
 from notebook_publish.handbook.typeset.parts import FAULT_HOOK, Part, PartJob, typeset_part
 from notebook_publish.lifeline import die_with_parent, send_or_stop
@@ -180,7 +180,9 @@ class TypesetPool:
         workers start only when there is a part to typeset: a rebuild that finds every
         part in the cache never waits for WeasyPrint."""
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child, dict(os.environ), os.getcwd()), daemon=True, name="notebook-publish-typeset")
+        process = self._context.Process(
+            target=_serve, args=(child, dict(os.environ), os.getcwd()), daemon=True, name="notebook-publish-typeset"
+        )
         process.start()
         child.close()
         self.workers.append(_Worker(process, parent))
@@ -299,7 +301,7 @@ class TypesetPool:
             worker.conn.close()
         self.workers = []
 
-    def __enter__(self) -> "TypesetPool":
+    def __enter__(self) -> TypesetPool:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -307,7 +309,7 @@ class TypesetPool:
 
 
 def how_it_ended(code: int | None) -> str:
-    """"died (...)" for a dead worker's exit code: the signal's name, and for SIGKILL
+    """ "died (...)" for a dead worker's exit code: the signal's name, and for SIGKILL
     (a worker the pool stops itself is reported otherwise) its usual sender, the
     kernel's out-of-memory killer."""
     if code is None:
