@@ -6,6 +6,8 @@
 - Every `xref:<anchor>` link becomes a destination on the page and at the spot where
   the anchor was laid out; a link to an anchor that exists nowhere is dropped, as
   WeasyPrint drops it.
+- The page labels follow the printed folios: roman for the front matter, arabic
+  from the first chapter.
 - The outline is made from the contents' entries (`outline.bookmarks`), each at the
   spot where its anchor was laid out and nested by its level, however deep; the
   metadata is set from the book. The file identifier is a hash of the content, so the
@@ -85,6 +87,7 @@ def _merge(
 
     _resolve_links(book, anchors)
     placed = _add_outline(book, outline, anchors)
+    book.Root.PageLabels = _page_labels(book, front.page_count)
     book.docinfo = book.make_indirect(
         Dictionary(
             Title=String(meta.title),
@@ -112,6 +115,15 @@ def _merge(
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
     )
     return out.getvalue()
+
+
+def _page_labels(book: Pdf, front_pages: int) -> Dictionary:
+    """The page numbers a viewer shows, as the folios print them: the cover and the
+    contents in lower-case roman (i, ii …), the chapters and the index from 1."""
+    nums = Array([0, Dictionary(S=Name.r)])
+    if front_pages < len(book.pages):
+        nums.extend([front_pages, Dictionary(S=Name.D, St=1)])
+    return book.make_indirect(Dictionary(Nums=nums))
 
 
 def _overlay(book: Pdf, folio: Pdf, start: int, count: int) -> None:
