@@ -109,3 +109,18 @@ def test_the_page_labels_match_the_printed_folios(tmp_path):
     assert labels[front:] == [str(n) for n in range(1, len(labels) - front + 1)]
     # The chapter's printed folio is its label.
     assert re.search(r"(^|\n)1\s*$", texts[front].strip()) or texts[front].strip().endswith("1")
+
+
+def test_typed_hyphens_are_found_by_search(tmp_path):
+    import subprocess
+
+    p = Project(tmp_path / "book")
+    p.write(
+        "index.md",
+        "# Models\n\nThe Q-Former reads the image. A Q-Former has 32 queries.\n\n- **Q-Former** again, and a built-in cross-attention.\n",
+    )
+    assert_clean(p.run("pdf"), codes=(0,))
+    text = subprocess.run(["pdftotext", str(p.pdf), "-"], capture_output=True, text=True).stdout
+    body = text[text.index("The Q") : text.index("\x0cIndex")]  # the chapter (the bold term is in the index too)
+    assert body.count("Q-Former") == 3 and "built-in cross-attention" in " ".join(body.split())
+    assert "\u2010" not in text

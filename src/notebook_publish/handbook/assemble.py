@@ -6,6 +6,7 @@
 - Every `xref:<anchor>` link becomes a destination on the page and at the spot where
   the anchor was laid out; a link to an anchor that exists nowhere is dropped, as
   WeasyPrint drops it.
+- The text says `-` where the notes typed `-` (`_typed_hyphens`).
 - The page labels follow the printed folios: roman for the front matter, arabic
   from the first chapter.
 - The outline is made from the contents' entries (`outline.bookmarks`), each at the
@@ -20,6 +21,7 @@ in Python did.
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from dataclasses import dataclass
 from io import BytesIO
@@ -88,6 +90,7 @@ def _merge(
     _resolve_links(book, anchors)
     placed = _add_outline(book, outline, anchors)
     book.Root.PageLabels = _page_labels(book, front.page_count)
+    _typed_hyphens(book)
     book.docinfo = book.make_indirect(
         Dictionary(
             Title=String(meta.title),
@@ -115,6 +118,28 @@ def _merge(
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
     )
     return out.getvalue()
+
+
+# A ToUnicode entry that gives one glyph the text U+2010 HYPHEN.
+_TO_HYPHEN = re.compile(rb"(<[0-9A-Fa-f]+>\s*)<2010>")
+
+
+def _typed_hyphens(book: Pdf) -> None:
+    """Text that says `-` where the notes typed `-`. The text fonts draw the typed
+    hyphen-minus with their hyphen glyph, and WeasyPrint's character maps name that
+    glyph U+2010, so a search for "Q-Former" found none. The notes type U+002D (a
+    U+2010 in a note is rare, and reads the same); the glyph's entry says so."""
+    seen: set[tuple[int, int]] = set()
+    for page in book.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font") or {}
+        for font in fonts.values():
+            cmap = font.get("/ToUnicode")
+            if cmap is None or cmap.objgen in seen:
+                continue
+            seen.add(cmap.objgen)
+            data = cmap.read_bytes()
+            if b"<2010>" in data:
+                cmap.write(_TO_HYPHEN.sub(rb"\1<002D>", data))
 
 
 def _page_labels(book: Pdf, front_pages: int) -> Dictionary:
