@@ -6,6 +6,9 @@
 - Every `xref:<anchor>` link becomes a destination on the page and at the spot where
   the anchor was laid out; a link to an anchor that exists nowhere is dropped, as
   WeasyPrint drops it.
+- The text says `-` where the notes typed `-` (`_typed_hyphens`).
+- The page labels follow the printed folios: roman for the front matter, arabic
+  from the first chapter.
 - The outline is made from the contents' entries (`outline.bookmarks`), each at the
   spot where its anchor was laid out and nested by its level, however deep; the
   metadata is set from the book. The file identifier is a hash of the content, so the
@@ -18,6 +21,7 @@ in Python did.
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from dataclasses import dataclass
 from io import BytesIO
@@ -85,6 +89,8 @@ def _merge(
 
     _resolve_links(book, anchors)
     placed = _add_outline(book, outline, anchors)
+    book.Root.PageLabels = _page_labels(book, front.page_count)
+    _typed_hyphens(book)
     book.docinfo = book.make_indirect(
         Dictionary(
             Title=String(meta.title),
@@ -112,6 +118,37 @@ def _merge(
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
     )
     return out.getvalue()
+
+
+# A ToUnicode entry that gives one glyph the text U+2010 HYPHEN.
+_TO_HYPHEN = re.compile(rb"(<[0-9A-Fa-f]+>\s*)<2010>")
+
+
+def _typed_hyphens(book: Pdf) -> None:
+    """Text that says `-` where the notes typed `-`. The text fonts draw the typed
+    hyphen-minus with their hyphen glyph, and WeasyPrint's character maps name that
+    glyph U+2010, so a search for "Q-Former" found none. The notes type U+002D (a
+    U+2010 in a note is rare, and reads the same); the glyph's entry says so."""
+    seen: set[tuple[int, int]] = set()
+    for page in book.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font") or {}
+        for font in fonts.values():
+            cmap = font.get("/ToUnicode")
+            if cmap is None or cmap.objgen in seen:
+                continue
+            seen.add(cmap.objgen)
+            data = cmap.read_bytes()
+            if b"<2010>" in data:
+                cmap.write(_TO_HYPHEN.sub(rb"\1<002D>", data))
+
+
+def _page_labels(book: Pdf, front_pages: int) -> Dictionary:
+    """The page numbers a viewer shows, as the folios print them: the cover and the
+    contents in lower-case roman (i, ii …), the chapters and the index from 1."""
+    nums = Array([0, Dictionary(S=Name.r)])
+    if front_pages < len(book.pages):
+        nums.extend([front_pages, Dictionary(S=Name.D, St=1)])
+    return book.make_indirect(Dictionary(Nums=nums))
 
 
 def _overlay(book: Pdf, folio: Pdf, start: int, count: int) -> None:

@@ -13,6 +13,7 @@ from pptx import Presentation
 from notebook_publish.build import reproducible_zip
 from notebook_publish.slides import ooxml
 from notebook_publish.slides.laid import LaidDeck
+from notebook_publish.slides.package_parts import fix_parts
 from notebook_publish.slides.pptx_writer import DeckWriter
 from notebook_publish.slides.style import SlideStyle
 
@@ -24,7 +25,9 @@ def pptx_bytes(
     DeckWriter(prs, style, custom_template, coverage).write(laid)
     deck = laid.deck
     set_core_properties(prs, deck.title, deck.book_title, author, when)
-    return save_deck(prs, when)
+    titles = [ooxml.xml_safe(s.shapes.title.text) if s.shapes.title is not None else "" for s in prs.slides]
+    notes = sum(1 for s in prs.slides if s.has_notes_slide)
+    return save_deck(prs, when, titles, notes)
 
 
 def set_core_properties(prs: Presentation, title: str, subject: str, author: str, when: datetime) -> None:
@@ -42,10 +45,11 @@ def set_core_properties(prs: Presentation, title: str, subject: str, author: str
     props.comments = ""
 
 
-def save_deck(prs: Presentation, when: datetime) -> bytes:
+def save_deck(prs: Presentation, when: datetime, titles: list[str], notes: int) -> bytes:
+    """The package, its app properties, slide size and sections made true to the deck
+    (`package_parts`), packed as Office packs it: made on MS-DOS, no permissions."""
     raw = io.BytesIO()
     prs.save(raw)
-    # Office marks its packages as made on MS-DOS, with no permissions.
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as package:
         entries = [(item.filename, package.read(item.filename)) for item in package.infolist()]
-    return reproducible_zip(entries, when, unix_mode=0, made_on_dos=True)
+    return reproducible_zip(fix_parts(entries, titles, notes), when, unix_mode=0, made_on_dos=True)
