@@ -8,13 +8,11 @@ is a file that changed since, reported the same way.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lxml import etree
-
 from notebook_publish import pictures
+from notebook_publish.policy import self_contained_svg
 from notebook_publish.slides.deck import Picture
 
 NATIVE_PICTURE = {"PNG", "JPEG", "MPO", "GIF", "BMP", "TIFF"}  # Pillow's names of the formats PowerPoint embeds
@@ -80,63 +78,3 @@ def _upright_copy(im) -> bytes:
             upright = upright.convert("RGBA")
         upright.save(out, "PNG", icc_profile=icc)
     return out.getvalue()
-
-
-_SVG_NS = "http://www.w3.org/2000/svg"
-_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-# Raster pictures only: a nested SVG in a data: URI would be read with the same rights.
-_SAFE_DATA = ("data:image/png", "data:image/jpeg", "data:image/jpg", "data:image/gif", "data:image/webp")
-_CSS_URL = re.compile(r"@import[^;]*;?|url\(\s*(?!['\"]?#)[^)]*\)", re.IGNORECASE)
-_UNSAFE_ELEMENTS = ("script", "foreignObject", "iframe", "object", "embed")
-
-
-def self_contained_svg(data: bytes) -> str | None:
-    """The SVG with every reference to anything outside itself removed, or None.
-
-    resvg reads `<image href>` from the disk, so an SVG in the media folder could draw
-    `/etc/passwd`'s neighbour pictures into a slide. Entities are not expanded (no XXE,
-    no billion laughs), the DOCTYPE is dropped, and only `#fragment` and raster
-    `data:` references are kept, in attributes and in CSS alike.
-    """
-    root = pictures.parse_svg(data)
-    if root is None:
-        return None
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):  # entity references, comments
-            if element.getparent() is not None:
-                _remove_keeping_tail(element)
-            continue
-        name = etree.QName(element).localname
-        if name in _UNSAFE_ELEMENTS:
-            _remove_keeping_tail(element)
-            continue
-        for attr in list(element.attrib):
-            value = element.attrib[attr].strip()
-            local = etree.QName(attr).localname
-            if local == "href" or attr == _XLINK_HREF:
-                if not (value.startswith("#") or value.lower().startswith(_SAFE_DATA)):
-                    del element.attrib[attr]
-            elif local.lower().startswith("on"):
-                del element.attrib[attr]
-            elif "url(" in value.lower() or "@import" in value.lower():
-                element.attrib[attr] = _CSS_URL.sub(_css_replacement, value)
-        if name == "style" and element.text:
-            element.text = _CSS_URL.sub(_css_replacement, element.text)
-    return etree.tostring(root, encoding="unicode")
-
-
-def _css_replacement(match: re.Match) -> str:
-    return "" if match.group(0).startswith("@") else "none"
-
-
-def _remove_keeping_tail(element) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
