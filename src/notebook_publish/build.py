@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import tempfile
 import zipfile
@@ -30,6 +31,9 @@ def open_cache(config: Config) -> Cache:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` via a temporary file and a rename."""
     path = Path(path)
+    # Ctrl-C and SIGTERM wait while the temporary file is made and named: arriving
+    # between the two, they would leave it behind; after, the cleanup below removes it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -43,7 +47,11 @@ def write_atomically(path: Path, data: bytes) -> None:
                 "check the output folder and its permissions",
             )
         ) from None
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal held meanwhile arrives here, inside the cleanup
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
