@@ -132,10 +132,13 @@ def up_to_date(args, config, command: str, stored, what: Path) -> Published:
     return Published(code, tuple(stored))
 
 
-def publish_file(args, config, kind: str, what: str, build, extra=lambda out: []) -> Published:
+def publish_file(
+    args, config, kind: str, what: str, build, extra=lambda out: [], options: tuple[str, ...] = ()
+) -> Published:
     """Build one output file (`build(out)` returns the diagnostics) unless it is up to
     date; then record it in its folder's manifest and its stamp, with the files
-    `extra(out)` names that go with it."""
+    `extra(out)` names that go with it. `options`: the command's flags that change
+    what is written (an output built without them is not up to date)."""
     from notebook_publish.freshness import Stamp, inputs_key
     from notebook_publish.outputs import check_output_file
 
@@ -143,7 +146,7 @@ def publish_file(args, config, kind: str, what: str, build, extra=lambda out: []
     check_output_file(out, kind, config, "--out" if args.out else what)
     # Whether anything changed is known in milliseconds, before WeasyPrint or pandoc
     # is started: make asks on every run.
-    inputs = inputs_key(config, kind, (os.path.abspath(out),))
+    inputs = inputs_key(config, kind, (os.path.abspath(out), *options))
     stamp = Stamp(config, kind, out)
     stored = stamp.fresh(inputs)
     if stored is not None:

@@ -108,6 +108,8 @@ class BlockWriter(InlineWriter):
             return self.table(c)
         if t == "Div":
             (ident, classes, _kv), content = c
+            if "notes" in classes and not self.options.speaker_notes:
+                return ""
             classes = known_classes(classes)
             kind = ["callout"] if CALLOUT_CLASSES & set(classes) else []
             id_attr = f' id="{esc_attr(heading_anchor(self.prefix, ident))}"' if ident else ""

@@ -3,19 +3,21 @@ one by one (for the PDF's parts), and the whole book as one web page (`build_htm
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import quote
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.diagnostics import Diagnostic
+from notebook_publish.fonts import FontFace
 from notebook_publish.handbook.html.chapter import ChapterHtml, WriterOptions, render_chapter
 from notebook_publish.handbook.html.ids import note_prefixes
 from notebook_publish.handbook.html.index_terms import build_index
 from notebook_publish.handbook.html.outline import INDEX_ANCHOR, toc_entries
-from notebook_publish.handbook.typeset.render import fallback_property, font_face_css, template_environment
+from notebook_publish.handbook.html.page_assets import PageAssets
+from notebook_publish.handbook.html.page_css import StylesheetCopier
+from notebook_publish.handbook.typeset.render import fallback_property, template_environment
 from notebook_publish.notes import Book
 from notebook_publish.themes import load_theme
 
@@ -76,34 +78,42 @@ def render_chapters(
     return [render_chapter(book.chapters[i], options.chapter_numbers[i], options, math_cache) for i in indices]
 
 
-def build_html(book: Book, out: Path) -> list[Diagnostic]:
-    """The same book as one web page, for preview. Paths are relative to the page.
+def build_html(book: Book, out: Path, self_contained: bool = False) -> list[Diagnostic]:
+    """The same book as one web page, for preview, that works wherever it is moved.
 
-    A file inside the project's folder is linked where it is (when the page is in that
-    folder too, as `build/handbook.html` is); the fonts and a theme from outside it (the
-    one shipped with the tool) are copied beside the page, into `handbook_files/`, so
-    that the page names no folder of the machine it was built on and moves with the
-    project."""
+    Everything it shows (the theme's stylesheets and what they reference, the fonts
+    they name, the pictures, the formulas) is carried in `handbook_files/` beside it,
+    named relative to it, or with `self_contained` inside the page as data: URIs
+    (`page_assets.py`). Speaker notes are left out: they belong to the decks."""
     config = book.config
     out = Path(out).absolute()
     here = out.parent.resolve()
-    assets = _Assets(config.root, out, here)
+    assets = PageAssets(out, inline=self_contained)
 
     theme = load_theme(config)
     template = template_environment(theme).get_template("base.html.j2")
-    chapters = render_chapters(book, writer_options(book, here), open_cache(config).child("math-svg"))
-    diagnostics = [d for c in chapters for d in c.diagnostics]
+    sheets = StylesheetCopier(theme.folders, assets.place, assets.css_url)
+    stylesheet_url = assets.page_url(sheets.stylesheet(theme.file("handbook.css")))
+    options = replace(
+        writer_options(book, here),
+        file_url=lambda path: assets.file(path, "media"),
+        math_url=assets.svg,
+        speaker_notes=False,
+    )
+    chapters = render_chapters(book, options, open_cache(config).child("math-svg"))
+    diagnostics = list(sheets.diagnostics) + [d for c in chapters for d in c.diagnostics]
     groups = ()
     if config.pdf.index:
         # Without pages, an index entry points at the chapters that use the term.
         chapter_of = {t.anchor: i for i, c in enumerate(chapters, start=1) for t in c.terms}
         groups = build_index([t for c in chapters for t in c.terms], chapter_of, config.pdf.index_exclude)
     toc = toc_entries(chapters, with_index=bool(groups))
+    font_url = lambda path: assets.file(path, "fonts")  # noqa: E731
     page = template.render(
         book=book_meta(book),
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=font_face_css(assets.font_url) + _fallback_css(book, chapters, assets.font_url),
-        stylesheet_url=assets.stylesheet_url(theme.file("handbook.css")),
+        font_css=_web_font_css(font_url, _faces_named(sheets.texts)) + _fallback_css(book, chapters, font_url),
+        stylesheet_url=stylesheet_url,
         mode="html",
         index_anchor=INDEX_ANCHOR,
         chapters=chapters,
@@ -117,9 +127,34 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
     return diagnostics
 
 
-def _fallback_css(book: Book, chapters, url_of) -> str:
+def _faces_named(stylesheets: list[str]) -> list[FontFace]:
+    """The text fonts' faces whose family the theme's stylesheets name (a theme that
+    sets no monospace font gets no Source Code Pro), and STIX Two Math, which
+    `--fallback` always names."""
+    from notebook_publish.handbook.typeset.render import all_font_faces
+
+    text = "\n".join(stylesheets)
+    return [face for face in all_font_faces() if face.family == "STIX Two Math" or face.family in text]
+
+
+def _web_font_css(url_of: Callable[[Path], str], faces: list[FontFace]) -> str:
+    """@font-face rules for a browser: a variable font once, for its range of weights
+    (WeasyPrint needs a rule per weight; a browser would then carry the file once per
+    rule in a self-contained page)."""
+    rules = []
+    for face in faces:
+        weight = "300 700" if face.variable else "400"
+        style = "italic" if face.italic else "normal"
+        rules.append(
+            f'@font-face {{ font-family: "{face.family}"; src: url("{url_of(face.path)}"); '
+            f"font-weight: {weight}; font-style: {style}; }}"
+        )
+    return "\n".join(rules)
+
+
+def _fallback_css(book: Book, chapters: list[ChapterHtml], url_of: Callable[[Path], str]) -> str:
     """@font-face rules for the fallback fonts (emoji, Hangul, other scripts) the page's
-    text uses, the packages' own files (a browser handles variable fonts), and
+    text uses, and
     `--fallback` naming them."""
     from notebook_publish import fonts, glyphs
 
@@ -134,88 +169,9 @@ def _fallback_css(book: Book, chapters, url_of) -> str:
         ]
     )
     wanted = set(glyphs.coverage(open_cache(config)).fallbacks_for(text))
-    faces = [_Face(face.family, face.path, False, 400) for face in fonts.fallback_faces() if face.family in wanted]
+    faces = [face for face in fonts.fallback_faces() if face.family in wanted]
     return (
-        ("\n" + font_face_css(url_of, faces) if faces else "")
+        ("\n" + _web_font_css(url_of, faces) if faces else "")
         + "\n"
         + fallback_property([face.family for face in faces])
     )
-
-
-@dataclass(frozen=True)
-class _Face:
-    family: str
-    path: Path
-    italic: bool
-    weight: int
-
-
-class _Assets:
-    """URLs, relative to the page, for the fonts and the stylesheet; what lies outside
-    the project is copied beside the page."""
-
-    def __init__(self, root: Path, out: Path, here: Path):
-        self.root = root.resolve()
-        self.here = here
-        self.folder = here / f"{out.stem}_files"
-        self.inside = here.is_relative_to(self.root)
-        self.copies: dict[Path, Path] = {}  # copy -> original
-        self.names: dict[Path, str] = {}
-
-    def _relative(self, path: Path) -> str:
-        return quote(Path(os.path.relpath(path, self.here)).as_posix())
-
-    def _in_project(self, path: Path) -> bool:
-        return self.inside and path.is_relative_to(self.root)
-
-    def font_url(self, path: Path) -> str:
-        real = path.resolve()
-        if self._in_project(real):
-            return self._relative(real)
-        name = self.names.setdefault(
-            real, real.name if real.name not in self.names.values() else f"{len(self.names)}-{real.name}"
-        )
-        copy = self.folder / "fonts" / name
-        self.copies[copy] = real
-        return self._relative(copy)
-
-    def stylesheet_url(self, path: Path) -> str:
-        """The stylesheet's own folder goes with it (minus the templates): its `url()`
-        and `@import` are relative to it."""
-        real = path.resolve()
-        if self._in_project(real):
-            return self._relative(real)
-        theme = real.parent
-        target = self.folder / "themes" / theme.name
-        for file in sorted(theme.rglob("*")):
-            rel = file.relative_to(theme)
-            if file.is_file() and rel.parts[0] != "templates" and not any(p.startswith(".") for p in rel.parts):
-                self.copies[target / rel] = file
-        return self._relative(target / real.name)
-
-    def write(self) -> list[Diagnostic]:
-        """Copy what the page needs; a file of the user's in the way is kept (and said)."""
-        from notebook_publish.outputs import OutputFolder
-
-        if not self.copies:
-            return []
-        folder = OutputFolder(self.folder)
-        found = []
-        try:
-            for copy, original in sorted(self.copies.items()):
-                name = copy.relative_to(self.folder).as_posix()
-                data = original.read_bytes()
-                try:
-                    if copy.is_file() and not copy.is_symlink() and copy.read_bytes() == data:
-                        folder.record(name)  # already what it should be: left alone (and its date)
-                        continue
-                except OSError:
-                    pass
-                if not folder.may_write(name):
-                    found.append(folder.foreign(name, f"the copy of {original.name} the page uses"))
-                    continue
-                write_atomically(copy, data)
-                folder.record(name)
-        finally:
-            folder.save()
-        return found

@@ -52,8 +52,10 @@ class ImageWriter(WriterCore):
         return self.image(["", [], []], alt, src, block=False) if src else ""
 
     def _file_url(self, path: Path) -> str:
+        if self.options.file_url is not None:
+            return self.options.file_url(path)
         if self.options.url_base is None:
-            return self.options.file_url(path) if self.options.file_url else path.as_uri()
+            return path.as_uri()
         import os
         from urllib.parse import quote
 

@@ -32,7 +32,13 @@ class WriterOptions:
     # None: images as URLs for WeasyPrint (`file_url`, else file: URIs); else paths
     # relative to this folder (a web page).
     url_base: Path | None = None
-    file_url: Callable[[Path], str] | None = None  # locations.Mounts.url: no real folder in the URL
+    # A picture's URL: locations.Mounts.url for the PDF (no real folder in the URL), the
+    # copy the web page carries (page_assets.py); None: relative to `url_base`.
+    file_url: Callable[[Path], str] | None = None
+    # The web page's URL for a formula's SVG (a file beside it or a data: URI); None: a data: URI.
+    math_url: Callable[[str], str] | None = None
+    # `::: notes` blocks are the decks' speaker notes: the web page leaves them out.
+    speaker_notes: bool = True
     # Each chapter's number in book order, None where it is not numbered (pdf.numbering,
     # chapter_numbers.py): the body, the contents and the bookmarks all read it.
     chapter_numbers: tuple[int | None, ...] = ()
