@@ -11,7 +11,8 @@ The layers, bottom first (a module may import its own layer and those below):
 - book: the notes read into a `Book` (order, titles, embeds, formulas), and the output
   folders and stamps;
 - writers: `handbook/`, `slides/`, and the release gathered from what they wrote;
-- services: what the commands share (`app.py`) and the rebuild loop (`watch.py`);
+- services: what the commands share (`app.py`), the rebuild loop (`watch.py`) and the
+  preview server (`serve.py`, `live_reload.py`);
 - commands: `commands/`, one module per command;
 - entry: `cli.py` and `python -m notebook_publish`.
 
@@ -94,7 +95,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("writers", ("handbook", "slides", "release")),
-    ("services", ("app", "watch")),
+    ("services", ("app", "watch", "serve", "live_reload")),
     ("commands", ("commands",)),
     ("entry", ("cli", "__main__")),
 ]

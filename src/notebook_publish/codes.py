@@ -166,6 +166,7 @@ CODES: dict[str, Code] = {
     "theme": Code(BUILD, "The theme cannot be used.", adjustable=False),
     "template": Code(BUILD, "A theme template has an error.", adjustable=False),
     "usage": Code(BUILD, "The command line is not valid.", adjustable=False),
+    "serve": Code(BUILD, "The preview server cannot listen on the address and port asked for.", adjustable=False),
 }
 
 LEVELS = ("error", "warning", "info", "ignore")

@@ -8,7 +8,7 @@ loaded; the notes reader and the writers are imported when their command runs, s
 
 from __future__ import annotations
 
-from notebook_publish.commands import check, clean, config, html, normalize, pdf, release, slides, watch
+from notebook_publish.commands import check, clean, config, html, normalize, pdf, release, serve, slides, watch
 from notebook_publish.commands.spec import CommandSpec
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -19,6 +19,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     html.COMMAND,
     slides.COMMAND,
     watch.COMMAND,
+    serve.COMMAND,
     release.COMMAND,
     clean.COMMAND,
 )
