@@ -8,7 +8,7 @@ NP     := $(BIN)/notebook-publish
 STRICT ?=
 JOBS   ?=
 
-.PHONY: all pdf html slides check test test-fast lint release publish watch bench bench-pdf bench-slides fuzz clean distclean
+.PHONY: all pdf html slides check test test-fast lint release publish watch serve bench bench-pdf bench-slides fuzz clean distclean
 
 all: pdf slides
 
@@ -44,6 +44,11 @@ publish: $(STAMP)
 # Rebuilds the handbook and the decks after each burst of saves (Ctrl-C stops).
 watch: $(STAMP)
 	$(NP) watch --pdf --slides $(if $(JOBS),--jobs $(JOBS))
+
+# The web page on http://127.0.0.1:8000/ (PORT=N for another), rebuilt on every save and
+# reloaded in the open browser tab (Ctrl-C stops).
+serve: $(STAMP)
+	$(NP) serve $(if $(PORT),--port $(PORT))
 
 check: $(STAMP)
 	$(NP) check $(STRICT)
