@@ -9,6 +9,7 @@ import contextlib
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,12 +17,17 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conftest import ROOT
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 CHROMIUM = Path("/usr/bin/chromium")
+SHAPES = "The energy $E = mc^2$.\n\n- a point\n  - a nested point\n\n"
 PARAGRAPHS = "".join(f"Paragraph {i} fills the page so that there is somewhere to scroll to.\n\n" for i in range(120))
 
 
@@ -80,7 +86,7 @@ def test_the_open_page_follows_a_saved_note(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     note = notes / "index.md"
-    note.write_text(f"# Live\n\nFirst text.\n\n{PARAGRAPHS}", encoding="utf-8")
+    note.write_text(f"# Live\n\nFirst text.\n\n{SHAPES}{PARAGRAPHS}", encoding="utf-8")
     (tmp_path / "handbook.yml").write_text("title: Live\n", encoding="utf-8")
     proc, lines, seen = start_serve(tmp_path, "--port", "0")
     try:
@@ -96,12 +102,13 @@ def test_the_open_page_follows_a_saved_note(tmp_path: Path) -> None:
             page.on("console", lambda message: console.append(message.text))
             page.goto(url)
             page.wait_for_function("document.body.innerText.includes('First text.')")
+            assert_drawn(page)
             page.evaluate("window.scrollTo(0, 2500)")
             scrolled = page.evaluate("window.scrollY")
             assert scrolled > 2000
             page.wait_for_timeout(300)  # the page has told the server it listens
 
-            note.write_text(f"# Live\n\nSecond text, saved.\n\n{PARAGRAPHS}", encoding="utf-8")
+            note.write_text(f"# Live\n\nSecond text, saved.\n\n{SHAPES}{PARAGRAPHS}", encoding="utf-8")
             page.wait_for_function("document.body.innerText.includes('Second text, saved.')", timeout=5000)
             page.wait_for_function(f"Math.abs(window.scrollY - {scrolled}) < 4", timeout=2000)
             assert "First text." not in page.inner_text("body")
@@ -122,6 +129,33 @@ def test_the_open_page_follows_a_saved_note(tmp_path: Path) -> None:
             proc.kill()
     output = "".join(seen) + "".join(drain(lines))
     assert "Traceback" not in output and "[serve] stopped" in output
+
+    # The page as written, moved elsewhere and opened from file://, shows the same.
+    moved = tmp_path / "moved" / "away"
+    shutil.copytree(tmp_path / "build", moved, ignore=shutil.ignore_patterns(".cache"))
+    shutil.rmtree(tmp_path / "build")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        page = browser.new_page()
+        page.goto((moved / "handbook.html").as_uri())
+        page.wait_for_function("document.body.innerText.includes('Live again')")
+        assert_drawn(page)
+        assert page.query_selector("#notebook-publish-live-reload") is None
+        browser.close()
+
+
+def assert_drawn(page: Page) -> None:
+    """Every picture and formula loaded, the bullets drawn, the theme's fonts in use."""
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    assert page.evaluate("document.querySelectorAll('img.math-svg').length") >= 1
+    assert page.evaluate("[...document.images].every((i) => i.complete && i.naturalWidth > 0)")
+    bullets = page.evaluate("[...document.querySelectorAll('.bullet')].map((b) => getComputedStyle(b).backgroundImage)")
+    assert len(bullets) >= 2 and all(b.startswith("url(") for b in bullets)
+    assert page.evaluate("document.fonts.check('16px \"Source Serif 4\"')")
+    assert page.evaluate(
+        "[...document.fonts].some((f) => f.family.includes('Source Serif 4') && f.status === 'loaded')"
+    )
 
 
 def test_a_port_in_use_is_one_clear_message(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.fonts import FontFace
 from notebook_publish.handbook.html.chapter import ChapterHtml, WriterOptions, render_chapter
 from notebook_publish.handbook.html.ids import note_prefixes
-from notebook_publish.handbook.html.index_terms import build_index
+from notebook_publish.handbook.html.index_terms import IndexGroup, build_index
 from notebook_publish.handbook.html.outline import INDEX_ANCHOR, toc_entries
 from notebook_publish.handbook.html.page_assets import PageAssets
 from notebook_publish.handbook.html.page_css import StylesheetCopier
@@ -102,7 +102,7 @@ def build_html(book: Book, out: Path, self_contained: bool = False) -> list[Diag
     )
     chapters = render_chapters(book, options, open_cache(config).child("math-svg"))
     diagnostics = list(sheets.diagnostics) + [d for c in chapters for d in c.diagnostics]
-    groups = ()
+    groups: tuple[IndexGroup, ...] = ()
     if config.pdf.index:
         # Without pages, an index entry points at the chapters that use the term.
         chapter_of = {t.anchor: i for i, c in enumerate(chapters, start=1) for t in c.terms}
