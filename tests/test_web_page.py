@@ -196,3 +196,40 @@ def test_only_the_fonts_the_stylesheet_names_are_carried(tmp_path: Path) -> None
     fonts = sorted(p.name.split("-")[0] for p in (project.out / "handbook_files" / "fonts").iterdir())
     assert fonts == ["STIXTwoMath", "SourceSans3", "SourceSans3"]  # upright and italic; math for symbols
     assert not (project.out / "handbook_files" / "theme").exists()  # a file no rule uses stays behind
+
+
+def test_a_themes_references_are_carried_and_nothing_outside_it(tmp_path: Path) -> None:
+    from notebook_publish.handbook.html.page_css import EMPTY_URI, StylesheetCopier
+
+    theme = tmp_path / "theme"
+    (theme / "parts").mkdir(parents=True)
+    (tmp_path / "secret.png").write_bytes(b"not the theme's")
+    (theme / "stripe.png").write_bytes(png_bytes(4, 4))
+    (theme / "parts" / "extra.css").write_text('@import "../handbook.css";\nh2 { background: url(../stripe.png); }\n')
+    (theme / "handbook.css").write_text(
+        '@import "parts/extra.css" print;\n'
+        "/* url(commented.png) */\n"
+        "h1 { background: url('stripe.png'); }\n"
+        'p { background: url("https://example.com/track.png"); }\n'
+        "li { background: url(../secret.png); }\n"
+        'ol { background: url("data:image/png;base64,AAAA"); }\n'
+    )
+    placed: dict[str, bytes] = {}
+
+    def place(path: Path, data: bytes, kind: str) -> str:
+        placed[f"{kind}/{path.name}"] = data
+        return f"{kind}/{path.name}"
+
+    copier = StylesheetCopier((theme,), place, lambda ref: "../" + ref)
+    assert copier.stylesheet(theme / "handbook.css") == "css/handbook.css"
+    main, extra = placed["css/handbook.css"].decode(), placed["css/extra.css"].decode()
+    assert '@import "../css/extra.css" print;' in main  # its media list kept
+    assert 'url("../theme/stripe.png")' in main and 'url("../theme/stripe.png")' in extra
+    assert placed["theme/stripe.png"] == (theme / "stripe.png").read_bytes()
+    assert f'@import "{EMPTY_URI}"' in extra  # the import back to the first sheet: a cycle, cut
+    assert "example.com" not in main and "secret" not in main and main.count(f'url("{EMPTY_URI}")') == 2
+    assert "url(commented.png)" in main and "theme/commented.png" not in placed
+    assert 'url("data:image/png;base64,AAAA")' in main
+    refused = sorted((d.code, d.line) for d in copier.diagnostics)
+    assert refused == [("fetch-refused", 4), ("fetch-refused", 5)]
+    assert all(d.path == (theme / "handbook.css").resolve() for d in copier.diagnostics)

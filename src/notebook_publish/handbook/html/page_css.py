@@ -22,13 +22,7 @@ _REFERENCE = re.compile(
     r"""url\(\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^)'"\s]*))\s*\)"""
     r"""|@import\s+(?:"(?P<idq>[^"]*)"|'(?P<isq>[^']*)')"""
 )
-_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 EMPTY_URI = "data:,"
-
-
-def references(css: str) -> list[str]:
-    """Every `url()` and `@import` target in `css`, in order (comments left out)."""
-    return [_target(m) for m in _REFERENCE.finditer(_COMMENT.sub("", css))]
 
 
 def _target(match: re.Match[str]) -> str:
