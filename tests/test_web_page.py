@@ -12,13 +12,14 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from publish_harness import Project, assert_clean, png_bytes
 
 SPEAKER = "Say this aloud only"
 NOTE = (
     "# Shapes\n\n"
-    "The energy $E = mc^2$ and a long address "
+    "The energy $E = mc^2$ (λ is a wavelength) and a long address "
     "https://example.com/" + "a" * 150 + " in one line.\n\n"
     "$$\n\\int_0^1 x^2\\,dx = \\frac{1}{3}\n$$\n\n"
     "- first\n- second\n  - nested\n\n"
@@ -130,7 +131,11 @@ def test_a_moved_page_finds_every_file_it_names(project: Project, tmp_path: Path
     formulas = [here / unquote(u) for tag, u in found if tag == "img" and u.endswith(".svg")]
     assert len(formulas) == 2 and all(b"<path" in f.read_bytes() for f in formulas)  # drawn, not placeholders
     fonts = list((here / "handbook_files" / "fonts").iterdir())
-    assert any(f.name.startswith("SourceSerif4") for f in fonts)
+    serif = next(f for f in fonts if f.name.startswith("SourceSerif4-opsz"))
+    # Cut down to the page's characters: λ is there, Cyrillic (which the font has) is not.
+    cmap = TTFont(serif).getBestCmap()
+    assert ord("λ") in cmap and ord("E") in cmap and ord("ж") not in cmap
+    assert "fvar" in TTFont(serif)  # still variable: every weight from one file
 
 
 def test_the_page_fits_a_phone_and_hides_the_speaker_notes(project: Project) -> None:

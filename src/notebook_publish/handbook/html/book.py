@@ -3,6 +3,7 @@ one by one (for the PDF's parts), and the whole book as one web page (`build_htm
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -10,18 +11,20 @@ from pathlib import Path
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.diagnostics import Diagnostic
-from notebook_publish.fonts import FontFace
 from notebook_publish.handbook.html.chapter import ChapterHtml, WriterOptions, render_chapter
 from notebook_publish.handbook.html.ids import note_prefixes
 from notebook_publish.handbook.html.index_terms import IndexGroup, build_index
 from notebook_publish.handbook.html.outline import INDEX_ANCHOR, toc_entries
 from notebook_publish.handbook.html.page_assets import PageAssets
 from notebook_publish.handbook.html.page_css import StylesheetCopier
+from notebook_publish.handbook.html.web_fonts import faces_named, font_face_rules
 from notebook_publish.handbook.typeset.render import fallback_property, template_environment
 from notebook_publish.notes import Book
 from notebook_publish.themes import load_theme
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+# Where the web page's @font-face rules go, until the page's characters are known.
+_FONTS_HERE = "/* notebook-publish: the fonts */"
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,10 @@ def build_html(book: Book, out: Path, self_contained: bool = False) -> list[Diag
         chapter_of = {t.anchor: i for i, c in enumerate(chapters, start=1) for t in c.terms}
         groups = build_index([t for c in chapters for t in c.terms], chapter_of, config.pdf.index_exclude)
     toc = toc_entries(chapters, with_index=bool(groups))
-    font_url = lambda path: assets.file(path, "fonts")  # noqa: E731
     page = template.render(
         book=book_meta(book),
         paper=PAPER_SIZES[config.pdf.paper],
-        font_css=_web_font_css(font_url, _faces_named(sheets.texts)) + _fallback_css(book, chapters, font_url),
+        font_css=_FONTS_HERE,
         stylesheet_url=stylesheet_url,
         mode="html",
         index_anchor=INDEX_ANCHOR,
@@ -122,34 +124,16 @@ def build_html(book: Book, out: Path, self_contained: bool = False) -> list[Diag
         first_page_number=None,
         parts=["cover", "toc", "chapters", "index"],
     )
+    # The fonts are declared once the page is written: each is cut down to the
+    # characters the page and its stylesheets hold (web_fonts.py).
+    if _FONTS_HERE in page:
+        text = "".join(set(html.unescape(page)).union(*sheets.texts))
+        font_url = lambda path: assets.font(path, text)  # noqa: E731
+        fonts = font_face_rules(font_url, faces_named(sheets.texts)) + _fallback_css(book, chapters, font_url)
+        page = page.replace(_FONTS_HERE, fonts, 1)
     diagnostics += assets.write()  # before the page, which must never name a file not there yet
     write_atomically(out, page.encode("utf-8"))
     return diagnostics
-
-
-def _faces_named(stylesheets: list[str]) -> list[FontFace]:
-    """The text fonts' faces whose family the theme's stylesheets name (a theme that
-    sets no monospace font gets no Source Code Pro), and STIX Two Math, which
-    `--fallback` always names."""
-    from notebook_publish.handbook.typeset.render import all_font_faces
-
-    text = "\n".join(stylesheets)
-    return [face for face in all_font_faces() if face.family == "STIX Two Math" or face.family in text]
-
-
-def _web_font_css(url_of: Callable[[Path], str], faces: list[FontFace]) -> str:
-    """@font-face rules for a browser: a variable font once, for its range of weights
-    (WeasyPrint needs a rule per weight; a browser would then carry the file once per
-    rule in a self-contained page)."""
-    rules = []
-    for face in faces:
-        weight = "300 700" if face.variable else "400"
-        style = "italic" if face.italic else "normal"
-        rules.append(
-            f'@font-face {{ font-family: "{face.family}"; src: url("{url_of(face.path)}"); '
-            f"font-weight: {weight}; font-style: {style}; }}"
-        )
-    return "\n".join(rules)
 
 
 def _fallback_css(book: Book, chapters: list[ChapterHtml], url_of: Callable[[Path], str]) -> str:
@@ -171,7 +155,7 @@ def _fallback_css(book: Book, chapters: list[ChapterHtml], url_of: Callable[[Pat
     wanted = set(glyphs.coverage(open_cache(config)).fallbacks_for(text))
     faces = [face for face in fonts.fallback_faces() if face.family in wanted]
     return (
-        ("\n" + _web_font_css(url_of, faces) if faces else "")
+        ("\n" + font_face_rules(url_of, faces) if faces else "")
         + "\n"
         + fallback_property([face.family for face in faces])
     )

@@ -75,6 +75,13 @@ class PageAssets:
             self._by_path[key] = self.place(key[0], key[0].read_bytes(), kind)
         return self.page_url(self._by_path[key])
 
+    def font(self, path: Path, text: str) -> str:
+        """The URL, from the page, of the font at `path` cut down to `text`'s characters."""
+        from notebook_publish.handbook.html.web_fonts import subset
+
+        real = path.resolve()
+        return self.page_url(self.place(real, subset(real.read_bytes(), text), "fonts"))
+
     def svg(self, svg: str) -> str:
         """The URL, from the page, of a formula's SVG."""
         return self.page_url(self.place(Path("formula.svg"), svg.strip().encode("utf-8"), "math"))
