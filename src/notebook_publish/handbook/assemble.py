@@ -22,13 +22,16 @@ in Python did.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
+from notebook_publish.handbook.shared_fonts import share_font_programs
 from notebook_publish.handbook.typeset.parts import XREF, Part
 
 Bookmark = tuple[int, str, str]  # (level, title, anchor): outline.bookmarks
@@ -51,12 +54,19 @@ class PdfMeta:
 
 
 def assemble(
-    front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta, outline: list[Bookmark]
+    front: Part,
+    chapters: list[Part],
+    index: Part | None,
+    folio: list[Part],
+    meta: PdfMeta,
+    outline: list[Bookmark],
+    fonts: Sequence[Path] = (),
 ) -> bytes:
     """`folio`: the folio layer's pieces, in order (their pages laid over the body's).
-    `outline`: the bookmarks in book order."""
+    `outline`: the bookmarks in book order. `fonts`: the font files the parts were
+    typeset with, which the parts' subsets of each face are made one from."""
     with ExitStack() as open_files:  # the parts stay open until the book is written: its pages refer to them
-        return _merge(open_files, front, chapters, index, folio, meta, list(outline))
+        return _merge(open_files, front, chapters, index, folio, meta, list(outline), fonts)
 
 
 def _merge(
@@ -67,6 +77,7 @@ def _merge(
     folio: list[Part],
     meta: PdfMeta,
     outline: list[Bookmark],
+    fonts: Sequence[Path],
 ) -> bytes:
     def opened(part: Part) -> Pdf:
         return open_files.enter_context(Pdf.open(BytesIO(part.pdf)))
@@ -91,6 +102,7 @@ def _merge(
     placed = _add_outline(book, outline, anchors)
     book.Root.PageLabels = _page_labels(book, front.page_count)
     _typed_hyphens(book)
+    share_font_programs(book, fonts)
     book.docinfo = book.make_indirect(
         Dictionary(
             Title=String(meta.title),
