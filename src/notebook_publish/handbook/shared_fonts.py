@@ -139,32 +139,36 @@ def share_font_programs(book: Pdf, sources: Sequence[Path]) -> None:
             fonts[key] = kept
 
 
-def _font_uses(book: Pdf) -> Iterator[tuple[Dictionary, str, Dictionary]]:
+def _font_uses(book: Pdf) -> Iterator[tuple[pikepdf.Object, str, pikepdf.Object]]:
     """(resources' /Font dictionary, name, font) for every font the pages use,
-    in their own resources and in those of the forms and patterns they draw."""
+    in their own resources and in those of the forms and patterns they draw. Each
+    indirect dictionary is read once: the pages of a part share theirs."""
     seen: set[tuple[int, int]] = set()
+
+    def first_time(item: pikepdf.Object) -> bool:
+        if not item.is_indirect:
+            return True
+        if item.objgen in seen:
+            return False
+        seen.add(item.objgen)
+        return True
+
     stack = [page.obj.get("/Resources") for page in reversed(book.pages)]
     while stack:
         resources = stack.pop()
-        if not isinstance(resources, Dictionary):
+        if not isinstance(resources, Dictionary) or not first_time(resources):
             continue
-        if resources.is_indirect:
-            if resources.objgen in seen:
-                continue
-            seen.add(resources.objgen)
         fonts = resources.get("/Font")
-        if isinstance(fonts, Dictionary):
-            for key in list(fonts.keys()):
-                font = fonts[key]
+        if isinstance(fonts, Dictionary) and first_time(fonts):
+            for key, font in fonts.items():
                 if isinstance(font, Dictionary) and font.is_indirect:
                     yield fonts, key, font
         inner = []
         for category in ("/XObject", "/Pattern"):
             group = resources.get(category)
-            if isinstance(group, Dictionary):
+            if isinstance(group, Dictionary) and first_time(group):
                 for item in group.values():
-                    if isinstance(item, (Dictionary, Stream)) and item.is_indirect and item.objgen not in seen:
-                        seen.add(item.objgen)
+                    if isinstance(item, (Dictionary, Stream)) and item.is_indirect and first_time(item):
                         inner.append(item.get("/Resources"))
         stack.extend(reversed(inner))
 
