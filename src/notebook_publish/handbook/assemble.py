@@ -7,6 +7,11 @@
   the anchor was laid out; a link to an anchor that exists nowhere is dropped, as
   WeasyPrint drops it.
 - The text says `-` where the notes typed `-` (`_typed_hyphens`).
+- Each face is embedded once (`shared_fonts.py`): every part subsets the fonts it
+  uses, keeping the glyph ids, so the parts' subsets of a face become one program cut
+  from the font file the parts were typeset with (`fonts`) to the union of their
+  glyphs, named by a tag from its bytes, and the parts' font dictionaries of the face
+  become one. On the 296-page bench book: 229 font programs (630 KB) down to 9 (32 KB).
 - The page labels follow the printed folios: roman for the front matter, arabic
   from the first chapter.
 - The outline is made from the contents' entries (`outline.bookmarks`), each at the

@@ -21,8 +21,15 @@ subsets of one face are made into one here, without touching a content stream:
   the union of the widths and maps, and every page's resources point at it. The
   others keep their own dictionary and share the program.
 
-A subset that matches no source (a font fontconfig supplied, or a build that did not
-say) keeps its program, deduplicated by content and renamed with a tag from its bytes.
+A subset that matches no source (a font fontconfig supplied, a variable or colour
+font, which WeasyPrint rewrites after cutting it, or a build that did not say) keeps
+its program, shared where the bytes are equal and renamed with a tag from them. Fonts
+that are not subsets (the formulas' invisible-text font of each part) share a program
+where theirs are equal.
+
+Subsetting once over the merged book instead (typesetting with WeasyPrint's
+`full_fonts`) would embed whole fonts in every part and map their glyphs to text from
+the fonts' `cmap`, where ligatures have none: the text layer would change.
 """
 
 from __future__ import annotations
@@ -48,6 +55,9 @@ _BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
 _BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
 _PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
 _FIXED_PITCH = 1  # FontDescriptor /Flags bit 1
+# After subsetting, WeasyPrint instantiates a variable font and blanks colour glyphs:
+# a subset of such a file cannot be made again by subsetting it.
+_REWRITTEN_BY_WEASYPRINT = {"fvar", "CBDT", "sbix", "SVG ", "COLR"}
 
 
 @dataclass
@@ -109,7 +119,7 @@ def share_font_programs(book: Pdf, sources: Sequence[Path]) -> None:
     """Make the parts' subsets of each face one font program (see the module docstring)."""
     uses = list(_font_uses(book))
     subsets: dict[tuple[int, int], _Subset] = {}
-    others: dict[tuple[int, int], Dictionary] = {}
+    others: dict[tuple[int, int], pikepdf.Object] = {}
     for _fonts, _key, font in uses:
         if font.objgen not in subsets and font.objgen not in others:
             subset = _read_subset(font)
@@ -173,7 +183,7 @@ def _font_uses(book: Pdf) -> Iterator[tuple[pikepdf.Object, str, pikepdf.Object]
         stack.extend(reversed(inner))
 
 
-def _read_subset(font: Dictionary) -> _Subset | None:
+def _read_subset(font: pikepdf.Object) -> _Subset | None:
     """The font as a `_Subset`, or None if it is not a subset CID font with glyph-id codes."""
     if font.get("/Subtype") != Name.Type0:
         return None
@@ -269,6 +279,8 @@ class _SourceFinder:
                 face = hb.Face(hb.Blob(data))
             except (OSError, ValueError):
                 continue
+            if _REWRITTEN_BY_WEASYPRINT & set(face.table_tags):
+                continue  # its subsets are not a plain cut of this file
             source = _Source(path, data, face, hb.Font(face))
             self.sources[path] = source
             found.setdefault(_signature(face), []).append(source)
@@ -435,7 +447,7 @@ def _cid_set(glyphs: set[int]) -> bytes:
     return bytes(bits)
 
 
-def _share_equal_programs(fonts: list[Dictionary]) -> None:
+def _share_equal_programs(fonts: list[pikepdf.Object]) -> None:
     """Fonts that are not subsets (the formulas' invisible-text font of each part) share
     a program where theirs are byte for byte the same."""
     programs: dict[bytes, Stream] = {}
