@@ -21,7 +21,7 @@ from notebook_publish.cache import MemoryCache
 from notebook_publish.config import load_config
 from notebook_publish.handbook import assemble as assemble_module
 from notebook_publish.handbook import build_pdf
-from notebook_publish.handbook.shared_fonts import share_font_programs
+from notebook_publish.handbook.shared_fonts import SubsetTags, share_font_programs
 from notebook_publish.notes import load_book
 
 pytestmark = pytest.mark.skipif(
@@ -176,3 +176,13 @@ def test_subsets_with_no_source_file_get_a_tag_of_their_own(books: tuple[Path, P
             by_digest[digest].add(str(font.BaseFont)[1:7])
         assert all(len(d) == 1 for d in tags.values()) and all(len(t) == 1 for t in by_digest.values())
         assert len(tags) > 5
+
+
+def test_a_tag_is_the_same_for_the_same_program_and_differs_between_programs() -> None:
+    tags = SubsetTags()
+    programs = [bytes([i % 256, i // 256]) * 40 for i in range(3000)]
+    named = [tags.tag(p) for p in programs]
+    assert len(set(named)) == len(programs)
+    assert all(len(t) == 6 and t.isupper() and t.isalpha() for t in named)
+    assert [tags.tag(p) for p in programs[:10]] == named[:10]
+    assert SubsetTags().tag(programs[5]) == named[5]  # from the bytes alone

@@ -101,7 +101,7 @@ class _Merged:
 
     def accepts(self, subset: _Subset) -> bool:
         first = self.members[0]
-        if not (first.identity and subset.identity and subset.text is not None):
+        if not (first.identity and subset.identity and first.text is not None and subset.text is not None):
             return False
         if _descriptor_key(first.descriptor) != _descriptor_key(subset.descriptor):
             return False
@@ -140,9 +140,13 @@ def share_font_programs(book: Pdf, sources: Sequence[Path]) -> None:
         else:
             faces.setdefault((source.path, subset.name), []).append(subset)
     replaced: dict[tuple[int, int], pikepdf.Object] = {}
+    tags = SubsetTags()
     for (path, _name), members in faces.items():
-        replaced.update(_share(book, finder.sources[path], members))
-    _rename_unmatched(book, unmatched)
+        try:
+            replaced.update(_share(book, finder.sources[path], members, tags))
+        except ValueError:  # HarfBuzz could not cut the file: the parts' own subsets stay
+            unmatched.extend(members)
+    _rename_unmatched(unmatched, tags)
     for fonts, key, font in uses:
         kept = replaced.get(font.objgen)
         if kept is not None:
@@ -340,19 +344,32 @@ def _subset(source: _Source, glyphs: set[int], outline_notdef: bool) -> bytes:
     return bytes(out.blob.data)
 
 
-def subset_tag(program: bytes) -> str:
-    """Six capital letters from the program's bytes: distinct programs, distinct tags."""
-    digest = hashlib.sha256(program).digest()
-    return "".join(chr(65 + byte % 26) for byte in digest[:6])
+class SubsetTags:
+    """Six capital letters from a program's bytes: the same program, the same tag; a
+    different one, a different tag (on the rare clash, the hash is taken again)."""
+
+    def __init__(self) -> None:
+        self._programs: dict[str, bytes] = {}  # tag -> the digest of its program
+
+    def tag(self, program: bytes) -> str:
+        digest = hashlib.sha256(program).digest()
+        seed = digest
+        while True:
+            tag = "".join(chr(65 + byte % 26) for byte in seed[:6])
+            if self._programs.setdefault(tag, digest) == digest:
+                return tag
+            seed = hashlib.sha256(seed).digest()
 
 
-def _share(book: Pdf, source: _Source, members: list[_Subset]) -> dict[tuple[int, int], pikepdf.Object]:
+def _share(
+    book: Pdf, source: _Source, members: list[_Subset], tags: SubsetTags
+) -> dict[tuple[int, int], pikepdf.Object]:
     """One program for the face's subsets, and as few dictionaries as agree.
     Returns the dictionaries replaced, each by the one kept."""
     glyph_count: int = source.face.glyph_count
     glyphs = {gid for m in members for gid in [*m.widths, *(m.text or {})] if gid < glyph_count} | {0}
     program = _subset(source, glyphs, outline_notdef=not all(m.identity for m in members))
-    tag = subset_tag(program)
+    tag = tags.tag(program)
     stream = book.make_stream(program)
     if members[0].program_key == "/FontFile2":
         stream.Length1 = len(program)
@@ -464,14 +481,14 @@ def _share_equal_programs(fonts: list[pikepdf.Object]) -> None:
                 descriptor[key] = programs.setdefault(hashlib.sha256(program.read_bytes()).digest() + kind, program)
 
 
-def _rename_unmatched(book: Pdf, subsets: list[_Subset]) -> None:
+def _rename_unmatched(subsets: list[_Subset], tags: SubsetTags) -> None:
     """Subsets traced to no source: equal programs shared, each named by its bytes."""
     programs: dict[bytes, tuple[str, pikepdf.Object]] = {}
     for subset in subsets:
         data = subset.program.read_bytes()
         digest = hashlib.sha256(data).digest()
         if digest not in programs:
-            programs[digest] = (subset_tag(data), subset.program)
+            programs[digest] = (tags.tag(data), subset.program)
         tag, stream = programs[digest]
         name = Name(f"/{tag}+{subset.name}")
         subset.font.BaseFont = name
