@@ -11,7 +11,7 @@
   uses, keeping the glyph ids, so the parts' subsets of a face become one program cut
   from the font file the parts were typeset with (`fonts`) to the union of their
   glyphs, named by a tag from its bytes, and the parts' font dictionaries of the face
-  become one. On the 296-page bench book: 229 font programs (630 KB) down to 9 (32 KB).
+  become one. On the 296-page bench book: 229 font programs (631 KB) down to 9 (32 KB).
 - The page labels follow the printed folios: roman for the front matter, arabic
   from the first chapter.
 - The outline is made from the contents' entries (`outline.bookmarks`), each at the
