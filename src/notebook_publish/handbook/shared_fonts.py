@@ -15,11 +15,12 @@ subsets of one face are made into one here, without touching a content stream:
   then checked glyph by glyph (advance and outline extents of every glyph it uses);
 - that file is subset again, as WeasyPrint does it (the same HarfBuzz flags and
   dropped tables), to the union of the glyphs every part used, and named by a tag
-  derived from the program's bytes: one tag per distinct program;
-- the font dictionaries of the face whose encodings, ToUnicode maps and widths agree
-  (they do unless two parts gave one glyph two different texts) become one, with
-  the union of the widths and maps, and every page's resources point at it. The
-  others keep their own dictionary and share the program.
+  derived from the program's bytes: one tag per distinct program, one program per
+  file (a fallback font's synthetic bold and italic are the same file);
+- the font dictionaries of a face (one name, one file) whose encodings, ToUnicode
+  maps and widths agree (they do unless two parts gave one glyph two different texts)
+  become one, with the union of the widths and maps, and every page's resources point
+  at it. The others keep their own dictionary and share the program.
 
 A subset that matches no source (a font fontconfig supplied, a variable or colour
 font, which WeasyPrint rewrites after cutting it, or a build that did not say) keeps
@@ -103,6 +104,8 @@ class _Merged:
         first = self.members[0]
         if not (first.identity and subset.identity and first.text is not None and subset.text is not None):
             return False
+        if first.name != subset.name:  # a fallback's synthetic bold or italic: the same file, another name
+            return False
         if _descriptor_key(first.descriptor) != _descriptor_key(subset.descriptor):
             return False
         if any(self.text.get(gid, text) != text for gid, text in subset.text.items()):
@@ -131,17 +134,17 @@ def share_font_programs(book: Pdf, sources: Sequence[Path]) -> None:
     if not subsets:
         return
     finder = _SourceFinder(sources)
-    faces: dict[tuple[Path, str], list[_Subset]] = {}
+    faces: dict[Path, list[_Subset]] = {}  # by the file they were cut from
     unmatched: list[_Subset] = []
     for subset in subsets.values():
         source = finder.source_of(subset)
         if source is None:
             unmatched.append(subset)
         else:
-            faces.setdefault((source.path, subset.name), []).append(subset)
+            faces.setdefault(source.path, []).append(subset)
     replaced: dict[tuple[int, int], pikepdf.Object] = {}
     tags = SubsetTags()
-    for (path, _name), members in faces.items():
+    for path, members in faces.items():
         try:
             replaced.update(_share(book, finder.sources[path], members, tags))
         except ValueError:  # HarfBuzz could not cut the file: the parts' own subsets stay
