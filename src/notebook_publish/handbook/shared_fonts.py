@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, Stream
 
+from notebook_publish.handbook.cid_maps import cid_set, read_to_unicode, read_widths, to_unicode_cmap, w_array
+
 if TYPE_CHECKING:
     import uharfbuzz as hb  # imported where used: only a build with subsets needs it
 
@@ -52,9 +54,6 @@ if TYPE_CHECKING:
 # (weasyprint/pdf/fonts.py, Font._harfbuzz_subset, hinting off as the handbook leaves it).
 _DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
 _SUBSET_NAME = re.compile(r"^/[A-Z]{6}\+(.+)$")
-_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
-_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
-_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
 _FIXED_PITCH = 1  # FontDescriptor /Flags bit 1
 # After subsetting, WeasyPrint instantiates a variable font and blanks colour glyphs:
 # a subset of such a file cannot be made again by subsetting it.
@@ -206,55 +205,14 @@ def _read_subset(font: pikepdf.Object) -> _Subset | None:
     if not (isinstance(gid_map, Name) and gid_map == Name.Identity):
         return None
     program_key = next((k for k in ("/FontFile2", "/FontFile3") if k in descriptor), None)
-    widths = _widths(cid_font.get("/W"))
+    widths = read_widths(cid_font.get("/W"))
     if program_key is None or widths is None:
         return None
     encoding = font.get("/Encoding")
     identity = isinstance(encoding, Name) and encoding == Name("/Identity-H")
     cmap = font.get("/ToUnicode")
-    text = _read_to_unicode(cmap.read_bytes()) if isinstance(cmap, Stream) else None
+    text = read_to_unicode(cmap.read_bytes()) if isinstance(cmap, Stream) else None
     return _Subset(font, match.group(1), descriptor[program_key], program_key, widths, text, identity)
-
-
-def _widths(array: object) -> dict[int, pikepdf.Object] | None:
-    """/W as glyph id -> width; None for a form this module does not read."""
-    if array is None:
-        return {}
-    if not isinstance(array, Array):
-        return None
-    widths: dict[int, pikepdf.Object] = {}
-    items = list(array)
-    i = 0
-    while i < len(items):
-        first = int(items[i])
-        if i + 1 < len(items) and isinstance(items[i + 1], Array):
-            for offset, width in enumerate(items[i + 1]):
-                widths[first + offset] = width
-            i += 2
-        elif i + 2 < len(items):  # c_first c_last w
-            for gid in range(first, int(items[i + 1]) + 1):
-                widths[gid] = items[i + 2]
-            i += 3
-        else:
-            return None
-    return widths
-
-
-def _read_to_unicode(data: bytes) -> dict[int, str] | None:
-    """A ToUnicode CMap as glyph id -> UTF-16BE hex; None if it has ranges mapped to arrays."""
-    text: dict[int, str] = {}
-    for block in _BFCHAR.findall(data):
-        for code, target in _PAIR.findall(block):
-            text[int(code, 16)] = target.decode("ascii").upper()
-    for block in _BFRANGE.findall(data):
-        if b"[" in block:
-            return None
-        for low, high, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-            start = int(target, 16)
-            width = len(target)
-            for offset, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
-                text[code] = f"{start + offset:0{width}X}"
-    return text
 
 
 def _descriptor_key(descriptor: pikepdf.Object) -> tuple[object, ...]:
@@ -395,7 +353,7 @@ def _share(
             subset.descriptor.FontName = name
             subset.descriptor[subset.program_key] = stream
             if "/CIDSet" in subset.descriptor:
-                subset.descriptor.CIDSet = book.make_stream(_cid_set(glyphs))
+                subset.descriptor.CIDSet = book.make_stream(cid_set(glyphs))
         if len(group.members) > 1:
             _write_union(book, kept, group)
             for other in group.members[1:]:
@@ -405,8 +363,8 @@ def _share(
 
 def _write_union(book: Pdf, kept: _Subset, group: _Merged) -> None:
     """The kept dictionary with every member's widths and text."""
-    kept.descendant.W = _w_array(group.widths)
-    kept.font.ToUnicode = book.make_stream(_to_unicode_cmap(group.text))
+    kept.descendant.W = w_array(group.widths)
+    kept.font.ToUnicode = book.make_stream(to_unicode_cmap(group.text))
     descriptor = kept.descriptor
     widths = [float(w) for w in group.widths.values()]
     flags = int(descriptor.get("/Flags", 0)) & ~_FIXED_PITCH
@@ -416,55 +374,6 @@ def _write_union(book: Pdf, kept: _Subset, group: _Merged) -> None:
     box = descriptor.get("/FontBBox")
     if isinstance(box, Array) and len(box) == 4 and widths:
         descriptor.FontBBox = Array([box[0], box[1], max(widths), box[3]])
-
-
-def _w_array(widths: dict[int, pikepdf.Object]) -> Array:
-    """/W in WeasyPrint's form: runs of consecutive glyph ids, each with its widths."""
-    out = Array()
-    run: Array | None = None
-    previous = None
-    for gid in sorted(widths):
-        if run is None or previous != gid - 1:
-            run = Array()
-            out.append(gid)
-            out.append(run)
-        run.append(widths[gid])
-        previous = gid
-    return out
-
-
-def _to_unicode_cmap(text: dict[int, str]) -> bytes:
-    """A ToUnicode CMap of bfchar entries, 100 a block, as WeasyPrint writes them."""
-    entries = sorted(text.items())
-    lines = [
-        b"/CIDInit /ProcSet findresource begin",
-        b"12 dict begin",
-        b"begincmap",
-        b"/CIDSystemInfo",
-        b"<< /Registry (Adobe)",
-        b"/Ordering (UCS)",
-        b"/Supplement 0",
-        b">> def",
-        b"/CMapName /Adobe-Identity-UCS def",
-        b"/CMapType 2 def",
-        b"1 begincodespacerange",
-        b"<0000> <ffff>",
-        b"endcodespacerange",
-    ]
-    for start in range(0, len(entries), 100):
-        chunk = entries[start : start + 100]
-        lines.append(f"{len(chunk)} beginbfchar".encode())
-        lines.extend(f"<{gid:04x}> <{target.lower()}>".encode() for gid, target in chunk)
-        lines.append(b"endbfchar")
-    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
-    return b"\n".join(lines)
-
-
-def _cid_set(glyphs: set[int]) -> bytes:
-    bits = bytearray((max(glyphs) // 8) + 1)
-    for gid in glyphs:
-        bits[gid // 8] |= 0x80 >> (gid % 8)
-    return bytes(bits)
 
 
 def _share_equal_programs(fonts: list[pikepdf.Object]) -> None:
