@@ -135,6 +135,23 @@ def pdf_pages(path: Path) -> int:
         return len(pdf.pages)
 
 
+def font_programs(path: Path) -> tuple[int, int, int]:
+    """The embedded font programs of a PDF: how many, their bytes as stored, and the
+    faces they are of (the names without a subset tag)."""
+    import pikepdf
+
+    programs: dict[tuple[int, int], int] = {}
+    faces = set()
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                faces.add(str(obj.get("/FontName", "")).split("+", 1)[-1])
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in obj:
+                        programs[obj[key].objgen] = len(obj[key].read_raw_bytes())
+    return len(programs), sum(programs.values()), len(faces)
+
+
 def book_order(notes: Path) -> list[Path]:
     """The notes in the order the index note lists them (how the handbook orders them)."""
     import re
@@ -332,6 +349,8 @@ def main() -> int:
         results["peak_rss"], results["pandoc_peak_rss"] = max(peaks_rss), max(peer_peaks_rss)
         rounds = {"cold": colds, "peer": peers}
         pages = pdf_pages(root / "build" / "handbook.pdf")
+        fonts = font_programs(root / "build" / "handbook.pdf")
+        size = (root / "build" / "handbook.pdf").stat().st_size
         peer_pages = pdf_pages(root / "pandoc.pdf")
         results["noop"] = statistics.median(timed(pdf_cmd, root, env)[0] for _ in range(3))
         if not args.no_make:
@@ -394,6 +413,12 @@ def main() -> int:
     row(
         f"pandoc --pdf-engine=weasyprint, same notes, {peer_pages} pages (median of {args.rounds}: {each(rounds['peer'])})",
         f"{r['pandoc_pdf']:.1f} s",
+        "",
+        None,
+    )
+    row(
+        f"the handbook's embedded font programs: {fonts[0]} for {fonts[2]} faces (the file: {size / 1e6:.2f} MB)",
+        f"{fonts[1] / 1e3:.0f} KB",
         "",
         None,
     )

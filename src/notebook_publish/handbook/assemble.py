@@ -7,6 +7,11 @@
   the anchor was laid out; a link to an anchor that exists nowhere is dropped, as
   WeasyPrint drops it.
 - The text says `-` where the notes typed `-` (`_typed_hyphens`).
+- Each face is embedded once (`shared_fonts.py`): every part subsets the fonts it
+  uses, keeping the glyph ids, so the parts' subsets of a face become one program cut
+  from the font file the parts were typeset with (`fonts`) to the union of their
+  glyphs, named by a tag from its bytes, and the parts' font dictionaries of the face
+  become one. On the 296-page bench book: 229 font programs (631 KB) down to 9 (32 KB).
 - The page labels follow the printed folios: roman for the front matter, arabic
   from the first chapter.
 - The outline is made from the contents' entries (`outline.bookmarks`), each at the
@@ -22,13 +27,16 @@ in Python did.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
+from notebook_publish.handbook.shared_fonts import share_font_programs
 from notebook_publish.handbook.typeset.parts import XREF, Part
 
 Bookmark = tuple[int, str, str]  # (level, title, anchor): outline.bookmarks
@@ -51,12 +59,19 @@ class PdfMeta:
 
 
 def assemble(
-    front: Part, chapters: list[Part], index: Part | None, folio: list[Part], meta: PdfMeta, outline: list[Bookmark]
+    front: Part,
+    chapters: list[Part],
+    index: Part | None,
+    folio: list[Part],
+    meta: PdfMeta,
+    outline: list[Bookmark],
+    fonts: Sequence[Path] = (),
 ) -> bytes:
     """`folio`: the folio layer's pieces, in order (their pages laid over the body's).
-    `outline`: the bookmarks in book order."""
+    `outline`: the bookmarks in book order. `fonts`: the font files the parts were
+    typeset with, which the parts' subsets of each face are made one from."""
     with ExitStack() as open_files:  # the parts stay open until the book is written: its pages refer to them
-        return _merge(open_files, front, chapters, index, folio, meta, list(outline))
+        return _merge(open_files, front, chapters, index, folio, meta, list(outline), fonts)
 
 
 def _merge(
@@ -67,6 +82,7 @@ def _merge(
     folio: list[Part],
     meta: PdfMeta,
     outline: list[Bookmark],
+    fonts: Sequence[Path],
 ) -> bytes:
     def opened(part: Part) -> Pdf:
         return open_files.enter_context(Pdf.open(BytesIO(part.pdf)))
@@ -91,6 +107,7 @@ def _merge(
     placed = _add_outline(book, outline, anchors)
     book.Root.PageLabels = _page_labels(book, front.page_count)
     _typed_hyphens(book)
+    share_font_programs(book, fonts)
     book.docinfo = book.make_indirect(
         Dictionary(
             Title=String(meta.title),

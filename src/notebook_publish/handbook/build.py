@@ -168,6 +168,7 @@ class _HandbookBuild:
         self.coverage, self.fallbacks = fallback_faces(book, cache_root)
         fallback_paths = sorted({face.path for face in self.fallbacks.values()})
         self.files = frozenset(book.media_files) | frozenset(font_paths) | frozenset(fallback_paths)
+        self.font_files = tuple(font_paths + fallback_paths)  # what the merge makes each face's one subset from
         self.folders = tuple(theme.folders)
         self.mounts = _mounts(config, theme, font_paths + fallback_paths)
         self.base_url = self.mounts.url(config.notes, folder=True)
@@ -373,7 +374,9 @@ class _HandbookBuild:
             producer=_producer(),
         )
         try:
-            pdf = assemble(back.front, body.typeset(), back.index, back.folio, pdf_meta, bookmarks(back.toc))
+            pdf = assemble(
+                back.front, body.typeset(), back.index, back.folio, pdf_meta, bookmarks(back.toc), self.font_files
+            )
         except Exception as exc:  # a qpdf error must not leave a traceback or a torn file
             self.diagnostics.append(
                 error(
