@@ -31,7 +31,7 @@ import latex2mathml.commands as l2m_commands
 from latex2mathml.symbols_parser import SYMBOLS as L2M_SYMBOLS
 
 from notebook_publish.cache import Cache, content_key
-from notebook_publish.math_unicode import tex_to_unicode  # noqa: F401  (the writers ask for it here, with the rest)
+from notebook_publish.math_unicode import tex_to_unicode as tex_to_unicode  # the writers ask for it here, with the rest
 
 
 @dataclass(frozen=True)

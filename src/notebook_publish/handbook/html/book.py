@@ -4,16 +4,18 @@ one by one (for the PDF's parts), and the whole book as one web page (`build_htm
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
+from notebook_publish.cache import Cache
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.handbook.html.chapter import ChapterHtml, WriterOptions, render_chapter
 from notebook_publish.handbook.html.ids import note_prefixes
-from notebook_publish.handbook.html.index_terms import build_index
+from notebook_publish.handbook.html.index_terms import IndexGroup, build_index
 from notebook_publish.handbook.html.outline import INDEX_ANCHOR, toc_entries
 from notebook_publish.handbook.typeset.render import fallback_property, font_face_css, template_environment
 from notebook_publish.notes import Book
@@ -49,7 +51,7 @@ def book_meta(book: Book) -> BookMeta:
     )
 
 
-def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOptions:
+def writer_options(book: Book, url_base: Path | None, file_url: Callable[[Path], str] | None = None) -> WriterOptions:
     """`url_base`: the web page's folder (images relative to it); None for the PDF,
     whose images get `file_url(path)` (`locations.Mounts.url`)."""
     pdf = book.config.pdf
@@ -69,7 +71,7 @@ def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOp
 
 
 def render_chapters(
-    book: Book, options: WriterOptions, math_cache=None, which: list[int] | None = None
+    book: Book, options: WriterOptions, math_cache: Cache | None = None, which: list[int] | None = None
 ) -> list[ChapterHtml]:
     """The chapters' HTML, all of them or those at the indices `which`."""
     indices = range(len(book.chapters)) if which is None else which
@@ -93,7 +95,7 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
     template = template_environment(theme).get_template("base.html.j2")
     chapters = render_chapters(book, writer_options(book, here), open_cache(config).child("math-svg"))
     diagnostics = [d for c in chapters for d in c.diagnostics]
-    groups = ()
+    groups: tuple[IndexGroup, ...] = ()
     if config.pdf.index:
         # Without pages, an index entry points at the chapters that use the term.
         chapter_of = {t.anchor: i for i, c in enumerate(chapters, start=1) for t in c.terms}
@@ -117,7 +119,7 @@ def build_html(book: Book, out: Path) -> list[Diagnostic]:
     return diagnostics
 
 
-def _fallback_css(book: Book, chapters, url_of) -> str:
+def _fallback_css(book: Book, chapters: list[ChapterHtml], url_of: Callable[[Path], str]) -> str:
     """@font-face rules for the fallback fonts (emoji, Hangul, other scripts) the page's
     text uses, the packages' own files (a browser handles variable fonts), and
     `--fallback` naming them."""
