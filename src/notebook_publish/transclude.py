@@ -417,7 +417,7 @@ def _fill_code_snippets(note, notes_dir: Path, files, read: Callable[[Path], byt
         if block.get("t") != "CodeBlock" or "--8<--" not in block["c"][1]:
             continue
 
-        def one(m: re.Match) -> str:
+        def one(m: re.Match[str]) -> str:
             name = m.group("path").strip().split(":", 1)[0]
             where = _snippet_file(name, note.path.parent, notes_dir, files)
             line = _line_of(note.text, m.group(0).strip())
