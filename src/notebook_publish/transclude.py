@@ -287,10 +287,8 @@ class _Expander:
 
 
 def _int(value: str | None, default: int) -> int:
-    if value is None:
-        return default
     try:
-        return max(1, int(value))
+        return max(1, int(value)) if value is not None else default
     except (TypeError, ValueError):
         return default
 
