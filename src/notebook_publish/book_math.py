@@ -28,11 +28,15 @@ normalised one, which keeps the file's line count.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.math_macros import Macro, defines_only, expand, line_col
 from notebook_publish.transclude import DIV_CLASS
+
+if TYPE_CHECKING:
+    from notebook_publish.notes import Chapter, Note
 
 SRC, AT, PROBLEM = "src", "at", "problem"
 _SPACES = ("Space", "SoftBreak")
@@ -44,7 +48,7 @@ class _Place:
 
     __slots__ = ("note", "cursor", "_lines")
 
-    def __init__(self, note):
+    def __init__(self, note: Note):
         self.note = note
         self.cursor = 0
         self._lines: tuple[list[str], list[str]] | None = None
@@ -72,7 +76,7 @@ class _Place:
         return line, col
 
 
-def prepare_math(chapters, macros: Mapping[str, Macro]) -> None:
+def prepare_math(chapters: Sequence[Chapter], macros: Mapping[str, Macro]) -> None:
     """Annotate (in place) every formula of the chapters, in their order, starting
     from the config's `macros`."""
     by_rel = {chapter.note.rel: chapter.note for chapter in chapters}
@@ -84,9 +88,9 @@ def prepare_math(chapters, macros: Mapping[str, Macro]) -> None:
         table = _prepare_note(note, table, by_rel)
 
 
-def _prepare_note(note, table: Mapping[str, Macro], by_rel: dict) -> Mapping[str, Macro]:
+def _prepare_note(note: Note, table: Mapping[str, Macro], by_rel: dict[str, Note]) -> Mapping[str, Macro]:
     blocks = note.ast.get("blocks", [])
-    definitions_only = []
+    definitions_only: list[tuple[dict[str, Any], _Parents]] = []
     for node, place, in_footnote, parents in _formulas(blocks, _Place(note), by_rel):
         source = node.get(SRC)
         if source is None:  # else prepared before (the same AST read again): start from the source
@@ -124,13 +128,21 @@ _LEAVES = frozenset(
 )
 
 
-def _formulas(blocks: list, place: _Place, by_rel: dict):
+# A formula's list, the element owning that list, and the list holding that element.
+_Parents = tuple[list[Any], dict[str, Any] | None, list[Any] | None]
+
+
+def _formulas(
+    blocks: list[dict[str, Any]], place: _Place, by_rel: dict[str, Note]
+) -> Iterator[tuple[dict[str, Any], _Place, bool, _Parents]]:
     """(Math node, its place, inside a footnote, (its list, the element owning that
     list, the list holding that element)) for every formula, in document order:
     in footnotes, captions and table cells too, which `walk_inlines` leaves out."""
     # Depth first with a stack of iterators: each frame is (the rest of a list, the
     # list, the element it belongs to, the list holding that element, place, in a footnote).
-    stack: list = [(iter(blocks), blocks, None, None, place, False)]
+    stack: list[tuple[Iterator[Any], list[Any], dict[str, Any] | None, list[Any] | None, _Place, bool]] = [
+        (iter(blocks), blocks, None, None, place, False)
+    ]
     while stack:
         rest, items, owner, owner_list, place, foot = stack[-1]
         for child in rest:
@@ -156,7 +168,9 @@ def _formulas(blocks: list, place: _Place, by_rel: dict):
             stack.pop()
 
 
-def _take_out(node: dict, container: list | None, owner: dict | None, owner_list: list | None) -> None:
+def _take_out(
+    node: dict[str, Any], container: list[Any] | None, owner: dict[str, Any] | None, owner_list: list[Any] | None
+) -> None:
     """Remove a formula that only defines macros, with one space beside it; and the
     paragraph, if nothing else was in it."""
     if container is None:

@@ -27,16 +27,24 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.normalize.resolve import FOLDER_PAGES
 from notebook_publish.page_links import page_links
+
+if TYPE_CHECKING:
+    from notebook_publish.notes import Note
 
 # Files that only list a site's pages, next to its home page (GitBook, docsify).
 NAV_FILES = ("SUMMARY.md", "_sidebar.md")
 # Front matter that orders a page among its siblings: Just the Docs, Hugo, Docusaurus, VitePress plugins.
 ORDER_KEYS = ("nav_order", "weight", "sidebar_position", "order")
 STRUCTURES = ("auto", "links", "folders")
+# `nav:` as read: each entry (its title or "", a path or the entries of a section).
+NavEntries = tuple[tuple[str, "str | NavEntries"], ...]
+# A note's front matter as read (`vault.read_front_matter`).
+FrontMatter = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -53,14 +61,14 @@ class Placed:
 
 @dataclass
 class _Node:
-    path: Path | None
-    children: list = field(default_factory=list)
+    path: Path
+    children: list[_Node] = field(default_factory=list)
     link_text: str | None = None
     title: str | None = None
     folder: bool = False
 
 
-def natural_key(text: str) -> tuple:
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """ "Lecture 2" before "Lecture 10": numbers compare as numbers."""
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.split(r"(\d+)", text) if part
@@ -74,11 +82,11 @@ def _walk(roots: list[_Node], depth: int, out: list[Placed]) -> None:
 
 
 def order_by_links(
-    notes: Mapping[Path, object],
+    notes: Mapping[Path, Note],
     index: Path,
     nav_files: list[Path],
     notes_dir: Path,
-    front_matter: Mapping[Path, Mapping],
+    front_matter: Mapping[Path, FrontMatter],
 ) -> tuple[list[Placed], list[Diagnostic]]:
     """The index first, then what it (and a `SUMMARY.md` beside it) lists, each note
     followed by the pages it lists in turn. Notes no list reaches then follow the
@@ -105,7 +113,7 @@ def order_by_links(
 class _LinkTree:
     """The chapter tree as the page lists build it, breadth-first."""
 
-    def __init__(self, notes: Mapping[Path, object], index: Path, nav_files: list[Path]) -> None:
+    def __init__(self, notes: Mapping[Path, Note], index: Path, nav_files: list[Path]) -> None:
         self.notes = notes
         self.index = index
         self.nodes: dict[Path, _Node] = {index: _Node(index)}
@@ -121,7 +129,7 @@ class _LinkTree:
         (self.top if parent is None else parent.children).append(node)
         return node
 
-    def spread(self, queue: deque) -> None:
+    def spread(self, queue: deque[Path]) -> None:
         """Place what the queued notes list, and what those list in turn."""
         notes = self.notes
         while queue:
@@ -153,7 +161,7 @@ class _LinkTree:
                 self.add(target, None if parent is None else self.nodes[parent], link.text)
                 queue.append(target)
 
-    def place_unlisted(self, notes_dir: Path, front_matter: Mapping[Path, Mapping]) -> None:
+    def place_unlisted(self, notes_dir: Path, front_matter: Mapping[Path, FrontMatter]) -> None:
         """Notes no page list reaches follow the folder tree, as site generators place
         them: in folder order, each goes under the page of its folder (or of the
         nearest folder up that has one), a folder without a page as a part of its
@@ -230,7 +238,7 @@ def folder_page(folder: Path, notes: Mapping[Path, object]) -> Path | None:
     return None
 
 
-def order_of(front_matter: Mapping | None) -> float | None:
+def order_of(front_matter: FrontMatter | None) -> float | None:
     """The note's place among its siblings, from its front matter, or None."""
     for key in ORDER_KEYS:
         value = (front_matter or {}).get(key)
@@ -247,7 +255,7 @@ def order_of(front_matter: Mapping | None) -> float | None:
 
 
 def order_by_folders(
-    notes: Mapping[Path, object], notes_dir: Path, index: Path | None, front_matter: Mapping[Path, Mapping]
+    notes: Mapping[Path, Note], notes_dir: Path, index: Path | None, front_matter: Mapping[Path, FrontMatter]
 ) -> tuple[list[Placed], list[Diagnostic]]:
     """The folder tree: the root's index first, then each folder's notes and subfolders
     in order, a subfolder as a part led by its page."""
@@ -255,7 +263,7 @@ def order_by_folders(
     if index is not None:
         placed.append(Placed(index, 0))
 
-    def sort_key(entry: tuple[str, Path]) -> tuple:
+    def sort_key(entry: tuple[str, Path]) -> tuple[bool, float, tuple[tuple[int, int, str], ...]]:
         kind, path = entry
         lead = folder_page(path, notes) if kind == "folder" else path
         rank = order_of(front_matter.get(lead)) if lead is not None else None
@@ -311,7 +319,7 @@ def _folder_title(name: str) -> str:
 
 
 def order_by_nav(
-    notes: Mapping[Path, object], notes_dir: Path, nav: tuple, config_source: Path | None, line: int
+    notes: Mapping[Path, Note], notes_dir: Path, nav: NavEntries, config_source: Path | None, line: int
 ) -> tuple[list[Placed], list[Diagnostic]]:
     """`nav:` of handbook.yml: each entry a path (from the notes folder), `Title: path`,
     or `Section: [entries]`; a section without a page of its own is a title page."""
@@ -336,7 +344,7 @@ def order_by_nav(
             )
         )
 
-    def visit(entries: tuple, depth: int) -> None:
+    def visit(entries: NavEntries, depth: int) -> None:
         for title, value in entries:
             if isinstance(value, tuple):
                 placed.append(Placed(notes_dir / f".nav-{len(placed)}", depth, title=title, folder=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from notebook_publish.notes import Book
+from notebook_publish.notes import Book, Chapter
 
 INDENT = "  "
 
@@ -19,7 +19,7 @@ def format_tree(book: Book) -> str:
     return "\n".join(lines)
 
 
-def _where(book: Book, chapter) -> str:
+def _where(book: Book, chapter: Chapter) -> str:
     if book.archive is not None:
         return chapter.note.rel
     path = os.path.relpath(chapter.note.path)

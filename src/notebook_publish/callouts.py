@@ -19,6 +19,7 @@ a callout type (`::: warning`, `::: {.tip title="Title"}`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 CALLOUT_CLASS = "callout"
 TAB_LABEL_CLASS = "tab-label"
@@ -79,14 +80,14 @@ class Callout:
     kind: str  # the type as written, lower case ("tldr", "my-type")
     family: str  # one of FAMILIES
     label: str  # the type's label, shown when there is no title
-    title: list  # inlines of the custom title, [] when there is none
+    title: list[dict[str, Any]]  # inlines of the custom title, [] when there is none
     untitled: bool  # no title line at all (MkDocs `!!! note ""`)
     fold: str  # "", "open" or "closed"
-    body: list  # blocks
+    body: list[dict[str, Any]]  # blocks
     ident: str = ""  # a fenced div's id, so links to it still land
 
     @property
-    def heading(self) -> list:
+    def heading(self) -> list[dict[str, Any]]:
         """The title line's inlines: the custom title, else the type's label."""
         return self.title or [{"t": "Str", "c": self.label}]
 
@@ -94,12 +95,13 @@ class Callout:
 _BREAKS = ("Space", "SoftBreak", "LineBreak")
 
 
-def _callout_span(inline: dict) -> bool:
+def _callout_span(inline: dict[str, Any]) -> bool:
     return inline.get("t") == "Span" and CALLOUT_CLASS in inline["c"][0][1]
 
 
-def read_callout(block: dict) -> Callout | None:
+def read_callout(block: dict[str, Any]) -> Callout | None:
     """The callout a block is, or None."""
+    c: Any
     t, c = block.get("t"), block.get("c")
     if t == "BlockQuote" and c:
         first = c[0]
@@ -143,7 +145,7 @@ def read_callout(block: dict) -> Callout | None:
     return None
 
 
-def _callout(span: list, body: list) -> Callout:
+def _callout(span: list[Any], body: list[dict[str, Any]]) -> Callout:
     (_ident, classes, kv), content = span
     attrs = dict(kv)
     kind = (attrs.get("type") or DEFAULT_FAMILY).strip().lower() or DEFAULT_FAMILY
@@ -164,14 +166,16 @@ def _callout(span: list, body: list) -> Callout:
     )
 
 
-def tab_sections(inlines: list) -> list[tuple[list | None, list]] | None:
+def tab_sections(
+    inlines: list[dict[str, Any]],
+) -> list[tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]] | None:
     """A paragraph cut at each tab label in it, as (label or None, inlines) pieces; None
     if it holds no label. Labels of tabs written without a blank line between them
     (`== a` / text / `== b`) land in one paragraph."""
     cuts = [i for i, inline in enumerate(inlines) if inline.get("t") == "Span" and TAB_LABEL_CLASS in inline["c"][0][1]]
     if not cuts:
         return None
-    pieces: list[tuple[list | None, list]] = []
+    pieces: list[tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]] = []
     if cuts[0] > 0:
         head = list(inlines[: cuts[0]])
         while head and head[-1].get("t") in _BREAKS:

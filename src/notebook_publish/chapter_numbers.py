@@ -25,11 +25,16 @@ and which heading is the title, so this module counts the headings the writer nu
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.pandoc_ast import stringify, walk_blocks
 from notebook_publish.titles import opening_heading, repeats_title
+
+if TYPE_CHECKING:
+    from notebook_publish.notes import Chapter
 
 AUTO = "auto"
 
@@ -66,7 +71,7 @@ def carries_number(text: str) -> bool:
     return any(pattern.match(text) for pattern in _PATTERNS)
 
 
-def section_base_level(blocks: list, title: str) -> int:
+def section_base_level(blocks: list[dict[str, Any]], title: str) -> int:
     """The heading level a note's sections are measured from: its own level-1 heading
     is its title, so sections start one level down; so do the sections under an
     opening heading of another level that says the title (`#### 5.1.1 Vectors`, then
@@ -79,7 +84,7 @@ def section_base_level(blocks: list, title: str) -> int:
     return base
 
 
-def title_heading(blocks: list, title: str) -> int | None:
+def title_heading(blocks: list[dict[str, Any]], title: str) -> int | None:
     """The index of the block that is the chapter's title rather than a section: the
     note's opening heading (of any level) or, failing that, its first level-1 heading,
     when either says the same as the title. One that says something else stays."""
@@ -90,7 +95,7 @@ def title_heading(blocks: list, title: str) -> int | None:
     return at if at is not None and repeats_title(blocks[at], title) else None
 
 
-def numbered_headings(chapter, toc_levels: int) -> list[str]:
+def numbered_headings(chapter: Chapter, toc_levels: int) -> list[str]:
     """The texts of the headings the writer would number: sections within the first
     `toc_levels` levels below the title, with text."""
     blocks = chapter.note.ast.get("blocks", [])
@@ -113,7 +118,7 @@ class NumberingPlan:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def plan_numbering(chapters, numbering, toc_levels: int) -> NumberingPlan:
+def plan_numbering(chapters: Sequence[Chapter], numbering: bool | str, toc_levels: int) -> NumberingPlan:
     """`numbering`: `pdf.numbering` (True, False or "auto")."""
     if numbering is False:
         return NumberingPlan((None,) * len(chapters), ())
@@ -133,13 +138,13 @@ def plan_numbering(chapters, numbering, toc_levels: int) -> NumberingPlan:
     return NumberingPlan(tuple(numbers), tuple(diagnostics))
 
 
-def _parts(chapters) -> list[tuple[int, int]]:
+def _parts(chapters: Sequence[Chapter]) -> list[tuple[int, int]]:
     """(start, end) of each top-level chapter and the chapters nested under it."""
     starts = [i for i, chapter in enumerate(chapters) if chapter.depth == 0 or i == 0]
     return list(zip(starts, starts[1:] + [len(chapters)]))
 
 
-def _own_numbers(part, toc_levels: int) -> Diagnostic | None:
+def _own_numbers(part: Sequence[Chapter], toc_levels: int) -> Diagnostic | None:
     """The `own-numbering` info for a part that numbers itself, else None."""
     titles = [chapter.title for chapter in part]
     headings = [text for chapter in part for text in numbered_headings(chapter, toc_levels)]

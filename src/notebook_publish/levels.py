@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,7 @@ def parse_rules(
     return tuple(rules)
 
 
-def check_code(code: str, bad) -> None:
+def check_code(code: str, bad: Callable[[str, str], Exception]) -> None:
     known = CODES.get(code)
     if known is None:
         close = difflib.get_close_matches(code, list(CODES), n=1, cutoff=0.6)
@@ -90,7 +90,7 @@ def check_code(code: str, bad) -> None:
         raise bad(f"the level of `{code}` cannot be set: it says an output was not made", "fix what it reports instead")
 
 
-def check_level(level: Any, where: str, bad) -> str:
+def check_level(level: Any, where: str, bad: Callable[[str, str], Exception]) -> str:
     text = str(level).strip().lower() if isinstance(level, str) else ""
     if text in LEVELS:
         return text

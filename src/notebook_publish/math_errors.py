@@ -10,27 +10,32 @@ which runs both, reports a bad formula once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from notebook_publish.book_math import AT, PROBLEM, SRC
 from notebook_publish.diagnostics import Diagnostic, warning
+
+if TYPE_CHECKING:
+    from notebook_publish.notes import Note
 
 CODE = "math-error"
 HINT = "fix the TeX; its source is printed in a box"
 LABEL = "TeX error"  # what the box on the page and the marked text on a slide start with
 
 
-def source_of(node: dict | None, tex: str = "") -> str:
+def source_of(node: dict[str, Any] | None, tex: str = "") -> str:
     """The formula as the note writes it (before its macros were expanded)."""
     if node is None:
         return tex.strip()
     return str(node.get(SRC, node["c"][1])).strip()
 
 
-def found_problem(node: dict | None) -> bool:
+def found_problem(node: dict[str, Any] | None) -> bool:
     """Whether reading the book already found this formula cannot be drawn."""
     return node is not None and bool(node.get(PROBLEM))
 
 
-def diagnostic(node: dict | None, note, error: str = "", tex: str = "") -> Diagnostic:
+def diagnostic(node: dict[str, Any] | None, note: Note, error: str = "", tex: str = "") -> Diagnostic:
     """The warning for a formula that cannot be drawn: the problem `book_math` found,
     else `error` (what the renderer said), at the formula's own line and column."""
     source = source_of(node, tex)
@@ -44,7 +49,7 @@ def diagnostic(node: dict | None, note, error: str = "", tex: str = "") -> Diagn
     return warning(path, line, CODE, f"cannot draw `{source[:80]}`: {message}", hint, col=col)
 
 
-def _start(node: dict | None, note, source: str) -> tuple[int, int]:
+def _start(node: dict[str, Any] | None, note: Note, source: str) -> tuple[int, int]:
     if node is not None and AT in node:
         return node[AT][1], node[AT][2]
     # A formula `book_math` has not seen (a chapter rendered on its own): its first

@@ -20,11 +20,14 @@ itself, or grows without end, stops with an error instead of hanging.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from notebook_publish.config import Config
 
 # TeX tokens: a control word (`\alpha`), a control symbol (`\{`, `\\`), a parameter
 # (`#1`, `##`), or one character. One character at a time, because an undelimited
@@ -54,7 +57,7 @@ class Macro:
     default: str | None = None  # the first argument is optional, in `[…]`, with this default
 
 
-class MacroList(tuple):
+class MacroList(tuple[Macro, ...]):
     """`math.macros` as read: a tuple of `Macro`s that `config --effective` prints in
     MathJax's form, as it was written."""
 
@@ -125,7 +128,7 @@ def _body_tokens(body: str) -> tuple[str, ...]:
     return tuple(m.group() for m in _TOKEN.finditer(body))
 
 
-def join(tokens) -> str:
+def join(tokens: Iterable[str]) -> str:
     """Tokens back to text. A control word followed by a letter gets a space between
     them, or `\\alpha` and `x` would read as `\\alphax`."""
     out: list[str] = []
@@ -157,6 +160,7 @@ class _Expander:
         stack = tokens[::-1]  # the next token is at the end
         out: list[str] = []
         expansions = 0
+        macro: Macro | None
         while stack:
             text, origin = stack.pop()
             if text in DEFINERS:
@@ -432,7 +436,7 @@ MAX_FILE_BYTES = 1024 * 1024
 BUILTIN: dict[str, Macro] = {"\\arg": Macro("\\arg", "\\operatorname{arg}")}
 
 
-def configured(config) -> dict[str, Macro]:
+def configured(config: Config) -> dict[str, Macro]:
     """The macros of the config: `BUILTIN`, then `math.macros_file`, then `math.macros`
     (each may redefine what comes before). A file that cannot be read is a config
     error at its line."""

@@ -43,7 +43,7 @@ class _UnicodeWriter:
     """A small recursive reader over TeX tokens; it only has to be readable, not exact."""
 
     def __init__(self, tex: str) -> None:
-        self.tokens = _UNI_TOKEN.findall(tex)
+        self.tokens: list[str] = _UNI_TOKEN.findall(tex)
         self.pos = 0
 
     def next(self) -> str | None:

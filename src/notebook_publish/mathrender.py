@@ -31,7 +31,7 @@ import latex2mathml.commands as l2m_commands
 from latex2mathml.symbols_parser import SYMBOLS as L2M_SYMBOLS
 
 from notebook_publish.cache import Cache, content_key
-from notebook_publish.math_unicode import tex_to_unicode  # noqa: F401  (the writers ask for it here, with the rest)
+from notebook_publish.math_unicode import tex_to_unicode as tex_to_unicode  # the writers ask for it here, with the rest
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,8 @@ def _draw_svg(tex: str, display: bool) -> MathResult:
         import ziamath
 
         with _ziamath_settings():
-            math = ziamath.Latex(tex, inline=not display, size=REF_SIZE_PX, margin=MARGIN_PX)
+            # ziamath's own types do not re-export Latex, which its package offers as ziamath.Latex
+            math = ziamath.Latex(tex, inline=not display, size=REF_SIZE_PX, margin=MARGIN_PX)  # type: ignore[attr-defined]
             svg = math.svgxml()
             bbox = math.node.bbox
     except Exception as exc:  # any failure inside the renderer is a bad formula, not a crash
@@ -326,7 +327,8 @@ def _pandoc_version() -> str:
     import pypandoc
 
     try:
-        return pypandoc.get_pandoc_version()  # pypandoc remembers it: one spawn per process
+        version: str = pypandoc.get_pandoc_version()  # pypandoc remembers it: one spawn per process
+        return version
     except OSError:
         return "missing"
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.book_math import prepare_math
 from notebook_publish.chapter_numbers import plan_numbering
@@ -46,6 +48,10 @@ from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS, make_inline_notes, wa
 from notebook_publish.picture_marks import PictureMarker
 from notebook_publish.transclude import settle
 
+if TYPE_CHECKING:
+    from notebook_publish.archive import NotesArchive
+    from notebook_publish.cache import Cache
+
 INDEX_NAMES = ("index.md", "README.md", "SUMMARY.md")
 # 50,000 bullets typeset to 1,200 pages in 3 minutes and 2 GB: a note that long is an
 # export gone wrong, and one chapter cannot be split across workers.
@@ -58,7 +64,7 @@ class Note:
     rel: str  # path relative to the notes folder, posix style
     raw: str
     text: str  # normalised
-    ast: dict
+    ast: dict[str, Any]  # pandoc's JSON
     diagnostics: tuple[Diagnostic, ...] = ()
     folder: bool = False  # a part's title page (a folder, a `nav:` section), not a file
 
@@ -96,10 +102,10 @@ class Book:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     vault: VaultIndex | None = None  # every note's name, front matter and aliases
     # The Notion export's .zip the notes came from (`archive.NotesArchive`), or None.
-    archive: object = None
+    archive: NotesArchive | None = None
     structure: str = ""  # how the chapter tree was made, in words (`check --tree`)
 
-    def shown(self, diagnostics) -> list[Diagnostic]:
+    def shown(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         """Problems as the user should see them: a note of an archive is named inside
         it (`export.zip/Page.md:3`), not where it was unpacked."""
         return list(diagnostics) if self.archive is None else self.archive.shown(diagnostics)
@@ -131,7 +137,7 @@ def find_index(config: Config, notes: list[Path]) -> Path | None:
     return None
 
 
-def load_book(config: Config, cache=None) -> Book:
+def load_book(config: Config, cache: Cache | None = None) -> Book:
     """The book of the notes folder, or of the Notion export's .zip `notes:` names: that
     is unpacked into the build cache (`archive.py`) and read as the folder, and every
     problem is then named inside the archive."""
@@ -158,7 +164,7 @@ def load_book(config: Config, cache=None) -> Book:
     return replace(book, diagnostics=tuple(unpacked.diagnostics() + unpacked.shown(book.diagnostics)), archive=unpacked)
 
 
-def _load_book(config: Config, cache=None, archive: bool = False, label: str | None = None) -> Book:
+def _load_book(config: Config, cache: Cache | None = None, archive: bool = False, label: str | None = None) -> Book:
     from notebook_publish.math_macros import configured
 
     label = label or str(config.notes)
@@ -190,10 +196,12 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
     vault = VaultIndex.build(
         notes_dir, files, {path: fm for path, raw, _f in read if raw is not None and (fm := read_front_matter(raw))}
     )
-    prepared = []
+    # (path, the file's text, normalised, what reading it found, what normalising it found)
+    prepared: list[tuple[Path, str | None, str | None, list[Diagnostic], list[Diagnostic]]] = []
     normalizer = CachedNormalizer(
         None if cache is None else cache.child("normalized"), notes_dir, media_dirs, files, config.flavours, vault
     )
+    text: str | None
     for path, raw, found in read:
         if raw is None:
             prepared.append((path, raw, None, found, []))
@@ -213,6 +221,7 @@ def _load_book(config: Config, cache=None, archive: bool = False, label: str | N
         diagnostics.extend(read_found)
         if raw is None:
             continue
+        assert text is not None  # a note that was read was normalised
         try:
             ast = next(parsed)
             if isinstance(ast, ParseError):
@@ -337,6 +346,7 @@ def order_chapters(
     nav = config.nav if config is not None else ()
     diagnostics: list[Diagnostic] = []
     if nav:
+        assert config is not None  # (no config, no `nav:`)
         placed, found = book_order.order_by_nav(notes, notes_dir, nav, config.source, config.line_of("nav"))
         how = "`nav:` in handbook.yml"
     elif structure == "folders" or (structure == "auto" and index is None):
@@ -353,6 +363,7 @@ def order_chapters(
         placed, found = book_order.order_by_folders(notes, notes_dir, index, front_matter)
         how = "the folder tree"
     elif index is None:
+        assert config is not None  # (no config: `structure` is auto, and that needs no index)
         raise UsageError(
             error(
                 config.source,
@@ -393,7 +404,7 @@ def folder_note(folder: Path, notes_dir: Path) -> Note:
     return Note(path=folder, rel=rel, raw="", text="", ast={"blocks": []}, folder=True)
 
 
-def _common_folder(notes) -> Path:
+def _common_folder(notes: Collection[Path]) -> Path:
     return Path(os.path.commonpath([str(p.parent) for p in notes])) if notes else Path(".")
 
 
@@ -402,7 +413,7 @@ def local_links(note: Note) -> tuple[tuple[Path | None, str, str], ...]:
     return note.links
 
 
-def _local_links(note: Note):
+def _local_links(note: Note) -> Iterator[tuple[Path | None, str, str]]:
     from notebook_publish.page_links import link_target
 
     blocks = note.ast.get("blocks", [])
@@ -424,7 +435,7 @@ def _local_links(note: Note):
                 yield found
 
 
-def chapter_title(note: Note, link_text: str | None, front_matter=None) -> str:
+def chapter_title(note: Note, link_text: str | None, front_matter: Mapping[str, Any] | None = None) -> str:
     """Front matter `title:`, else the opening heading, else the link's text, else the
     file name (`titles.py`)."""
     from notebook_publish import titles
@@ -434,7 +445,7 @@ def chapter_title(note: Note, link_text: str | None, front_matter=None) -> str:
 
 def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:
     """Every `#anchor` in a local link must name a heading of its target note."""
-    diagnostics = []
+    diagnostics: list[Diagnostic] = []
     for note in notes.values():
         for target_path, anchor, _text in local_links(note):
             if not anchor:

@@ -29,7 +29,9 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from notebook_publish.diagnostics import Diagnostic, warning
@@ -40,16 +42,18 @@ MAX_CSV_BYTES = 10 * 1024 * 1024  # as for a note
 _RELATION = re.compile(r"(?P<title>[^,()\n][^()\n]*?) \((?P<path>[^()\n]*?\.md)\)")
 _URL = re.compile(r"^(?:https?://|mailto:)\S+$", re.IGNORECASE)
 _ID = re.compile(r"(?:^|[ _-])([0-9a-f]{32})(?=\.[^.]+$)", re.IGNORECASE)
-_ATTR = ["", [], []]
+_ATTR: list[Any] = ["", [], []]
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def expand_databases(path: Path, text: str, ast: dict, files: frozenset[Path]) -> tuple[dict, list[Diagnostic]]:
+def expand_databases(
+    path: Path, text: str, ast: dict[str, Any], files: frozenset[Path]
+) -> tuple[dict[str, Any], list[Diagnostic]]:
     """`ast` with each marked database link, alone in its paragraph, replaced by the
     database's table (in place); a warning for each CSV that cannot be read."""
     diagnostics: list[Diagnostic] = []
 
-    def table_for(link: dict) -> dict | None:
+    def table_for(link: dict[str, Any]) -> dict[str, Any] | None:
         _attr, content, (url, _title) = link["c"]
         rel, _anchor = split_link(url)
         csv_path = Path(os.path.normpath(path.parent / rel))
@@ -83,10 +87,11 @@ def expand_databases(path: Path, text: str, ast: dict, files: frozenset[Path]) -
     return ast, diagnostics
 
 
-def _replace(blocks: list, table_for) -> None:
+def _replace(blocks: list[dict[str, Any]], table_for: Callable[[dict[str, Any]], dict[str, Any] | None]) -> None:
     for i, block in enumerate(blocks):
         if not isinstance(block, dict):
             continue
+        c: Any
         t, c = block.get("t"), block.get("c")
         if t in ("Para", "Plain"):
             link = _lone_database_link(c)
@@ -106,7 +111,7 @@ def _replace(blocks: list, table_for) -> None:
             _replace(c[1], table_for)
 
 
-def _lone_database_link(inlines: list) -> dict | None:
+def _lone_database_link(inlines: list[dict[str, Any]]) -> dict[str, Any] | None:
     lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
     if len(lone) == 1 and lone[0].get("t") == "Link" and DATABASE_CLASS in lone[0]["c"][0][1]:
         return lone[0]
@@ -147,23 +152,25 @@ def _read_csv(path: Path) -> tuple[list[list[str]] | None, str]:
     return rows, problem
 
 
-def _table(rows: list[list[str]], caption: list, note: Path, csv_path: Path, files: frozenset[Path]) -> dict:
+def _table(
+    rows: list[list[str]], caption: list[dict[str, Any]], note: Path, csv_path: Path, files: frozenset[Path]
+) -> dict[str, Any]:
     width = max(len(row) for row in rows)
     header, body = rows[0] + [""] * (width - len(rows[0])), [row + [""] * (width - len(row)) for row in rows[1:]]
     pages = _RowPages(csv_path, files)
     by_id = _pages_by_id(files)
 
-    def cell(inlines: list) -> list:
+    def cell(inlines: list[dict[str, Any]]) -> list[Any]:
         return [_ATTR, {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": inlines}] if inlines else []]
 
-    def title_cell(title: str) -> list:
+    def title_cell(title: str) -> list[Any]:
         inlines = _words(title)
         page = pages.take(title)
         if page is None or not inlines:
             return cell(inlines)
         return cell([{"t": "Link", "c": [_ATTR, inlines, [_url(page, note), ""]]}])
 
-    def value_cell(value: str) -> list:
+    def value_cell(value: str) -> list[Any]:
         return cell(_value_inlines(value, note, csv_path, files, by_id))
 
     head_row = [_ATTR, [cell(_words(h)) for h in header]]
@@ -195,6 +202,7 @@ class _RowPages:
         # out characters file names cannot hold and cutting long ones short.
         wanted = _key(title or "Untitled")
         loose = _loose(wanted)
+        same: Callable[[Path], bool]
         for same in (
             lambda f: _key(_page_name(f)) == wanted,
             lambda f: _loose(_key(_page_name(f))) == loose,
@@ -234,8 +242,8 @@ def _url(target: Path, note: Path) -> str:
     return quote(Path(os.path.relpath(target, note.parent)).as_posix(), safe="/")
 
 
-def _words(text: str) -> list:
-    out: list = []
+def _words(text: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for number, line in enumerate(text.split("\n")):
         if number:
             out.append({"t": "LineBreak"})
@@ -246,7 +254,9 @@ def _words(text: str) -> list:
     return out
 
 
-def _value_inlines(value: str, note: Path, csv_path: Path, files: frozenset[Path], by_id: dict[str, Path]) -> list:
+def _value_inlines(
+    value: str, note: Path, csv_path: Path, files: frozenset[Path], by_id: dict[str, Path]
+) -> list[dict[str, Any]]:
     """A cell: a URL is a link; `Title (Other%20Page%20<id>.md)` (a relation) is a link to
     that page when it is in the notes, else its title; anything else is text."""
     stripped = value.strip()
@@ -254,8 +264,9 @@ def _value_inlines(value: str, note: Path, csv_path: Path, files: frozenset[Path
         return [{"t": "Link", "c": [_ATTR, [{"t": "Str", "c": stripped}], [stripped, ""]]}]
     if ".md)" not in value:
         return _words(value)
-    out: list = []
+    out: list[dict[str, Any]] = []
     last = 0
+    target: Path | None
     for m in _RELATION.finditer(value):
         out += _words(value[last : m.start()])
         title = m.group("title").strip()
@@ -273,10 +284,10 @@ def _value_inlines(value: str, note: Path, csv_path: Path, files: frozenset[Path
     return _spaced(out)
 
 
-def _spaced(inlines: list) -> list:
+def _spaced(inlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Words from the pieces of a cell joined as the text had them: `a, b` keeps its
     space after the comma (pieces are split on whitespace, so it is put back)."""
-    out: list = []
+    out: list[dict[str, Any]] = []
     for item in inlines:
         if out and item.get("t") not in ("Space", "LineBreak") and out[-1].get("t") not in ("Space", "LineBreak"):
             if not (item.get("t") == "Str" and item["c"][:1] in ",.;:"):

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.pandoc_ast import stringify, table_cells
@@ -39,7 +41,7 @@ class PageLink:
     parent: Path | None = None  # the page of the list item this one is nested in
 
 
-def link_target(note_path: Path, inline: dict) -> tuple[Path | None, str, str] | None:
+def link_target(note_path: Path, inline: dict[str, Any]) -> tuple[Path | None, str, str] | None:
     """(target note or None for the note itself, anchor, text) of a working link to a
     note; None for an external, broken or attachment link."""
     attr, content, (url, _title) = inline["c"]
@@ -52,7 +54,7 @@ def link_target(note_path: Path, inline: dict) -> tuple[Path | None, str, str] |
     return target, anchor, "" if "wikilink" in attr[1] else stringify(content).strip()
 
 
-def page_links(note_path: Path, blocks: list) -> list[PageLink]:
+def page_links(note_path: Path, blocks: list[dict[str, Any]]) -> list[PageLink]:
     """Every working link of the blocks to another note, in reading order, each
     marked as listed (a page list entry) or not. Links inside an embedded note are
     that note's, and are left out."""
@@ -61,8 +63,9 @@ def page_links(note_path: Path, blocks: list) -> list[PageLink]:
     return found
 
 
-def _blocks(note_path: Path, blocks: list, parent: Path | None, found: list[PageLink]) -> None:
+def _blocks(note_path: Path, blocks: list[dict[str, Any]], parent: Path | None, found: list[PageLink]) -> None:
     for block in blocks:
+        c: Any
         t, c = block.get("t"), block.get("c")
         if t in ("Para", "Plain"):
             _lines(note_path, c, parent, found)
@@ -90,7 +93,7 @@ def _blocks(note_path: Path, blocks: list, parent: Path | None, found: list[Page
                 _blocks(note_path, cell, parent, found)
 
 
-def _item(note_path: Path, item: list, parent: Path | None, found: list[PageLink]) -> None:
+def _item(note_path: Path, item: list[dict[str, Any]], parent: Path | None, found: list[PageLink]) -> None:
     """A list item that is only a link (or a link and a description) lists that page,
     and the list nested in it lists the pages under it."""
     if not item:
@@ -106,8 +109,8 @@ def _item(note_path: Path, item: list, parent: Path | None, found: list[PageLink
     _blocks(note_path, item, parent, found)
 
 
-def _lines(note_path: Path, inlines: list, parent: Path | None, found: list[PageLink]) -> None:
-    line: list = []
+def _lines(note_path: Path, inlines: list[dict[str, Any]], parent: Path | None, found: list[PageLink]) -> None:
+    line: list[dict[str, Any]] = []
     for inline in [*inlines, {"t": "LineBreak"}]:
         if inline.get("t") not in _BREAKS:
             line.append(inline)
@@ -124,7 +127,7 @@ def _lines(note_path: Path, inlines: list, parent: Path | None, found: list[Page
         line = []
 
 
-def _lone_link(note_path: Path, inlines: list, item_entry: bool) -> tuple[Path, str] | None:
+def _lone_link(note_path: Path, inlines: list[dict[str, Any]], item_entry: bool) -> tuple[Path, str] | None:
     """(target, text) when the inlines are one link to another note, alone (a list item
     may add a description after a separator); None otherwise."""
     rest = [i for i in inlines if i.get("t") not in ("Space", *_BREAKS)]
@@ -145,7 +148,7 @@ def _lone_link(note_path: Path, inlines: list, item_entry: bool) -> tuple[Path, 
     return found[0], found[2]
 
 
-def _links_in(note_path: Path, inlines: list):
+def _links_in(note_path: Path, inlines: list[dict[str, Any]]) -> Iterator[tuple[Path, str]]:
     stack = list(reversed(inlines))
     while stack:
         inline = stack.pop()

@@ -15,8 +15,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 from notebook_publish import pictures
@@ -26,22 +28,25 @@ from notebook_publish.normalize import linkscan
 from notebook_publish.pandoc_ast import walk_inlines
 from notebook_publish.policy import is_data_picture, publishable_picture
 
+if TYPE_CHECKING:
+    from notebook_publish.cache import Cache
+
 _SCHEMA = "picture-verdict-1"
 
 
 class PictureMarker:
     """Judges the pictures of every note of one build; `cache` is a `Cache` namespace or None."""
 
-    def __init__(self, files: frozenset[Path], cache=None) -> None:
+    def __init__(self, files: frozenset[Path], cache: Cache | None = None) -> None:
         self.files = files
         self.cache = cache
-        self.verdicts: dict[Path, pictures.Verdict] = {}
-        self._code = None
+        self.verdicts: dict[Path | DataPicture, pictures.Verdict] = {}
+        self._code: str | None = None
 
-    def mark(self, note_path: Path, text: str, ast: dict) -> list[Diagnostic]:
+    def mark(self, note_path: Path, text: str, ast: dict[str, Any]) -> list[Diagnostic]:
         """Add a problem class to each Image in `ast` (in place) whose file cannot be
         drawn; one warning per such picture in the note's text, at its line and column."""
-        bad: dict[Path, pictures.Verdict] = {}
+        bad: dict[Path | DataPicture, pictures.Verdict] = {}
         for image in walk_inlines(ast.get("blocks", [])):
             if image.get("t") != "Image":
                 continue
@@ -59,7 +64,7 @@ class PictureMarker:
             return []
         return self._diagnostics(note_path, text, bad)
 
-    def verdict(self, path: Path) -> pictures.Verdict:
+    def verdict(self, path: Path | DataPicture) -> pictures.Verdict:
         if path not in self.verdicts:
             self.verdicts[path] = self._judge(path)
         return self.verdicts[path]
@@ -95,11 +100,13 @@ class PictureMarker:
             self._code = content_key(_SCHEMA, PIL.__version__, Path(pictures.__file__).read_bytes())
         return self._code
 
-    def _diagnostics(self, note_path: Path, text: str, bad: dict[Path, pictures.Verdict]) -> list[Diagnostic]:
+    def _diagnostics(
+        self, note_path: Path, text: str, bad: dict[Path | DataPicture, pictures.Verdict]
+    ) -> list[Diagnostic]:
         found: list[Diagnostic] = []
-        placed: set[Path] = set()
+        placed: set[Path | DataPicture] = set()
 
-        def at(match, line: int, col: int) -> str:
+        def at(match: re.Match[str], line: int, col: int) -> str:
             target = linkscan.destination(match)
             path = publishable_picture(note_path, target, self.files) or _data_picture(target)
             if path in bad:

@@ -18,10 +18,16 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from notebook_publish.filetypes import sniff
+
+if TYPE_CHECKING:
+    from lxml import etree
+    from PIL import Image
 
 BAD = "bad-image"
 UNSUPPORTED = "unsupported-image"
@@ -71,7 +77,7 @@ class PictureError(Exception):
 
 
 @contextmanager
-def open_picture(data: bytes):
+def open_picture(data: bytes) -> Iterator[Image.Image]:
     """The picture as a Pillow image (header read, pixels not yet decoded), refusing
     more than MAX_PIXELS. Raises PictureError for anything Pillow cannot open."""
     from PIL import Image, UnidentifiedImageError
@@ -101,7 +107,7 @@ def open_picture(data: bytes):
         im.close()
 
 
-def problem_of(classes) -> str | None:
+def problem_of(classes: Collection[str]) -> str | None:
     """Which of `missing-image`, `bad-image` and `unsupported-image` an Image carries."""
     for name in (MISSING, *PROBLEM_CLASSES):
         if name in classes:
@@ -109,7 +115,7 @@ def problem_of(classes) -> str | None:
     return None
 
 
-def orientation(im) -> int:
+def orientation(im: Image.Image) -> int:
     """The EXIF orientation (1 to 8) a camera wrote, 1 when there is none."""
     try:
         value = int(im.getexif().get(_EXIF_ORIENTATION, 1))
@@ -118,12 +124,12 @@ def orientation(im) -> int:
     return value if 1 <= value <= 8 else 1
 
 
-def upright_size(im) -> tuple[int, int]:
+def upright_size(im: Image.Image) -> tuple[int, int]:
     """(width, height) as the picture is meant to be seen."""
     return (im.height, im.width) if orientation(im) in _QUARTER_TURNS else (im.width, im.height)
 
 
-def parse_svg(data: bytes):
+def parse_svg(data: bytes) -> etree._Element | None:
     """The root element of an SVG, or None when the data is not well-formed XML with an
     `<svg>` root. Entities are not expanded and nothing is loaded (no XXE, no billion
     laughs)."""

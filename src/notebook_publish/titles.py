@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
+from typing import Any
 
 from notebook_publish.normalize.resolve import FOLDER_PAGES, strip_notion_id
 from notebook_publish.pandoc_ast import stringify
@@ -63,7 +64,7 @@ def normal_title(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip(":.").strip()
 
 
-def opening_heading(blocks: list) -> int | None:
+def opening_heading(blocks: list[dict[str, Any]]) -> int | None:
     """The position of the note's opening heading among its top blocks: the first
     block, or the first after banner pictures; None when the note opens with text, or
     with a heading that a shallower one follows (`## Subpage` above `# Index` opens a
@@ -83,19 +84,21 @@ def opening_heading(blocks: list) -> int | None:
     return None
 
 
-def _only_pictures(inlines: list) -> bool:
+def _only_pictures(inlines: list[dict[str, Any]]) -> bool:
     rest = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
     return bool(rest) and all(
         i.get("t") in _BANNER or (i.get("t") == "Link" and _only_pictures(i["c"][1])) for i in rest
     )
 
 
-def _is_banner_div(block: dict) -> bool:
+def _is_banner_div(block: dict[str, Any]) -> bool:
     inner = block["c"][1]
     return bool(inner) and all(b.get("t") in ("Para", "Plain") and _only_pictures(b["c"]) for b in inner)
 
 
-def chapter_title(rel: str, blocks: list, front_matter: Mapping | None, link_text: str | None) -> str:
+def chapter_title(
+    rel: str, blocks: list[dict[str, Any]], front_matter: Mapping[str, Any] | None, link_text: str | None
+) -> str:
     """The chapter's title by the rules above."""
     if front_matter:
         title = front_matter.get("title")
@@ -124,6 +127,6 @@ def file_title(rel: str) -> str:
     return re.sub(r"[-_\s]+", " ", strip_notion_id(name)).strip() or rel
 
 
-def repeats_title(heading: dict, title: str) -> bool:
+def repeats_title(heading: dict[str, Any], title: str) -> bool:
     """Whether a heading block says the same as the chapter title."""
     return normal_title(stringify(heading["c"][2])) == normal_title(title)

@@ -32,13 +32,17 @@ import copy
 import difflib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.resolve import is_external
 from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+
+if TYPE_CHECKING:
+    from notebook_publish.notes import Note
 
 MARKER_CLASS = "transclude"
 DIV_CLASS = "transclusion"
@@ -56,14 +60,18 @@ def squash(text: str) -> str:
 
 
 def settle(
-    notes: dict, notes_dir: Path, files=frozenset(), snippets: bool = False, read: Callable[[Path], bytes] | None = None
-) -> tuple[dict, list[Diagnostic]]:
+    notes: dict[Path, Note],
+    notes_dir: Path,
+    files: Collection[Path] = frozenset(),
+    snippets: bool = False,
+    read: Callable[[Path], bytes] | None = None,
+) -> tuple[dict[Path, Note], list[Diagnostic]]:
     """The notes with wikilink anchors matched, embeds expanded and (with `snippets`)
     code-block snippets filled in; and what was found wrong on the way."""
     from dataclasses import replace
 
     diagnostics: list[Diagnostic] = []
-    headings: dict = {}
+    headings: dict[Path, list[tuple[str, str, str]]] = {}
     for note in notes.values():
         if ".wikilink" in note.text and "#" in note.text:
             _match_anchors(note, notes, headings)
@@ -84,7 +92,7 @@ def settle(
 # --- heading anchors of wikilinks -----------------------------------------------------------
 
 
-def _headings(note) -> list[tuple[str, str, str]]:
+def _headings(note: Note) -> list[tuple[str, str, str]]:
     """(id, squashed id, squashed text) of the note's headings."""
     return [
         (b["c"][1][0], squash(b["c"][1][0]), squash(stringify(b["c"][2])))
@@ -93,7 +101,7 @@ def _headings(note) -> list[tuple[str, str, str]]:
     ]
 
 
-def _match_anchors(note, notes: dict, headings: dict) -> None:
+def _match_anchors(note: Note, notes: dict[Path, Note], headings: dict[Path, list[tuple[str, str, str]]]) -> None:
     """Each wikilink's anchor that is no id of its note, matched to a heading by text
     (`headings`: each note's, worked out once)."""
     for inline in walk_inlines(note.ast.get("blocks", [])):
@@ -118,26 +126,32 @@ def _match_anchors(note, notes: dict, headings: dict) -> None:
 # --- embeds ---------------------------------------------------------------------------------
 
 
-def _marker(inline: dict) -> dict | None:
+def _marker(inline: dict[str, Any]) -> dict[str, str] | None:
     if inline.get("t") == "Span" and MARKER_CLASS in inline["c"][0][1] and not inline["c"][1]:
         return dict(inline["c"][0][2])
     return None
 
 
+# What an embed names: a note, and the squashed heading or the `^block` id ("" for all of it).
+_Key = tuple[Path, str]
+
+
 class _Expander:
-    def __init__(self, notes: dict, notes_dir: Path, diagnostics: list[Diagnostic]):
+    def __init__(self, notes: dict[Path, Note], notes_dir: Path, diagnostics: list[Diagnostic]):
         self.notes = notes
         self.notes_dir = notes_dir
         self.diagnostics = diagnostics
-        self.cycles: set[frozenset] = set()
+        self.cycles: set[frozenset[_Key]] = set()
         self.budget = 0
 
-    def note_blocks(self, note) -> list:
+    def note_blocks(self, note: Note) -> list[dict[str, Any]]:
         self.budget = MAX_BLOCKS
         return self.expand(note.ast.get("blocks", []), note, ((note.path, ""),), 0)
 
-    def expand(self, blocks: list, note, stack: tuple, level: int) -> list:
-        out = []
+    def expand(
+        self, blocks: list[dict[str, Any]], note: Note, stack: tuple[_Key, ...], level: int
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
         for block in blocks:
             t = block.get("t")
             if t == "Header":
@@ -151,9 +165,9 @@ class _Expander:
                 out.append(block)
         return out
 
-    def split(self, block: dict, note, stack: tuple, level: int) -> list:
-        out: list = []
-        pending: list = []
+    def split(self, block: dict[str, Any], note: Note, stack: tuple[_Key, ...], level: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        pending: list[dict[str, Any]] = []
 
         def flush() -> None:
             while pending and pending[0].get("t") in ("Space", "SoftBreak", "LineBreak"):
@@ -174,7 +188,7 @@ class _Expander:
         flush()
         return out
 
-    def transclude(self, kv: dict, note, stack: tuple, level: int) -> list:
+    def transclude(self, kv: dict[str, str], note: Note, stack: tuple[_Key, ...], level: int) -> list[dict[str, Any]]:
         rel = unquote(kv.get("note", ""))
         section = unquote(kv.get("section", ""))
         line, col = _int(kv.get("line"), 1), _int(kv.get("col"), 1)
@@ -272,14 +286,14 @@ class _Expander:
         ]
 
 
-def _int(value, default: int) -> int:
+def _int(value: str | None, default: int) -> int:
     try:
-        return max(1, int(value))
+        return max(1, int(value)) if value is not None else default
     except (TypeError, ValueError):
         return default
 
 
-def _section(blocks: list, section: str, target) -> list | None:
+def _section(blocks: list[dict[str, Any]], section: str, target: Note) -> list[dict[str, Any]] | None:
     """The blocks `![[Note#Heading]]` or `![[Note#^block]]` shows."""
     if section.startswith("^"):
         return _block(blocks, "block-" + section[1:])
@@ -293,14 +307,14 @@ def _section(blocks: list, section: str, target) -> list | None:
     return None
 
 
-def _holds_id(block: dict, ident: str) -> bool:
+def _holds_id(block: dict[str, Any], ident: str) -> bool:
     for inline in walk_inlines([block]):
         if inline.get("t") == "Span" and inline["c"][0][0] == ident:
             return True
     return False
 
 
-def _block(blocks: list, ident: str) -> list | None:
+def _block(blocks: list[dict[str, Any]], ident: str) -> list[dict[str, Any]] | None:
     """The paragraph, list item or (for an id on a line of its own) the block before,
     that the block id `ident` marks."""
     for i, block in enumerate(blocks):
@@ -322,8 +336,11 @@ def _block(blocks: list, ident: str) -> list | None:
     return None
 
 
-def _map_block_lists(block: dict, fn) -> dict:
+def _map_block_lists(
+    block: dict[str, Any], fn: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+) -> dict[str, Any]:
     """The block with `fn` applied to every list of blocks directly inside it."""
+    c: Any
     t, c = block["t"], block.get("c")
     if t == "BlockQuote":
         return {"t": t, "c": fn(c)}
@@ -340,7 +357,7 @@ def _map_block_lists(block: dict, fn) -> dict:
     if t == "Table":
         attr, caption, colspecs, head, bodies, foot = c
 
-        def rows(rs):
+        def rows(rs: list[Any]) -> list[Any]:
             return [[r[0], [[cell[0], cell[1], cell[2], cell[3], fn(cell[4])] for cell in r[1]]] for r in rs]
 
         return {
@@ -357,7 +374,7 @@ def _map_block_lists(block: dict, fn) -> dict:
     return block
 
 
-def _rebased(blocks: list, source, dest) -> list:
+def _rebased(blocks: list[dict[str, Any]], source: Note, dest: Note) -> list[dict[str, Any]]:
     """`blocks` of note `source` as they read from note `dest`: relative link and
     picture targets rewritten for `dest`'s folder, identifiers dropped."""
     here = source.path.parent
@@ -371,7 +388,7 @@ def _rebased(blocks: list, source, dest) -> list:
         rel = Path(os.path.relpath(absolute, there)).as_posix()
         return quote(rel, safe="/") + (hash_ + anchor if hash_ else "")
 
-    stack: list = [blocks]
+    stack: list[Any] = [blocks]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
@@ -379,6 +396,7 @@ def _rebased(blocks: list, source, dest) -> list:
             continue
         if not isinstance(node, dict):
             continue
+        c: Any
         t, c = node.get("t"), node.get("c")
         if t == "Header":
             c[1][0] = ""
@@ -398,7 +416,7 @@ def _rebased(blocks: list, source, dest) -> list:
     return blocks
 
 
-def _demote(blocks: list, level: int) -> None:
+def _demote(blocks: list[dict[str, Any]], level: int) -> None:
     """Headings of embedded text go one level below the section the embed is in."""
     heads = [b for b in walk_blocks(blocks) if b.get("t") == "Header"]
     if not heads:
@@ -411,13 +429,15 @@ def _demote(blocks: list, level: int) -> None:
 # --- snippets in code blocks ------------------------------------------------------------------
 
 
-def _fill_code_snippets(note, notes_dir: Path, files, read: Callable[[Path], bytes]) -> list[Diagnostic]:
+def _fill_code_snippets(
+    note: Note, notes_dir: Path, files: Collection[Path], read: Callable[[Path], bytes]
+) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for block in walk_blocks(note.ast.get("blocks", [])):
         if block.get("t") != "CodeBlock" or "--8<--" not in block["c"][1]:
             continue
 
-        def one(m: re.Match) -> str:
+        def one(m: re.Match[str]) -> str:
             name = m.group("path").strip().split(":", 1)[0]
             where = _snippet_file(name, note.path.parent, notes_dir, files)
             line = _line_of(note.text, m.group(0).strip())
@@ -464,7 +484,7 @@ def _fill_code_snippets(note, notes_dir: Path, files, read: Callable[[Path], byt
     return found
 
 
-def _snippet_file(name: str, note_dir: Path, notes_dir: Path, files) -> Path | None:
+def _snippet_file(name: str, note_dir: Path, notes_dir: Path, files: Collection[Path]) -> Path | None:
     if is_external(name):
         return None
     for base in (notes_dir.parent, notes_dir, note_dir):

@@ -23,6 +23,16 @@ pages, `assemble.py` merges, and `build.py` runs the phases in order.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the checker sees the names `__getattr__` hands out
+    from notebook_publish.handbook.build import build_pdf as build_pdf
+    from notebook_publish.handbook.html.book import PAPER_SIZES as PAPER_SIZES
+    from notebook_publish.handbook.html.book import BookMeta as BookMeta
+    from notebook_publish.handbook.html.book import book_meta as book_meta
+    from notebook_publish.handbook.html.book import build_html as build_html
+    from notebook_publish.handbook.html.book import render_chapters as render_chapters
+    from notebook_publish.handbook.html.book import writer_options as writer_options
 
 # Names are looked up on first use: the typesetting workers import modules of this
 # package (parts, fetcher) and must not pay for the HTML writer, Pygments and the
@@ -40,7 +50,7 @@ _EXPORTS = {
 __all__ = ["build_pdf", "build_html", "render_chapters"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,6 +32,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
@@ -148,7 +149,8 @@ def _typed_hyphens(book: Pdf) -> None:
     U+2010 in a note is rare, and reads the same); the glyph's entry says so."""
     seen: set[tuple[int, int]] = set()
     for page in book.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font") or {}
+        resources: pikepdf.Object | dict[str, Any] = page.obj.get("/Resources", {})
+        fonts = resources.get("/Font") or {}
         for font in fonts.values():
             cmap = font.get("/ToUnicode")
             if cmap is None or cmap.objgen in seen:
@@ -164,7 +166,7 @@ def _page_labels(book: Pdf, front_pages: int) -> Dictionary:
     contents in lower-case roman (i, ii …), the chapters and the index from 1."""
     nums = Array([0, Dictionary(S=Name.r)])
     if front_pages < len(book.pages):
-        nums.extend([front_pages, Dictionary(S=Name.D, St=1)])
+        nums.extend([front_pages, Dictionary(S=Name.D, St=1)])  # type: ignore[list-item]  # pikepdf takes Python numbers; its stub wants Objects
     return book.make_indirect(Dictionary(Nums=nums))
 
 

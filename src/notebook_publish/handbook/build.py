@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.build import write_atomically
 from notebook_publish.cache import content_key
@@ -49,6 +50,12 @@ from notebook_publish.handbook.typeset.schedule import typeset, typeset_as_rende
 from notebook_publish.handbook.typeset.workers import PartFailed, TypesetPool, default_jobs
 from notebook_publish.progress import NO_PROGRESS, Progress
 from notebook_publish.system_fonts import fontconfig_fingerprint
+
+if TYPE_CHECKING:
+    from notebook_publish.config import Config
+    from notebook_publish.handbook.html.chapter import ChapterHtml
+    from notebook_publish.notes import Book
+    from notebook_publish.themes import Theme
 
 _IMG_SRC = re.compile(r'<img [^>]*src="(file:[^"]+)"')
 
@@ -80,7 +87,7 @@ def chapter_groups(rels: list[str], sizes: list[int], part_size: int = 0) -> lis
 
 
 def build_pdf(
-    book,
+    book: Book,
     out: Path,
     jobs: int = 0,
     progress: Progress = NO_PROGRESS,
@@ -142,7 +149,7 @@ class _BackMatter:
 class _HandbookBuild:
     """One build of the handbook, phase by phase (see the module docstring)."""
 
-    def __init__(self, book, prepared: Preparation | None):
+    def __init__(self, book: Book, prepared: Preparation | None):
         """What every part shares: theme, template, fonts, the folders WeasyPrint may
         read, the writer's options, and the fingerprint every part's key starts from."""
         from notebook_publish.build import open_cache
@@ -196,7 +203,7 @@ class _HandbookBuild:
             meta.date_iso[:10] + "T00:00:00Z",
             meta.version,
         )
-        self.common = dict(
+        self.common: dict[str, Any] = dict(  # what every part's template is given
             paper=PAPER_SIZES[config.pdf.paper],
             font_css=font_face_css(self.mounts.url, faces) + "\n" + fallback_property(()),
             stylesheet_url=self.mounts.url(self.stylesheet),
@@ -206,7 +213,7 @@ class _HandbookBuild:
             index=(),
             first_page_number=None,
         )
-        self.chapters: list = [None] * len(book.chapters)  # ChapterHtml, as each part is rendered
+        self.chapters: list[ChapterHtml | None] = [None] * len(book.chapters)  # as each part is rendered
 
     # --- one part's job ---------------------------------------------------------------
 
@@ -220,11 +227,11 @@ class _HandbookBuild:
         self,
         kind: str,
         label: str,
-        source,
+        source: Path | None,
         html: str,
         user_css: str = "",
         members: tuple[str, ...] = (),
-        math: tuple = (),
+        math: tuple[tuple[str, str], ...] = (),
     ) -> PartJob:
         html = self._with_fallbacks(html)
         # The formulas' slot keys in the HTML are hashes of their SVGs: the key covers them.
@@ -251,16 +258,21 @@ class _HandbookBuild:
         from notebook_publish.handbook.html.book import render_chapters
 
         book, chapters = self.book, self.chapters
-        for i, chapter in zip(group, render_chapters(book, self.options, self.math_cache, which=group)):
+        rendered = render_chapters(book, self.options, self.math_cache, which=group)
+        for i, chapter in zip(group, rendered):
             chapters[i] = chapter
         first = book.chapters[group[0]].note
         label = first.rel if len(group) == 1 else f"{first.rel} (+{len(group) - 1})"
-        html = self.template.render(
-            {**self.common, "book": self.neutral, "chapters": [chapters[i] for i in group], "parts": ["chapters"]}
-        )
+        html = self.template.render({**self.common, "book": self.neutral, "chapters": rendered, "parts": ["chapters"]})
         members = tuple(book.chapters[i].note.rel for i in group)
-        math = tuple(dict(pair for i in group for pair in chapters[i].math).items())
+        math = tuple(dict(pair for chapter in rendered for pair in chapter.math).items())
         return self._job("chapter", label, first.path, html, self.layers.chapter_css, members, math)
+
+    def _rendered(self) -> list[ChapterHtml]:
+        """Every chapter's HTML: asked for once `typeset_chapters` has rendered them all."""
+        rendered = [chapter for chapter in self.chapters if chapter is not None]
+        assert len(rendered) == len(self.chapters), "a chapter was not rendered"
+        return rendered
 
     # --- the phases -------------------------------------------------------------------
 
@@ -269,7 +281,7 @@ class _HandbookBuild:
         sizes = [len(c.note.text) for c in self.book.chapters]
         groups = chapter_groups([c.note.rel for c in self.book.chapters], sizes, part_size)
         body = _Body(*typeset_as_rendered(groups, sizes, self._render_part, self.store, pool, progress, edited))
-        for chapter in self.chapters:
+        for chapter in self._rendered():
             self.diagnostics.extend(chapter.diagnostics)
         for part_job in body.jobs:
             self.diagnostics.extend(body.parts[part_job.key].diagnostics)
@@ -291,7 +303,7 @@ class _HandbookBuild:
     ) -> _BackMatter:
         """The index (numbered on from the body), the cover and contents (listing every
         page number) and the folio layer, typeset together."""
-        config, chapters, common = self.config, self.chapters, self.common
+        config, chapters, common = self.config, self._rendered(), self.common
         later: list[PartJob] = []
         index_job = None
         if config.pdf.index:
@@ -409,7 +421,7 @@ def _images_of(html: str, mounts: Mounts) -> list[Path]:
     return paths
 
 
-def _mounts(config, theme, font_paths: list[Path]) -> Mounts:
+def _mounts(config: Config, theme: Theme, font_paths: list[Path]) -> Mounts:
     from notebook_publish.themes import BUILTIN_THEMES, DEFAULT_THEME
 
     default = (BUILTIN_THEMES / DEFAULT_THEME).resolve()

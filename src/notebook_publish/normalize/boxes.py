@@ -10,8 +10,13 @@ adds a line.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.callouts import CALLOUT_CLASS, TAB_LABEL_CLASS, UNTITLED_CLASS
+
+if TYPE_CHECKING:
+    from notebook_publish.diagnostics import Diagnostic
+    from notebook_publish.normalize.context import NoteContext
 
 # A line that cannot follow a paragraph's first line without joining it: a table row
 # (pipe tables cannot interrupt a paragraph) or a definition (`: ...`). A callout whose
@@ -27,7 +32,7 @@ FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
 MAX_BOX_DEPTH = 12
 
 
-def too_deep(ctx, line: int, col: int = 1):
+def too_deep(ctx: NoteContext, line: int, col: int = 1) -> Diagnostic:
     from notebook_publish.diagnostics import warning
 
     return warning(

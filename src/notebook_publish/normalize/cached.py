@@ -10,12 +10,18 @@ the notebook.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish.cache import content_key, diagnostic_from_row, diagnostic_row
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.normalize import normalize
 from notebook_publish.normalize.context import NoteContext
+
+if TYPE_CHECKING:
+    from notebook_publish.cache import Cache
+    from notebook_publish.normalize.vault import VaultIndex
 
 _SCHEMA = "normalized-1"
 
@@ -36,7 +42,13 @@ class CachedNormalizer:
     folders, the file list) are hashed once."""
 
     def __init__(
-        self, cache, notes_dir: Path, media_dirs: tuple[Path, ...], files, flavours=frozenset(), vault=None
+        self,
+        cache: Cache | None,
+        notes_dir: Path,
+        media_dirs: tuple[Path, ...],
+        files: Iterable[Path],
+        flavours: Iterable[str] = frozenset(),
+        vault: VaultIndex | None = None,
     ) -> None:
         self.cache = cache
         # The vault index adds the notes' aliases (what wikilinks resolve by) to the file list.

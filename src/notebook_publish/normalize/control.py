@@ -14,8 +14,14 @@ kept, so the line count and every later diagnostic's line stay right.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from notebook_publish.normalize.context import NoteContext
 
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SEPARATORS = {"\x0b": " ", "\x0c": " "}
@@ -105,7 +111,7 @@ def describe(char: str) -> str:
     return f"U+{code:04X} {name}"
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not _CONTROL.search(text):
         return text, []
     lines = text.split("\n")
@@ -119,7 +125,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     return "\n".join(lines), diagnostics
 
 
-def _warning(path, line: int, matches: list[re.Match]) -> Diagnostic:
+def _warning(path: Path, line: int, matches: list[re.Match[str]]) -> Diagnostic:
     """One warning for a line: which characters, how many, what became of them."""
     chars = list(dict.fromkeys(describe(m.group(0)) for m in matches if len(m.group(0)) == 1))
     sequences = list(dict.fromkeys("`ESC" + m.group(0)[1:] + "`" for m in matches if len(m.group(0)) > 1))

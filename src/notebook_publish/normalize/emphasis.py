@@ -11,9 +11,13 @@ Only prose is touched: code, math, link targets, URLs and raw HTML are masked fi
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.normalize.regions import fenced_block_lines, mask_protected, unmask
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 # A run of markers. A run of four stars is a closer and an opener back to back
 # (`**sampling**** xt **`).
@@ -22,7 +26,7 @@ _LIST_BULLET = re.compile(r"^(\s*)([*+-])(\s)")
 _UNSAFE = re.compile("[\U000f0000-\U000ffffd]")  # the masking alphabet: leave such lines alone
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     lines = text.split("\n")
     skip = fenced_block_lines(lines)
     diagnostics: list[Diagnostic] = []

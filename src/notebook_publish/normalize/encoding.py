@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import ftfy
 
 from notebook_publish.diagnostics import Diagnostic, info
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,  # `&lt;` in Markdown is meant
@@ -91,7 +95,7 @@ def _restore_lost_byte(chars: str) -> str | None:
 _INVISIBLE = {"Cn", "Co", "Cs", "Cc", "Cf", "Zs", "Zl", "Zp"}
 
 
-def _repair_lost_bytes(pattern: re.Pattern, text: str) -> str:
+def _repair_lost_bytes(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(lambda m: _restore_lost_byte(m.group(0)) or m.group(0), text)
 
 
@@ -118,7 +122,7 @@ def _repair_once(line: str) -> str:
     return repaired
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     """Return the text with mojibake repaired. Text that isn't mojibake is unchanged."""
     if text.isascii():
         return text, []

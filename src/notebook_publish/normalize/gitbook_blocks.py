@@ -22,6 +22,7 @@ tags (Liquid's) are not touched here.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.boxes import (
@@ -36,6 +37,9 @@ from notebook_publish.normalize.boxes import (
     too_deep,
 )
 from notebook_publish.normalize.triggers import has
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 _TAG = re.compile(
     r"^(?P<prefix>[ \t]*(?:>[ \t]?)*)\{%-?[ \t]*(?P<name>[A-Za-z][\w-]*)(?P<args>(?:[^%\n]|%(?!\}))*?)[ \t]*-?%\}[ \t]*$"
@@ -70,7 +74,7 @@ def _args(text: str) -> dict[str, str]:
     return {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _ARG.finditer(text)}
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not ctx.uses("gitbook") or not has(text, "{%"):
         return text, []
     lines = text.split("\n")
@@ -118,6 +122,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             fences.step(line.lstrip(" \t>"))
             lines[i] = line
             continue
+        assert m is not None  # (else `name` is "", not handled)
         prefix = m.group("prefix")
         col = len(prefix) + 1
         args = _args(m.group("args"))

@@ -7,16 +7,20 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.normalize.regions import fenced_block_lines
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 _WRAPPED_HEADING = re.compile(
     r"^(?P<hashes> {0,3}#{1,6})[ \t]+(?P<mark>\*\*|__)(?P<text>(?:(?!(?P=mark)).)+?)(?P=mark)[ \t]*(?P<close>#*)[ \t]*$"
 )
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     lines = text.split("\n")
     skip = fenced_block_lines(lines)
     diagnostics: list[Diagnostic] = []

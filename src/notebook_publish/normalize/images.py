@@ -9,6 +9,7 @@ dropped. Remote images are never fetched: they are flagged too.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
@@ -22,21 +23,26 @@ from notebook_publish.normalize.resolve import (
     resolve_target,
 )
 
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
+
 MISSING_CLASS = "missing-image"
 _MEANINGLESS_ALT = {"image", "img", "picture", "untitled"}
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     resolve = memoised(resolve_target)
     closest = memoised(closest_candidate)
 
-    def replace(match: re.Match, line: int, col: int) -> str:
+    def replace(match: re.Match[str], line: int, col: int) -> str:
         target = linkscan.destination(match)
         rewritten = match.group(0)
         if match.group("text").strip().lower() in _MEANINGLESS_ALT:
             rewritten = "![" + rewritten[2 + len(match.group("text")) :]
-            match = linkscan.IMAGE.match(rewritten)
+            again = linkscan.IMAGE.match(rewritten)
+            assert again is not None  # the same image, its alt text left out
+            match = again
         if target.startswith("data:"):
             return rewritten
         found = None if is_external(target) else resolve(target, ctx, IMAGE_SUFFIXES)

@@ -19,11 +19,15 @@ Code, inline code, math and the front matter are never touched; every line is ke
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.normalize.linkscan import IMAGE
 from notebook_publish.normalize.skipped import Positions, blank
 from notebook_publish.normalize.triggers import has
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 REWRITTEN = "jekyll-syntax"
 
@@ -40,7 +44,7 @@ _TOC_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\S")
 _ATTRIBUTES_AT_END = re.compile(r"\{[^{}\n]*\}[ \t]*$")
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not ctx.uses("jekyll") or not has(text, "{:"):
         return text, []
     scan = blank(text)
@@ -54,7 +58,9 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     for i, line in enumerate(scanned):
         if "{:" not in line:
             continue
-        message = _block(lines, scanned, i) if _IAL.fullmatch(line[_QUOTE_PREFIX.match(line).end() :].strip()) else None
+        quoted = _QUOTE_PREFIX.match(line)
+        assert quoted is not None  # the prefix may be empty: it always matches
+        message = _block(lines, scanned, i) if _IAL.fullmatch(line[quoted.end() :].strip()) else None
         if message is None and _ALD_LINE.match(line):
             lines[i], message = "", "kramdown attribute list definition dropped"
         if message is None:
@@ -75,8 +81,11 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
 def _block(lines: list[str], scanned: list[str], i: int) -> str | None:
     """A line holding only an attribute list: give it to its heading or image, or drop it."""
     line = lines[i]
-    prefix = _QUOTE_PREFIX.match(line).group(0)
+    quoted = _QUOTE_PREFIX.match(line)
+    assert quoted is not None  # the prefix may be empty: it always matches
+    prefix = quoted.group(0)
     ial = _IAL.search(line, len(prefix))
+    assert ial is not None  # the caller found the line to be an attribute list
     body = ial.group("body")
     attrs = _pandoc_attributes(body)
     lines[i] = prefix.rstrip()
@@ -116,7 +125,7 @@ def _give(lines: list[str], target: int, attrs: str, setext: bool = False) -> st
     return ""
 
 
-def _with_attributes(image: re.Match, attrs: str) -> str:
+def _with_attributes(image: re.Match[str], attrs: str) -> str:
     whole, existing = image.group(0), image.group("attrs")
     if existing:
         return whole[: -len(existing)] + existing[:-1].rstrip() + " " + attrs[1:]
@@ -174,7 +183,7 @@ def _pandoc_attributes(body: str) -> str:
     return "{" + " ".join(parts) + "}" if parts else ""
 
 
-def _extensions(text: str, scan: str, ctx, diagnostics: list[Diagnostic]) -> str:
+def _extensions(text: str, scan: str, ctx: NoteContext, diagnostics: list[Diagnostic]) -> str:
     where = Positions(text)
     edits: list[tuple[int, int]] = []
     pos = 0

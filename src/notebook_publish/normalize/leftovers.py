@@ -14,11 +14,16 @@ Most notes hold none of the trigger characters, and are passed over after one se
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.liquid import GITBOOK_TAGS
 from notebook_publish.normalize.skipped import CODE_AND_MATH, blank
 from notebook_publish.normalize.triggers import any_of
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 CODE = "unsupported-syntax"
 
@@ -73,7 +78,7 @@ _WHAT = {
 }
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     # With Obsidian read, its fixer has turned every block id outside code and math into
     # an anchor: the costly search for `^id` (a `^` is in most formulas) is skipped.
     ids = not ctx.uses("obsidian")
@@ -145,7 +150,7 @@ def _triggered(text: str, ids: bool = True) -> bool:
     return any_of(text, _NEEDLES) or (ids and "^" in text and any(True for _ in _block_ids(text)))
 
 
-def _block_ids(text: str):
+def _block_ids(text: str) -> Iterator[re.Match[str]]:
     for m in _BLOCK_ID.finditer(text):
         if m.start() == 0 or text[m.start() - 1] in " \t\n":
             yield m

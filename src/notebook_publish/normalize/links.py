@@ -10,6 +10,7 @@ checked later, against the parsed headings, by `notes.py`.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
@@ -28,15 +29,18 @@ from notebook_publish.normalize.resolve import (
 )
 from notebook_publish.normalize.vault import vault_of
 
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
+
 BROKEN_CLASS = "broken-link"
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     resolve = memoised(resolve_target)
     closest = memoised(closest_candidate)
 
-    def replace(match: re.Match, line: int, col: int) -> str:
+    def replace(match: re.Match[str], line: int, col: int) -> str:
         if ".wikilink" in (match.group("attrs") or ""):
             return match.group(0)  # found, or flagged, by the obsidian fixer
         target = linkscan.destination(match)

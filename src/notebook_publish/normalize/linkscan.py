@@ -22,12 +22,12 @@ LINK = re.compile(r"(?<![!\\])\[" + _TEXT + r"\]\(\s*" + _DEST + _TITLE + r"\s*\
 REFERENCE_DEFINITION = re.compile(r"^(?P<lead> {0,3}\[(?P<label>[^\]\n]+)\]:[ \t]*)(?P<dest><[^<>\n]*>|\S+)")
 
 
-def destination(match: re.Match) -> str:
+def destination(match: re.Match[str]) -> str:
     dest = match.group("dest")
     return dest[1:-1] if dest.startswith("<") and dest.endswith(">") else dest
 
 
-def rewrite(text: str, pattern: re.Pattern, replace: Callable[[re.Match, int, int], str]) -> str:
+def rewrite(text: str, pattern: re.Pattern[str], replace: Callable[[re.Match[str], int, int], str]) -> str:
     """Call `replace(match, line_number, column)` for every match outside code and math."""
     lines = text.split("\n")
     skip = fenced_block_lines(lines)
@@ -36,7 +36,7 @@ def rewrite(text: str, pattern: re.Pattern, replace: Callable[[re.Match, int, in
             continue
         masked, saved = mask_code(line)
 
-        def one(match: re.Match) -> str:
+        def one(match: re.Match[str]) -> str:
             column = line.find(match.group(0)) + 1 if saved else match.start() + 1
             return replace(match, number + 1, max(column, 1))
 
@@ -44,7 +44,7 @@ def rewrite(text: str, pattern: re.Pattern, replace: Callable[[re.Match, int, in
     return "\n".join(lines)
 
 
-def with_class(match: re.Match, new_dest: str, css_class: str | None) -> str:
+def with_class(match: re.Match[str], new_dest: str, css_class: str | None) -> str:
     """The matched link or image with a new destination and, optionally, a class added once."""
     start, end = match.span("dest")
     whole = match.group(0)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.normalize.linkscan import IMAGE
@@ -35,6 +36,9 @@ from notebook_publish.normalize.resolve import IMAGE_SUFFIXES
 from notebook_publish.normalize.skipped import Positions, blank
 from notebook_publish.normalize.triggers import any_of
 from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 UNSUPPORTED = "unsupported-syntax"
 REWRITTEN = "jekyll-syntax"
@@ -96,7 +100,7 @@ _MAX_TAG_LINES = 12
 _MAX_TAG_CHARS = 4000
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not ctx.uses("jekyll") or not any_of(text, ("{%", "{{")):
         return text, []
     scan = blank(text)
@@ -106,7 +110,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
 
 
 class _Rewriter:
-    def __init__(self, text: str, scan: str, ctx) -> None:
+    def __init__(self, text: str, scan: str, ctx: NoteContext) -> None:
         self.text, self.scan, self.ctx = text, scan, ctx
         self.edits: list[tuple[int, int, str]] = []
         self.diagnostics: list[Diagnostic] = []
@@ -164,7 +168,9 @@ class _Rewriter:
     # --- {{ … }} ---------------------------------------------------------------------
 
     def output(self, start: int, end: int) -> None:
-        expr = _OUTPUT_BODY.match(self.text[start:end]).group("expr").strip()
+        body = _OUTPUT_BODY.match(self.text[start:end])
+        assert body is not None  # the caller found `{{` … `}}` here
+        expr = body.group("expr").strip()
         literal = _LITERAL_URL.match(expr)
         if literal:
             self.edits.append((start, end, literal.group("path")))
@@ -228,7 +234,7 @@ class _Rewriter:
         self.edits.append((found.start(), found.end(), ""))
         return found.end()
 
-    def highlight(self, args: str, start: int, end: int, found: re.Match | None) -> int:
+    def highlight(self, args: str, start: int, end: int, found: re.Match[str] | None) -> int:
         text = self.text
         line_start = text.rfind("\n", 0, start) + 1
         line_end = _line_end(text, end)

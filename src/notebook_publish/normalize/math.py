@@ -24,13 +24,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.normalize import math_delimiters
-from notebook_publish.normalize.math_blocks import ANCHOR, ENVIRONMENT, DisplayBlocks, find_close, opens_display
+from notebook_publish.normalize.math_blocks import (
+    ANCHOR,
+    ENVIRONMENT,
+    DisplayBlock,
+    DisplayBlocks,
+    find_close,
+    opens_display,
+)
 from notebook_publish.normalize.math_delimiters import UNCLOSED_HINT
 from notebook_publish.normalize.obsidian import BLOCK_PREFIX
 from notebook_publish.normalize.regions import fenced_block_lines
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-+*]|\d{1,9}[.)])(?P<space> +|$)")
@@ -44,7 +55,7 @@ class _Item:
     content: int  # column where the item's text starts
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     lines = text.split("\n")
     # ``$`…`$`` first, so that a line it turns into `$$…$$` is seen as display math by
     # the same run, not by the next one (a second run must change nothing).
@@ -112,6 +123,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             written = _as_dollar_block(_block_tex(lines, block), indent, height, keep_lines=True)
             if block.after:
                 anchor = ANCHOR.match(block.after)
+                assert anchor is not None  # what follows a block is "" or an anchor
                 shown = f"[]{{#{BLOCK_PREFIX}{anchor.group('id')}}}" if anchors and anchor.group("id") else block.after
                 last = max(k for k, w in enumerate(written) if w.strip())
                 written[last] += " " + shown
@@ -137,7 +149,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
 _KIND_NAMES = {"\\[": "`\\[ … \\]`", "env": "a `\\begin{…}` environment outside `$$`"}
 
 
-def _block_tex(lines: list[str], block) -> list[str]:
+def _block_tex(lines: list[str], block: DisplayBlock) -> list[str]:
     """The TeX lines of a display block, without its `$$` or `\\[ \\]` (an
     environment keeps its `\\begin` and `\\end`) and without what follows it."""
     body = [line.strip() for line in lines[block.start : block.end + 1]]
@@ -146,6 +158,7 @@ def _block_tex(lines: list[str], block) -> list[str]:
         last = body[-1]
         if close is None:
             env = ENVIRONMENT.match(body[0])
+            assert env is not None  # an environment's block opens with its `\begin`
             close = f"\\end{{{env.group('name')}{env.group('star')}}}"
             at = find_close(last, 0 if len(body) > 1 else env.end(), close)
             body[-1] = last[: at + len(close)]
@@ -167,7 +180,7 @@ def _dollar_code_to_math(line: str) -> str:
         line = done
 
 
-def _code_to_dollars(m: re.Match) -> str:
+def _code_to_dollars(m: re.Match[str]) -> str:
     before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
     tex = m.group(1).strip()
     if re.match(r"\w", before) or re.match(r"[\w$]", after) or (len(tex) - len(tex.rstrip("\\"))) % 2 == 1:
@@ -203,7 +216,9 @@ def _track_list(line: str, items: list[_Item], blank_since_item: bool) -> bool:
     return False
 
 
-def _indent_for_block(lines, start, end, items, blank_before, current_indent) -> int:
+def _indent_for_block(
+    lines: list[str], start: int, end: int | None, items: list[_Item], blank_before: bool, current_indent: int
+) -> int:
     """Content column of the list item this block belongs to, or its own indent if none."""
     if not items:
         return current_indent

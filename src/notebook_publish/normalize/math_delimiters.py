@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.math_blocks import ANCHOR, looks_like_prose, looks_like_tex
@@ -40,6 +42,9 @@ from notebook_publish.normalize.math_scan import TICKS, WINDOW, Formula, TeX, sc
 from notebook_publish.normalize.obsidian import BLOCK_PREFIX
 from notebook_publish.normalize.regions import fenced_block_lines
 from notebook_publish.normalize.skipped import front_matter_lines, indented_code_lines
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 # A line's container markers: quotes, list bullets and numbers, a task box.
 _PREFIX = re.compile(r"(?:[ \t]*>)*[ \t]*(?P<marks>(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)(?:\[[ xX]\](?:[ \t]+|$))?)*)")
@@ -71,7 +76,7 @@ class _Run:
     cell: bool = False
 
 
-def rewrite(lines: list[str], ctx) -> tuple[list[str], list[Diagnostic]]:
+def rewrite(lines: list[str], ctx: NoteContext) -> tuple[list[str], list[Diagnostic]]:
     """Rewrite the formulas of every paragraph of `lines` (the math fixer's output)."""
     if not any(any(t in line for t in _TRIGGERS) for line in lines):
         return lines, []
@@ -94,7 +99,7 @@ def rewrite(lines: list[str], ctx) -> tuple[list[str], list[Diagnostic]]:
 # --- paragraphs ------------------------------------------------------------------------
 
 
-def _runs(lines: list[str], skip: list[bool]):
+def _runs(lines: list[str], skip: list[bool]) -> Iterator[_Run]:
     """The paragraphs and table cells of the lines not skipped, in order."""
     current: list[int] = []
     depth = -1
@@ -123,6 +128,7 @@ def _runs(lines: list[str], skip: list[bool]):
                 i += 1
             continue
         prefix = _PREFIX.match(line)
+        assert prefix is not None  # every part of it is optional: it always matches
         content = line[prefix.end() :]
         quotes = line[: prefix.end()].count(">")
         if _HEADING.match(content) or _BREAK.match(content):
@@ -139,19 +145,21 @@ def _runs(lines: list[str], skip: list[bool]):
     yield from _flush(lines, current)
 
 
-def _flush(lines: list[str], numbers: list[int]):
+def _flush(lines: list[str], numbers: list[int]) -> Iterator[_Run]:
     if not numbers:
         return
     starts, prefixes, texts, at = [], [], [], 0
     for n in numbers:
         starts.append(at)
-        prefixes.append(_PREFIX.match(lines[n]).end())
+        prefix = _PREFIX.match(lines[n])
+        assert prefix is not None  # every part of it is optional: it always matches
+        prefixes.append(prefix.end())
         texts.append(lines[n])
         at += len(lines[n]) + 1
     yield _Run(numbers, "\n".join(texts), starts, prefixes, [0] * len(numbers))
 
 
-def _cells(lines: list[str], n: int):
+def _cells(lines: list[str], n: int) -> Iterator[_Run]:
     """Each cell of a table row as a run of its own, the last first (so that a
     rewritten cell leaves the columns of the cells before it where they were)."""
     line = lines[n]
@@ -170,7 +178,9 @@ def _cell_spans(line: str) -> list[tuple[int, int]]:
             i += 2
             continue
         if c == "`":
-            ticks = TICKS.match(line, i).end() - i
+            run = TICKS.match(line, i)
+            assert run is not None  # line[i] is a backtick
+            ticks = run.end() - i
             close = line.find("`" * ticks, i + ticks, i + WINDOW)
             i = i + ticks if close < 0 else close + ticks
             continue
@@ -195,7 +205,7 @@ def _put_back(lines: list[str], run: _Run, new: str) -> None:
 # --- rewriting them -----------------------------------------------------------------------
 
 
-def _rewrite_run(run: _Run, anchors: bool, ctx, diagnostics: list[Diagnostic]) -> str:
+def _rewrite_run(run: _Run, anchors: bool, ctx: NoteContext, diagnostics: list[Diagnostic]) -> str:
     text = run.text
     edits: list[tuple[int, int, str]] = []
     reported = False

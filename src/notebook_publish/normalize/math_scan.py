@@ -55,7 +55,9 @@ def scan(text: str, kramdown: bool = False) -> list[Formula]:
         i = m.start()
         c = text[i]
         if c == "`":
-            ticks = TICKS.match(text, i).end() - i
+            run = TICKS.match(text, i)
+            assert run is not None  # text[i] is a backtick
+            ticks = run.end() - i
             close = _closing_ticks(text, i + ticks, ticks)
             i = i + ticks if close < 0 else close + ticks
         elif c == "]":  # a link's destination: pandoc reads no math in it

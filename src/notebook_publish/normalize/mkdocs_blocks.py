@@ -19,6 +19,7 @@ indentation mistake.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.boxes import (
@@ -30,6 +31,9 @@ from notebook_publish.normalize.boxes import (
     too_deep,
 )
 from notebook_publish.normalize.triggers import has
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 _ADMONITION = re.compile(
     r'^(?P<marker>!!!|\?\?\?\+?)[ \t]*(?P<words>[\w-]+(?:[ \t]+[\w-]+)*)(?:[ \t]+"(?P<title>.*)")?[ \t]*$'
@@ -76,7 +80,7 @@ def _fit(stack: list[_Box], raw: str) -> tuple[int, str, str]:
     return len(stack), out, s
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not ctx.uses("mkdocs") or not (has(text, "!!!") or has(text, "???") or (has(text, "==") and has(text, "==="))):
         return text, []
     lines = text.split("\n")
@@ -170,6 +174,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
                 as_heading=joins_title(body, after),
             )
         else:
+            assert tab is not None  # a box is an admonition or a content tab
             lines[i] = tab_label_line(prefix + box.prefix, tab.group("title").strip() or "Tab")
         stack.append(box)
         lookahead.clear()

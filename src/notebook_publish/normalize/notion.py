@@ -28,6 +28,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from notebook_publish.diagnostics import Diagnostic, warning
@@ -41,6 +42,9 @@ from notebook_publish.normalize.resolve import (
     resolve_target,
     split_anchor,
 )
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 DATABASE_CLASS = "notion-database"
 PROPERTY_CLASS = "notion-property"
@@ -75,7 +79,7 @@ def _export(files: frozenset[Path]) -> tuple[frozenset[Path], dict[str, Path]]:
     return frozenset(row_folders), pages
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not ctx.uses("notion"):
         return text, []
     diagnostics: list[Diagnostic] = []
@@ -89,10 +93,12 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     return text, diagnostics
 
 
-def _links(text: str, ctx, row_folders, pages, diagnostics: list[Diagnostic]) -> str:
+def _links(
+    text: str, ctx: NoteContext, row_folders: frozenset[Path], pages: dict[str, Path], diagnostics: list[Diagnostic]
+) -> str:
     lines = text.split("\n")
 
-    def replace(match, line: int, col: int) -> str:
+    def replace(match: re.Match[str], line: int, col: int) -> str:
         target = linkscan.destination(match)
         if is_external(target):
             url = _NOTION_URL.match(target)
@@ -137,7 +143,7 @@ def _links(text: str, ctx, row_folders, pages, diagnostics: list[Diagnostic]) ->
     return linkscan.rewrite(text, linkscan.LINK, replace)
 
 
-def _drop_file_name_alt(match, line: int, col: int) -> str:
+def _drop_file_name_alt(match: re.Match[str], line: int, col: int) -> str:
     alt = match.group("text")
     if not alt.strip().lower().endswith(IMAGE_SUFFIXES):
         return match.group(0)

@@ -28,7 +28,8 @@ inline code and math are left alone. Every line stays a line.
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from notebook_publish.diagnostics import Diagnostic, info, warning
@@ -43,6 +44,9 @@ from notebook_publish.normalize.regions import (
 from notebook_publish.normalize.resolve import IMAGE_SUFFIXES, NOTE_SUFFIXES, relative_link
 from notebook_publish.normalize.triggers import has
 from notebook_publish.normalize.vault import front_matter_lines, vault_of
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 WIKILINK_CLASS = "wikilink"
 TRANSCLUDE_CLASS = "transclude"
@@ -64,7 +68,7 @@ def _has_block_id(text: str) -> bool:
     return any(m.start() == 0 or text[m.start() - 1] in " \t\n" for m in _CARET_ID.finditer(text))
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     # Most notes hold none of it; `^` and `==` occur in formulas and comparisons, so they
     # are looked for as block ids and highlights before any line is visited.
     if not ctx.uses("obsidian") or not (
@@ -147,7 +151,7 @@ def _drop_comments(lines: list[str], start: int) -> None:
 def _highlights(line: str) -> str:
     masked, saved = mask_protected(line)
 
-    def one(m: re.Match) -> str:
+    def one(m: re.Match[str]) -> str:
         inner = m.group("text")
         if inner.count("[") != inner.count("]") or _WIKILINK.search(f"[{inner}]"):
             return m.group(0)  # would not read back as one span
@@ -190,16 +194,16 @@ def _split(body: str) -> tuple[str, str, str | None]:
 
 
 class _Links:
-    def __init__(self, ctx, diagnostics: list[Diagnostic]):
+    def __init__(self, ctx: NoteContext, diagnostics: list[Diagnostic]):
         self.ctx = ctx
         self.diagnostics = diagnostics
         self.vault = vault_of(ctx)
-        self.memo: dict = {}
+        self.memo: dict[tuple[str, str], Path | None] = {}
 
     def rewrite_line(self, line: str, number: int) -> str:
         masked, saved = mask_code(line)
 
-        def one(m: re.Match) -> str:
+        def one(m: re.Match[str]) -> str:
             col = (line.find(m.group(0)) + 1 if saved else m.start() + 1) or 1
             return self.embed(m, number, col) if m.group("bang") else self.link(m, number, col)
 
@@ -207,13 +211,13 @@ class _Links:
 
     # what a name means
 
-    def note(self, name: str):
+    def note(self, name: str) -> Path | None:
         key = ("note", name)
         if key not in self.memo:
             self.memo[key] = self.vault.find_note(name, self.ctx.note_dir)
         return self.memo[key]
 
-    def file(self, name: str):
+    def file(self, name: str) -> Path | None:
         key = ("file", name)
         if key not in self.memo:
             self.memo[key] = self.vault.find_file(name, self.ctx.note_dir)
@@ -243,7 +247,7 @@ class _Links:
 
     # links
 
-    def link(self, m: re.Match, number: int, col: int) -> str:
+    def link(self, m: re.Match[str], number: int, col: int) -> str:
         name, anchor, alias = _split(m.group("body"))
         text = alias if alias else self._label(name, anchor)
         if not name:
@@ -274,7 +278,7 @@ class _Links:
 
     # embeds
 
-    def embed(self, m: re.Match, number: int, col: int) -> str:
+    def embed(self, m: re.Match[str], number: int, col: int) -> str:
         name, anchor, rest = _split(m.group("body"))
         if not name and not anchor:
             return m.group(0)
@@ -316,7 +320,7 @@ class _Links:
         attrs = " ".join(a for a in (f"width={width}" if width else "", f"height={height}" if height else "") if a)
         return f"![]({dest})" + (f"{{{attrs}}}" if attrs else "")
 
-    def marker(self, note, anchor: str, number: int, col: int) -> str:
+    def marker(self, note: Path, anchor: str, number: int, col: int) -> str:
         try:
             rel = note.relative_to(self.ctx.notes_dir).as_posix()
         except ValueError:

@@ -13,11 +13,15 @@ GitHub itself ignores one, pandoc's `alerts` reader drops the alert for it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.callouts import GITHUB_TYPES
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.normalize.boxes import MAX_BOX_DEPTH, FenceTracker, callout_line, joins_title
 from notebook_publish.normalize.triggers import has
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 _QUOTE = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?")
 _MARKER = re.compile(r"[ \t]*>[ \t]?")
@@ -48,11 +52,13 @@ def _strip_quotes(line: str, depth: int) -> str | None:
     # deeper: drop only `depth` markers
     at = 0
     for _ in range(depth):
-        at = _MARKER.match(line, at).end()
+        marker = _MARKER.match(line, at)
+        assert marker is not None  # `_split` counted at least `depth` markers
+        at = marker.end()
     return line[at:]
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     obsidian, github = ctx.uses("obsidian"), ctx.uses("github")
     if not (obsidian or github) or not has(text, "[!"):
         return text, []

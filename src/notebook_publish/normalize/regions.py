@@ -69,7 +69,7 @@ _PRIVATE_USE = 0xF0000  # supplementary private use area: never in real notes
 _CODE_AND_MATH = re.compile(r"(?P<ticks>`+).+?(?P=ticks)|\$\$.+?\$\$|(?<![\\$\w])\$(?=\S)[^$\n]*?(?<=\S)\$(?![\w$])")
 
 
-def mask_protected(line: str, pattern: re.Pattern = _INLINE_PROTECTED) -> tuple[str, list[str]]:
+def mask_protected(line: str, pattern: re.Pattern[str] = _INLINE_PROTECTED) -> tuple[str, list[str]]:
     """Replace each protected span by one private-use character.
 
     A fixer can then edit the prose freely (even moving text across a code span) and
@@ -77,7 +77,7 @@ def mask_protected(line: str, pattern: re.Pattern = _INLINE_PROTECTED) -> tuple[
     """
     saved: list[str] = []
 
-    def stash(m: re.Match) -> str:
+    def stash(m: re.Match[str]) -> str:
         saved.append(m.group(0))
         return chr(_PRIVATE_USE + len(saved) - 1)
 

@@ -14,8 +14,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 NOTE_SUFFIXES = (".md", ".markdown")
 # Every picture a note may name. Some may be in a format the writers cannot draw (HEIC,
@@ -45,12 +50,16 @@ _NOTION_ID = re.compile(
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def memoised(lookup):
+# A lookup of the file a link names: (target, context, suffixes) -> the file, or None.
+Lookup = Callable[[str, "NoteContext", tuple[str, ...]], Path | None]
+
+
+def memoised(lookup: Lookup) -> Lookup:
     """A per-call memo of a lookup, so a note that names one file a thousand times
     searches for it once. Local to one fixer run: nothing outlives it."""
-    memo: dict = {}
+    memo: dict[tuple[str, tuple[str, ...]], Path | None] = {}
 
-    def wrapper(target: str, ctx, suffixes: tuple[str, ...]):
+    def wrapper(target: str, ctx: NoteContext, suffixes: tuple[str, ...]) -> Path | None:
         key = (target, suffixes)
         if key not in memo:
             memo[key] = lookup(target, ctx, suffixes)
@@ -82,7 +91,7 @@ def split_link(url: str) -> tuple[str, str]:
     return unquote(path), unquote(anchor)
 
 
-def resolve_target(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
+def resolve_target(target: str, ctx: NoteContext, suffixes: tuple[str, ...]) -> Path | None:
     """The file in `ctx.files` that `target` names, or None."""
     if not target or is_external(target):
         return None
@@ -183,12 +192,12 @@ def _distance(path: Path, start: Path) -> int:
         return 100 + len(path.parts)
 
 
-def closest_candidate(target: str, ctx, suffixes: tuple[str, ...]) -> Path | None:
+def closest_candidate(target: str, ctx: NoteContext, suffixes: tuple[str, ...]) -> Path | None:
     """The file whose name is most like `target`'s, for a "did you mean" hint."""
     name = strip_notion_id(PurePosixPath(unquote(target)).name).lower()
     if not name:
         return None
-    by_name = {}
+    by_name: dict[str, Path] = {}
     for f in sorted(ctx.files):
         if f.suffix.lower() in suffixes:
             by_name.setdefault(strip_notion_id(f.name).lower(), f)
@@ -196,7 +205,7 @@ def closest_candidate(target: str, ctx, suffixes: tuple[str, ...]) -> Path | Non
     return by_name[close[0]] if close else None
 
 
-def relative_link(path: Path, ctx) -> str:
+def relative_link(path: Path, ctx: NoteContext) -> str:
     """`path` as a Markdown link destination relative to the note's folder."""
     try:
         rel = PurePosixPath(Path(path).relative_to(ctx.note_dir).as_posix())
@@ -211,7 +220,7 @@ def _relpath(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
 
 
-def display_name(path: Path, ctx) -> str:
+def display_name(path: Path, ctx: NoteContext) -> str:
     try:
         return path.relative_to(ctx.notes_dir).as_posix()
     except ValueError:

@@ -66,7 +66,7 @@ def indented_code_lines(lines: list[str], skip: list[bool]) -> list[bool]:
     return inside
 
 
-def blank(text: str, inline: re.Pattern = CODE_AND_MATH, front_matter: bool = True) -> str:
+def blank(text: str, inline: re.Pattern[str] = CODE_AND_MATH, front_matter: bool = True) -> str:
     """`text` with code blocks, front matter, HTML comments and every `inline` match
     made spaces."""
     lines = text.split("\n")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.obsidian import TRANSCLUDE_CLASS, _attr_value
@@ -27,11 +28,14 @@ from notebook_publish.normalize.regions import fenced_block_lines
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external
 from notebook_publish.normalize.triggers import has
 
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
+
 SNIPPET_LINE = re.compile(r"""^(?P<indent>[ \t]*)--8<--[ \t]+(?P<q>["'])(?P<path>[^"'\n]+)(?P=q)[ \t]*$""")
 _BLOCK_FENCE = re.compile(r"^[ \t]*--8<--[ \t]*$")
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not ctx.uses("mkdocs") or not (has(text, "8<-") and "--8<--" in text):  # `8<-` is what the leftovers pass asks
         return text, []
     lines = text.split("\n")
@@ -61,7 +65,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
     return "\n".join(lines), diagnostics
 
 
-def resolve_snippet(path: str, ctx) -> tuple[Path | None, bool]:
+def resolve_snippet(path: str, ctx: NoteContext) -> tuple[Path | None, bool]:
     """(the note `path` names, whether it lies inside the notes folder at all)."""
     if is_external(path):
         return None, False
@@ -78,7 +82,7 @@ def resolve_snippet(path: str, ctx) -> tuple[Path | None, bool]:
     return None, inside
 
 
-def include(line: str, path: str, indent: str, number: int, ctx, diagnostics: list[Diagnostic]) -> str:
+def include(line: str, path: str, indent: str, number: int, ctx: NoteContext, diagnostics: list[Diagnostic]) -> str:
     found, inside = resolve_snippet(path, ctx)
     col = len(indent) + 1
     if found is None:

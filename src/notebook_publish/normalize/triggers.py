@@ -10,13 +10,15 @@ answers are remembered for the last text seen.
 
 from __future__ import annotations
 
-_last: list = [None, {}]  # the text, and its answers by needle
+from typing import Any
+
+_last: list[Any] = [None, {}]  # the text, and its answers by needle
 
 
 def has(text: str, needle: str) -> bool:
     if _last[0] is not text and _last[0] != text:  # a fixer may hand on an equal copy
         _last[0], _last[1] = text, {}
-    answers = _last[1]
+    answers: dict[str, bool] = _last[1]
     found = answers.get(needle)
     if found is None:
         found = answers[needle] = needle in text

@@ -14,17 +14,21 @@ would need its own part of the key.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.cache import content_key
 
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
+
 NOTE_SUFFIXES = (".md", ".markdown")
 MAX_FRONT_MATTER_CHARS = 64 * 1024  # front matter is a few lines; more is a note gone wrong
-_EMPTY: Mapping = MappingProxyType({})
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})  # the default of every mapping below
 
 
 def front_matter_lines(text: str) -> int:
@@ -44,7 +48,7 @@ def front_matter_lines(text: str) -> int:
     return 0
 
 
-def read_front_matter(text: str) -> dict | None:
+def read_front_matter(text: str) -> dict[str, Any] | None:
     """The note's YAML front matter as a dict, None when it has none or it is not a
     mapping (pandoc says what is wrong with YAML it cannot read). Read with the config's
     limited loader: a note cannot blow up memory with aliases."""
@@ -65,7 +69,7 @@ def read_front_matter(text: str) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def aliases_of(front_matter: Mapping | None) -> tuple[str, ...]:
+def aliases_of(front_matter: Mapping[str, Any] | None) -> tuple[str, ...]:
     """`aliases:` (or the older `alias:`), a list or one string, as clean names."""
     if not front_matter:
         return ()
@@ -81,7 +85,7 @@ def aliases_of(front_matter: Mapping | None) -> tuple[str, ...]:
     return tuple(found)
 
 
-def permalink_key(value) -> str | None:
+def permalink_key(value: object) -> str | None:
     """A site address as a lookup key: no leading or trailing slash, no `.html`, no
     `index.html`, casefolded; None for what is not an address."""
     if not isinstance(value, str) or not value.strip() or "://" in value or ":" in value.split("/", 1)[0]:
@@ -111,14 +115,18 @@ class VaultIndex:
     aliases: Mapping[str, tuple[Path, ...]] = field(
         default_factory=lambda: _EMPTY
     )  # casefolded alias -> notes, shortest path first
-    front_matter: Mapping[Path, Mapping] = field(default_factory=lambda: _EMPTY)  # note -> its parsed front matter
+    front_matter: Mapping[Path, Mapping[str, Any]] = field(
+        default_factory=lambda: _EMPTY
+    )  # note -> its parsed front matter
     # `permalink:` of a Jekyll or Hugo page (`/lectures/intro/`), without its slashes and
     # casefolded -> the note: sites link a page by the address it is served at.
     permalinks: Mapping[str, Path] = field(default_factory=lambda: _EMPTY)
     _key: str = field(default="", repr=False)
 
     @classmethod
-    def build(cls, notes_dir: Path, files, front_matter: Mapping[Path, Mapping] | None = None) -> VaultIndex:
+    def build(
+        cls, notes_dir: Path, files: Iterable[Path], front_matter: Mapping[Path, Mapping[str, Any]] | None = None
+    ) -> VaultIndex:
         notes: dict[str, list[Path]] = {}
         by_file: dict[str, list[Path]] = {}
         for f in files:
@@ -228,11 +236,11 @@ def _frozen(groups: dict[str, list[Path]]) -> Mapping[str, tuple[Path, ...]]:
 
 
 @lru_cache(maxsize=4)
-def _index_of_files(notes_dir: Path, files: frozenset) -> VaultIndex:
+def _index_of_files(notes_dir: Path, files: frozenset[Path]) -> VaultIndex:
     return VaultIndex.build(notes_dir, files)
 
 
-def vault_of(ctx) -> VaultIndex:
+def vault_of(ctx: NoteContext) -> VaultIndex:
     """The context's vault index, or one made from its file list (no aliases)."""
     vault = getattr(ctx, "vault", None)
     return vault if vault is not None else _index_of_files(ctx.notes_dir, ctx.files)

@@ -19,6 +19,7 @@ end of the note, with a warning at its line.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.boxes import (
@@ -32,6 +33,9 @@ from notebook_publish.normalize.boxes import (
     too_deep,
 )
 from notebook_publish.normalize.triggers import has
+
+if TYPE_CHECKING:
+    from notebook_publish.normalize.context import NoteContext
 
 _CONTAINER = re.compile(r"^(?P<prefix>[ \t]*):{3,}[ \t]*(?P<rest>.*?)[ \t]*$")
 _NAME = re.compile(r"^(?P<name>[A-Za-z][\w-]*)(?:[ \t]+(?P<title>.*?))?$")
@@ -49,7 +53,7 @@ class _Open:
         self.kind, self.name, self.prefix, self.line = kind, name, prefix, line
 
 
-def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
+def fix(text: str, ctx: NoteContext) -> tuple[str, list[Diagnostic]]:
     if not ctx.uses("vitepress") or not has(text, ":::"):
         return text, []
     lines = text.split("\n")
@@ -108,6 +112,7 @@ def fix(text: str, ctx) -> tuple[str, list[Diagnostic]]:
             stack.append(_Open("group", name, opener_prefix, i + 1))
             ours += 1
         elif name in CALLOUT_NAMES:
+            assert named is not None  # (else `name` is "")
             title_text = named.group("title") or ""
             opened = "{open}" in title_text.replace(" ", "")
             title_text = _TRAILING_ATTRS.sub("", title_text)

@@ -4,7 +4,9 @@ raw HTML blocks through the allow-list."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -19,33 +21,37 @@ from notebook_publish.handbook.html.writer_base import Heading, WriterOptions
 from notebook_publish.notes import Chapter
 from notebook_publish.rawhtml import RawHtmlFilter
 
+if TYPE_CHECKING:
+    from notebook_publish.cache import Cache
+
 # Fenced-div classes shown as callout boxes, like Notion's callouts.
 CALLOUT_CLASSES = frozenset({"callout", "note", "tip", "info", "warning", "caution", "important", "aside", "danger"})
 _TASK_MARKS = {"☐": False, "☒": True}
 MAX_LIST_INDENT = 12
 
 
-def _lone_image(inlines: list) -> dict | None:
+def _lone_image(inlines: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The Image of a paragraph that holds nothing else (it is set as a figure)."""
     lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
     return lone[0] if len(lone) == 1 and lone[0].get("t") == "Image" else None
 
 
-def _anchor_only(inlines: list) -> str | None:
+def _anchor_only(inlines: list[dict[str, Any]]) -> str | None:
     """The id of a paragraph that is nothing but an empty anchor `[]{#id}` (an Obsidian
     `^block-id` on a line of its own), which takes no room on the page."""
     lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
     if len(lone) == 1 and lone[0].get("t") == "Span" and lone[0]["c"][0][0] and not lone[0]["c"][1]:
-        return lone[0]["c"][0][0]
+        ident: str = lone[0]["c"][0][0]
+        return ident
     return None
 
 
 class BlockWriter(InlineWriter):
-    def __init__(self, chapter: Chapter, number: int | None, options: WriterOptions, math_cache):
+    def __init__(self, chapter: Chapter, number: int | None, options: WriterOptions, math_cache: Cache | None):
         super().__init__(chapter, number, options, math_cache)
         self.block_filter = RawHtmlFilter(image=self._raw_image)
 
-    def blocks(self, blocks: list) -> str:
+    def blocks(self, blocks: list[dict[str, Any]]) -> str:
         out: list[str] = []
         for block in blocks:
             if self.block_filter.suppressing and block.get("t") != "RawBlock":
@@ -53,7 +59,8 @@ class BlockWriter(InlineWriter):
             out.append(self.block(block))
         return "".join(out)
 
-    def block(self, block: dict) -> str:
+    def block(self, block: dict[str, Any]) -> str:
+        c: Any
         t, c = block.get("t"), block.get("c")
         if t in ("Para", "Plain"):
             tabs = callouts.tab_sections(c)
@@ -111,9 +118,9 @@ class BlockWriter(InlineWriter):
             if "notes" in classes and not self.options.speaker_notes:
                 return ""
             classes = known_classes(classes)
-            kind = ["callout"] if CALLOUT_CLASSES & set(classes) else []
+            callout_class = ["callout"] if CALLOUT_CLASSES & set(classes) else []
             id_attr = f' id="{esc_attr(heading_anchor(self.prefix, ident))}"' if ident else ""
-            cls = " ".join(kind + classes)
+            cls = " ".join(callout_class + classes)
             return f'<div{id_attr} class="{esc_attr(cls)}">\n{self.blocks(content)}</div>\n'
         if t == "Figure":
             _attr_, caption, content = c
@@ -130,7 +137,7 @@ class BlockWriter(InlineWriter):
         id_attr = f' id="{esc_attr(heading_anchor(self.prefix, callout.ident))}"' if callout.ident else ""
         return f'<div{id_attr} class="callout callout-{callout.family}{fold}" data-callout="{esc_attr(callout.kind)}">\n{head}{self.blocks(callout.body)}</div>\n'
 
-    def tab_sections(self, t: str, sections: list) -> str:
+    def tab_sections(self, t: str, sections: list[tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]]) -> str:
         """A tab of a tab group: its label as a line of its own, then its text."""
         out = []
         for label, rest in sections:
@@ -141,7 +148,7 @@ class BlockWriter(InlineWriter):
         return "".join(out)
 
     @contextmanager
-    def _nested_list(self):
+    def _nested_list(self) -> Iterator[str]:
         """Lists deeper than MAX_LIST_INDENT levels are not indented further: forty
         indents would leave a column one letter wide."""
         self.state.list_depth += 1
@@ -150,7 +157,7 @@ class BlockWriter(InlineWriter):
         finally:
             self.state.list_depth -= 1
 
-    def header(self, level: int, attr: list, content: list) -> str:
+    def header(self, level: int, attr: list[Any], content: list[dict[str, Any]]) -> str:
         ident = attr[0]
         depth = max(1, level - self.base_level)
         label = plain_text(content)
@@ -171,7 +178,7 @@ class BlockWriter(InlineWriter):
             self.headings.append(Heading(anchor, label, number, depth))
         return f'<{tag} id="{esc_attr(anchor)}" class="{classes}">{num_html}{self.inlines(content)}</{tag}>\n'
 
-    def code_block(self, attr: list, code: str) -> str:
+    def code_block(self, attr: list[Any], code: str) -> str:
         classes = [c for c in attr[1] if c not in ("sourceCode", "numberLines")]
         language = classes[0] if classes else ""
         try:
@@ -184,7 +191,7 @@ class BlockWriter(InlineWriter):
         title = dict(attr[2]).get("title", "").strip()
         return f'<p class="code-title">{esc(title)}</p>\n{pre}' if title else pre
 
-    def bullet_list(self, items: list) -> str:
+    def bullet_list(self, items: list[list[dict[str, Any]]]) -> str:
         out = ["<ul>\n"]
         tasks = 0
         for item in items:
@@ -207,7 +214,7 @@ class BlockWriter(InlineWriter):
         html_list = "".join(out) + "</ul>\n"
         return html_list.replace("<ul>", '<ul class="tasks">', 1) if tasks == len(items) and tasks else html_list
 
-    def _item_with_lead(self, item: list, lead: str) -> tuple[str, bool]:
+    def _item_with_lead(self, item: list[dict[str, Any]], lead: str) -> tuple[str, bool]:
         """The item's blocks with `lead` at the start of its first line of text, and
         whether there was one (a first block of text that is not a lone picture)."""
         first = item[0] if item else {}
@@ -222,7 +229,7 @@ class BlockWriter(InlineWriter):
         return html_first + self.blocks(item[1:]), True
 
     @staticmethod
-    def _task_mark(item: list) -> bool | None:
+    def _task_mark(item: list[dict[str, Any]]) -> bool | None:
         if not item or item[0].get("t") not in ("Plain", "Para"):
             return None
         content = item[0]["c"]
@@ -230,14 +237,14 @@ class BlockWriter(InlineWriter):
             return _TASK_MARKS[content[0]["c"]]
         return None
 
-    def table(self, c: list) -> str:
+    def table(self, c: list[Any]) -> str:
         _attr_, caption, colspecs, head, bodies, foot = c
         aligns = [
             {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}.get(spec[0]["t"], "")
             for spec in colspecs
         ]
 
-        def rows(row_list: list, cell_tag: str) -> str:
+        def rows(row_list: list[Any], cell_tag: str) -> str:
             out = []
             for _row_attr, cells in row_list:
                 parts = []
@@ -268,12 +275,12 @@ class BlockWriter(InlineWriter):
             out.append("<tfoot>\n" + rows(foot[1], "td") + "</tfoot>\n")
         return "".join(out) + "</table>\n"
 
-    def _cell(self, blocks: list) -> str:
+    def _cell(self, blocks: list[dict[str, Any]]) -> str:
         if len(blocks) == 1 and blocks[0].get("t") in ("Plain", "Para"):
             return self._term_anchors(blocks[0]["c"]) + self.inlines(blocks[0]["c"])
         return self.blocks(blocks)
 
-    def figure(self, image: dict) -> str:
+    def figure(self, image: dict[str, Any]) -> str:
         attr, alt, (target, _title) = image["c"]
         alt_text = plain_text(alt)
         inner = self.image(attr, alt_text, target, block=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from notebook_publish.build import book_version, build_time, open_cache, write_atomically
+from notebook_publish.cache import Cache
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.diagnostics import Diagnostic
 from notebook_publish.handbook.html.chapter import ChapterHtml, WriterOptions, render_chapter
@@ -54,7 +55,7 @@ def book_meta(book: Book) -> BookMeta:
     )
 
 
-def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOptions:
+def writer_options(book: Book, url_base: Path | None, file_url: Callable[[Path], str] | None = None) -> WriterOptions:
     """`url_base`: the web page's folder (images relative to it); None for the PDF,
     whose images get `file_url(path)` (`locations.Mounts.url`)."""
     pdf = book.config.pdf
@@ -74,7 +75,7 @@ def writer_options(book: Book, url_base: Path | None, file_url=None) -> WriterOp
 
 
 def render_chapters(
-    book: Book, options: WriterOptions, math_cache=None, which: list[int] | None = None
+    book: Book, options: WriterOptions, math_cache: Cache | None = None, which: list[int] | None = None
 ) -> list[ChapterHtml]:
     """The chapters' HTML, all of them or those at the indices `which`."""
     indices = range(len(book.chapters)) if which is None else which

@@ -9,6 +9,8 @@ what lets chapters be rendered separately and merged.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from notebook_publish.chapter_numbers import title_heading
 from notebook_publish.handbook.html.blocks import BlockWriter
 from notebook_publish.handbook.html.ids import heading_anchor
@@ -16,10 +18,15 @@ from notebook_publish.handbook.html.markup import esc_attr, plain_text
 from notebook_publish.handbook.html.writer_base import ChapterHtml, Heading, WriterOptions
 from notebook_publish.notes import Chapter
 
+if TYPE_CHECKING:
+    from notebook_publish.cache import Cache
+
 __all__ = ["ChapterHtml", "Heading", "WriterOptions", "plain_text", "render_chapter"]
 
 
-def render_chapter(chapter: Chapter, number: int | None, options: WriterOptions, math_cache=None) -> ChapterHtml:
+def render_chapter(
+    chapter: Chapter, number: int | None, options: WriterOptions, math_cache: Cache | None = None
+) -> ChapterHtml:
     writer = _ChapterWriter(chapter, number, options, math_cache)
     body = writer.chapter_body()
     return ChapterHtml(
@@ -45,7 +52,7 @@ class _ChapterWriter(BlockWriter):
             out = f'<span class="anchor" id="{esc_attr(self._title_anchor)}"></span>' + out
         return out
 
-    def _drop_title_heading(self, blocks: list) -> list:
+    def _drop_title_heading(self, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The heading that says the chapter's title is the title itself (`title_heading`)."""
         i = title_heading(blocks, self.chapter.title)
         if i is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from notebook_publish import pictures
@@ -17,7 +18,7 @@ from notebook_publish.policy import is_data_picture, publishable_picture
 _LENGTH = re.compile(r"^\s*(\d{1,5}(?:\.\d{1,3})?)\s*(px|%|em|rem|pt|mm|cm|in)?\s*$")
 
 
-def _size_style(attr: list) -> str:
+def _size_style(attr: list[Any]) -> str:
     """`{width=300 height=200}` (an Obsidian `![[x.png|300x200]]`) as a style; a bare
     number is CSS pixels, as in Obsidian. The theme's max-width still applies."""
     rules = []
@@ -32,7 +33,7 @@ def _size_style(attr: list) -> str:
 
 
 class ImageWriter(WriterCore):
-    def image(self, attr: list, alt_text: str, target: str, block: bool) -> str:
+    def image(self, attr: list[Any], alt_text: str, target: str, block: bool) -> str:
         problem = pictures.problem_of(attr[1])
         if problem is not None:
             return self._placeholder(target, block, pictures.PLACEHOLDER_LABELS.get(problem, "Image not found"))

@@ -67,7 +67,7 @@ def build_index(
     (it should not happen) is left out rather than given a wrong page.
     """
     excluded = {term_key(t) for t in exclude}
-    spellings: dict[str, Counter] = {}
+    spellings: dict[str, Counter[str]] = {}
     first_seen: dict[str, int] = {}
     pages: dict[str, dict[int, str]] = {}
     for order, use in enumerate(uses):

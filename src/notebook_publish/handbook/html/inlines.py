@@ -3,6 +3,8 @@ the allow-list, index terms, and (through the classes below) pictures and formul
 
 from __future__ import annotations
 
+from typing import Any
+
 from notebook_publish.handbook.html.ids import heading_anchor
 from notebook_publish.handbook.html.images import ImageWriter
 from notebook_publish.handbook.html.index_terms import TermUse, term_key, term_of
@@ -18,7 +20,7 @@ from notebook_publish.rawhtml import RawHtmlFilter
 _TAKES_LEADING_SPACE = frozenset({"Strong", "Emph", "Math"})
 
 
-def _after_space(element: str, items: list, position: int) -> str:
+def _after_space(element: str, items: list[dict[str, Any]], position: int) -> str:
     """`element` with the space that preceded it in `items` moved inside its first tag."""
     if position == 0 or items[position - 1].get("t") not in ("Space", "SoftBreak"):
         return element
@@ -27,15 +29,16 @@ def _after_space(element: str, items: list, position: int) -> str:
 
 
 class InlineWriter(ImageWriter, MathWriter):
-    def inlines(self, items: list) -> str:
+    def inlines(self, items: list[dict[str, Any]]) -> str:
         filt = RawHtmlFilter(image=self._raw_image)
         out = self._inlines(items, filt) + filt.close_all()
         self._report_dropped(filt)
         return out
 
-    def _inlines(self, items: list, filt: RawHtmlFilter) -> str:
+    def _inlines(self, items: list[dict[str, Any]], filt: RawHtmlFilter) -> str:
         out: list[str] = []
         for position, item in enumerate(items):
+            c: Any
             t, c = item.get("t"), item.get("c")
             if filt.suppressing and t != "RawInline":
                 continue
@@ -93,7 +96,7 @@ class InlineWriter(ImageWriter, MathWriter):
                 out.append(f"<{tag}{id_attr}{cls_attr}>{self._inlines(content, filt)}</{tag}>")
         return "".join(out)
 
-    def strong(self, content: list, filt: RawHtmlFilter) -> str:
+    def strong(self, content: list[dict[str, Any]], filt: RawHtmlFilter) -> str:
         inner = self._inlines(content, filt)
         term = term_of(plain_text(content), self.options.index_max_words)
         if term is None:
@@ -102,7 +105,7 @@ class InlineWriter(ImageWriter, MathWriter):
         self.terms.append(TermUse(term_key(term), term, anchor))
         return f'<strong id="{anchor}">{inner}</strong>'
 
-    def link(self, c: list, filt: RawHtmlFilter) -> str:
+    def link(self, c: list[Any], filt: RawHtmlFilter) -> str:
         attr, content, (url, _title) = c
         inner = self._inlines(content, filt)
         if "broken-link" in attr[1]:
@@ -132,7 +135,7 @@ class InlineWriter(ImageWriter, MathWriter):
             href = prefix
         return f'<a class="internal" href="#{esc_attr(href)}">{inner}</a>'
 
-    def footnote(self, blocks: list) -> str:
+    def footnote(self, blocks: list[dict[str, Any]]) -> str:
         parts = []
         for block in blocks:
             if block.get("t") in ("Para", "Plain"):
@@ -143,7 +146,7 @@ class InlineWriter(ImageWriter, MathWriter):
                 parts.append(f'<span class="fn-p">{esc(plain_text(list(walk_inlines([block]))))}</span>')
         return f'<span class="footnote">{"".join(parts)}</span>'
 
-    def _term_anchors(self, inlines: list) -> str:
+    def _term_anchors(self, inlines: list[dict[str, Any]]) -> str:
         """Invisible anchors for the config's extra index terms found in this paragraph."""
         if not self.extra_terms:
             return ""

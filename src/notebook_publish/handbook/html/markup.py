@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from notebook_publish import mathrender
 from notebook_publish.pandoc_ast import INLINE_CONTAINERS
@@ -24,10 +25,11 @@ def known_classes(classes: list[str]) -> list[str]:
     return [c for c in classes if _CLASS_NAME.match(c)]
 
 
-def plain_text(inlines: list) -> str:
+def plain_text(inlines: list[dict[str, Any]]) -> str:
     """Text of inlines for labels (contents, bookmarks, index): math as Unicode, no footnotes."""
     out: list[str] = []
     for item in inlines:
+        c: Any
         t, c = item.get("t"), item.get("c")
         if t == "Str":
             out.append(c)

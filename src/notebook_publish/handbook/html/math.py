@@ -6,6 +6,7 @@ stamp cannot draw, an `<img>` of the SVG; for a formula that does not draw, the
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from notebook_publish import math_errors, mathrender
 from notebook_publish.cache import content_key
@@ -15,7 +16,7 @@ from notebook_publish.handbook.overdraw import math_stamp
 
 
 class MathWriter(WriterCore):
-    def math(self, tex: str, display: bool, node: dict | None = None) -> str:
+    def math(self, tex: str, display: bool, node: dict[str, Any] | None = None) -> str:
         """`tex` is the formula with its macros expanded (`book_math`); `node` its Math
         element, which says where it is written and what reading it found wrong."""
         source = tex.strip()

@@ -12,12 +12,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish.chapter_numbers import section_base_level
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.handbook.html.index_terms import TermUse, term_key
 from notebook_publish.notes import Chapter
 from notebook_publish.rawhtml import RawHtmlFilter
+
+if TYPE_CHECKING:
+    from notebook_publish.cache import Cache
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class State:
 class WriterCore:
     """One chapter being written: where it comes from, what has been found so far."""
 
-    def __init__(self, chapter: Chapter, number: int | None, options: WriterOptions, math_cache):
+    def __init__(self, chapter: Chapter, number: int | None, options: WriterOptions, math_cache: Cache | None):
         self.chapter = chapter
         self.note = chapter.note
         self.number = number

@@ -17,6 +17,8 @@ or a square of side 0.28em.
 
 from __future__ import annotations
 
+from typing import Any
+
 from notebook_publish.handbook.overdraw.ops import number, srgb
 
 BULLET_CLASS = "bullet"
@@ -59,7 +61,7 @@ def bullet_ops(
     return None
 
 
-def bullet_drawings(document) -> dict[int, list[bytes]]:
+def bullet_drawings(document: Any) -> dict[int, list[bytes]]:  # a WeasyPrint Document
     """Operators per page (for `pages.draw_over`) for every bullet span of a laid-out
     WeasyPrint document."""
     from weasyprint.formatting_structure.boxes import InlineBox

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from notebook_publish.handbook.overdraw.ops import number, srgb
 from notebook_publish.handbook.overdraw.svg_ops import formula_ops
@@ -63,7 +64,7 @@ class Slot:
     font_size: float = 0.0  # of the text around it, CSS px
 
 
-def find_slots(document) -> list[Slot]:
+def find_slots(document: Any) -> list[Slot]:  # a WeasyPrint Document
     """Every formula slot of a laid-out WeasyPrint document, with its page and box."""
     from weasyprint.formatting_structure.boxes import InlineBlockBox
 
@@ -94,12 +95,12 @@ def find_slots(document) -> list[Slot]:
     return slots
 
 
-def _baseline(box) -> float:
+def _baseline(box: Any) -> float:  # a WeasyPrint box
     """Where the baseline of the slot's line runs. An empty inline-block's own baseline
     is its bottom margin edge, and the slot's `vertical-align: -depth` sets that edge
     `depth` below the line's baseline (WeasyPrint computes the length in px)."""
-    bottom = box.position_y + box.margin_height()
-    shift = box.style["vertical_align"]
+    bottom: float = box.position_y + box.margin_height()
+    shift: object = box.style["vertical_align"]
     return bottom + shift if isinstance(shift, (int, float)) else bottom
 
 

@@ -3,6 +3,8 @@ a number or a colour is written in a PDF content stream."""
 
 from __future__ import annotations
 
+from typing import Any
+
 PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; a PDF point is 4/3 of one
 
 
@@ -11,7 +13,7 @@ def number(value: float) -> bytes:
     return (b"%.3f" % value).rstrip(b"0").rstrip(b".") or b"0"
 
 
-def srgb(color) -> tuple[float, float, float]:
+def srgb(color: Any) -> tuple[float, float, float]:
     """A computed CSS colour (tinycss2's Color, any colour space) as sRGB, 0-1."""
     try:
         r, g, b = color.to("srgb").coordinates

@@ -12,8 +12,12 @@ place (`text_layer`), written after the drawing in the same space.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from notebook_publish.handbook.overdraw.ops import PX_TO_PT, number
+
+if TYPE_CHECKING:
+    from notebook_publish.handbook.overdraw.text_layer import Words
 
 
 def merge(into: dict[int, list[bytes]], more: dict[int, list[bytes]]) -> dict[int, list[bytes]]:
@@ -22,7 +26,9 @@ def merge(into: dict[int, list[bytes]], more: dict[int, list[bytes]]) -> dict[in
     return into
 
 
-def draw_over(pdf: bytes, ops_by_page: dict[int, list[bytes]], text_by_page: dict | None = None) -> bytes:
+def draw_over(
+    pdf: bytes, ops_by_page: dict[int, list[bytes]], text_by_page: dict[int, list[Words]] | None = None
+) -> bytes:
     """The part's PDF with each page's operators drawn over its content, and each
     page's `text_layer.Words` written over it invisibly."""
     import pikepdf

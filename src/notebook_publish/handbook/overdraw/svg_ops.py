@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from notebook_publish.handbook.overdraw.ops import number
 
 
-def _colour(color) -> bytes | None:
+def _colour(color: Any) -> bytes | None:  # an svgelements Color (svgelements has no types)
     """`r g b` for a solid colour (svgelements Color), None for none or transparent, and
     b"" for black: the renderer's default ink, drawn in the colour of the text around
     the formula (a formula in a heading takes the heading's colour)."""
@@ -126,8 +128,10 @@ def _simple_shapes(svg: str) -> tuple[list[Shape], float, float] | None:
     """The shapes of an SVG in the form ziamath writes, or None for any other SVG."""
     from svgelements import Color
 
+    shapes: list[Shape]
     position, shapes, fills = 0, [], ["black"]
-    size = None
+    size: tuple[float, float, float, float, float] | None = None
+    path: list[bytes] | None
     while position < len(svg):
         token = _TOKEN.match(svg, position)
         if token is None:
@@ -189,7 +193,7 @@ def _simple_shapes(svg: str) -> tuple[list[Shape], float, float] | None:
     return shapes, size[0], size[1]
 
 
-def _path_ops(d: str, point) -> list[bytes] | None:
+def _path_ops(d: str, point: Callable[[float, float], tuple[float, float]]) -> list[bytes] | None:
     """PDF path operators for path data of absolute M, L, Q, C and Z, or None."""
     if not _PATH_DATA.fullmatch(d):
         return None

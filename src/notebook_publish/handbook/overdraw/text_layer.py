@@ -24,8 +24,12 @@ from __future__ import annotations
 import functools
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from notebook_publish.handbook.overdraw.ops import number
+
+if TYPE_CHECKING:
+    import pikepdf
 
 RESOURCE = "/NPText"  # the font's name in a page's /Resources /Font
 _ADVANCE = 500  # every code's width, in thousandths of the font size
@@ -98,7 +102,7 @@ def to_unicode_cmap(codes: dict[str, int]) -> bytes:
     ).encode("ascii")
 
 
-def make_font(doc, codes: dict[str, int]):
+def make_font(doc: pikepdf.Pdf, codes: dict[str, int]) -> pikepdf.Dictionary:
     """The part's invisible-text font (an indirect Type0 font object in `doc`)."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name

@@ -37,21 +37,21 @@ class RefusedURL(ValueError):
     """WeasyPrint catches this, skips the resource and goes on."""
 
 
-class _FileResponse(URLFetcherResponse):
+class _FileResponse(URLFetcherResponse):  # type: ignore[misc]  # WeasyPrint has no types: its classes are Any
     """A response under its location-free URL (relative references in it resolve
     against that), whose `path` is still the real file, so WeasyPrint can read a big
     image from disk when it writes the PDF instead of keeping its bytes."""
 
-    def __init__(self, url: str, real: Path, body: bytes, headers: dict):
+    def __init__(self, url: str, real: Path, body: bytes, headers: dict[str, str]):
         super().__init__(url, body, headers)
         self._real = real
 
     @property
-    def path(self):
+    def path(self) -> str:
         return str(self._real)
 
 
-class SafeFetcher(URLFetcher):
+class SafeFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no types: its classes are Any
     def __init__(self, files: frozenset[Path], folders: tuple[Path, ...], mounts: Mounts | None = None):
         super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=False)
         self.access = Access.of(files, folders)
@@ -60,7 +60,7 @@ class SafeFetcher(URLFetcher):
         self.fetched: list[Path] = []
         self.inputs: dict[str, str] = {}  # URL -> hash of the bytes read, UNREADABLE or REFUSED
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return self._data(url)

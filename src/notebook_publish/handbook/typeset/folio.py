@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tinycss2
 
@@ -94,7 +95,7 @@ def margin_rules(css: str) -> list[MarginRule]:
     return rules
 
 
-def _prints_counter(tokens) -> bool:
+def _prints_counter(tokens: list[Any]) -> bool:  # tinycss2 nodes (tinycss2 has no types)
     for token in tokens:
         if token.type == "function" and token.lower_name in ("counter", "counters"):
             names = [t for t in token.arguments if t.type == "ident"]

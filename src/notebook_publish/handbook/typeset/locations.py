@@ -24,6 +24,7 @@ weight.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -125,7 +126,7 @@ class Access:
     folders: tuple[Path, ...]
 
     @classmethod
-    def of(cls, files, folders) -> Access:
+    def of(cls, files: Iterable[Path], folders: Iterable[Path]) -> Access:
         return cls(frozenset(_real(p) for p in files), tuple(_real(f) for f in folders))
 
     def allowed(self, path: Path) -> Path | None:
@@ -140,7 +141,7 @@ class Access:
             return real
         return None
 
-    def state(self, path: Path | None, file_hash) -> str:
+    def state(self, path: Path | None, file_hash: Callable[[Path], str]) -> str:
         """What a part that read `path` saw: the hash of its bytes (`file_hash(path)`),
         or UNREADABLE / REFUSED. The same answer as the fetcher would give now."""
         if path is None:

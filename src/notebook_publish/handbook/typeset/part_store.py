@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish.handbook.typeset.locations import Access, Mounts
 from notebook_publish.handbook.typeset.parts import Part
+
+if TYPE_CHECKING:
+    from notebook_publish.cache import Cache
 
 
 def file_hash(path: Path, memo: dict[Path, str]) -> str:
@@ -30,7 +34,7 @@ class PartStore:
     (`Part.inputs`) still hold what they held: every file is hashed at most once per
     build (`memo`), and each URL's state is worked out once."""
 
-    def __init__(self, cache, mounts: Mounts, access: Access, memo: dict[Path, str]):
+    def __init__(self, cache: Cache, mounts: Mounts, access: Access, memo: dict[Path, str]):
         self.cache = cache
         self.mounts = mounts
         self.access = access

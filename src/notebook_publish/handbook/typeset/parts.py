@@ -17,9 +17,11 @@ import json
 import os
 import signal
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from notebook_publish.diagnostics import Diagnostic, Severity
 from notebook_publish.handbook.overdraw.ops import PX_TO_PT
@@ -97,7 +99,7 @@ class Part:
         )
 
 
-def typeset_part(job: PartJob, font_config) -> Part:
+def typeset_part(job: PartJob, font_config: Any) -> Part:  # a WeasyPrint FontConfiguration
     """HTML to PDF bytes with WeasyPrint (in a worker). Raises on a WeasyPrint failure."""
     from weasyprint import CSS, HTML
 
@@ -145,7 +147,7 @@ def typeset_part(job: PartJob, font_config) -> Part:
 
 
 @contextmanager
-def _declared_fonts(font_config, urls: list[str]):
+def _declared_fonts(font_config: Any, urls: list[str]) -> Iterator[None]:
     """Collect the URL of every font file the document's @font-face rules name.
 
     WeasyPrint reads a font's file once per font configuration (the worker keeps one
@@ -153,7 +155,7 @@ def _declared_fonts(font_config, urls: list[str]):
     it; the later parts depend on it all the same."""
     add = font_config.add_font_face
 
-    def add_font_face(rule_descriptors, url_fetcher):
+    def add_font_face(rule_descriptors: dict[str, Any], url_fetcher: Any) -> Any:
         for source in rule_descriptors.get("src", ()):
             kind, url = source if isinstance(source, tuple) and len(source) == 2 else (None, None)
             if kind == "external" and isinstance(url, str):
@@ -167,7 +169,7 @@ def _declared_fonts(font_config, urls: list[str]):
         del font_config.add_font_face
 
 
-def _page_name(page) -> str:
+def _page_name(page: Any) -> str:  # a WeasyPrint Page
     page_type = getattr(getattr(page, "_page_box", None), "page_type", None)
     name = getattr(page_type, "name", "") or ""
     return name if isinstance(name, str) else ""

@@ -7,9 +7,10 @@ so the build reports them once, in the same form as everything else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
@@ -35,19 +36,34 @@ def all_font_faces() -> list[FontFace]:
 VARIABLE_WEIGHTS = (300, 400, 600, 700)
 
 
-def font_face_css(url_of: Callable[[Path], str], faces: list | None = None) -> str:
+class DeclaredFace(Protocol):
+    """A face an @font-face rule declares: a `static_fonts.StaticFace`, or a font
+    package's own file (the web page's fallbacks)."""
+
+    @property
+    def family(self) -> str: ...
+    @property
+    def path(self) -> Path: ...
+    @property
+    def italic(self) -> bool: ...
+    @property
+    def weight(self) -> int: ...
+
+
+def font_face_css(url_of: Callable[[Path], str], faces: Sequence[DeclaredFace] | None = None) -> str:
     """@font-face rules: of the given static faces (`static_fonts.StaticFace`), or of
     the font packages' own files, a variable font once per weight."""
+    rows: list[tuple[str, Path, bool, int]]
     if faces is None:
-        faces = [
+        rows = [
             (face.family, face.path, face.italic, weight)
             for face in all_font_faces()
             for weight in (VARIABLE_WEIGHTS if face.variable else (400,))
         ]
     else:
-        faces = [(face.family, face.path, face.italic, face.weight) for face in faces]
+        rows = [(face.family, face.path, face.italic, face.weight) for face in faces]
     rules = []
-    for family, path, italic, weight in faces:
+    for family, path, italic, weight in rows:
         style = "italic" if italic else "normal"
         rules.append(
             f'@font-face {{ font-family: "{family}"; src: url("{url_of(path)}"); font-weight: {weight}; font-style: {style}; }}'
@@ -55,7 +71,7 @@ def font_face_css(url_of: Callable[[Path], str], faces: list | None = None) -> s
     return "\n".join(rules)
 
 
-def fallback_property(families) -> str:
+def fallback_property(families: Iterable[str]) -> str:
     """`--fallback`, which the theme's font stacks put after their text font: STIX Two
     Math, then the fallback fonts (emoji, Hangul, other scripts) this document declares,
     in stack order. A document that declares none has the stacks it always had: every

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from notebook_publish.handbook.typeset.part_store import PartStore
 from notebook_publish.handbook.typeset.parts import Part, PartJob
 from notebook_publish.handbook.typeset.workers import TypesetPool
-from notebook_publish.progress import Progress
+from notebook_publish.progress import Progress, Stage
 
 
-def _keep(store: PartStore, stage):
+def _keep(store: PartStore, stage: Stage) -> Callable[[PartJob, Part], None]:
     """What happens to each part a worker finishes: it is cached and reported."""
 
     def done(part_job: PartJob, part: Part) -> None:

@@ -25,9 +25,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.handbook.typeset.parts import FAULT_HOOK, Part, PartJob, typeset_part
 from notebook_publish.lifeline import die_with_parent, send_or_stop
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkServerContext, SpawnContext
 
 
 class PartFailed(Exception):
@@ -37,10 +42,14 @@ class PartFailed(Exception):
         self.message = message
 
 
+# What a worker answers for a part: ("ok", the Part) or ("error", what went wrong).
+_Reply = tuple[str, Any]
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
-    conn: object
+    conn: Connection[PartJob | None, _Reply]
     job: PartJob | None = None
     deadline: float = 0.0
 
@@ -63,7 +72,7 @@ PRELOAD = (
 )
 
 
-def _context():
+def _context() -> ForkServerContext | SpawnContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(PRELOAD))
@@ -115,7 +124,7 @@ def _release_the_fork_server() -> None:
 
     server = getattr(forkserver, "_forkserver", None)
     fd = getattr(server, "_forkserver_alive_fd", None)
-    if isinstance(fd, int):
+    if server is not None and isinstance(fd, int):  # (no server, no descriptor)
         try:
             os.close(fd)
         except OSError:
@@ -123,7 +132,7 @@ def _release_the_fork_server() -> None:
         server._forkserver_alive_fd = None
 
 
-def _serve(conn, env: dict[str, str], cwd: str) -> None:
+def _serve(conn: Connection[_Reply, PartJob | None], env: dict[str, str], cwd: str) -> None:
     """The worker's loop: typeset each part it is sent until told to stop (None).
     When the command is gone (its end of the pipe closed), the worker returns quietly."""
     from weasyprint.text.fonts import FontConfiguration
@@ -149,6 +158,7 @@ def _serve(conn, env: dict[str, str], cwd: str) -> None:
         if job is None:
             return
         _slow_fault(job, env)
+        reply: _Reply
         try:
             reply = ("ok", typeset_part(job, font_config))
         except Exception as exc:  # a WeasyPrint bug: reported for this part, the worker goes on
@@ -263,6 +273,7 @@ class TypesetPool:
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
         for worker in busy:
             job = worker.job
+            assert job is not None  # `busy` holds the workers with a job
             if worker.conn in ready or worker.conn.poll():
                 try:
                     status, payload = worker.conn.recv()
@@ -304,7 +315,7 @@ class TypesetPool:
     def __enter__(self) -> TypesetPool:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close(kill=exc[0] is not None)
 
 
