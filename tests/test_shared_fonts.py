@@ -29,11 +29,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon"]
+# One per note: characters some parts share and others lack, one beyond the BMP.
+FORMULAS = ["\\alpha + 1", "\\beta_{k} < 2", "\\alpha \\cdot \\gamma", "\\mathbb{E}[X]", "\\sqrt{\\epsilon} \\le 3"]
+SEARCHED = ["α + 1", "β_k < 2", "α · γ", "𝔼[X]", "√ϵ ≤ 3"]  # the text a reader copies of each
 
 
 def write_notebook(root: Path) -> None:
     """Five notes, each its own part, using the serif, sans and code faces in bold and
-    italic, each with some letters the others lack, and a typed hyphen."""
+    italic, each with some letters the others lack, a typed hyphen, and a formula
+    (written as outlines, with its text in an invisible font of the part's own)."""
     notes = root / "notes"
     notes.mkdir(parents=True)
     (notes / "index.md").write_text("# Overview\n\n" + "".join(f"- [{n.title()}]({n}.md)\n" for n in NAMES))
@@ -43,6 +47,7 @@ def write_notebook(root: Path) -> None:
             f"# {name.title()}\n\n## Section {own}\n\n"
             + f"The **{name} term {own}** and *{name} {own.lower()} words* matter. " * 12
             + f"\n\nThe Q-Former of {name} reads `code_{name}({i})` here.\n\n"
+            + f"Its weight ${FORMULAS[i]}$ is found by search.\n\n"
             + f"```python\ndef {name}_{own.lower()}():\n    return {i} + {i * 7}\n```\n"
         )
         (notes / f"{name}.md").write_text(body, encoding="utf-8")
@@ -186,3 +191,49 @@ def test_a_tag_is_the_same_for_the_same_program_and_differs_between_programs() -
     assert all(len(t) == 6 and t.isupper() and t.isalpha() for t in named)
     assert [tags.tag(p) for p in programs[:10]] == named[:10]
     assert SubsetTags().tag(programs[5]) == named[5]  # from the bytes alone
+
+
+def test_every_font_is_listed_once_the_formulas_text_font_too(books: tuple[Path, Path, Path]) -> None:
+    """Each part writes its formulas' text in a font of its own; in the book they are one."""
+    _root, shared, per_part = books
+
+    def listed(pdf: Path) -> list[str]:
+        out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        return [line.split()[0] for line in out.splitlines()[2:]]
+
+    assert listed(per_part).count("NPText-Identity-H") == len(NAMES)  # the premise: one per part
+    names = listed(shared)
+    assert names.count("NPText-Identity-H") == 1
+    assert len(names) == len(set(names)), names
+    text = text_of(shared)
+    for found in SEARCHED:
+        assert f"Its weight {found} is found by search." in text
+
+
+def test_text_fonts_whose_codes_disagree_stay_apart_and_every_part_reads_back() -> None:
+    """Characters beyond the BMP and the math letters are coded by where they fall in a
+    small range, so two of a part's may have to move; a part that codes one otherwise
+    than another keeps its own text font, and each part's text reads as it was."""
+    from notebook_publish.handbook.overdraw.pages import draw_over
+    from notebook_publish.handbook.overdraw.text_layer import Words
+
+    texts = ["a + b = 𝑥", "\U0001f200 \U0001f600 c", "\U0001f600 a", "b + 𝑥"]
+    book = pikepdf.new()
+    parts = []
+    for text in texts:
+        blank = pikepdf.new()
+        blank.add_blank_page(page_size=(300, 200))
+        out = io.BytesIO()
+        blank.save(out)
+        part = pikepdf.open(io.BytesIO(draw_over(out.getvalue(), {}, {0: [Words(20, 60, 6 * len(text), 12, text)]})))
+        parts.append(part)
+        book.pages.extend(part.pages)
+    share_font_programs(book, [])
+    merged = io.BytesIO()
+    book.save(merged)
+    with pikepdf.open(io.BytesIO(merged.getvalue())) as pdf:
+        fonts = {page.obj.Resources.Font.NPText.objgen for page in pdf.pages}
+        # The second part moved U+1F600 to the code the third gives it: those two differ.
+        assert len(fonts) == 2
+    result = subprocess.run(["pdftotext", "-", "-"], input=merged.getvalue(), capture_output=True, check=True)
+    assert [page.strip() for page in result.stdout.decode().split("\f")[: len(texts)]] == texts

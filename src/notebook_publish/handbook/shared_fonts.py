@@ -26,7 +26,9 @@ A subset that matches no source (a font fontconfig supplied, a variable or colou
 font, which WeasyPrint rewrites after cutting it, or a build that did not say) keeps
 its program, shared where the bytes are equal and renamed with a tag from them. Fonts
 that are not subsets (the formulas' invisible-text font of each part) share a program
-where theirs are equal.
+where theirs are equal, and become one dictionary where they differ only in the codes
+their ToUnicode maps list and agree on those they share: the text layer gives a
+character the same code in every part.
 
 Subsetting once over the merged book instead (typesetting with WeasyPrint's
 `full_fonts`) would embed whole fonts in every part and map their glyphs to text from
@@ -130,12 +132,22 @@ def share_font_programs(book: Pdf, sources: Sequence[Path]) -> None:
             else:
                 others[font.objgen] = font
     _share_equal_programs(list(others.values()))
-    if not subsets:
-        return
+    replaced = _merge_whole_fonts(book, list(others.values()))
+    if subsets:
+        replaced.update(_share_subsets(book, list(subsets.values()), sources))
+    for fonts, key, font in uses:
+        kept = replaced.get(font.objgen)
+        if kept is not None:
+            fonts[key] = kept
+
+
+def _share_subsets(book: Pdf, subsets: list[_Subset], sources: Sequence[Path]) -> dict[tuple[int, int], pikepdf.Object]:
+    """One program per face for the subsets, as few dictionaries as agree. Returns the
+    dictionaries replaced, each by the one kept."""
     finder = _SourceFinder(sources)
     faces: dict[Path, list[_Subset]] = {}  # by the file they were cut from
     unmatched: list[_Subset] = []
-    for subset in subsets.values():
+    for subset in subsets:
         source = finder.source_of(subset)
         if source is None:
             unmatched.append(subset)
@@ -149,10 +161,7 @@ def share_font_programs(book: Pdf, sources: Sequence[Path]) -> None:
         except ValueError:  # HarfBuzz could not cut the file: the parts' own subsets stay
             unmatched.extend(members)
     _rename_unmatched(unmatched, tags)
-    for fonts, key, font in uses:
-        kept = replaced.get(font.objgen)
-        if kept is not None:
-            fonts[key] = kept
+    return replaced
 
 
 def _font_uses(book: Pdf) -> Iterator[tuple[pikepdf.Object, str, pikepdf.Object]]:
@@ -391,6 +400,71 @@ def _share_equal_programs(fonts: list[pikepdf.Object]) -> None:
             if isinstance(program, Stream):
                 kind = str(program.get("/Subtype", "")).encode()
                 descriptor[key] = programs.setdefault(hashlib.sha256(program.read_bytes()).digest() + kind, program)
+
+
+def _merge_whole_fonts(book: Pdf, fonts: list[pikepdf.Object]) -> dict[tuple[int, int], pikepdf.Object]:
+    """Type0 fonts that are not subsets and are the same font in all but the codes their
+    ToUnicode lists (the formulas' invisible-text font of each part, whose codes are
+    the same in every part: `overdraw/text_layer.py`) become one, with the union of the
+    maps, where the maps agree on every code they share. Returns the dictionaries
+    replaced, each by the one kept."""
+    groups: dict[tuple[object, ...], list[_WholeFont]] = {}
+    for font in fonts:
+        encoding = font.get("/Encoding")
+        cmap = font.get("/ToUnicode")
+        if font.get("/Subtype") != Name.Type0 or not isinstance(cmap, Stream):
+            continue
+        if not (isinstance(encoding, Name) and encoding in (Name("/Identity-H"), Name("/Identity-V"))):
+            continue  # codes of another length than the two bytes the union's CMap writes
+        text = read_to_unicode(cmap.read_bytes())
+        if text is None:
+            continue
+        try:
+            key = _shape(font, skip=("/ToUnicode",))
+        except ValueError:
+            continue
+        candidates = groups.setdefault(key, [])
+        group = next((g for g in candidates if g.agrees(text)), None)
+        if group is None:
+            candidates.append(_WholeFont(font, dict(text)))
+        else:
+            group.others.append(font)
+            group.text.update(text)
+    replaced: dict[tuple[int, int], pikepdf.Object] = {}
+    for group in (g for candidates in groups.values() for g in candidates if g.others):
+        group.kept.ToUnicode = book.make_stream(to_unicode_cmap(group.text))
+        for other in group.others:
+            replaced[other.objgen] = group.kept
+    return replaced
+
+
+@dataclass
+class _WholeFont:
+    """Fonts that are not subsets and can be one: the first is kept, with every one's text."""
+
+    kept: pikepdf.Object
+    text: dict[int, str]  # code -> UTF-16BE hex
+    others: list[pikepdf.Object] = field(default_factory=list)
+
+    def agrees(self, text: dict[int, str]) -> bool:
+        return all(self.text.get(code, target) == target for code, target in text.items())
+
+
+def _shape(item: object, skip: tuple[str, ...] = (), depth: int = 0) -> tuple[object, ...]:
+    """What an object holds, as a value to compare: streams by their decoded bytes,
+    indirect objects by what they hold rather than their number."""
+    if depth > 8:  # font dictionaries nest three deep; deeper is a loop
+        raise ValueError("nested too deep")
+    if isinstance(item, Stream):
+        body = hashlib.sha256(item.read_bytes()).hexdigest()
+        return ("stream", body, _shape(item.stream_dict, ("/Length", "/Filter", "/DecodeParms"), depth + 1))
+    if isinstance(item, Dictionary):
+        return ("dict", *((k, _shape(v, (), depth + 1)) for k, v in sorted(item.items()) if k not in skip))
+    if isinstance(item, Array):
+        return ("array", *(_shape(v, (), depth + 1) for v in item))
+    if isinstance(item, pikepdf.Object):
+        return ("value", item.unparse(resolved=True))
+    return ("value", repr(item))
 
 
 def _rename_unmatched(subsets: list[_Subset], tags: SubsetTags) -> None:

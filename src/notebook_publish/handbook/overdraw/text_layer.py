@@ -11,18 +11,22 @@ inside the span, and there are none. Nor can WeasyPrint's embedded fonts carry t
 text: they are subsets whose ToUnicode maps only the glyphs the part prints, so an
 `α` that appears only in a formula has no code in any of them.
 
-So each part that has formulas gets one small font of its own: a TrueType program
-with a single blank glyph (a few hundred bytes, the same in every part), used as a
-Type0 font with Identity-H codes numbered from 1 for the characters the part needs,
-and a ToUnicode CMap that maps each code back to its character. Extractors place the
-text by its position, not by where it comes in the content stream, so a formula's
-words land between the words of its line when its baseline and size are the line's.
+So each part that has formulas gets one small font: a TrueType program with a
+single blank glyph (a few hundred bytes, the same in every part), used as a Type0
+font with Identity-H codes, and a ToUnicode CMap that maps each code the part uses
+back to its character. A character has the same code in every part (`code_of`), so
+the parts' fonts differ only in which codes their ToUnicode lists, and the merge
+makes them one font with the union of the maps (`shared_fonts`). Extractors place
+the text by its position, not by where it comes in the content stream, so a
+formula's words land between the words of its line when its baseline and size are
+the line's.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,6 +38,10 @@ if TYPE_CHECKING:
 RESOURCE = "/NPText"  # the font's name in a page's /Resources /Font
 _ADVANCE = 500  # every code's width, in thousandths of the font size
 _ASCENT, _DESCENT = 800, -200
+_SURROGATES = (0xD800, 0xE000)  # codes no BMP character has: for the characters beyond it
+_MATH_LETTERS = 0x1D400  # Mathematical Alphanumeric Symbols: 1024 code points, codes D800-DBFF
+_OTHERS = 0xDC00  # any other character beyond the BMP: codes DC00-DFFF
+_SLOTS = 0x400
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,43 @@ def glyphless_font() -> bytes:
     return out.getvalue()
 
 
+def code_of(character: str) -> int:
+    """The two-byte code a character has in every part: its code point, for a
+    character of the Basic Multilingual Plane. The codes that no such character has
+    (the surrogates, D800-DFFF) hold the others: the Mathematical Alphanumeric Symbols
+    (U+1D400-1D7FF, the italic and bold letters of formulas) at D800 plus their offset
+    in the block, any other character at the start of its probe in DC00-DFFF."""
+    point = ord(character)
+    if point <= 0xFFFF and not _SURROGATES[0] <= point < _SURROGATES[1]:
+        return point
+    if _MATH_LETTERS <= point < _MATH_LETTERS + _SLOTS:
+        return _SURROGATES[0] + point - _MATH_LETTERS
+    return _OTHERS + point % _SLOTS
+
+
 def codes_for(runs: list[Words]) -> dict[str, int]:
-    """A two-byte code for each character the runs use, from 1, in a stable order."""
-    characters = sorted({c for run in runs for c in run.text})
-    return {c: index for index, c in enumerate(characters, start=1)}
+    """A two-byte code for each character the runs use: `code_of`, except where two of
+    the part's rare characters beyond the math letters want one code, when the later
+    (in code point order) takes the next free one in DC00-DFFF. Those are the only codes
+    that may differ between parts; the merge keeps apart fonts whose maps disagree."""
+    codes: dict[str, int] = {}
+    taken: set[int] = set()
+    for character in sorted({c for run in runs for c in run.text}):
+        code = code_of(character)
+        if code in taken:  # only codes from DC00 are shared: the others are one character's
+            ring = (_OTHERS + (code - _OTHERS + step) % _SLOTS for step in range(1, _SLOTS))
+            # Past 1024 such characters in one part, any code the part leaves free.
+            code = next(c for c in itertools.chain(ring, range(1, 0x10000)) if c not in taken)
+        codes[character] = code
+        taken.add(code)
+    return codes
+
+
+@functools.cache
+def _every_cid_to_the_blank_glyph() -> bytes:
+    """The CIDToGIDMap of every part, whatever codes it uses: each of the 65,536 CIDs
+    but 0 to glyph 1 (128 KiB, a few hundred bytes once compressed)."""
+    return b"\x00\x00" + b"\x00\x01" * 0xFFFF
 
 
 def _utf16_hex(character: str) -> str:
@@ -108,7 +149,6 @@ def make_font(doc: pikepdf.Pdf, codes: dict[str, int]) -> pikepdf.Dictionary:
     from pikepdf import Array, Dictionary, Name
 
     # Every code to the blank glyph (GID 1), so no code falls outside the program.
-    gid_map = b"\x00\x00" + b"\x00\x01" * len(codes)
     descriptor = Dictionary(
         Type=Name.FontDescriptor,
         FontName=Name("/NPText"),
@@ -128,7 +168,7 @@ def make_font(doc: pikepdf.Pdf, codes: dict[str, int]) -> pikepdf.Dictionary:
         CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0),
         FontDescriptor=doc.make_indirect(descriptor),
         DW=_ADVANCE,
-        CIDToGIDMap=doc.make_stream(gid_map),
+        CIDToGIDMap=doc.make_stream(_every_cid_to_the_blank_glyph()),
     )
     font = Dictionary(
         Type=Name.Font,
