@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
 from notebook_publish.app import config_from_args
 from notebook_publish.commands.publish import ensure_writable, load_checked_book, publish_file
 from notebook_publish.commands.spec import CommandSpec
+from notebook_publish.diagnostics import Diagnostic
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="where to write the page (default: build/handbook.html)"
     )
 
 
-def run_html(args) -> int:
+def run_html(args: Namespace) -> int:
     from notebook_publish.outputs import check_output_folder
 
     config = config_from_args(args)
     out = Path(args.out) if args.out else config.output / "handbook.html"
     check_output_folder(out.parent / f"{out.stem}_files", config, "the page's files folder")
 
-    def build(out: Path) -> list:
+    def build(out: Path) -> list[Diagnostic]:
         from notebook_publish.handbook import build_html
 
         book, _ = load_checked_book(config)

@@ -49,7 +49,7 @@ from notebook_publish.slides.laid import (
 )
 from notebook_publish.slides.slide_pictures import picture_bytes
 from notebook_publish.slides.style import SlideStyle, callout_colour, tint
-from notebook_publish.slides.template import emu, layout_named, open_template  # noqa: F401  (cli checks a template with open_template)
+from notebook_publish.slides.template import emu, layout_named
 
 LAYOUT_OF = {
     "cover": "Title Slide",
