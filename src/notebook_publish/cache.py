@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from notebook_publish.diagnostics import Diagnostic, Severity
 
@@ -120,6 +120,16 @@ def _checksum(key: str, data: bytes) -> bytes:
     """The entry's checksum covers its key too, so a file copied or renamed onto
     another key's place is not served as that key's value."""
     return hashlib.sha256(key.encode("ascii") + b"\n" + data).hexdigest().encode()
+
+
+class Store(Protocol):
+    """What a user of the cache needs of it: `Cache` on disk, `MemoryCache` in memory."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def child(self, namespace: str) -> Store: ...
 
 
 class Cache:
