@@ -18,8 +18,9 @@ from pptx.oxml.ns import qn
 
 if TYPE_CHECKING:
     from pptx.enum.text import PP_PARAGRAPH_ALIGNMENT
-    from pptx.oxml.text import CT_TextParagraph
+    from pptx.oxml.text import CT_TextBody, CT_TextParagraph
     from pptx.oxml.xmlchemy import BaseOxmlElement
+    from pptx.shapes.autoshape import Shape
 
     from notebook_publish.slides.deck import Numbering
 
@@ -280,6 +281,14 @@ def add_slide_number(p: etree._Element, *, field_id: str, number: int, size: flo
     add(add(rPr, "a:solidFill"), "a:srgbClr", {"val": colour})
     add(rPr, "a:latin", {"typeface": typeface})
     add(fld, "a:t", text=str(number))
+
+
+def text_body(shape: Shape) -> CT_TextBody:
+    """The shape's `p:txBody`: every shape the writer puts text in (a text box, a
+    placeholder, a rectangle) has one."""
+    body = shape.element.txBody
+    assert body is not None
+    return body
 
 
 def set_end_size(p: CT_TextParagraph, size: float) -> None:

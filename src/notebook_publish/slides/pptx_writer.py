@@ -18,17 +18,23 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from lxml.etree import _Element
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.oxml.text import CT_TextParagraph
+from pptx.parts.slide import SlidePart
+from pptx.presentation import Presentation
+from pptx.shapes.autoshape import Shape
+from pptx.slide import Slide
 from pptx.util import Pt
 
 from notebook_publish import fonts, pictures
+from notebook_publish.glyphs import Coverage
 from notebook_publish.slides import ooxml
-from notebook_publish.slides.deck import SLIDE_LINK, Run
+from notebook_publish.slides.deck import SLIDE_LINK, Numbering, Run
 from notebook_publish.slides.laid import (
     CALLOUT_BAR,
     CALLOUT_INSET_Y,
@@ -50,19 +56,7 @@ from notebook_publish.slides.laid import (
 )
 from notebook_publish.slides.slide_pictures import picture_bytes
 from notebook_publish.slides.style import SlideStyle, callout_colour, tint
-from notebook_publish.slides.template import emu, layout_named
-
-if TYPE_CHECKING:
-    from lxml import etree
-    from pptx import presentation
-    from pptx.enum.text import MSO_VERTICAL_ANCHOR, PP_PARAGRAPH_ALIGNMENT
-    from pptx.oxml.text import CT_TextBody, CT_TextParagraph
-    from pptx.parts.slide import SlidePart
-    from pptx.shapes.autoshape import Shape
-    from pptx.slide import Slide
-
-    from notebook_publish.glyphs import Coverage
-    from notebook_publish.slides.deck import Numbering
+from notebook_publish.slides.template import emu, layout_named, placeholder
 
 LAYOUT_OF = {
     "cover": "Title Slide",
@@ -92,17 +86,11 @@ class _OnSlide:
     properties and the slide's title), made once every slide exists."""
 
     slide: Slide
-    jumps: list[tuple[etree._Element, str]] = field(default_factory=list)  # (run properties, slide title)
+    jumps: list[tuple[_Element, str]] = field(default_factory=list)  # (run properties, slide title)
 
 
 class DeckWriter:
-    def __init__(
-        self,
-        prs: presentation.Presentation,
-        style: SlideStyle,
-        custom_template: bool,
-        coverage: Callable[[], Coverage],
-    ) -> None:
+    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage: Callable[[], Coverage]):
         self.prs = prs
         self.style = style
         self.custom = custom_template
@@ -118,9 +106,7 @@ class DeckWriter:
 
     # text ----------------------------------------------------------------------------
 
-    def frame(
-        self, shape: Shape, box: Box, anchor: MSO_VERTICAL_ANCHOR = MSO_ANCHOR.TOP, inset_y: float = INSET_Y
-    ) -> None:
+    def frame(self, shape: Shape, box: Box, anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, inset_y: float = INSET_Y) -> None:
         shape.left, shape.top, shape.width, shape.height = emu(box.x), emu(box.y), emu(box.w), emu(box.h)
         tf = shape.text_frame
         tf.word_wrap = True
@@ -139,7 +125,7 @@ class DeckWriter:
         marker: str | Numbering | None = None,
         line_height: float,
         space_before: float = 0.0,
-        align: PP_PARAGRAPH_ALIGNMENT | None = None,
+        align: PP_ALIGN | None = None,
     ) -> None:
         ooxml.paragraph_properties(
             p,
@@ -207,7 +193,7 @@ class DeckWriter:
                     ooxml.add_hyperlink(rPr, on.slide.part.relate_to(run.link, RT.HYPERLINK, is_external=True))
 
     def write_paragraphs(self, on: _OnSlide, shape: Shape, paragraphs: tuple[LaidParagraph, ...]) -> None:
-        body = _text_body(shape)
+        body = ooxml.text_body(shape)
         for i, lp in enumerate(paragraphs):
             p = body.p_lst[0] if i == 0 else body.add_p()
             self.paragraph(
@@ -230,17 +216,10 @@ class DeckWriter:
             ooxml.set_end_size(p, lp.size)
 
     def write_lines(
-        self,
-        on: _OnSlide,
-        shape: Shape,
-        lines: list[Run],
-        size: float,
-        *,
-        align: PP_PARAGRAPH_ALIGNMENT | None,
-        colour: str | None,
+        self, on: _OnSlide, shape: Shape, lines: list[Run], size: float, *, align: PP_ALIGN | None, colour: str | None
     ) -> None:
         """Paragraphs of one run each, at `size`."""
-        body = _text_body(shape)
+        body = ooxml.text_body(shape)
         for i, run in enumerate(lines):
             p = body.p_lst[0] if i == 0 else body.add_p()
             self.paragraph(p, line_height=self.style.line_height(size), align=align)
@@ -255,11 +234,11 @@ class DeckWriter:
         text: str,
         size: float,
         *,
-        align: PP_PARAGRAPH_ALIGNMENT | None = None,
-        anchor: MSO_VERTICAL_ANCHOR = MSO_ANCHOR.MIDDLE,
+        align: PP_ALIGN | None = None,
+        anchor: MSO_ANCHOR = MSO_ANCHOR.MIDDLE,
     ) -> None:
         self.frame(shape, box, anchor)
-        body = _text_body(shape)
+        body = ooxml.text_body(shape)
         for extra in body.p_lst[1:]:
             body.remove(extra)
         p = body.p_lst[0]
@@ -281,9 +260,7 @@ class DeckWriter:
 
     def write(self, laid: LaidDeck) -> None:
         g = laid.geometry
-        jumps: list[
-            tuple[etree._Element, SlidePart, str]
-        ] = []  # (run properties, slide part, title) of links to a slide of this deck
+        jumps: list[tuple[_Element, SlidePart, str]] = []  # (run properties, slide part, title) of slide links
         for number, ls in enumerate(laid.slides, 1):
             slide = self.prs.slides.add_slide(layout_named(self.prs, LAYOUT_OF[ls.layout]))
             on = _OnSlide(slide)
@@ -300,7 +277,7 @@ class DeckWriter:
                     anchor=MSO_ANCHOR.BOTTOM,
                 )
                 used.add(0)
-                sub = _placeholder(slide, 1)
+                sub = placeholder(slide, 1)
                 if sub is not None and ls.subtitle:
                     self.frame(sub, g.cover_subtitle)
                     self.write_lines(
@@ -320,7 +297,7 @@ class DeckWriter:
                     on, title, g.title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.LEFT
                 )
                 used.add(0)
-                body = _placeholder(slide, 1)
+                body = placeholder(slide, 1)
                 for block in ls.blocks:
                     if isinstance(block, TextBlock) and block.callout:
                         self.write_callout(on, block)
@@ -352,7 +329,7 @@ class DeckWriter:
             jumps += [(rPr, slide.part, target) for rPr, target in on.jumps]
         self.link_slides(laid, jumps)
 
-    def link_slides(self, laid: LaidDeck, jumps: list[tuple[etree._Element, SlidePart, str]]) -> None:
+    def link_slides(self, laid: LaidDeck, jumps: list[tuple[_Element, SlidePart, str]]) -> None:
         """Links to a slide of this deck, once every slide exists: a slide jump to the
         first slide with that title (or its first part, `Title (1/2)`); the cover for
         the topic itself."""
@@ -377,7 +354,7 @@ class DeckWriter:
         num = on.slide.shapes.add_textbox(emu(g.number.x), emu(g.number.y), emu(g.number.w), emu(g.number.h))
         num.name = "Slide Number"
         self.frame(num, g.number, MSO_ANCHOR.MIDDLE)
-        p = _text_body(num).p_lst[0]
+        p = ooxml.text_body(num).p_lst[0]
         self.paragraph(p, line_height=self.style.line_height(size), align=PP_ALIGN.RIGHT)
         ooxml.add_slide_number(
             p,
@@ -397,7 +374,7 @@ class DeckWriter:
 
             shape = shapes.add_textbox(emu(box.x), emu(box.y), emu(box.w), emu(box.h))
             self.frame(shape, box)
-            p = _text_body(shape).p_lst[0]
+            p = ooxml.text_body(shape).p_lst[0]
             self.paragraph(p, line_height=self.style.line_height(block.size), align=PP_ALIGN.CENTER)
             self.add_run(on, p, Run(tex_to_unicode(block.tex), math=True), block.size)
             ooxml.set_end_size(p, block.size)
@@ -426,7 +403,7 @@ class DeckWriter:
         shape.name = name
         shape.shadow.inherit = False
         shape.fill.solid()
-        shape.fill.fore_color.rgb = RGBColor.from_string(fill)  # type: ignore[no-untyped-call]  # (unannotated in python-pptx)
+        shape.fill.fore_color.rgb = RGBColor.from_string(fill)  # type: ignore[no-untyped-call]  # unannotated in python-pptx
         return shape
 
     def write_callout(self, on: _OnSlide, block: TextBlock) -> None:
@@ -434,8 +411,7 @@ class DeckWriter:
         and a bar of that colour along the left edge (a shape of its own, in the text's
         left inset, which the layout widened for it)."""
         box = block.box
-        assert block.callout is not None  # `write` sends only callouts here
-        colour = callout_colour(self.style, block.callout)
+        colour = callout_colour(self.style, block.callout or "")  # `write` sends only callouts here
         shape = self._rectangle(on, box, f"Callout {block.callout}", tint(colour))
         shape.line.fill.background()
         self.frame(shape, box, inset_y=CALLOUT_INSET_Y)
@@ -449,7 +425,7 @@ class DeckWriter:
         shape.line.color.rgb = RGBColor.from_string(self.style.colour("code_border"))  # type: ignore[no-untyped-call]
         shape.line.width = Pt(0.75)
         self.frame(shape, box, inset_y=CODE_INSET_Y)
-        body = _text_body(shape)
+        body = ooxml.text_body(shape)
         for i, tokens in enumerate(block.lines):
             p = body.p_lst[0] if i == 0 else body.add_p()
             self.paragraph(p, line_height=block.line_height, align=PP_ALIGN.LEFT)
@@ -503,7 +479,7 @@ class DeckWriter:
             self.frame(shape, box, MSO_ANCHOR.MIDDLE)
             label = pictures.PLACEHOLDER_LABELS.get(block.picture.problem or "", "Missing image")
             size = block.caption_size
-            body = _text_body(shape)
+            body = ooxml.text_body(shape)
             for i, text in enumerate((label, Path(block.picture.target).name)):
                 p = body.p_lst[0] if i == 0 else body.add_p()
                 self.paragraph(p, line_height=self.style.line_height(size), align=PP_ALIGN.CENTER)
@@ -522,19 +498,3 @@ class DeckWriter:
                 align=PP_ALIGN.CENTER,
                 colour=self.style.colour("muted"),
             )
-
-
-def _placeholder(slide: Slide, idx: int) -> Shape | None:
-    for ph in slide.placeholders:
-        if ph.placeholder_format.idx == idx:
-            found: Shape = ph  # python-pptx leaves `SlidePlaceholders.__iter__` unannotated
-            return found
-    return None
-
-
-def _text_body(shape: Shape) -> CT_TextBody:
-    """The shape's `p:txBody`: every shape this module writes text into (a text box, a
-    placeholder, a rectangle from `_rectangle`) has one."""
-    body = shape.element.txBody
-    assert body is not None
-    return body

@@ -16,7 +16,8 @@ from notebook_publish.slides.style import SlideStyle
 
 if TYPE_CHECKING:
     from pptx import presentation
-    from pptx.slide import SlideLayout
+    from pptx.shapes.autoshape import Shape
+    from pptx.slide import Slide, SlideLayout
 
 REQUIRED_LAYOUTS = ("Title Slide", "Title and Content", "Two Content", "Section Header")
 ASPECTS = {"16:9": (960.0, 540.0), "4:3": (720.0, 540.0)}  # points
@@ -90,6 +91,15 @@ def layout_named(prs: presentation.Presentation, name: str) -> SlideLayout:
         if layout.name == name:
             return layout
     raise KeyError(name)
+
+
+def placeholder(slide: Slide, idx: int) -> Shape | None:
+    """The slide's placeholder `idx` (0 the title, 1 the body or subtitle), if it has one."""
+    for ph in slide.placeholders:
+        if ph.placeholder_format.idx == idx:
+            found: Shape = ph  # python-pptx leaves `SlidePlaceholders.__iter__` unannotated
+            return found
+    return None
 
 
 def _placeholder_box(layout: SlideLayout, idx: int | None = None, kinds: tuple[str, ...] = ()) -> Box | None:
