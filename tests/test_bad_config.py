@@ -201,6 +201,19 @@ def test_a_slides_template_that_lacks_layouts(project):
     assert "Slide Master" in err["hint"] and "'Divider'" in err["hint"]
 
 
+def test_a_slides_template_without_a_slide_size(project):
+    from pptx import Presentation
+    from pptx.oxml.ns import qn
+
+    prs = Presentation()
+    prs._element.remove(prs._element.find(qn("p:sldSz")))  # optional in the schema; nothing to lay out on
+    prs.save(str(project.root / "corporate.pptx"))
+    project.config("title: T\nslides:\n  template: corporate.pptx\n")
+    err = refused(project, commands=("check", "slides"))
+    assert err["path"] == "corporate.pptx" and err["code"] == "slides-template", err
+    assert "no slide size" in err["text"] and "PowerPoint" in err["hint"]
+
+
 @pytest.mark.slow
 def test_a_slides_template_that_is_not_a_pptx(project):
     (project.root / "corporate.pptx").write_text("not a presentation\n", encoding="utf-8")

@@ -9,9 +9,15 @@ only when the command builds decks.
 from __future__ import annotations
 
 import sys
+from argparse import Namespace
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TextIO
 
 from notebook_publish.config import Config, load_config
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, print_diagnostics, summarise
+
+if TYPE_CHECKING:
+    from notebook_publish.baseline import Settled
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
@@ -21,10 +27,10 @@ def usage_problem(message: str, hint: str = "") -> Diagnostic:
     return Diagnostic(None, 0, 0, Severity.ERROR, "usage", message, hint)
 
 
-def overrides(args) -> dict:
+def overrides(args: Namespace) -> dict[str, str | list[str]]:
     """`--set KEY=VALUE` and the flags that name a key (`--notes`, `--title` …), as
     dotted keys for `load_config`."""
-    found: dict = {}
+    found: dict[str, str | list[str]] = {}
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -41,22 +47,36 @@ def overrides(args) -> dict:
     return found
 
 
-def config_from_args(args) -> Config:
+def config_from_args(args: Namespace) -> Config:
     return load_config(args.config, overrides(args))
 
 
-def min_severity(args) -> Severity:
+def min_severity(args: Namespace) -> Severity:
     if args.quiet:
         return Severity.ERROR
     return Severity.INFO if args.verbose else Severity.WARNING
 
 
-def report(diagnostics, args, config, command: str, stream=None, lead: str = "") -> int:
+def report(
+    diagnostics: Iterable[Diagnostic],
+    args: Namespace,
+    config: Config,
+    command: str,
+    stream: TextIO | None = None,
+    lead: str = "",
+) -> int:
     """Print a command's problems and the summary line; return the exit code."""
     return settle_and_print(diagnostics, args, config, command, stream, lead).exit_code(args.strict)
 
 
-def settle_and_print(diagnostics, args, config, command: str, stream=None, lead: str = ""):
+def settle_and_print(
+    diagnostics: Iterable[Diagnostic],
+    args: Namespace,
+    config: Config,
+    command: str,
+    stream: TextIO | None = None,
+    lead: str = "",
+) -> Settled:
     """The problems with their configured levels, read against the baseline
     (`baseline.settle`), printed: the new ones and the notes as always, the accepted
     ones only with -v, and the baseline entries that no longer occur."""
@@ -97,6 +117,6 @@ def check_theme(config: Config, slides: bool = True) -> None:
 
         load_slide_style(theme, config.slides.min_font_size)
         if config.slides.template is not None:
-            from notebook_publish.slides.pptx_writer import open_template
+            from notebook_publish.slides.template import open_template
 
             open_template(config)

@@ -51,6 +51,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from notebook_publish.cache import content_key, ensure_cache_root
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, warning
@@ -283,7 +284,7 @@ def _size(n: int) -> str:
     return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.1f} MB"
 
 
-def _extract(handle, tree: Path, label: str) -> tuple[list[Skipped], str]:
+def _extract(handle: IO[bytes], tree: Path, label: str) -> tuple[list[Skipped], str]:
     """Every safe entry of the zip in `handle` written under `tree`; (skipped, top folder)."""
     tree.mkdir()
     skipped: list[Skipped] = []
@@ -315,7 +316,7 @@ def _extract(handle, tree: Path, label: str) -> tuple[list[Skipped], str]:
     return skipped, top
 
 
-def _open_zip(handle, label: str) -> zipfile.ZipFile:
+def _open_zip(handle: IO[bytes], label: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError) as exc:
@@ -402,7 +403,12 @@ def _type_problem(info: zipfile.ZipInfo) -> str | None:
 
 
 def _write_all(
-    archive: zipfile.ZipFile, members, tree: Path, budget: _Budget, skipped: list[Skipped], label: str
+    archive: zipfile.ZipFile,
+    members: list[tuple[zipfile.ZipInfo, tuple[str, ...]]],
+    tree: Path,
+    budget: _Budget,
+    skipped: list[Skipped],
+    label: str,
 ) -> None:
     files = [(info, parts) for info, parts in members if not info.is_dir()]
     budget.plan(len(files), sum(info.file_size for info, _parts in files), label)
@@ -439,7 +445,7 @@ def _write_all(
 
 
 def _copy(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, out, budget: _Budget, skipped: list[Skipped], shown: str
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, out: IO[bytes], budget: _Budget, skipped: list[Skipped], shown: str
 ) -> bool:
     """The entry's bytes into `out`; False (and a skip) when the entry is damaged.
     A write error (a full disk) is raised: it is not the entry's fault."""

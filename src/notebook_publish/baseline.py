@@ -23,9 +23,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish.codes import CODES, STAGES_OF_COMMAND, stage_of
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
+
+if TYPE_CHECKING:
+    from notebook_publish.config import Config
 
 BASELINE = "notebook-publish.baseline"
 _ABOUT = (
@@ -57,11 +61,11 @@ def entry_of(d: Diagnostic, root: Path) -> Entry | None:
     return Entry(path, d.code, target)
 
 
-def baseline_path(config) -> Path:
+def baseline_path(config: Config) -> Path:
     return Path(config.root) / BASELINE
 
 
-def load(config) -> Counter | None:
+def load(config: Config) -> Counter[Entry] | None:
     """The baseline's entries (with their counts), or None when there is none."""
     path = baseline_path(config)
     try:
@@ -98,7 +102,7 @@ def load(config) -> Counter | None:
         ) from None
 
 
-def write(config, diagnostics: Iterable[Diagnostic]) -> tuple[Path, int]:
+def write(config: Config, diagnostics: Iterable[Diagnostic]) -> tuple[Path, int]:
     """Write the baseline of `diagnostics`; returns its path and how many it holds."""
     from notebook_publish.build import write_atomically
 
@@ -129,7 +133,7 @@ class Settled:
         return 1 if worst >= Severity.ERROR or (strict and worst >= Severity.WARNING) else 0
 
 
-def settle(diagnostics: Iterable[Diagnostic], config, command: str) -> Settled:
+def settle(diagnostics: Iterable[Diagnostic], config: Config, command: str) -> Settled:
     """Apply the `diagnostics:` levels, then the baseline, as every command does."""
     from notebook_publish.levels import apply_levels
 

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from notebook_publish.diagnostics import Diagnostic, Severity
 
@@ -48,12 +48,12 @@ def unpack_entry(entry: bytes) -> tuple[Any, bytes]:
     return json.loads(entry[8 : 8 + size]), entry[8 + size :]
 
 
-def diagnostic_row(d: Diagnostic) -> list:
+def diagnostic_row(d: Diagnostic) -> list[str | int | None]:
     """A problem as a cache entry stores it (JSON: no Path, no enum)."""
     return [None if d.path is None else str(d.path), d.line, d.col, int(d.severity), d.code, d.message, d.hint]
 
 
-def diagnostic_from_row(row: list) -> Diagnostic:
+def diagnostic_from_row(row: list[Any]) -> Diagnostic:
     """The problem `diagnostic_row` stored; ValueError or TypeError for a row of another shape."""
     path, line, col, severity, code, message, hint = row
     return Diagnostic(None if path is None else Path(path), line, col, Severity(severity), code, message, hint)
@@ -120,6 +120,16 @@ def _checksum(key: str, data: bytes) -> bytes:
     """The entry's checksum covers its key too, so a file copied or renamed onto
     another key's place is not served as that key's value."""
     return hashlib.sha256(key.encode("ascii") + b"\n" + data).hexdigest().encode()
+
+
+class Store(Protocol):
+    """What a user of the cache needs of it: `Cache` on disk, `MemoryCache` in memory."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def child(self, namespace: str) -> Store: ...
 
 
 class Cache:

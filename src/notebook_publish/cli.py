@@ -13,7 +13,10 @@ import difflib
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import notebook_publish
 from notebook_publish.app import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, min_severity
@@ -67,11 +70,21 @@ class _PrintVersion(argparse.Action):
     tens of milliseconds on every run otherwise)."""
 
     def __init__(
-        self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show the version and exit"
-    ):
+        self,
+        option_strings: Sequence[str],
+        dest: str = argparse.SUPPRESS,
+        default: Any = argparse.SUPPRESS,
+        help: str = "show the version and exit",
+    ) -> None:
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
         print(f"notebook-publish {notebook_publish.__version__}")
         parser.exit()
 
@@ -95,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if argv and not argv[0].startswith("-"):
-        names = list(parser._subparsers._group_actions[0].choices)
+        names = [spec.name for spec in COMMANDS]  # the subcommands, in the parser's order
         if argv[0] not in names:
             close = difflib.get_close_matches(argv[0], names, n=1)
             hint = f" Did you mean `{close[0]}`?" if close else ""
@@ -104,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _terminate_like_interrupt()
     try:
-        return args.run(args)
+        code: int = args.run(args)
+        return code
     except UsageError as exc:
         print_diagnostics(exc.related, sys.stderr, min_severity(args))
         print(exc.diagnostic.format(), file=sys.stderr)
@@ -147,7 +161,7 @@ class Terminated(BaseException):
 def _terminate_like_interrupt() -> None:
     main_pid = os.getpid()
 
-    def on_sigterm(signum, frame):
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
         if os.getpid() != main_pid:  # a forked worker: die as SIGTERM asks, quietly
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)

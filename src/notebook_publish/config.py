@@ -12,11 +12,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from notebook_publish.config_keys import Key, coerce, setting
+from notebook_publish.config_keys import Key, NavEntry, coerce, setting
 from notebook_publish.diagnostics import UsageError, error
 
 # Read with the config's limits elsewhere too (slides.yaml, front matter); `describe` is
@@ -32,6 +32,10 @@ from notebook_publish.limited_yaml import (  # noqa: F401
     short,
     yaml_problem,
 )
+
+if TYPE_CHECKING:
+    from notebook_publish.levels import LevelRule
+    from notebook_publish.math_macros import Macro
 
 CONFIG_FILE = "handbook.yml"
 DIAGNOSTICS = "diagnostics"  # a mapping of diagnostic codes to levels (levels.py), not a section of keys
@@ -94,7 +98,7 @@ class SlidesConfig:
 
 @dataclass(frozen=True)
 class MathConfig:
-    macros: tuple = setting(  # math_macros.Macro of each entry, in the file's order
+    macros: tuple[Macro, ...] = setting(  # math_macros.Macro of each entry, in the file's order
         "macros",
         {},
         "TeX macros for every formula, in MathJax's form (paste a site's `tex.macros`): `E: '\\mathbb{E}'`, or "
@@ -132,7 +136,7 @@ class Config:
         "auto (links when there is an index note, else folders). `nav:` overrides both.",
         choices=("auto", "links", "folders"),
     )
-    nav: tuple = setting(  # ((title or "", path or a nested tuple), ...): `book_order.order_by_nav`
+    nav: tuple[NavEntry, ...] = setting(  # ((title or "", path or a nested tuple), ...): `book_order.order_by_nav`
         "nav",
         [],
         "The chapter tree, as in mkdocs.yml: a list of note paths (from the notes folder), `Title: path`, and "
@@ -161,7 +165,7 @@ class Config:
     # names then all show (not a key of the file: `release --version` sets it).
     pinned_version: str = ""
     # `diagnostics:`: the level of each code, where wanted (levels.LevelRule).
-    diagnostics: tuple = ()
+    diagnostics: tuple[LevelRule, ...] = ()
 
     @property
     def flavours(self) -> frozenset[str]:
@@ -265,7 +269,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return data, _key_lines(node)
 
 
-def _key_lines(node, prefix: str = "") -> dict[str, int]:
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
     """Line of every key, as dotted names, so messages can point at it. Only the two
     levels the schema has: deeper, an alias can make the tree of nodes as large as
     the values it expands to, or make it loop."""
@@ -310,26 +314,6 @@ def _validate(raw: dict[str, Any], lines: dict[str, int], source: Path | None) -
             key = _find_key("", name, source, lines.get(name, 1))
             values[""][key.name] = coerce(key, value, name, source, lines.get(name, 1))
     return values
-
-
-def _all_dotted() -> list[str]:
-    return (
-        [f"{s}.{k.name}" if s else k.name for s, keys in SCHEMA.items() for k in keys]
-        + [s for s in SCHEMA if s]
-        + [DIAGNOSTICS]
-    )
-
-
-def _find_key(section: str, name: str, source: Path | None, line: int) -> Key:
-    for key in SCHEMA[section]:
-        if key.name == name:
-            return key
-    dotted = short(f"{section}.{name}" if section else name, 60)
-    close = difflib.get_close_matches(dotted, _all_dotted(), n=1, cutoff=0.6) or difflib.get_close_matches(
-        name, [k.name for k in SCHEMA[section]], n=1, cutoff=0.6
-    )
-    hint = f"did you mean `{close[0]}`?" if close else "see README: Configuration for the keys"
-    raise UsageError(error(source, line, "config", f"unknown key `{dotted}`", hint))
 
 
 def _all_dotted() -> list[str]:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 from notebook_publish.diagnostics import UsageError, error
 from notebook_publish.limited_yaml import BIG, describe, short
@@ -34,6 +34,15 @@ KINDS = {
     "nav": "a list of note paths, `Title: path` and `Section: [...]` entries",
     "macros": "a mapping of macro names to their TeX, as MathJax's `tex.macros`",
 }
+
+# One `nav:` entry: (its title or "", a note's path or the entries nested under it).
+NavEntry: TypeAlias = tuple[str, "str | tuple[NavEntry, ...]"]
+
+
+class _Bad(Protocol):
+    """`coerce`'s `bad`: the error saying what the value must be and what it is."""
+
+    def __call__(self, expected: str | None = None, got: str | None = None) -> UsageError: ...
 
 
 @dataclass(frozen=True)
@@ -190,7 +199,7 @@ def coerce(key: Key, value: Any, dotted: str, source: Path | None, line: int) ->
     raise AssertionError(f"unknown kind {kind}")
 
 
-def _number_of(kind: str, value: Any, bad) -> int | float:
+def _number_of(kind: str, value: Any, bad: _Bad) -> int | float:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, str) and len(value) < 10 and value.strip().lstrip("-").isdigit():
@@ -205,7 +214,7 @@ def _number_of(kind: str, value: Any, bad) -> int | float:
     return float(value)
 
 
-def _list_of_texts(kind: str, value: Any, bad) -> list[str]:
+def _list_of_texts(kind: str, value: Any, bad: _Bad) -> list[str]:
     if isinstance(value, str):
         return [value] if kind == "paths" else [v.strip() for v in value.split(",") if v.strip()]
     # A bool in the list reads as its name, as it always has.
@@ -235,15 +244,15 @@ def _choose_each(key: Key, items: list[str], source: Path | None, line: int) -> 
 MAX_NAV_ENTRIES = 10_000
 
 
-def _nav(value: Any, bad) -> tuple:
+def _nav(value: Any, bad: _Bad) -> tuple[NavEntry, ...]:
     """`nav:` as mkdocs writes it, checked: ((title, path or nested entries), ...)."""
     count = 0
 
-    def entries(items: Any, depth: int) -> tuple:
+    def entries(items: Any, depth: int) -> tuple[NavEntry, ...]:
         nonlocal count
         if not isinstance(items, list) or depth > 20:
             raise bad()
-        out = []
+        out: list[NavEntry] = []
         for item in items:
             count += 1
             if count > MAX_NAV_ENTRIES:

@@ -48,19 +48,40 @@ class Diagnostic:
         return text
 
 
-def info(path, line, code, message, hint="", col=1) -> Diagnostic:
+def info(
+    path: str | os.PathLike[str] | None,
+    line: int,
+    code: str,
+    message: str,
+    hint: str = "",
+    col: int = 1,
+) -> Diagnostic:
     return Diagnostic(_as_path(path), line, col, Severity.INFO, code, message, hint)
 
 
-def warning(path, line, code, message, hint="", col=1) -> Diagnostic:
+def warning(
+    path: str | os.PathLike[str] | None,
+    line: int,
+    code: str,
+    message: str,
+    hint: str = "",
+    col: int = 1,
+) -> Diagnostic:
     return Diagnostic(_as_path(path), line, col, Severity.WARNING, code, message, hint)
 
 
-def error(path, line, code, message, hint="", col=1) -> Diagnostic:
+def error(
+    path: str | os.PathLike[str] | None,
+    line: int,
+    code: str,
+    message: str,
+    hint: str = "",
+    col: int = 1,
+) -> Diagnostic:
     return Diagnostic(_as_path(path), line, col, Severity.ERROR, code, message, hint)
 
 
-def _as_path(path) -> Path | None:
+def _as_path(path: str | os.PathLike[str] | None) -> Path | None:
     return Path(path) if path is not None else None
 
 
@@ -73,7 +94,7 @@ def _display_path(path: Path, cwd: Path | None) -> str:
         return str(path)
 
 
-def sort_key(d: Diagnostic):
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (str(d.path or ""), d.line, d.col, d.code, d.message)
 
 

@@ -72,7 +72,14 @@ class FontFace:
 
 
 def _package_dir(module: str) -> Path:
-    return Path(import_module(module).__file__).parent / "files"
+    return _module_file(module).parent / "files"
+
+
+def _module_file(module: str) -> Path:
+    file = import_module(module).__file__
+    if file is None:  # a namespace package: not the font package, which has an __init__
+        raise ModuleNotFoundError(f"{module} is not installed as a package with files", name=module)
+    return Path(file)
 
 
 def fallback_faces() -> list[FontFace]:
@@ -80,7 +87,7 @@ def fallback_faces() -> list[FontFace]:
     come from the same face)."""
     faces = []
     for family, module, name in FALLBACKS:
-        path = Path(import_module(module).__file__).parent / name
+        path = _module_file(module).parent / name
         faces.append(FontFace(family, path, False, "[" in name))
     return faces
 
@@ -107,7 +114,10 @@ def math_font_path() -> Path:
     from importlib.util import find_spec
 
     # Found without importing ziamath, which takes a while and is not needed to find a file.
-    return Path(find_spec("ziamath").origin).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+    spec = find_spec("ziamath")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("ziamath is not installed", name="ziamath")
+    return Path(spec.origin).parent / "fonts" / "STIXTwoMath-Regular.ttf"
 
 
 def family_name(kind: str) -> str:

@@ -28,10 +28,14 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, Severity
 from notebook_publish.outputs import Record, sha256_of
+
+if TYPE_CHECKING:
+    from notebook_publish.config import Config
 
 _FORMAT = "stamp-1"
 # Set only by the tests' fault hooks: a build that is meant to fail in a worker must
@@ -49,10 +53,10 @@ class FileHashes:
         except (OSError, ValueError):
             known = {}
         # A damaged memo is no memo: every file is hashed again.
-        self.known: dict[str, list] = (
+        self.known: dict[str, list[Any]] = (  # [size, mtime_ns, ctime_ns, inode, hash], read from JSON
             {k: v for k, v in known.items() if isinstance(v, list) and len(v) == 5} if isinstance(known, dict) else {}
         )
-        self.seen: dict[str, list] = {}
+        self.seen: dict[str, list[int | str]] = {}
 
     def of(self, path: Path) -> str:
         name = str(path)
@@ -65,7 +69,7 @@ class FileHashes:
         signature = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         known = self.known.get(name)
         if known is not None and known[:4] == signature:
-            digest = known[4]
+            digest: str = known[4]
         else:
             try:
                 digest = sha256_of(path)
@@ -111,7 +115,7 @@ class Inputs:
     hashes: FileHashes
 
 
-def inputs_key(config, command: str, options: tuple[str, ...] = ()) -> Inputs:
+def inputs_key(config: Config, command: str, options: tuple[str, ...] = ()) -> Inputs:
     """The hash of everything `command`'s output depends on (see the module's doc)."""
     from notebook_publish import fingerprints
     from notebook_publish.build import book_version, build_time
@@ -153,7 +157,7 @@ def inputs_key(config, command: str, options: tuple[str, ...] = ()) -> Inputs:
 class Stamp:
     """The record of the last build of one output (a file, or a folder of decks)."""
 
-    def __init__(self, config, command: str, target: Path):
+    def __init__(self, config: Config, command: str, target: Path):
         name = content_key(command, os.path.abspath(target))[:32]
         self.path = config.cache_dir / "stamps" / f"{command}-{name}.json"
 
@@ -202,10 +206,10 @@ class Stamp:
             pass
 
 
-def _row(d: Diagnostic) -> list:
+def _row(d: Diagnostic) -> list[str | int | None]:
     return [None if d.path is None else str(d.path), d.line, d.col, int(d.severity), d.code, d.message, d.hint]
 
 
-def _diagnostic(row: list) -> Diagnostic:
+def _diagnostic(row: list[Any]) -> Diagnostic:
     path, line, col, severity, code, message, hint = row
     return Diagnostic(None if path is None else Path(path), line, col, Severity(severity), code, message, hint)

@@ -33,10 +33,12 @@ import os
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from notebook_publish.cache import content_key
+from notebook_publish.cache import Store, content_key
 from notebook_publish.diagnostics import Diagnostic, warning
 
 _VERSION = "glyph-coverage-2"
@@ -55,7 +57,7 @@ class Ranges:
 
     __slots__ = ("starts", "ends")
 
-    def __init__(self, pairs) -> None:
+    def __init__(self, pairs: Iterable[list[int]]) -> None:
         self.starts = [a for a, _b in pairs]
         self.ends = [b for _a, b in pairs]
 
@@ -84,12 +86,14 @@ class Coverage:
     characters it is the first of the stacks to draw (after the characters all three
     text fonts have, and STIX Two Math's)."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
         self._made: dict[str, Ranges] = {}
 
     @classmethod
-    def compute(cls, primary: dict, math: set, fallbacks: list) -> Coverage:
+    def compute(
+        cls, primary: dict[str, set[int]], math: set[int], fallbacks: list[tuple[str, str, set[int]]]
+    ) -> Coverage:
         """From the cmaps (sets of code points): primary is kind -> set, fallbacks
         (family, path, set) in stack order."""
         shared = set(math)
@@ -118,13 +122,13 @@ class Coverage:
             }
         )
 
-    def _ranges(self, name: str, pairs) -> Ranges:
+    def _ranges(self, name: str, pairs: list[list[int]]) -> Ranges:
         found = self._made.get(name)
         if found is None:
             found = self._made[name] = Ranges(pairs)
         return found
 
-    def _part(self, name: str):
+    def _part(self, name: str) -> Any:
         """One item of the data; read from its JSON text when first asked for (a build
         that checks ASCII notes only parses none of it)."""
         value = self._data[name]
@@ -216,7 +220,7 @@ def _cmap(path: Path) -> set[int]:
     return set(hb.Face(hb.Blob.from_file_path(str(path))).unicodes)
 
 
-def _font_files():
+def _font_files() -> tuple[dict[str, Path], Path, list[tuple[str, Path]]]:
     from notebook_publish import fonts
 
     primary = {kind: fonts.font_path(kind) for kind in ("serif", "sans", "mono")}
@@ -227,7 +231,7 @@ _memo: dict[str, Coverage] = {}
 _hash_memo: dict[str, str] = {}  # the font files' stamps -> the hash of their bytes, in this process
 
 
-def coverage(cache=None) -> Coverage:
+def coverage(cache: Store | None = None) -> Coverage:
     """The stacks' coverage: from this process's memo, the build cache, or the fonts."""
     primary, math, fallbacks = _font_files()
     paths = [*primary.values(), math, *(p for _f, p in fallbacks)]
@@ -260,7 +264,7 @@ def coverage(cache=None) -> Coverage:
     return result
 
 
-def _fonts_hash(paths: list[Path], store) -> str:
+def _fonts_hash(paths: list[Path], store: Store | None) -> str:
     """A hash of the font files' bytes; the files are read again only when the size,
     mtime, ctime or inode of one of them changed."""
     stamps = []
@@ -345,7 +349,7 @@ def check_text(path: Path, text: str, cov: Coverage) -> list[Diagnostic]:
     suspects = {ch for ch in set(text) if ch > "\x7f" and ch not in everywhere and drawn_alone(ch)}
     if not suspects:
         return []
-    found: dict[str, list] = {}  # character -> [line, col, count]
+    found: dict[str, list[int]] = {}  # character -> [line, col, count]
     fence: str | None = None
     in_math = False
     for number, line in enumerate(text.split("\n"), start=1):
@@ -378,12 +382,12 @@ def check_text(path: Path, text: str, cov: Coverage) -> list[Diagnostic]:
             at = span.end()
         _scan(line, at, len(line), cov.text, number, found)
     out = []
-    for ch, (line, col, count) in found.items():
+    for ch, (line_no, col, count) in found.items():
         more = f" ({count} times in this note)" if count > 1 else ""
         out.append(
             warning(
                 path,
-                line,
+                line_no,
                 CODE,
                 f"no font the handbook and slides use has {describe(ch)}: it would print as an empty box{more}",
                 "use another character, or write it out in words; a font installed on this machine may draw it, another machine's will not",
@@ -393,7 +397,7 @@ def check_text(path: Path, text: str, cov: Coverage) -> list[Diagnostic]:
     return out
 
 
-def _scan(line: str, start: int, end: int, covered: Ranges, number: int, found: dict) -> None:
+def _scan(line: str, start: int, end: int, covered: Ranges, number: int, found: dict[str, list[int]]) -> None:
     for i in range(start, end):
         ch = line[i]
         if ch < "\x80" or ch in covered or not drawn_alone(ch):
@@ -412,7 +416,7 @@ class NoteChecker:
     """`check_text` for each note of a build; the coverage is read when a note first
     has a character beyond ASCII."""
 
-    def __init__(self, cache=None) -> None:
+    def __init__(self, cache: Store | None = None) -> None:
         self._cache = cache
         self._coverage: Coverage | None = None
 

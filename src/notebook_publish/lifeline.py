@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -35,12 +39,13 @@ def die_with_parent(sig: int = signal.SIGKILL) -> bool:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+        status: int = libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        return status == 0
     except (OSError, AttributeError):  # no libc prctl (another C library): the pipe remains
         return False
 
 
-def send_or_stop(conn, message) -> bool:
+def send_or_stop(conn: Connection, message: object) -> bool:
     """Send `message` to the parent; False if the parent is gone (the pipe is closed),
     in which case the worker should return quietly instead of raising."""
     try:

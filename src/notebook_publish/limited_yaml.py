@@ -28,7 +28,7 @@ BIG = 10**9
 class ConfigTooComplex(yaml.MarkedYAMLError):
     """YAML refused by `LimitedLoader`: too many aliases, too deep, a value out of range."""
 
-    def __init__(self, problem: str, mark, hint: str):
+    def __init__(self, problem: str, mark: yaml.Mark | None, hint: str) -> None:
         super().__init__(problem=problem, problem_mark=mark)
         self.hint = hint
 
@@ -39,18 +39,19 @@ class LimitedLoader(yaml.SafeLoader):
     refuses to build (an integer of 5,000 digits, the 13th month) fail with their line
     instead of escaping as a bare ValueError."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.alias_count = 0
         self.depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
                 raise ConfigTooComplex(
                     f"too many YAML aliases (more than {MAX_ALIASES}; each `*name` repeats a whole value)",
-                    self.peek_event().start_mark,
+                    # PyYAML's stubs leave `peek_event` unannotated; it returns an Event.
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                     "write the values out; a config needs no more than a few aliases",
                 )
             return super().compose_node(parent, index)
@@ -59,14 +60,14 @@ class LimitedLoader(yaml.SafeLoader):
             if self.depth > MAX_DEPTH:
                 raise ConfigTooComplex(
                     f"YAML nested too deeply (more than {MAX_DEPTH} levels)",
-                    self.peek_event().start_mark,
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]  # as above
                     "settings are at most two levels deep; see README: Configuration",
                 )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
-    def construct_object(self, node, deep=False):
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
         except (ValueError, OverflowError) as exc:
@@ -75,7 +76,7 @@ class LimitedLoader(yaml.SafeLoader):
             ) from None
 
 
-def load_yaml(text: str):
+def load_yaml(text: str) -> tuple[yaml.Node | None, Any]:
     """(the document's node, its data) with `LimitedLoader`; raises yaml.YAMLError."""
     loader = LimitedLoader(text)
     try:

@@ -19,15 +19,20 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.diagnostics import Diagnostic, UsageError, error
+
+if TYPE_CHECKING:
+    from notebook_publish.config import Config
 
 MANIFEST = ".notebook-publish-manifest.json"
 _FORMAT = 1
 # What the head of a file this tool may replace looks like, by output kind.
-_SIGNATURES = {
+_SIGNATURES: dict[str, Callable[[bytes], bool]] = {
     "pdf": lambda head: head.startswith(b"%PDF-"),
     "html": lambda head: b'<meta name="generator" content="notebook-publish' in head,
 }
@@ -183,7 +188,7 @@ class OutputFolder:
         self._touched = set()
 
 
-def _record(fields: dict) -> Record:
+def _record(fields: dict[str, Any]) -> Record:
     """A manifest entry; one from an older format lacks some of the file's stat
     fields, and is then judged by its content alone."""
     return Record(
@@ -246,11 +251,11 @@ def inside(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
-def _sources(config) -> list[tuple[Path, str]]:
+def _sources(config: Config) -> list[tuple[Path, str]]:
     return [(config.notes, "notes"), *((m, "media") for m in config.media)]
 
 
-def check_output_root(config) -> None:
+def check_output_root(config: Config) -> None:
     """Refuse (exit code 2) an output folder that is the notes or a media folder (also
     through a symbolic link), lies inside a media folder, or lies inside the notes
     folder and holds notes. An output folder among the notes is fine otherwise (a
@@ -290,7 +295,7 @@ def _holds_notes(folder: Path) -> bool:
     return False
 
 
-def check_output_place(target: Path, config, flag: str) -> None:
+def check_output_place(target: Path, config: Config, flag: str) -> None:
     """Refuse (exit code 2) an output that would land among the notes or the media.
 
     The output folder (`output:`) is the tool's own: an output inside it is fine even
@@ -312,7 +317,7 @@ def check_output_place(target: Path, config, flag: str) -> None:
             )
 
 
-def check_output_file(target: Path, kind: str, config, flag: str = "--out") -> None:
+def check_output_file(target: Path, kind: str, config: Config, flag: str = "--out") -> None:
     """Refuse (exit code 2) an output file that would replace something not ours."""
     target = Path(target)
     what = _describe(target)
@@ -361,7 +366,7 @@ def check_output_file(target: Path, kind: str, config, flag: str = "--out") -> N
         )
 
 
-def check_output_folder(target: Path, config, flag: str = "--out") -> None:
+def check_output_folder(target: Path, config: Config, flag: str = "--out") -> None:
     """Refuse (exit code 2) an output folder that is something else, or among the notes."""
     target = Path(target)
     check_output_place(target, config, flag)
@@ -372,7 +377,7 @@ def check_output_folder(target: Path, config, flag: str = "--out") -> None:
         )
 
 
-def clean_output(config) -> tuple[int, list[Diagnostic]]:
+def clean_output(config: Config) -> tuple[int, list[Diagnostic]]:
     """Remove what the tool wrote under the output folder: every file a manifest there
     names and that is unchanged since, the manifests, the cache's own entries (only in
     a cache folder the tool created, as its CACHEDIR.TAG says), and then those folders
@@ -428,9 +433,9 @@ def clean_output(config) -> tuple[int, list[Diagnostic]]:
                 )
         manifest.unlink()
         emptied.append(manifest.parent)
-    for folder in sorted(set(emptied), key=lambda p: -len(p.parts)) + [output]:
+    for empty in sorted(set(emptied), key=lambda p: -len(p.parts)) + [output]:
         try:
-            folder.rmdir()  # only if empty
+            empty.rmdir()  # only if empty
         except OSError:
             pass
     return removed, found
@@ -451,7 +456,7 @@ def _manifests(output: Path) -> list[Path]:
     return sorted(found, key=lambda p: -len(p.parts))
 
 
-def _folders_between(folder: Path, name: str):
+def _folders_between(folder: Path, name: str) -> Iterator[Path]:
     """The folders of `name` inside `folder` (`fonts/` of `fonts/x.ttf`)."""
     here = folder
     for part in Path(name).parts[:-1]:

@@ -19,11 +19,16 @@ Whether a picture's bytes can be drawn is another question, `pictures.judge`'s.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from notebook_publish import pictures
 from notebook_publish.normalize.resolve import is_external
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 # --- links ----------------------------------------------------------------------------
 
@@ -76,7 +81,7 @@ def is_data_picture(target: str) -> bool:
     return target[:11].lower() == "data:image/"
 
 
-def publishable_picture(note_path: Path, target: str, files) -> Path | None:
+def publishable_picture(note_path: Path, target: str, files: Container[Path]) -> Path | None:
     """The file an image target of the note at `note_path` names, if the book may
     publish it: a path (no scheme; percent-encoded as in Markdown) from the note's
     folder to one of `files`, the pictures the book lists in its notes' and media
@@ -136,11 +141,11 @@ def self_contained_svg(data: bytes) -> str | None:
     return etree.tostring(root, encoding="unicode")
 
 
-def _css_replacement(match: re.Match) -> str:
+def _css_replacement(match: re.Match[str]) -> str:
     return "" if match.group(0).startswith("@") else "none"
 
 
-def _remove_keeping_tail(element) -> None:
+def _remove_keeping_tail(element: etree._Element) -> None:
     parent = element.getparent()
     if parent is None:
         return

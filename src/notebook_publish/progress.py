@@ -16,7 +16,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as Bars
+    from rich.progress import TaskID
 
 
 class Stage:
@@ -81,9 +85,9 @@ class PlainProgress(Progress):
 
 
 class _RichStage(Stage):
-    def __init__(self, bars, overall):
+    def __init__(self, bars: Bars, overall: TaskID) -> None:
         self.bars, self.overall = bars, overall
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def start(self, key: str, label: str) -> None:
         self.tasks[key] = self.bars.add_task(label, total=1)

@@ -127,29 +127,29 @@ class RawHtmlFilter:
 
 
 class _Tokens(HTMLParser):
-    def __init__(self, owner: RawHtmlFilter, out: list[str]):
+    def __init__(self, owner: RawHtmlFilter, out: list[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.owner = owner
         self.out = out
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.owner._start(tag.lower(), [(k.lower(), v) for k, v in attrs], self.out, False)
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.owner._start(tag.lower(), [(k.lower(), v) for k, v in attrs], self.out, True)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         self.owner._end(tag.lower(), self.out)
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         self.owner._text(data, self.out)
 
     # Comments, doctypes and processing instructions are dropped silently.
-    def handle_comment(self, data):
+    def handle_comment(self, data: str) -> None:
         pass
 
-    def handle_decl(self, decl):
+    def handle_decl(self, decl: str) -> None:
         pass
 
-    def handle_pi(self, data):
+    def handle_pi(self, data: str) -> None:
         pass

@@ -11,11 +11,17 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish.build import display_version, epoch_time, reproducible_zip, write_atomically
 from notebook_publish.diagnostics import Diagnostic, Severity, UsageError, error
 from notebook_publish.outputs import OutputFolder
+
+if TYPE_CHECKING:
+    from notebook_publish.baseline import Settled
+    from notebook_publish.config import Config
 
 _RELEASE_FILE = re.compile(r"^(handbook-.+\.pdf|slides-.+\.zip)$")
 
@@ -101,7 +107,7 @@ def _where(d: Diagnostic) -> str:
     return path if d.line <= 0 else f"{path}:{d.line}"
 
 
-def summary(config, written: list[Path], settled) -> str:
+def summary(config: Config, written: list[Path], settled: Settled) -> str:
     """The release notes (Markdown): the book, its files, and the problems accepted."""
     from notebook_publish.baseline import BASELINE
 
@@ -122,7 +128,7 @@ def summary(config, written: list[Path], settled) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _grouped(title: str, diagnostics) -> list[str]:
+def _grouped(title: str, diagnostics: list[Diagnostic]) -> list[str]:
     if not diagnostics:
         return []
     lines = [f"## {title}", ""]
@@ -136,7 +142,7 @@ def _grouped(title: str, diagnostics) -> list[str]:
     return lines
 
 
-def failure_summary(config, diagnostics, strict: bool) -> str:
+def failure_summary(config: Config, diagnostics: Iterable[Diagnostic], strict: bool) -> str:
     """What the job's summary says when the release cannot be made: the new problems."""
     from notebook_publish.baseline import BASELINE, settle
 
@@ -202,7 +208,7 @@ def check_uploader() -> None:
         )
 
 
-def release_tag(config) -> str:
+def release_tag(config: Config) -> str:
     """The tag the release belongs to: $GITHUB_REF_NAME in a tag's job, else the tag at HEAD."""
     import os
     import subprocess
@@ -230,7 +236,7 @@ def release_tag(config) -> str:
     return done.stdout.strip()
 
 
-def upload(config, written: list[Path], notes: Path) -> None:
+def upload(config: Config, written: list[Path], notes: Path) -> None:
     """Create the tag's GitHub release with the files (or replace its files when it exists)."""
     import subprocess
 

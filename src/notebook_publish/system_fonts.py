@@ -27,14 +27,19 @@ from __future__ import annotations
 import hashlib
 import os
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 # Where fontconfig looks for a relative configuration file name after $FONTCONFIG_PATH:
 # its compiled-in folder, /etc/fonts on Linux distributions (Homebrew's on macOS).
 DEFAULT_CONFIG_DIRS = ("/etc/fonts", "/usr/local/etc/fonts", "/opt/homebrew/etc/fonts")
 
 
-def fontconfig_fingerprint(environ: dict[str, str] | None = None) -> str:
+def fontconfig_fingerprint(environ: Mapping[str, str] | None = None) -> str:
     """A hash of every font file (path, size, mtime_ns) in the folders fontconfig
     searches, and of the configuration files read to find them."""
     env = os.environ if environ is None else environ
@@ -49,7 +54,7 @@ def fontconfig_fingerprint(environ: dict[str, str] | None = None) -> str:
     return digest.hexdigest()
 
 
-def search_folders(environ: dict[str, str] | None = None) -> tuple[list[Path], list[Path]]:
+def search_folders(environ: Mapping[str, str] | None = None) -> tuple[list[Path], list[Path]]:
     """The configuration files read and the font folders they name, in order."""
     env = os.environ if environ is None else environ
     reader = _Reader(env)
@@ -60,7 +65,7 @@ def search_folders(environ: dict[str, str] | None = None) -> tuple[list[Path], l
 
 
 class _Reader:
-    def __init__(self, env) -> None:
+    def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
         self.configs: list[Path] = []
         self.folders: list[Path] = []
@@ -166,7 +171,7 @@ def _stamp(path: Path, kind: str) -> bytes:
     return f"{kind}\0{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape")
 
 
-def _walk(folder: Path, digest, seen: set[tuple[int, int]]) -> None:
+def _walk(folder: Path, digest: _Hash, seen: set[tuple[int, int]]) -> None:
     try:
         st = os.stat(folder)
     except OSError:

@@ -58,7 +58,7 @@ class Theme:
 
 
 def available_themes(config: Config) -> list[str]:
-    names = set()
+    names: set[str] = set()
     for base in (config.root / "themes", BUILTIN_THEMES):
         if base.is_dir():
             names.update(p.name for p in base.iterdir() if p.is_dir())

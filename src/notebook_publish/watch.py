@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from notebook_publish.config import Config
 
 DEBOUNCE_MS = 300
 
 
-def watched_paths(config) -> list[Path]:
+def watched_paths(config: Config) -> list[Path]:
     from notebook_publish.themes import load_theme
 
     paths = [config.notes, *config.media]
@@ -40,7 +45,7 @@ def relevant(change_path: str, output: Path) -> bool:
     return not (path.name.startswith(".") or path.name.endswith(("~", ".swp", ".tmp")))
 
 
-def watch(config, builders, stream=sys.stdout) -> int:
+def watch(config: Config, builders: list[tuple[str, Callable[[], int]]], stream: TextIO = sys.stdout) -> int:
     """Run each of `builders` ((name, build() -> exit code) pairs) now and after every
     burst of saves under the folders `config` names, until Ctrl-C. A build reads the
     config afresh each time; `config` says what to watch and what is output."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import sys
+from argparse import ArgumentParser, Namespace
 
 from notebook_publish.app import EXIT_OK, check_theme, config_from_args, report
 from notebook_publish.commands.spec import CommandSpec
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: ArgumentParser) -> None:
     p.add_argument(
         "--write-baseline",
         action="store_true",
@@ -25,7 +26,7 @@ def add_arguments(p) -> None:
     )
 
 
-def run_check(args) -> int:
+def run_check(args: Namespace) -> int:
     from notebook_publish.build import open_cache
     from notebook_publish.notes import load_book
 

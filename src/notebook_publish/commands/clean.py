@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from argparse import Namespace
+
 from notebook_publish.app import config_from_args
 from notebook_publish.commands.publish import report_build, say, shown
 from notebook_publish.commands.spec import CommandSpec, no_arguments
 
 
-def run_clean(args) -> int:
+def run_clean(args: Namespace) -> int:
     from notebook_publish.outputs import clean_output
 
     config = config_from_args(args)

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace
+
 from notebook_publish.app import EXIT_OK, config_from_args
 from notebook_publish.commands.spec import CommandSpec
 
 
-def add_arguments(p) -> None:
+def add_arguments(p: ArgumentParser) -> None:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--effective", action="store_true", help="print the values in force after handbook.yml and --set")
     what.add_argument(
@@ -15,7 +17,7 @@ def add_arguments(p) -> None:
     )
 
 
-def run_config(args) -> int:
+def run_config(args: Namespace) -> int:
     from notebook_publish.config import SCHEMA, describe_schema
 
     if args.keys:

@@ -4,26 +4,31 @@ sees it after the fixers."""
 from __future__ import annotations
 
 import sys
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish.app import config_from_args, min_severity, usage_problem
 from notebook_publish.commands.spec import CommandSpec
 from notebook_publish.diagnostics import Diagnostic, UsageError, exit_code, print_diagnostics
 
+if TYPE_CHECKING:
+    from notebook_publish.normalize.vault import VaultIndex
 
-def add_arguments(p) -> None:
+
+def add_arguments(p: ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff instead of the text")
     mode.add_argument("--write", action="store_true", help="rewrite each file in place with its normalised text")
 
 
-def run_normalize(args) -> int:
+def run_normalize(args: Namespace) -> int:
     import difflib
 
     from notebook_publish.build import write_atomically
     from notebook_publish.normalize import NoteContext, normalize
-    from notebook_publish.notes import list_files, read_note_text
+    from notebook_publish.note_files import list_files, read_note_text
 
     config = config_from_args(args)
     notes_dir = config.notes.resolve() if config.notes.is_dir() else None
@@ -61,9 +66,9 @@ def run_normalize(args) -> int:
     return exit_code(diagnostics, args.strict)
 
 
-def _vault(root: Path, files):
+def _vault(root: Path, files: frozenset[Path]) -> VaultIndex:
     from notebook_publish.normalize.vault import NOTE_SUFFIXES, VaultIndex, read_front_matter
-    from notebook_publish.notes import read_note_text
+    from notebook_publish.note_files import read_note_text
 
     notes = [f for f in files if f.suffix.lower() in NOTE_SUFFIXES and f.is_relative_to(root)]
     return VaultIndex.build(

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
 from notebook_publish.app import config_from_args
 from notebook_publish.commands.publish import Published, ensure_writable, load_checked_book, progress, publish_file
 from notebook_publish.commands.spec import CommandSpec, jobs_argument
+from notebook_publish.config import Config
+from notebook_publish.diagnostics import Diagnostic
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF (default: build/handbook.pdf)")
     jobs_argument(parser)
 
 
-def run_pdf(args) -> int:
+def run_pdf(args: Namespace) -> int:
     return publish_pdf(args, config_from_args(args)).code
 
 
-def publish_pdf(args, config) -> Published:
-    def build(out: Path) -> list:
+def publish_pdf(args: Namespace, config: Config) -> Published:
+    def build(out: Path) -> list[Diagnostic]:
         from notebook_publish.handbook.workers import start_server
 
         # The typesetting workers' server takes most of a second to import WeasyPrint,

@@ -7,11 +7,21 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from notebook_publish.app import check_theme, report
+from notebook_publish.config import Config
+from notebook_publish.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from notebook_publish.notes import Book
+    from notebook_publish.progress import Progress
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -19,10 +29,22 @@ class Published:
     """What building one output came to: the exit code, and every problem found."""
 
     code: int
-    diagnostics: tuple = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
-def load_checked_book(config, slides: bool = False, before_notes=lambda config: None):
+@overload
+def load_checked_book(config: Config, slides: bool = False) -> tuple[Book, None]: ...
+
+
+@overload
+def load_checked_book(
+    config: Config, slides: bool = False, *, before_notes: Callable[[Config], T]
+) -> tuple[Book, T]: ...
+
+
+def load_checked_book(
+    config: Config, slides: bool = False, before_notes: Callable[[Config], object] = lambda config: None
+) -> tuple[Book, object]:
     """The book. `before_notes(config)` runs once the theme is checked, before the
     notes are read; what it returns comes second."""
     from notebook_publish.build import open_cache
@@ -59,7 +81,7 @@ def ensure_writable(folder: Path) -> None:
 
 
 @contextmanager
-def template_errors():
+def template_errors() -> Iterator[None]:
     """A Jinja error while rendering is the theme's: exit code 2 at the template's line."""
     from jinja2 import TemplateError
 
@@ -71,13 +93,13 @@ def template_errors():
         raise template_error(exc) from None
 
 
-def progress(args):
+def progress(args: argparse.Namespace) -> Progress:
     from notebook_publish.progress import make_progress
 
     return make_progress(quiet=args.quiet, verbose=args.verbose)
 
 
-def say(args, text: str) -> None:
+def say(args: argparse.Namespace, text: str) -> None:
     if not args.quiet:
         print(text)
 
@@ -88,13 +110,13 @@ def shown(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def with_out(args, out, **extra) -> argparse.Namespace:
+def with_out(args: argparse.Namespace, out: Path | None, **extra: object) -> argparse.Namespace:
     """`args` for a build run by another command (`watch`, `release`): the default
     output path, and `extra` set."""
     return argparse.Namespace(**{**vars(args), "out": out, **extra})
 
 
-def _identity(path: Path):
+def _identity(path: Path) -> tuple[int, int, int] | None:
     """What tells a file replaced by a rename from the one that was there."""
     try:
         st = os.lstat(path)
@@ -103,7 +125,7 @@ def _identity(path: Path):
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def claim(config, path: Path) -> None:
+def claim(config: Config, path: Path) -> None:
     """Record a written file in its folder's manifest when that folder is the output
     folder or lies in it (`clean` removes what the manifests name, and nothing else).
     A file written elsewhere with --out is not recorded: no manifest is left in a
@@ -116,7 +138,7 @@ def claim(config, path: Path) -> None:
         folder.save()
 
 
-def report_build(args, config, command: str, diagnostics) -> int:
+def report_build(args: argparse.Namespace, config: Config, command: str, diagnostics: Iterable[Diagnostic]) -> int:
     """The problems printed and judged (levels, baseline) as `command` sees them. Inside
     `release` a build does not list the baseline entries that no longer occur: the
     release, which sees every stage, lists them once."""
@@ -125,7 +147,9 @@ def report_build(args, config, command: str, diagnostics) -> int:
     )
 
 
-def up_to_date(args, config, command: str, stored, what: Path) -> Published:
+def up_to_date(
+    args: argparse.Namespace, config: Config, command: str, stored: list[Diagnostic], what: Path
+) -> Published:
     """A build with nothing to do: the last build's problems again, and its exit code."""
     code = report_build(args, config, command, stored)
     say(args, f"{shown(what)} is up to date")
@@ -133,7 +157,13 @@ def up_to_date(args, config, command: str, stored, what: Path) -> Published:
 
 
 def publish_file(
-    args, config, kind: str, what: str, build, extra=lambda out: [], options: tuple[str, ...] = ()
+    args: argparse.Namespace,
+    config: Config,
+    kind: str,
+    what: str,
+    build: Callable[[Path], list[Diagnostic]],
+    extra: Callable[[Path], list[Path]] = lambda out: [],
+    options: tuple[str, ...] = (),
 ) -> Published:
     """Build one output file (`build(out)` returns the diagnostics) unless it is up to
     date; then record it in its folder's manifest and its stamp, with the files

@@ -4,15 +4,18 @@ gather them with checksums (and upload them with --upload)."""
 from __future__ import annotations
 
 import sys
+from argparse import ArgumentParser, Namespace
 
 from notebook_publish.app import config_from_args
 from notebook_publish.commands.pdf import publish_pdf
 from notebook_publish.commands.publish import report_build, say, shown, with_out
 from notebook_publish.commands.slides import own_decks, publish_slides
 from notebook_publish.commands.spec import CommandSpec, jobs_argument
+from notebook_publish.config import Config
+from notebook_publish.diagnostics import Diagnostic
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--version",
         dest="version",
@@ -32,7 +35,7 @@ def add_arguments(parser) -> None:
     jobs_argument(parser)
 
 
-def run_release(args) -> int:
+def run_release(args: Namespace) -> int:
     """Build the handbook and the decks for the version being released (each only if
     it is not already built for it), then gather them; with --upload, attach them to
     the GitHub release of the tag."""
@@ -49,7 +52,7 @@ def run_release(args) -> int:
     version = display_version(args.version) if args.version else book_version(config)
     config = replace(config, pinned_version=version or "0.0.0")
     build_args = with_out(args, None, topic=None, in_release=True)
-    found: list = []
+    found: list[Diagnostic] = []
     for publish in (publish_pdf, publish_slides):
         result = publish(build_args, config)
         found += result.diagnostics
@@ -88,7 +91,7 @@ def run_release(args) -> int:
     return 0
 
 
-def _write_baseline(config, diagnostics) -> int:
+def _write_baseline(config: Config, diagnostics: list[Diagnostic]) -> int:
     from notebook_publish.baseline import write
     from notebook_publish.levels import apply_levels
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from argparse import ArgumentParser, Namespace
 from pathlib import Path
 
 from notebook_publish.app import config_from_args
@@ -17,9 +18,10 @@ from notebook_publish.commands.publish import (
     up_to_date,
 )
 from notebook_publish.commands.spec import CommandSpec, jobs_argument
+from notebook_publish.config import Config
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="DIR", help="folder for the decks (default: build/slides)")
     parser.add_argument(
         "--topic",
@@ -29,7 +31,7 @@ def add_arguments(parser) -> None:
     jobs_argument(parser)
 
 
-def run_slides(args) -> int:
+def run_slides(args: Namespace) -> int:
     return publish_slides(args, config_from_args(args)).code
 
 
@@ -42,7 +44,7 @@ def _deck_listing(out_dir: Path) -> tuple[str, ...]:
         return ()
 
 
-def publish_slides(args, config) -> Published:
+def publish_slides(args: Namespace, config: Config) -> Published:
     from notebook_publish.freshness import Stamp, inputs_key
     from notebook_publish.outputs import check_output_folder
 

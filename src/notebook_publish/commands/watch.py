@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser, Namespace
+from collections.abc import Callable
+
 from notebook_publish.app import config_from_args
 from notebook_publish.commands.html import run_html
 from notebook_publish.commands.pdf import run_pdf
@@ -10,19 +13,19 @@ from notebook_publish.commands.slides import run_slides
 from notebook_publish.commands.spec import CommandSpec, jobs_argument
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--pdf", action="store_true", help="rebuild the PDF (the default)")
     parser.add_argument("--html", action="store_true", help="rebuild the HTML preview")
     parser.add_argument("--slides", action="store_true", help="rebuild the decks")
     jobs_argument(parser)
 
 
-def run_watch(args) -> int:
+def run_watch(args: Namespace) -> int:
     from notebook_publish.watch import watch
 
     # Each rebuild runs the command afresh, so it reads handbook.yml again: a saved
     # config takes effect at the next rebuild. The config read here says what to watch.
-    builders = []
+    builders: list[tuple[str, Callable[[], int]]] = []
     if args.pdf or not (args.html or args.slides):
         builders.append(("pdf", lambda: run_pdf(with_out(args, None))))
     if args.html:

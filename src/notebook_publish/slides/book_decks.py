@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info
 from notebook_publish.notes import Book
 from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
-from notebook_publish.slides.deck import NOTE_LINK, SLIDE_LINK, Bullet, Callout, Deck, Formula, Table
+from notebook_publish.slides.deck import NOTE_LINK, SLIDE_LINK, Bullet, Callout, Deck, Formula, Item, Run, Table
 from notebook_publish.slides.deck_names import same_title_key, slugify
 from notebook_publish.slides.read_ast import build_deck
 from notebook_publish.slides.topics import Topic, plan_diagnostic, plan_topics
@@ -55,7 +56,7 @@ def decks_of_book(
         )
     number = 0
     wanted = _find_wanted(topics, topic) if topic is not None else None
-    built: list[tuple] = []
+    built: list[tuple[Topic, Deck]] = []
     for t in topics:
         deck, found = build_deck(t, number + 1, book, date_line)
         if deck is not None:
@@ -112,7 +113,7 @@ def _find_wanted(topics: list[Topic], name: str) -> Topic:
 def formulas_of(deck: Deck) -> list[Formula]:
     found: list[Formula] = []
 
-    def visit(items) -> None:
+    def visit(items: Iterable[Item]) -> None:
         for item in items:
             if isinstance(item, Formula):
                 found.append(item)
@@ -129,8 +130,8 @@ def formulas_of(deck: Deck) -> list[Formula]:
 def with_omml(deck: Deck, omml: dict[str, str | None]) -> Deck:
     """The deck with each formula's OMML filled in from `omml` (TeX -> OMML)."""
 
-    def fill(items) -> tuple:
-        out = []
+    def fill(items: Iterable[Item]) -> tuple[Item, ...]:
+        out: list[Item] = []
         for item in items:
             if isinstance(item, Formula):
                 item = replace(item, omml=omml.get(item.tex))
@@ -149,7 +150,7 @@ def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
     link to the deck's file), or, in the same deck, at the slide of its section (a
     slide jump). A link to a note that has no deck is left as text."""
 
-    def linking(things) -> bool:
+    def linking(things: Iterable[Item]) -> bool:
         for item in things:
             if isinstance(item, Bullet) and (
                 any((r.link or "").startswith(NOTE_LINK) for r in item.runs) or linking(item.children)
@@ -200,13 +201,13 @@ def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
         filename, slide = found
         return SLIDE_LINK + slide if filename == deck.filename else filename
 
-    def runs(deck: Deck, items: tuple) -> tuple:
+    def runs(deck: Deck, items: tuple[Run, ...]) -> tuple[Run, ...]:
         return tuple(
             r if not (r.link or "").startswith(NOTE_LINK) else replace(r, link=resolve(deck, r.link)) for r in items
         )
 
-    def items(deck: Deck, things: tuple) -> tuple:
-        out = []
+    def items(deck: Deck, things: tuple[Item, ...]) -> tuple[Item, ...]:
+        out: list[Item] = []
         for item in things:
             if isinstance(item, Bullet):
                 item = replace(item, runs=runs(deck, item.runs), children=items(deck, item.children))

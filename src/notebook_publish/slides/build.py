@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish.build import build_time, write_atomically
 from notebook_publish.cache import Cache, content_key
@@ -34,6 +35,9 @@ from notebook_publish.slides.deck import Deck
 from notebook_publish.slides.pool import DeckPool, file_identity, short_title
 from notebook_publish.slides.style import SlideStyle, load_slide_style
 from notebook_publish.themes import load_theme
+
+if TYPE_CHECKING:
+    from notebook_publish.slides.text_metrics import TextMeasurer
 
 # `NN-` and words of letters and digits (of any script: see deck_names) joined by hyphens.
 DECK_NAME = re.compile(r"^\d{2,}-[^\W_]+(?:-[^\W_]+)*\.pptx$")
@@ -269,10 +273,10 @@ def _write_decks(
     return written, diagnostics
 
 
-_MEASURERS: dict[int, object] = {}
+_MEASURERS: dict[int, TextMeasurer] = {}
 
 
-def _process_measurer(cache_root: Path | None):
+def _process_measurer(cache_root: Path | None) -> TextMeasurer:
     """One text measurer per process, so its width cache serves every deck the process
     writes (keyed by the process: a forked worker inherits its parent's)."""
     from notebook_publish.slides.text_metrics import TextMeasurer

@@ -72,7 +72,7 @@ class Bullet:
     """
 
     runs: tuple[Run, ...]
-    children: tuple = ()
+    children: tuple[Item, ...] = ()
     marker: str | Numbering | None = "bullet"
     quote: bool = False
 
@@ -96,7 +96,7 @@ class Callout:
 
     family: str  # one of callouts.FAMILIES
     title: tuple[Run, ...]
-    items: tuple = ()
+    items: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ class PageBreak:
 
 # What a slide's body and a callout hold, and a bullet's children.
 Item = Bullet | Formula | CodeBlock | Callout | Table | PageBreak
+Cells = tuple[tuple[Run, ...], ...]  # a table row: the runs of each cell
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class Picture:
 @dataclass(frozen=True)
 class Slide:
     title: str
-    items: tuple = ()
+    items: tuple[Item, ...] = ()
     pictures: tuple[Picture, ...] = ()
     notes: str = ""
     kind: str = "content"  # content | agenda | section

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
-
-from pptx import Presentation
+from typing import TYPE_CHECKING
 
 from notebook_publish.build import reproducible_zip
 from notebook_publish.slides import ooxml
@@ -17,9 +17,20 @@ from notebook_publish.slides.package_parts import fix_parts
 from notebook_publish.slides.pptx_writer import DeckWriter
 from notebook_publish.slides.style import SlideStyle
 
+if TYPE_CHECKING:
+    from pptx import presentation
+
+    from notebook_publish.glyphs import Coverage
+
 
 def pptx_bytes(
-    prs: Presentation, laid: LaidDeck, style: SlideStyle, custom_template: bool, coverage, author: str, when: datetime
+    prs: presentation.Presentation,
+    laid: LaidDeck,
+    style: SlideStyle,
+    custom_template: bool,
+    coverage: Callable[[], Coverage],
+    author: str,
+    when: datetime,
 ) -> bytes:
     """The deck drawn into the template `prs` and saved, dated `when`."""
     DeckWriter(prs, style, custom_template, coverage).write(laid)
@@ -30,7 +41,7 @@ def pptx_bytes(
     return save_deck(prs, when, titles, notes)
 
 
-def set_core_properties(prs: Presentation, title: str, subject: str, author: str, when: datetime) -> None:
+def set_core_properties(prs: presentation.Presentation, title: str, subject: str, author: str, when: datetime) -> None:
     props = prs.core_properties
     stamp = when.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     props.title = ooxml.xml_safe(title)
@@ -45,7 +56,7 @@ def set_core_properties(prs: Presentation, title: str, subject: str, author: str
     props.comments = ""
 
 
-def save_deck(prs: Presentation, when: datetime, titles: list[str], notes: int) -> bytes:
+def save_deck(prs: presentation.Presentation, when: datetime, titles: list[str], notes: int) -> bytes:
     """The package, its app properties, slide size and sections made true to the deck
     (`package_parts`), packed as Office packs it: made on MS-DOS, no permissions."""
     raw = io.BytesIO()

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 EM_DASH = " — "  # between the chapter and the heading in a deck's title
 MAX_SLUG = 60  # characters of a file name's words, before `NN-` and `.pptx`
@@ -32,15 +33,16 @@ _WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _ASCII_FORMS = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i", "ŋ": "ng"}
 
 
-def heading_text(inlines: list) -> str:
+def heading_text(inlines: list[dict[str, Any]]) -> str:
     """The words a reader sees in a heading's inlines, as text: Str and spaces, through
     emphasis, links and spans. Math, code, raw TeX/HTML, emoji, pictures and footnotes
     are left out."""
     out: list[str] = []
 
-    def walk(items: list) -> None:
+    def walk(items: list[dict[str, Any]]) -> None:
         for item in items:
-            t, c = item.get("t"), item.get("c")
+            t = item.get("t")
+            c: Any = item.get("c")
             if t == "Str":
                 out.append(c)
             elif t in ("Space", "SoftBreak", "LineBreak"):
@@ -146,7 +148,7 @@ def _joined(chapter: list[str], heading: list[str]) -> str:
 def _unique(wanted: list[str]) -> list[str]:
     counts = Counter(wanted)
     used = set(wanted)
-    seen: Counter = Counter()
+    seen: Counter[str] = Counter()
     out: list[str] = []
     for slug in wanted:
         seen[slug] += 1

@@ -8,10 +8,22 @@ a page that continues it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from notebook_publish.slides.deck import Bullet, Callout, CodeBlock, Formula, Numbering, PageBreak, Run, Table
+from notebook_publish.slides.deck import (
+    Bullet,
+    Callout,
+    Cells,
+    CodeBlock,
+    Formula,
+    Item,
+    Numbering,
+    PageBreak,
+    Run,
+    Table,
+)
 from notebook_publish.slides.highlight import Token, code_lines
 from notebook_publish.slides.style import SlideStyle
 
@@ -33,7 +45,7 @@ class TableInfo:
     is-header), from which its columns' shares of the width are measured."""
 
     aligns: tuple[str, ...]
-    rows: tuple[tuple[tuple, bool], ...]
+    rows: tuple[tuple[Cells, bool], ...]
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,7 @@ class Entry:
     context: bool = False  # a parent repeated at the top of a continued page
     formula: Formula | None = None
     tokens: tuple[Token, ...] = ()  # code
-    cells: tuple = ()  # row: runs of each cell
+    cells: Cells = ()  # row: runs of each cell
     header: bool = False
     table: TableInfo | None = None
     callout: str | None = None  # the family of the callout box this paragraph is in
@@ -57,14 +69,16 @@ class Entry:
     title: bool = False  # the callout's title line
 
 
-def slide_entries(items: tuple, style: SlideStyle) -> list[Entry]:
+def slide_entries(items: tuple[Item, ...], style: SlideStyle) -> list[Entry]:
     """The entries of a slide's items, in reading order."""
     out: list[Entry] = []
     groups = [0]
     boxes = [0]
     last_level = style.levels - 1
 
-    def add(items, rank: int, depth: int, parent: int | None, box: tuple[str, int] | None = None) -> None:
+    def add(
+        items: Iterable[Item], rank: int, depth: int, parent: int | None, box: tuple[str, int] | None = None
+    ) -> None:
         family, box_id = box if box is not None else (None, -1)
         for item in items:
             if isinstance(item, Callout):
@@ -92,7 +106,7 @@ def slide_entries(items: tuple, style: SlideStyle) -> list[Entry]:
                 if depth > level:  # deeper than the theme has levels: flatten, visibly
                     runs = (Run(style.flatten_marker * (depth - level) + " "),) + runs
                 if item.runs:
-                    marker = None
+                    marker: str | Numbering | None = None
                     if item.marker == "bullet":
                         marker = style.bullets[level % len(style.bullets)]
                     elif item.marker:

@@ -7,8 +7,12 @@ below are reserved by the layout and written by the writer, so both read them he
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from notebook_publish.slides.deck import Deck, Numbering, Picture, Run
+from notebook_publish.slides.deck import Cells, Deck, Numbering, Picture, Run
+
+if TYPE_CHECKING:
+    from notebook_publish.slides.highlight import Token
 
 EMU_PER_PT = 12700
 INSET_X = 7.2  # text frame insets, points (PowerPoint's defaults, written explicitly)
@@ -87,7 +91,7 @@ class FormulaBlock:
 @dataclass(frozen=True)
 class CodeBlockOut:
     box: Box
-    lines: tuple[tuple, ...]  # per line: ((text, colour, bold, italic), ...)
+    lines: tuple[tuple[Token, ...], ...]  # per line: ((text, colour, bold, italic), ...)
     size: float
     line_height: float
 
@@ -96,7 +100,7 @@ class CodeBlockOut:
 class TableBlock:
     box: Box
     col_widths: tuple[float, ...]
-    rows: tuple[tuple, ...]  # runs per cell
+    rows: tuple[Cells, ...]  # runs per cell
     header_rows: int
     row_heights: tuple[float, ...]
     aligns: tuple[str, ...]

@@ -9,21 +9,26 @@ stages it calls are functions of their arguments.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from notebook_publish import pictures
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.slides.deck import Deck, Slide
 from notebook_publish.slides.entries import BREAK, FORMULA, Entry, slide_entries
-from notebook_publish.slides.laid import Geometry, LaidDeck, LaidSlide
-from notebook_publish.slides.measure import FORMULA_DPI, Measure, Rendered
-from notebook_publish.slides.paginate import paginate
+from notebook_publish.slides.laid import Block, Box, Geometry, LaidDeck, LaidSlide, PictureBlock
+from notebook_publish.slides.measure import FORMULA_DPI, Measure, Rendered, TableColumns
+from notebook_publish.slides.paginate import Page, paginate
 from notebook_publish.slides.place import fit_lines, fit_title, place_page, place_picture, shorten
 from notebook_publish.slides.slide_pictures import size_picture
 from notebook_publish.slides.style import SlideStyle
 from notebook_publish.slides.text_metrics import Face, TextMeasurer
 
+if TYPE_CHECKING:
+    from notebook_publish.cache import Cache
+
 
 def layout_deck(
-    deck: Deck, style: SlideStyle, geometry: Geometry, measurer: TextMeasurer, cache=None
+    deck: Deck, style: SlideStyle, geometry: Geometry, measurer: TextMeasurer, cache: Cache | None = None
 ) -> tuple[LaidDeck, list[Diagnostic]]:
     """The laid-out deck, and the problems found on the way (`slide-overflow`,
     `long-title`, a picture that became unreadable). `cache`: the math cache, or None."""
@@ -31,7 +36,7 @@ def layout_deck(
     measure = Measure(style, measurer, geometry.body.h, _render_formulas(bodies, cache))
     diagnostics: list[Diagnostic] = []
 
-    def title(text: str, box, size: float, line: int) -> tuple[str, float]:
+    def title(text: str, box: Box, size: float, line: int) -> tuple[str, float]:
         fitted = fit_title(text, box, size, measure)
         if fitted.shortened:
             diagnostics.append(
@@ -63,14 +68,14 @@ def layout_deck(
 
 def _lay_out_slide(
     slide: Slide, entries: list[Entry], deck: Deck, g: Geometry, measure: Measure
-) -> tuple[list[tuple[str, tuple]], list[Diagnostic]]:
+) -> tuple[list[tuple[str, tuple[Block, ...]]], list[Diagnostic]]:
     """The (layout, blocks) of each slide one slide of the deck becomes: pages of its
     body, the first beside its pictures one each (`two`), then any pictures left, one
     per slide."""
     found: list[Diagnostic] = []
     pictures_ = list(slide.pictures)
-    pages = ()
-    columns = None
+    pages: tuple[Page, ...] = ()
+    columns: TableColumns | None = None
     if any(e.kind is not BREAK for e in entries):
         two = bool(pictures_)
         pagination = paginate(
@@ -90,15 +95,16 @@ def _lay_out_slide(
             )
         ] * pagination.overflows
 
-    def picture_block(index: int, frame):
+    def picture_block(index: int, frame: Box) -> PictureBlock:
         sized = size_picture(pictures_[index])
         if sized.problem is not None:
             found.append(warning(deck.source, slide.line, pictures.BAD, *sized.problem))
         return place_picture(sized.picture, sized.ratio, frame, measure)
 
-    out: list[tuple[str, tuple]] = []
+    out: list[tuple[str, tuple[Block, ...]]] = []
     for i, page in enumerate(pages):
         two = i < len(pictures_)
+        assert columns is not None  # set with the pages
         blocks = place_page(page.entries, page.shrink_pt, g.left if two else g.body, measure, columns)
         if two:
             blocks.append(picture_block(i, g.right))
@@ -108,7 +114,7 @@ def _lay_out_slide(
     return out, found
 
 
-def _render_formulas(bodies: list[list[Entry]], cache) -> dict[str, Rendered]:
+def _render_formulas(bodies: list[list[Entry]], cache: Cache | None) -> dict[str, Rendered]:
     """Each display formula of the deck drawn once, for its size and fallback picture."""
     from notebook_publish.mathrender import render_png
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import cast
 
 from notebook_publish.slides.deck import Formula, Numbering, Run
-from notebook_publish.slides.entries import CODE, FORMULA, PARA, ROW, Entry, TableInfo
+from notebook_publish.slides.entries import CODE, FORMULA, PARA, ROW, Entry, EntryKind, TableInfo
 from notebook_publish.slides.laid import (
     CALLOUT_INSET_Y,
     CALLOUT_PAD,
@@ -55,7 +56,8 @@ class Measure:
         self.measurer = measurer
         self.body_height = body_height  # a formula is never taller than 60% of it
         self.rendered = rendered  # every formula's picture, by its TeX
-        self._memo: dict = {}
+        self._memo: dict[tuple[int, float, float], tuple[Entry, float]] = {}  # an entry's height
+        self._context_memo: dict[tuple[int, float, float], tuple[Entry, tuple[Run, ...]]] = {}  # `display_runs`
 
     # sizes ---------------------------------------------------------------------------
 
@@ -133,8 +135,8 @@ class Measure:
         """The runs as shown: a context line is cut to one line and marked as continued."""
         if not entry.context:
             return entry.runs
-        key = ("context", id(entry), shrink_pt, width)
-        found = self._memo.get(key)
+        key = (id(entry), shrink_pt, width)
+        found = self._context_memo.get(key)
         if found is not None and found[0] is entry:
             return found[1]
         size = self.level_size(entry.level, shrink_pt)
@@ -146,7 +148,7 @@ class Measure:
             reserve = sum(self.measurer.width(r.text, self.face(r)) for r in (ellipsis, suffix)) * size / SAFETY + 2
             first = wrap(self.pieces(entry.runs, size, entry.quote), max(room - reserve, 1.0), self.measurer)[0]
             while True:
-                cut = tuple(replace(p.key, text=p.text) for p in first)
+                cut = tuple(replace(cast(Run, p.key), text=p.text) for p in first)  # `pieces` keys are runs
                 if cut:
                     cut = cut[:-1] + (replace(cut[-1], text=cut[-1].text.rstrip()),)
                 runs = cut + (ellipsis, suffix)
@@ -159,7 +161,7 @@ class Measure:
                 last = first[-1]
                 shorter = last.text.rsplit(" ", 1)[0] if " " in last.text.strip() else ""
                 first = first[:-1] + ([Piece(shorter, last.face, last.size, last.key)] if shorter else [])
-        self._memo[key] = (entry, runs)
+        self._context_memo[key] = (entry, runs)
         return runs
 
     def row_heights(self, entry: Entry, shrink_pt: float, width: float, columns: TableColumns) -> list[float]:
@@ -223,13 +225,16 @@ class Measure:
     # a stack of entries --------------------------------------------------------------
 
     def stack_height(self, entries: list[Entry], shrink_pt: float, width: float, columns: TableColumns) -> float:
+        prev: Segment | None
         h, prev = 0.0, None
         for e in entries:
             h = self.add_height(h, prev, e, shrink_pt, width, columns)
             prev = segment(e)
         return h
 
-    def add_height(self, h: float, prev, e: Entry, shrink_pt: float, width: float, columns: TableColumns) -> float:
+    def add_height(
+        self, h: float, prev: Segment | None, e: Entry, shrink_pt: float, width: float, columns: TableColumns
+    ) -> float:
         """`h` with `e` stacked below an entry of segment `prev` (None: `e` is first)."""
         seg = segment(e)
         if seg != prev:
@@ -240,12 +245,16 @@ class Measure:
 
 
 def formula_text(formula: Formula) -> str:
-    from notebook_publish.mathrender import tex_to_unicode
+    from notebook_publish.math_unicode import tex_to_unicode
 
     return tex_to_unicode(formula.tex)
 
 
-def segment(entry: Entry):
+# The frame an entry is drawn in: "text", ("callout", box) or (kind, group).
+Segment = str | tuple[str | EntryKind, int]
+
+
+def segment(entry: Entry) -> Segment:
     """The frame an entry is drawn in: consecutive entries of one segment share it (the
     text frame, a callout's box, a code block's box, a table, a formula's own)."""
     if entry.kind is PARA:
@@ -253,7 +262,7 @@ def segment(entry: Entry):
     return (entry.kind, entry.group)
 
 
-def overhead(seg) -> float:
+def overhead(seg: Segment) -> float:
     """The height a segment's frame adds around its entries."""
     if seg == "text":
         return 2 * INSET_Y + SLACK

@@ -11,9 +11,18 @@ where its parent's order wants it, whatever is already there.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, cast
 
 from lxml import etree
 from pptx.oxml.ns import qn
+
+if TYPE_CHECKING:
+    from pptx.enum.text import PP_PARAGRAPH_ALIGNMENT
+    from pptx.oxml.text import CT_TextBody, CT_TextParagraph
+    from pptx.oxml.xmlchemy import BaseOxmlElement
+    from pptx.shapes.autoshape import Shape
+
+    from notebook_publish.slides.deck import Numbering
 
 NS_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 NS_A14 = "http://schemas.microsoft.com/office/drawing/2010/main"
@@ -27,7 +36,7 @@ _COLOURS = ("a:scrgbClr", "a:srgbClr", "a:hslClr", "a:sysClr", "a:schemeClr", "a
 _SPACING = (("a:spcPct", "a:spcPts"),)
 # Each parent's children in schema order. A tuple inside is a choice (or a repeated
 # group): its members share a place and keep the order they were added in.
-CHILD_ORDER: dict[str, tuple] = {
+CHILD_ORDER: dict[str, tuple[str | tuple[str | tuple[str, ...], ...], ...]] = {
     "p:spTree": (
         "p:nvGrpSpPr",
         "p:grpSpPr",
@@ -134,19 +143,19 @@ _RANKS: dict[str, dict[str, int]] = {}
 _PREFIX_OF = {NS_A: "a", "http://schemas.openxmlformats.org/presentationml/2006/main": "p", NS_MC: "mc"}
 
 
-def _tag_name(element) -> str:
+def _tag_name(element: etree._Element) -> str:
     q = etree.QName(element)
     return f"{_PREFIX_OF[q.namespace]}:{q.localname}"
 
 
 def add(
-    parent,
+    parent: etree._Element,
     tag: str,
     attrs: dict[str, str] | None = None,
     *,
     text: str | None = None,
     nsmap: dict[str, str] | None = None,
-):
+) -> etree._Element:
     """A new child `tag` ("a:rPr") of `parent`, placed as `CHILD_ORDER` says: before the
     first child the schema puts after it. `attrs` in the order given ("r:id" style
     names are namespaced); `nsmap`: namespaces to declare on it."""
@@ -189,7 +198,15 @@ def hundredths(points: float) -> str:
 
 
 def paragraph_properties(
-    p, *, level: int, indent_emu: int, hanging_emu: int, align, line_height: float, space_before: float, marker
+    p: CT_TextParagraph,
+    *,
+    level: int,
+    indent_emu: int,
+    hanging_emu: int,
+    align: PP_PARAGRAPH_ALIGNMENT | None,
+    line_height: float,
+    space_before: float,
+    marker: str | Numbering | None,
 ) -> None:
     """`a:pPr` of paragraph `p`: level, margins, alignment (a python-pptx PP_ALIGN or
     None: inherited), exact line pitch, space before and none after, and its bullet:
@@ -216,7 +233,7 @@ def paragraph_properties(
 
 
 def add_run(
-    p,
+    p: etree._Element,
     text: str,
     *,
     size: float,
@@ -229,7 +246,7 @@ def add_run(
     typeface: str,
     pitch_family: str | None = None,
     every_script: bool = False,
-):
+) -> etree._Element:
     """An `a:r` with every property explicit, after `p`'s other runs; returns its
     `a:rPr`. `every_script`: the typeface in the Latin, East Asian and complex-script
     slots, so a viewer uses it whichever class it puts the characters in."""
@@ -253,11 +270,11 @@ def add_run(
     return rPr
 
 
-def add_line_break(p, size: float) -> None:
+def add_line_break(p: etree._Element, size: float) -> None:
     add(add(p, "a:br"), "a:rPr", {"sz": hundredths(size)})
 
 
-def add_slide_number(p, *, field_id: str, number: int, size: float, colour: str, typeface: str) -> None:
+def add_slide_number(p: etree._Element, *, field_id: str, number: int, size: float, colour: str, typeface: str) -> None:
     """A slide-number field showing `number` until a viewer updates it."""
     fld = add(p, "a:fld", {"id": field_id, "type": "slidenum"})
     rPr = add(fld, "a:rPr", {"lang": "en-US", "sz": str(int(size * 100))})
@@ -266,18 +283,26 @@ def add_slide_number(p, *, field_id: str, number: int, size: float, colour: str,
     add(fld, "a:t", text=str(number))
 
 
-def set_end_size(p, size: float) -> None:
+def text_body(shape: Shape) -> CT_TextBody:
+    """The shape's `p:txBody`: every shape the writer puts text in (a text box, a
+    placeholder, a rectangle) has one."""
+    body = shape.element.txBody
+    assert body is not None
+    return body
+
+
+def set_end_size(p: CT_TextParagraph, size: float) -> None:
     """The size of the paragraph's end mark (what an empty paragraph's height follows)."""
     p.get_or_add_endParaRPr().set("sz", hundredths(size))
 
 
-def add_hyperlink(rPr, rId: str, *, slide_jump: bool = False) -> None:
+def add_hyperlink(rPr: etree._Element, rId: str, *, slide_jump: bool = False) -> None:
     """A click on the run opens the relationship `rId`: a web address, another deck, or
     (`slide_jump`) a slide of this deck."""
     add(rPr, "a:hlinkClick", {"r:id": rId, "action": "ppaction://hlinksldjump"} if slide_jump else {"r:id": rId})
 
 
-def set_description(shape_element, text: str) -> None:
+def set_description(shape_element: BaseOxmlElement, text: str) -> None:
     """The alt text (`descr`) of a shape or picture."""
     shape_element.xpath("./*[1]/p:cNvPr")[0].set("descr", xml_safe(text))
 
@@ -286,7 +311,17 @@ def set_description(shape_element, text: str) -> None:
 
 
 def add_equation(
-    spTree, *, shape_id: int, x: int, y: int, cx: int, cy: int, tex: str, omml, size: float, picture_rId: str
+    spTree: etree._Element,
+    *,
+    shape_id: int,
+    x: int,
+    y: int,
+    cx: int,
+    cy: int,
+    tex: str,
+    omml: etree._Element,
+    size: float,
+    picture_rId: str,
 ) -> None:
     """A display formula as PowerPoint writes one: an `mc:AlternateContent` whose Choice
     is a text box holding the OMML equation (`omml`, from `omml_for_slides`) and whose
@@ -333,7 +368,7 @@ def _as_parsed_attribute(text: str) -> str:
     return text.replace("\n", " ").replace("\t", " ")
 
 
-def omml_for_slides(omml: str, size: float, colour: str):
+def omml_for_slides(omml: str, size: float, colour: str) -> etree._Element:
     """pandoc's OMML (made for Word, repaired by `omml_fix`) with the run properties
     PowerPoint expects: an `a:rPr` after each run's `m:rPr`, where Word has `w:rPr`."""
     root = etree.fromstring(omml.encode("utf-8"))
@@ -356,8 +391,10 @@ def omml_for_slides(omml: str, size: float, colour: str):
             m_rpr.addnext(rpr)
         else:
             run.insert(0, rpr)
-    for w in root.xpath("//*[namespace-uri()=$ns]", ns=NS_W):
-        w.getparent().remove(w)
+    for w in cast("list[etree._Element]", root.xpath("//*[namespace-uri()=$ns]", ns=NS_W)):  # elements: `//*`
+        parent = w.getparent()
+        if parent is not None:  # a w: root (never pandoc's) stays
+            parent.remove(w)
     for t in root.iter(f"{{{NS_M}}}t"):
         # LibreOffice reads OMML text as StarMath, where "|" means "or" (∨); U+2223
         # looks the same in every viewer and is the proper relation anyway.
@@ -369,7 +406,7 @@ def omml_for_slides(omml: str, size: float, colour: str):
     return root
 
 
-def _run_look(run) -> tuple[bool, bool]:
+def _run_look(run: etree._Element) -> tuple[bool, bool]:
     """(bold, italic) of a math run: math text from its `m:sty` (none is italic, as for a
     variable), normal text (`m:nor`) from the `w:rPr` that `omml_fix` gave it."""
     if run.find(f"{{{NS_M}}}rPr/{{{NS_M}}}nor") is not None:

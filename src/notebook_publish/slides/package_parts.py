@@ -57,14 +57,15 @@ def fix_parts(entries: list[tuple[str, bytes]], titles: list[str], notes: int) -
     return [(name, data) for name, data in fixed if name != thumbnail]
 
 
-def _xml(element) -> bytes:
+def _xml(element: etree._Element) -> bytes:
     return etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _presentation(data: bytes) -> tuple[bytes, tuple[int, int]]:
     root = etree.fromstring(data)
     size = root.find(f"{{{P_NS}}}sldSz")
-    cx, cy = (int(size.get("cx")), int(size.get("cy"))) if size is not None else (0, 0)
+    # Both are required by the schema; a template without them is read as 0 by 0 (no named size).
+    cx, cy = (int(size.get("cx") or 0), int(size.get("cy") or 0)) if size is not None else (0, 0)
     if size is not None:
         named = NAMED_SIZES.get((cx, cy))
         if named:
@@ -87,7 +88,8 @@ def _app_properties(data: bytes, titles: list[str], notes: int, size: tuple[int,
     old = etree.fromstring(data)
     groups = _groups(old)
     groups = [(kind, names) for kind, names in groups if kind != "Slide Titles"] + [("Slide Titles", titles)]
-    root = etree.Element(f"{{{EXTENDED_NS}}}Properties", nsmap={None: EXTENDED_NS, "vt": VT_NS})
+    # lxml-stubs allow only text keys in `nsmap`; lxml takes None for the default namespace.
+    root = etree.Element(f"{{{EXTENDED_NS}}}Properties", nsmap={None: EXTENDED_NS, "vt": VT_NS})  # type: ignore[dict-item]
 
     def add(tag: str, text: str) -> None:
         etree.SubElement(root, f"{{{EXTENDED_NS}}}{tag}").text = text
@@ -118,7 +120,7 @@ def _app_properties(data: bytes, titles: list[str], notes: int, size: tuple[int,
     return _xml(root)
 
 
-def _groups(app) -> list[tuple[str, list[str]]]:
+def _groups(app: etree._Element) -> list[tuple[str, list[str]]]:
     """(kind, names) of the template's parts, as its HeadingPairs and TitlesOfParts list them."""
     pairs = app.findall(f"{{{EXTENDED_NS}}}HeadingPairs/{{{VT_NS}}}vector/{{{VT_NS}}}variant")
     names = [e.text or "" for e in app.findall(f"{{{EXTENDED_NS}}}TitlesOfParts/{{{VT_NS}}}vector/{{{VT_NS}}}lpstr")]

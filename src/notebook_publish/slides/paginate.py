@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import cast
 
 from notebook_publish.slides.deck import Run
 from notebook_publish.slides.entries import BREAK, CODE, PARA, Entry
+from notebook_publish.slides.highlight import Token
 from notebook_publish.slides.laid import CODE_INSET_Y, INSET_X, INSET_Y, SLACK
-from notebook_publish.slides.measure import Measure, TableColumns, segment
+from notebook_publish.slides.measure import Measure, Segment, TableColumns, segment
 from notebook_publish.slides.text_metrics import wrap
 
 MAX_CONTEXT_LINES = 4  # ancestors repeated at the top of a continued slide
@@ -93,7 +95,7 @@ def paginate(
 
 def _context_for(entries: list[Entry], start: int) -> list[Entry]:
     """The ancestors of `entries[start]`, outermost first, as context lines."""
-    chain = []
+    chain: list[int] = []
     parent = entries[start].parent
     # The nearest ancestors say where a continued list is; a whole chain of them
     # (a list nested 40 deep) would leave no room for the items themselves.
@@ -108,9 +110,17 @@ def _context_for(entries: list[Entry], start: int) -> list[Entry]:
 
 
 def _fill(
-    entries, start, context, shrink_pt, cap, width, measure: Measure, columns: TableColumns
+    entries: list[Entry],
+    start: int,
+    context: list[Entry],
+    shrink_pt: float,
+    cap: float,
+    width: float,
+    measure: Measure,
+    columns: TableColumns,
 ) -> tuple[list[int], list[float]]:
     """Break positions b (page = entries[start:b]) that fit, with their heights."""
+    prev: Segment | None
     h, prev = 0.0, None
     for e in context:
         h = measure.add_height(h, prev, e, shrink_pt, width, columns)
@@ -129,7 +139,7 @@ def _fill(
     return ends, heights
 
 
-def _choose_break(entries, start, ends, heights, cap) -> int:
+def _choose_break(entries: list[Entry], start: int, ends: list[int], heights: list[float], cap: float) -> int:
     """Prefer breaks between shallow entries, not right after their parent, late on the page."""
     best, best_score = ends[-1], None
     for b, h in zip(ends, heights):
@@ -144,7 +154,15 @@ def _choose_break(entries, start, ends, heights, cap) -> int:
     return best
 
 
-def _cut(entry: Entry, context, shrink_pt, cap, width, measure: Measure, columns: TableColumns) -> list[Entry] | None:
+def _cut(
+    entry: Entry,
+    context: list[Entry],
+    shrink_pt: float,
+    cap: float,
+    width: float,
+    measure: Measure,
+    columns: TableColumns,
+) -> list[Entry] | None:
     """One paragraph (or code line) that is taller than a slide, in pieces that fit;
     None for anything else."""
     if entry.kind not in (PARA, CODE):
@@ -171,14 +189,14 @@ def _cut(entry: Entry, context, shrink_pt, cap, width, measure: Measure, columns
             runs = []
             for li, line in enumerate(chunk_lines):
                 for p in line:
-                    runs.append(replace(p.key, text=p.text))
+                    runs.append(replace(cast(Run, p.key), text=p.text))  # `pieces` keys are runs
                 if li < len(chunk_lines) - 1 and runs and not runs[-1].text.endswith(" "):
                     runs.append(Run(" "))
             runs[0] = replace(runs[0], text=runs[0].text.lstrip())
             parts.append(replace(entry, runs=tuple(runs), marker=entry.marker if i == 0 else None, rank=rank))
         else:
             tokens = tuple(
-                (p.text,) + tuple(p.key[1:]) if p.key else (p.text, style.colour("text"), False, False)
+                (p.text, *cast(Token, p.key)[1:]) if p.key else (p.text, style.colour("text"), False, False)
                 for line in chunk_lines
                 for p in line
             )

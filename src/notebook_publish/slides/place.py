@@ -3,6 +3,7 @@ in them as boxes; titles and short texts fitted to their boxes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -189,7 +190,7 @@ def fit_title(text: str, box: Box, size: float, measure: Measure) -> Title:
     return Title(text[:40] + "…", floor, False)
 
 
-def fit_lines(texts, box: Box, size: float, measure: Measure) -> float:
+def fit_lines(texts: Iterable[str], box: Box, size: float, measure: Measure) -> float:
     """The largest size, down to the minimum, at which these paragraphs fit the box."""
     style = measure.style
     face = Face(style.body_font)

@@ -20,11 +20,15 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from notebook_publish.lifeline import die_with_parent, send_or_stop
+
+if TYPE_CHECKING:
+    from notebook_publish.slides.deck import Deck
 
 STOP_GRACE = 3.0  # seconds a worker told to stop has to remove its temporary files
 
@@ -40,11 +44,11 @@ class _Stop(BaseException):
     """SIGTERM in a worker: unwind (temporary files go) and end quietly."""
 
 
-def _on_sigterm(signum, frame) -> None:
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Stop()
 
 
-def _serve(conn, inherited: list) -> None:
+def _serve(conn: Connection, inherited: list[Connection]) -> None:
     """The worker's loop: run each job it is sent (`job.run()` lays out and writes
     `job.deck`) until told to stop (None).
 
@@ -83,7 +87,7 @@ def _serve(conn, inherited: list) -> None:
 # is written), "crash" (os._exit(70)), "kill" (SIGKILL before the deck is laid out),
 # "kill-writing" (SIGKILL once the deck's temporary file is complete, just before it is
 # renamed into place). tests/test_worker_deaths.py uses it; nothing else should set it.
-def _injected_fault(deck) -> None:
+def _injected_fault(deck: Deck) -> None:
     from notebook_publish.handbook.parts import FAULT_HOOK
 
     kind, _, where = os.environ.get(FAULT_HOOK, "").partition(":")
@@ -101,8 +105,13 @@ def _injected_fault(deck) -> None:
     if kind == "kill-writing":
         rename = os.replace
 
-        def replace(src, dst, *args, **kwargs):
-            if Path(dst).name == deck.filename:
+        def replace(
+            src: str | bytes | os.PathLike[str] | os.PathLike[bytes],
+            dst: str | bytes | os.PathLike[str] | os.PathLike[bytes],
+            *args: Any,
+            **kwargs: Any,
+        ) -> None:
+            if Path(os.fsdecode(dst)).name == deck.filename:
                 os.kill(os.getpid(), signal.SIGKILL)
             return rename(src, dst, *args, **kwargs)
 
@@ -166,7 +175,7 @@ class DeckPool:
 
     def run(
         self,
-        tasks: list,
+        tasks: list[Any],  # the jobs (`build.DeckJob`)
         on_start: Callable[[Any], None],
         on_done: Callable[[Any, Any], None],
         on_failed: Callable[[Any, str], None],
@@ -196,7 +205,7 @@ class DeckPool:
             raise
         self.close()
 
-    def _dispatch(self, pending: list, on_start: Callable[[Any], None]) -> None:
+    def _dispatch(self, pending: list[Any], on_start: Callable[[Any], None]) -> None:
         for worker in [w for w in self.workers if w.task is None and not w.process.is_alive()]:
             worker.conn.close()  # ended between decks: its deck was done, the next goes elsewhere
             self.workers.remove(worker)

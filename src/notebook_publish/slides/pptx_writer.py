@@ -15,19 +15,26 @@ show instead.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pptx import Presentation
+from lxml.etree import _Element
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.oxml.text import CT_TextParagraph
+from pptx.parts.slide import SlidePart
+from pptx.presentation import Presentation
+from pptx.shapes.autoshape import Shape
+from pptx.slide import Slide
 from pptx.util import Pt
 
 from notebook_publish import fonts, pictures
+from notebook_publish.glyphs import Coverage
 from notebook_publish.slides import ooxml
-from notebook_publish.slides.deck import SLIDE_LINK, Run
+from notebook_publish.slides.deck import SLIDE_LINK, Numbering, Run
 from notebook_publish.slides.laid import (
     CALLOUT_BAR,
     CALLOUT_INSET_Y,
@@ -49,7 +56,7 @@ from notebook_publish.slides.laid import (
 )
 from notebook_publish.slides.slide_pictures import picture_bytes
 from notebook_publish.slides.style import SlideStyle, callout_colour, tint
-from notebook_publish.slides.template import emu, layout_named, open_template  # noqa: F401  (cli checks a template with open_template)
+from notebook_publish.slides.template import emu, layout_named, placeholder
 
 LAYOUT_OF = {
     "cover": "Title Slide",
@@ -78,12 +85,12 @@ class _OnSlide:
     """The slide being written, and the links to a slide of this deck found on it (run
     properties and the slide's title), made once every slide exists."""
 
-    slide: object
-    jumps: list = field(default_factory=list)
+    slide: Slide
+    jumps: list[tuple[_Element, str]] = field(default_factory=list)  # (run properties, slide title)
 
 
 class DeckWriter:
-    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage):
+    def __init__(self, prs: Presentation, style: SlideStyle, custom_template: bool, coverage: Callable[[], Coverage]):
         self.prs = prs
         self.style = style
         self.custom = custom_template
@@ -99,7 +106,7 @@ class DeckWriter:
 
     # text ----------------------------------------------------------------------------
 
-    def frame(self, shape, box: Box, anchor=MSO_ANCHOR.TOP, inset_y: float = INSET_Y) -> None:
+    def frame(self, shape: Shape, box: Box, anchor: MSO_ANCHOR = MSO_ANCHOR.TOP, inset_y: float = INSET_Y) -> None:
         shape.left, shape.top, shape.width, shape.height = emu(box.x), emu(box.y), emu(box.w), emu(box.h)
         tf = shape.text_frame
         tf.word_wrap = True
@@ -110,15 +117,15 @@ class DeckWriter:
 
     def paragraph(
         self,
-        p,
+        p: CT_TextParagraph,
         *,
         level: int = 0,
         indent: float = 0.0,
         hanging: float = 0.0,
-        marker=None,
+        marker: str | Numbering | None = None,
         line_height: float,
         space_before: float = 0.0,
-        align=None,
+        align: PP_ALIGN | None = None,
     ) -> None:
         ooxml.paragraph_properties(
             p,
@@ -134,7 +141,7 @@ class DeckWriter:
     def add_run(
         self,
         on: _OnSlide,
-        p,
+        p: CT_TextParagraph,
         run: Run,
         size: float,
         *,
@@ -185,8 +192,8 @@ class DeckWriter:
                     # A web address, or another deck of the book (`02-topic.pptx`, next to this one).
                     ooxml.add_hyperlink(rPr, on.slide.part.relate_to(run.link, RT.HYPERLINK, is_external=True))
 
-    def write_paragraphs(self, on: _OnSlide, shape, paragraphs: tuple[LaidParagraph, ...]) -> None:
-        body = shape.element.txBody
+    def write_paragraphs(self, on: _OnSlide, shape: Shape, paragraphs: tuple[LaidParagraph, ...]) -> None:
+        body = ooxml.text_body(shape)
         for i, lp in enumerate(paragraphs):
             p = body.p_lst[0] if i == 0 else body.add_p()
             self.paragraph(
@@ -208,9 +215,11 @@ class DeckWriter:
                 self.add_run(on, p, run, lp.size, colour=colour, italic=lp.quote)
             ooxml.set_end_size(p, lp.size)
 
-    def write_lines(self, on: _OnSlide, shape, lines: list[Run], size: float, *, align, colour: str | None) -> None:
+    def write_lines(
+        self, on: _OnSlide, shape: Shape, lines: list[Run], size: float, *, align: PP_ALIGN | None, colour: str | None
+    ) -> None:
         """Paragraphs of one run each, at `size`."""
-        body = shape.element.txBody
+        body = ooxml.text_body(shape)
         for i, run in enumerate(lines):
             p = body.p_lst[0] if i == 0 else body.add_p()
             self.paragraph(p, line_height=self.style.line_height(size), align=align)
@@ -218,10 +227,18 @@ class DeckWriter:
             ooxml.set_end_size(p, size)
 
     def write_title(
-        self, on: _OnSlide, shape, box: Box, text: str, size: float, *, align=None, anchor=MSO_ANCHOR.MIDDLE
+        self,
+        on: _OnSlide,
+        shape: Shape,
+        box: Box,
+        text: str,
+        size: float,
+        *,
+        align: PP_ALIGN | None = None,
+        anchor: MSO_ANCHOR = MSO_ANCHOR.MIDDLE,
     ) -> None:
         self.frame(shape, box, anchor)
-        body = shape.element.txBody
+        body = ooxml.text_body(shape)
         for extra in body.p_lst[1:]:
             body.remove(extra)
         p = body.p_lst[0]
@@ -243,7 +260,7 @@ class DeckWriter:
 
     def write(self, laid: LaidDeck) -> None:
         g = laid.geometry
-        jumps: list = []  # (run properties, slide part, title) of links to a slide of this deck
+        jumps: list[tuple[_Element, SlidePart, str]] = []  # (run properties, slide part, title) of slide links
         for number, ls in enumerate(laid.slides, 1):
             slide = self.prs.slides.add_slide(layout_named(self.prs, LAYOUT_OF[ls.layout]))
             on = _OnSlide(slide)
@@ -260,7 +277,7 @@ class DeckWriter:
                     anchor=MSO_ANCHOR.BOTTOM,
                 )
                 used.add(0)
-                sub = _placeholder(slide, 1)
+                sub = placeholder(slide, 1)
                 if sub is not None and ls.subtitle:
                     self.frame(sub, g.cover_subtitle)
                     self.write_lines(
@@ -280,7 +297,7 @@ class DeckWriter:
                     on, title, g.title, ls.title, ls.title_size, align=None if self.custom else PP_ALIGN.LEFT
                 )
                 used.add(0)
-                body = _placeholder(slide, 1)
+                body = placeholder(slide, 1)
                 for block in ls.blocks:
                     if isinstance(block, TextBlock) and block.callout:
                         self.write_callout(on, block)
@@ -312,7 +329,7 @@ class DeckWriter:
             jumps += [(rPr, slide.part, target) for rPr, target in on.jumps]
         self.link_slides(laid, jumps)
 
-    def link_slides(self, laid: LaidDeck, jumps: list) -> None:
+    def link_slides(self, laid: LaidDeck, jumps: list[tuple[_Element, SlidePart, str]]) -> None:
         """Links to a slide of this deck, once every slide exists: a slide jump to the
         first slide with that title (or its first part, `Title (1/2)`); the cover for
         the topic itself."""
@@ -337,7 +354,7 @@ class DeckWriter:
         num = on.slide.shapes.add_textbox(emu(g.number.x), emu(g.number.y), emu(g.number.w), emu(g.number.h))
         num.name = "Slide Number"
         self.frame(num, g.number, MSO_ANCHOR.MIDDLE)
-        p = num.element.txBody.p_lst[0]
+        p = ooxml.text_body(num).p_lst[0]
         self.paragraph(p, line_height=self.style.line_height(size), align=PP_ALIGN.RIGHT)
         ooxml.add_slide_number(
             p,
@@ -353,11 +370,11 @@ class DeckWriter:
         box = block.box
         shapes = on.slide.shapes
         if block.png is None:
-            from notebook_publish.mathrender import tex_to_unicode
+            from notebook_publish.math_unicode import tex_to_unicode
 
             shape = shapes.add_textbox(emu(box.x), emu(box.y), emu(box.w), emu(box.h))
             self.frame(shape, box)
-            p = shape.element.txBody.p_lst[0]
+            p = ooxml.text_body(shape).p_lst[0]
             self.paragraph(p, line_height=self.style.line_height(block.size), align=PP_ALIGN.CENTER)
             self.add_run(on, p, Run(tex_to_unicode(block.tex), math=True), block.size)
             ooxml.set_end_size(p, block.size)
@@ -381,12 +398,12 @@ class DeckWriter:
             picture_rId=rid,
         )
 
-    def _rectangle(self, on: _OnSlide, box: Box, name: str, fill: str):
+    def _rectangle(self, on: _OnSlide, box: Box, name: str, fill: str) -> Shape:
         shape = on.slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, emu(box.x), emu(box.y), emu(box.w), emu(box.h))
         shape.name = name
         shape.shadow.inherit = False
         shape.fill.solid()
-        shape.fill.fore_color.rgb = RGBColor.from_string(fill)
+        shape.fill.fore_color.rgb = RGBColor.from_string(fill)  # type: ignore[no-untyped-call]  # unannotated in python-pptx
         return shape
 
     def write_callout(self, on: _OnSlide, block: TextBlock) -> None:
@@ -394,7 +411,7 @@ class DeckWriter:
         and a bar of that colour along the left edge (a shape of its own, in the text's
         left inset, which the layout widened for it)."""
         box = block.box
-        colour = callout_colour(self.style, block.callout)
+        colour = callout_colour(self.style, block.callout or "")  # `write` sends only callouts here
         shape = self._rectangle(on, box, f"Callout {block.callout}", tint(colour))
         shape.line.fill.background()
         self.frame(shape, box, inset_y=CALLOUT_INSET_Y)
@@ -405,10 +422,10 @@ class DeckWriter:
     def write_code(self, on: _OnSlide, block: CodeBlockOut) -> None:
         box = block.box
         shape = self._rectangle(on, box, "Code", self.style.colour("code_background"))
-        shape.line.color.rgb = RGBColor.from_string(self.style.colour("code_border"))
+        shape.line.color.rgb = RGBColor.from_string(self.style.colour("code_border"))  # type: ignore[no-untyped-call]
         shape.line.width = Pt(0.75)
         self.frame(shape, box, inset_y=CODE_INSET_Y)
-        body = shape.element.txBody
+        body = ooxml.text_body(shape)
         for i, tokens in enumerate(block.lines):
             p = body.p_lst[0] if i == 0 else body.add_p()
             self.paragraph(p, line_height=block.line_height, align=PP_ALIGN.LEFT)
@@ -427,7 +444,7 @@ class DeckWriter:
         table.horz_banding = True
         for i, w in enumerate(block.col_widths):
             table.columns[i].width = emu(w)
-        tbl = frame.element.graphic.graphicData.tbl
+        tbl = table._tbl  # the frame's `a:tbl`, typed (`frame.element` is any shape's)
         for r, (cells, height) in enumerate(zip(block.rows, block.row_heights)):
             table.rows[r].height = emu(height)
             for c in range(cols):
@@ -457,12 +474,12 @@ class DeckWriter:
                 ooxml.set_description(pic.element, block.picture.caption or Path(block.picture.target).name)
         if data is None:
             shape = self._rectangle(on, box, "Missing image", self.style.colour("placeholder"))
-            shape.line.color.rgb = RGBColor.from_string(self.style.colour("muted"))
+            shape.line.color.rgb = RGBColor.from_string(self.style.colour("muted"))  # type: ignore[no-untyped-call]
             shape.line.dash_style = 4  # MSO_LINE.DASH
             self.frame(shape, box, MSO_ANCHOR.MIDDLE)
-            label = pictures.PLACEHOLDER_LABELS.get(block.picture.problem, "Missing image")
+            label = pictures.PLACEHOLDER_LABELS.get(block.picture.problem or "", "Missing image")
             size = block.caption_size
-            body = shape.element.txBody
+            body = ooxml.text_body(shape)
             for i, text in enumerate((label, Path(block.picture.target).name)):
                 p = body.p_lst[0] if i == 0 else body.add_p()
                 self.paragraph(p, line_height=self.style.line_height(size), align=PP_ALIGN.CENTER)
@@ -481,10 +498,3 @@ class DeckWriter:
                 align=PP_ALIGN.CENTER,
                 colour=self.style.colour("muted"),
             )
-
-
-def _placeholder(slide, idx: int):
-    for ph in slide.placeholders:
-        if ph.placeholder_format.idx == idx:
-            return ph
-    return None

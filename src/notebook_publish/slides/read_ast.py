@@ -10,13 +10,15 @@ slide they follow. A link to another note is kept as `deck.NOTE_LINK` + its path
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import unquote
 
 from notebook_publish import callouts, math_errors, mathrender, pictures
 from notebook_publish.diagnostics import Diagnostic, info, warning
-from notebook_publish.mathrender import tex_to_unicode
+from notebook_publish.math_unicode import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc_ast import stringify, walk_inlines
@@ -26,9 +28,12 @@ from notebook_publish.slides.deck import (
     NOTE_LINK,
     Bullet,
     Callout,
+    Cells,
     CodeBlock,
     Deck,
     Formula,
+    Item,
+    Numbering,
     PageBreak,
     Picture,
     Run,
@@ -55,9 +60,9 @@ class _Section:
     title: str
     level: int
     line: int
-    items: list = field(default_factory=list)
-    pictures: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def has_content(self) -> bool:
@@ -145,11 +150,12 @@ class _BlockReader:
             self._media = frozenset(p.resolve() for p in self.book.media_files)
         return self._media
 
-    def read(self, block: dict, section: _Section) -> None:
+    def read(self, block: dict[str, Any], section: _Section) -> None:
         section.items.extend(self.items(block, section))
 
-    def items(self, block: dict, section: _Section, marker=None) -> list:
-        t, c = block.get("t"), block.get("c")
+    def items(self, block: dict[str, Any], section: _Section, marker: str | Numbering | None = None) -> list[Item]:
+        t = block.get("t")
+        c: Any = block.get("c")
         if t == "RawBlock":
             if c[0].lower() == "html":
                 self.block_html.feed(c[1])
@@ -159,7 +165,7 @@ class _BlockReader:
         if t in ("Para", "Plain"):
             tabs = callouts.tab_sections(c)
             if tabs is not None:  # a tab of a tab group: its label in bold, then its text
-                out: list = []
+                out: list[Item] = []
                 for label, rest in tabs:
                     if label is not None:
                         out.append(Bullet(tuple(replace(r, bold=True) for r in self.runs(label)), marker=None))
@@ -223,9 +229,9 @@ class _BlockReader:
             return [Bullet(tuple(replace(r, bold=True) for r in self.runs(c[2])), marker=None)]
         return []  # RawBlock and the like have nothing to show on a slide
 
-    def list_item(self, blocks: list, section: _Section, marker) -> Bullet:
+    def list_item(self, blocks: list[dict[str, Any]], section: _Section, marker: str | Numbering | None) -> Bullet:
         head: tuple[Run, ...] = ()
-        children: list = []
+        children: list[Item] = []
         for i, block in enumerate(blocks):
             if i == 0 and block.get("t") in ("Para", "Plain"):
                 found = self.paragraph(block["c"], section, marker)
@@ -238,10 +244,10 @@ class _BlockReader:
                 children += self.items(block, section, None)
         return Bullet(head, tuple(children), marker)
 
-    def paragraph(self, inlines: list, section: _Section, marker) -> list:
+    def paragraph(self, inlines: list[dict[str, Any]], section: _Section, marker: str | Numbering | None) -> list[Item]:
         """A paragraph's text; display math and pictures in it become items of their own."""
-        out: list = []
-        pending: list = []
+        out: list[Item] = []
+        pending: list[dict[str, Any]] = []
 
         def flush() -> None:
             runs = self.runs(pending)
@@ -267,7 +273,7 @@ class _BlockReader:
         flush()
         return out
 
-    def add_picture(self, image: dict, section: _Section, caption: str) -> None:
+    def add_picture(self, image: dict[str, Any], section: _Section, caption: str) -> None:
         attr, alt, (target, _title) = image["c"]
         alt_text = stringify(alt).strip()
         if not caption and alt_text.lower() not in MEANINGLESS_ALT:
@@ -307,14 +313,14 @@ class _BlockReader:
             return None
         return f"{NOTE_LINK}{rel}#{anchor}"
 
-    def table(self, c: list) -> Table:
+    def table(self, c: list[Any]) -> Table:
         _attr, _caption, colspecs, head, bodies, foot = c
         aligns = tuple({"AlignRight": "r", "AlignCenter": "c"}.get(spec[0]["t"], "l") for spec in colspecs)
 
-        def rows_of(rows: list) -> tuple:
+        def rows_of(rows: list[Any]) -> tuple[Cells, ...]:
             out = []
             for _row_attr, cells in rows:
-                row = []
+                row: list[tuple[Run, ...]] = []
                 for cell in cells:
                     blocks = cell[4]
                     runs: list[Run] = []
@@ -328,13 +334,13 @@ class _BlockReader:
                 out.append(tuple(row))
             return tuple(out)
 
-        body_rows: list = []
+        body_rows: list[Cells] = []
         for body in bodies:
             body_rows += list(rows_of(body[2])) + list(rows_of(body[3]))
         body_rows += list(rows_of(foot[1]))
         return Table(rows_of(head[1]), tuple(body_rows), aligns)
 
-    def table_slides(self, table: Table) -> list:
+    def table_slides(self, table: Table) -> list[Item]:
         """A table too wide for a slide, as several tables of adjacent columns, one per slide.
 
         Columns narrower than a word cannot be read, and measuring hundreds of them is
@@ -353,7 +359,7 @@ class _BlockReader:
                 f"at most {MAX_TABLE_COLUMNS} columns fit on a slide",
             )
         )
-        out: list = []
+        out: list[Item] = []
         for start in groups:
             cut = slice(start, start + MAX_TABLE_COLUMNS)
             if out:
@@ -363,7 +369,7 @@ class _BlockReader:
             )
         return out
 
-    def math_error(self, node: dict, display: bool) -> tuple[Run, ...] | None:
+    def math_error(self, node: dict[str, Any], display: bool) -> tuple[Run, ...] | None:
         """None when the formula can be drawn; else its `math-error` (the one the
         handbook reports) is recorded, and its source is shown as marked text, as the
         handbook shows it in a box. Inline formulas are written in Unicode and display
@@ -380,7 +386,7 @@ class _BlockReader:
             Run(math_errors.source_of(node), code=True, highlight=True),
         )
 
-    def runs(self, inlines: list) -> tuple[Run, ...]:
+    def runs(self, inlines: list[dict[str, Any]]) -> tuple[Run, ...]:
         out: list[Run] = []
         self._runs(inlines, Run(""), out, RawHtmlFilter())
         merged: list[Run] = []
@@ -394,9 +400,10 @@ class _BlockReader:
             merged[-1] = replace(merged[-1], text=merged[-1].text.rstrip(" "))
         return tuple(r for r in merged if r.text)
 
-    def _runs(self, inlines: list, fmt: Run, out: list[Run], raw: RawHtmlFilter) -> None:
+    def _runs(self, inlines: list[dict[str, Any]], fmt: Run, out: list[Run], raw: RawHtmlFilter) -> None:
         for inline in inlines:
-            t, c = inline.get("t"), inline.get("c")
+            t = inline.get("t")
+            c: Any = inline.get("c")
             if t == "RawInline":
                 if c[0].lower() == "html":
                     raw.feed(c[1])
@@ -454,11 +461,11 @@ def _with_text(fmt: Run, text: str) -> Run:
     return Run(text, fmt.bold, fmt.italic, fmt.code, fmt.math, fmt.strike, fmt.baseline, fmt.link, fmt.highlight)
 
 
-def _non_empty(bullets) -> list[Bullet]:
+def _non_empty(bullets: Iterable[Bullet]) -> list[Item]:
     return [b for b in bullets if b.runs or b.children]
 
 
-def _only_note_links(inlines: list) -> bool:
+def _only_note_links(inlines: list[dict[str, Any]]) -> bool:
     links = 0
     for inline in inlines:
         t = inline.get("t")
@@ -473,14 +480,15 @@ def _only_note_links(inlines: list) -> bool:
     return links > 0
 
 
-def _block_inlines(block: dict) -> list:
-    t, c = block.get("t"), block.get("c")
+def _block_inlines(block: dict[str, Any]) -> list[dict[str, Any]]:
+    t = block.get("t")
+    c: Any = block.get("c")
     if t in ("Para", "Plain"):
-        return c
+        return cast("list[dict[str, Any]]", c)
     if t == "Header":
-        return c[2]
+        return cast("list[dict[str, Any]]", c[2])
     return []
 
 
-def _walk_images(block: dict) -> list:
+def _walk_images(block: dict[str, Any]) -> list[dict[str, Any]]:
     return [i for i in walk_inlines([block]) if i.get("t") == "Image"]

@@ -10,10 +10,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from notebook_publish import pictures
 from notebook_publish.policy import self_contained_svg
 from notebook_publish.slides.deck import Picture
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 NATIVE_PICTURE = {"PNG", "JPEG", "MPO", "GIF", "BMP", "TIFF"}  # Pillow's names of the formats PowerPoint embeds
 DEFAULT_RATIO = 4 / 3  # an SVG's, or a picture's without a file (its placeholder's)
@@ -63,7 +67,7 @@ def picture_bytes(path: Path) -> bytes | None:
         return None  # unreadable after all: drawn as a placeholder
 
 
-def _upright_copy(im) -> bytes:
+def _upright_copy(im: Image.Image) -> bytes:
     """The picture turned as its EXIF orientation says, without that tag (nor the rest of
     the camera's EXIF: it could carry where the photo was taken); JPEG stays JPEG."""
     from PIL import ImageOps

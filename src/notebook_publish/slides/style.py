@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from notebook_publish.config import MAX_CONFIG_BYTES, expands_past, load_yaml, short, yaml_problem
 from notebook_publish.diagnostics import UsageError, error
+from notebook_publish.limited_yaml import MAX_CONFIG_BYTES, expands_past, load_yaml, short, yaml_problem
 from notebook_publish.themes import BUILTIN_THEMES, DEFAULT_THEME, Theme
 
 FONT_KINDS = ("sans", "serif", "mono")
@@ -36,11 +37,11 @@ class SlideStyle:
     line_spacing: float
     paragraph_space: float
     block_gap: float
-    colours: dict
+    colours: dict[str, object]  # as slides.yaml writes them: RRGGBB, with or without #
     bullets: tuple[str, ...]
     flatten_marker: str
     continued: str
-    margins: dict  # inches: left, right, top, bottom
+    margins: dict[str, float]  # inches: left, right, top, bottom
     title_height: float  # inches
     column_gap: float
     indent: float
@@ -84,7 +85,7 @@ def tint(colour: str, share: float = 0.1) -> str:
     return "".join(f"{int(round(255 - (255 - c) * share)):02X}" for c in rgb)
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
         out[key] = (
@@ -93,7 +94,7 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             raise UsageError(

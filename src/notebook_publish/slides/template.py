@@ -3,6 +3,8 @@ python-pptx's default, and where its layouts put titles, bodies and footers."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pptx import Presentation
 from pptx.util import Emu
 
@@ -12,6 +14,11 @@ from notebook_publish.slides.laid import EMU_PER_PT, Box, Geometry
 from notebook_publish.slides.place import default_geometry
 from notebook_publish.slides.style import SlideStyle
 
+if TYPE_CHECKING:
+    from pptx import presentation
+    from pptx.shapes.autoshape import Shape
+    from pptx.slide import Slide, SlideLayout
+
 REQUIRED_LAYOUTS = ("Title Slide", "Title and Content", "Two Content", "Section Header")
 ASPECTS = {"16:9": (960.0, 540.0), "4:3": (720.0, 540.0)}  # points
 
@@ -20,7 +27,7 @@ def emu(points: float) -> Emu:
     return Emu(int(round(points * EMU_PER_PT)))
 
 
-def open_template(config: Config) -> Presentation:
+def open_template(config: Config) -> presentation.Presentation:
     """The user's template (slides removed, layouts checked) or python-pptx's default."""
     template = config.slides.template
     if template is None:
@@ -50,6 +57,16 @@ def open_template(config: Config) -> Presentation:
                 "save it again from PowerPoint as .pptx",
             )
         ) from None
+    if prs.slide_width is None or prs.slide_height is None:  # no `p:sldSz`: nothing to lay out on
+        raise UsageError(
+            error(
+                template,
+                1,
+                "slides-template",
+                "slide template has no slide size",
+                "save it again from PowerPoint as .pptx",
+            )
+        )
     names = [layout.name for layout in prs.slide_layouts]
     missing = [name for name in REQUIRED_LAYOUTS if name not in names]
     if missing:
@@ -69,15 +86,25 @@ def open_template(config: Config) -> Presentation:
     return prs
 
 
-def layout_named(prs: Presentation, name: str):
+def layout_named(prs: presentation.Presentation, name: str) -> SlideLayout:
     for layout in prs.slide_layouts:
         if layout.name == name:
             return layout
     raise KeyError(name)
 
 
-def _placeholder_box(layout, idx: int | None = None, kinds: tuple[str, ...] = ()) -> Box | None:
-    for ph in layout.placeholders:
+def placeholder(slide: Slide, idx: int) -> Shape | None:
+    """The slide's placeholder `idx` (0 the title, 1 the body or subtitle), if it has one."""
+    for ph in slide.placeholders:
+        if ph.placeholder_format.idx == idx:
+            found: Shape = ph  # python-pptx leaves `SlidePlaceholders.__iter__` unannotated
+            return found
+    return None
+
+
+def _placeholder_box(layout: SlideLayout, idx: int | None = None, kinds: tuple[str, ...] = ()) -> Box | None:
+    # python-pptx declares `LayoutPlaceholders.__iter__` as a class attribute, which mypy reads wrongly.
+    for ph in layout.placeholders:  # type: ignore[misc]
         fmt = ph.placeholder_format
         if (idx is not None and fmt.idx == idx) or (kinds and str(fmt.type).split(".")[-1].split(" ")[0] in kinds):
             if ph.width and ph.height:
@@ -85,8 +112,9 @@ def _placeholder_box(layout, idx: int | None = None, kinds: tuple[str, ...] = ()
     return None
 
 
-def template_geometry(prs: Presentation, style: SlideStyle, custom: bool) -> Geometry:
+def template_geometry(prs: presentation.Presentation, style: SlideStyle, custom: bool) -> Geometry:
     """Boxes from the template's layouts; the built-in template is laid out from the theme."""
+    assert prs.slide_width is not None and prs.slide_height is not None  # `open_template` made sure
     width, height = prs.slide_width / EMU_PER_PT, prs.slide_height / EMU_PER_PT
     base = default_geometry(style, width, height)
     if not custom:

@@ -13,11 +13,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import ImageFont
 
 from notebook_publish import fonts
 from notebook_publish.slides.laid import INSET_X, INSET_Y, SLACK
+
+if TYPE_CHECKING:
+    from notebook_publish.cache import Store
+    from notebook_publish.glyphs import Coverage
+
+    # Pillow's default font when no substitute is installed may be a bitmap `ImageFont`.
+    _Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 SAFETY = 0.95  # share of a line's width that measured text may fill
 FALLBACK_FONTS = {
@@ -52,15 +60,15 @@ class TextMeasurer:
 
     REF = 1000  # font size in px that Pillow measures at; widths come back per em
 
-    def __init__(self, cache=None) -> None:
-        self._fonts: dict[Face, list[ImageFont.FreeTypeFont]] = {}
+    def __init__(self, cache: Store | None = None) -> None:
+        self._fonts: dict[Face, list[_Font]] = {}
         self._widths: dict[tuple[Face, str], float] = {}
         self._cache = cache  # the build cache, where the fonts' coverage is kept
-        self._coverage = None
+        self._coverage: Coverage | None = None
         self._fallback_fonts: dict[Path, ImageFont.FreeTypeFont] = {}
         self._advances: dict[tuple[Path, str], float] = {}
 
-    def coverage(self):
+    def coverage(self) -> Coverage:
         if self._coverage is None:
             from notebook_publish import glyphs
 
@@ -77,7 +85,7 @@ class TextMeasurer:
             found = self._advances[key] = font.getlength(ch) / self.REF
         return found
 
-    def _beyond_ascii(self, text: str, kind: str, fonts_: list) -> float:
+    def _beyond_ascii(self, text: str, kind: str, fonts_: list[_Font]) -> float:
         """Width of text with characters beyond ASCII: each in the first font that has it."""
         from notebook_publish.fonts import EMOJI_FAMILY
         from notebook_publish.glyphs import drawn_alone, joins_previous
@@ -120,11 +128,11 @@ class TextMeasurer:
         narrow = "".join(plain)
         return (max(f.getlength(narrow) for f in fonts_) / self.REF if narrow else 0.0) + wide * 1.0 + extra
 
-    def _load(self, face: Face) -> list[ImageFont.FreeTypeFont]:
+    def _load(self, face: Face) -> list[_Font]:
         found = self._fonts.get(face)
         if found is not None:
             return found
-        loaded = []
+        loaded: list[_Font] = []
         path = fonts.font_path(face.kind, face.italic)
         font = ImageFont.truetype(str(path), self.REF)
         try:
@@ -132,13 +140,14 @@ class TextMeasurer:
         except (OSError, AttributeError):
             axes = []
         if axes:
-            values = []
+            values: list[float] = []
             for axis in axes:
                 name = axis["name"].decode() if isinstance(axis["name"], bytes) else str(axis["name"])
                 if name.lower() == "weight":
                     values.append(700 if face.bold else 400)
                 else:
-                    values.append(axis["default"])
+                    # Pillow's stubs allow None here; FreeType always gives an axis a default.
+                    values.append(axis["default"])  # type: ignore[arg-type]
             font.set_variation_by_axes(values)
         loaded.append(font)
         variant = (2 if face.italic else 0) + (1 if face.bold else 0)

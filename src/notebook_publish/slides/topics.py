@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.notes import Book, Note
@@ -24,7 +25,7 @@ from notebook_publish.titles import opening_heading, repeats_title
 class Topic:
     title: str  # the deck's title: the heading, or "Chapter — heading" when the heading repeats
     note: Note
-    blocks: tuple
+    blocks: tuple[dict[str, Any], ...]
     line: int
     anchor: str = ""  # the id of the topic's heading
     slug: str = "topic"  # the deck's file name without `NN-` and `.pptx`, unique in the book
@@ -97,7 +98,7 @@ def heading_line(text: str, title: str) -> int:
 @dataclass(frozen=True)
 class _Found:
     topic: Topic
-    inlines: list  # the heading's inlines (empty for a whole note)
+    inlines: list[dict[str, Any]]  # the heading's inlines (empty for a whole note)
     chapter: str
 
 
@@ -124,8 +125,8 @@ def _section_topics(book: Book) -> list[_Found]:
         note = chapter.note
         if note.folder:
             continue
-        current: list | None = None
-        header: list = []
+        current: list[dict[str, Any]] | None = None
+        header: list[Any] = []
         for block in note.ast.get("blocks", []):
             if block.get("t") == "Header" and block["c"][0] <= level:
                 if current is not None:
@@ -142,7 +143,7 @@ def _section_topics(book: Book) -> list[_Found]:
     return found
 
 
-def _section(note: Note, header: list, blocks: list, chapter: str) -> _Found:
+def _section(note: Note, header: list[Any], blocks: list[dict[str, Any]], chapter: str) -> _Found:
     title = stringify(header[2]).strip()
     topic = Topic(title, note, tuple(blocks), heading_line(note.text, title), header[1][0], heading=title)
     return _Found(topic, header[2], chapter)
