@@ -1,7 +1,7 @@
 """notebook-publish: Markdown notes in, a PDF handbook and slide decks out."""
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> str:
     # Looked up only when asked for (`--version`): importlib.metadata costs tens of
     # milliseconds, and a rebuild that finds nothing to do should take a few.
     if name == "__version__":

@@ -157,6 +157,7 @@ def _data_picture(target: str) -> DataPicture | None:
 
 
 def _warning(note_path: Path, line: int, col: int, path: Path | DataPicture, verdict: pictures.Verdict) -> Diagnostic:
+    assert verdict.problem is not None, "only a bad picture is warned about"
     message, hint = pictures.message(verdict, path.name)
     return warning(note_path, line, verdict.problem, message, hint, col)
 

@@ -127,7 +127,7 @@ def self_contained_svg(data: bytes) -> str | None:
             _remove_keeping_tail(element)
             continue
         for attr in list(element.attrib):
-            value = element.attrib[attr].strip()
+            value = str(element.attrib[attr]).strip()  # lxml-stubs allow bytes; parsed text is str
             local = etree.QName(attr).localname
             if local == "href" or attr == _XLINK_HREF:
                 if not (value.startswith("#") or value.lower().startswith(_SAFE_DATA)):

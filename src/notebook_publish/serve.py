@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO
+from typing import TextIO
 from urllib.parse import unquote, urlsplit
 
 from notebook_publish.config import Config
@@ -135,7 +135,7 @@ def listen(host: str, port: int, page: Path, broadcast: Broadcast) -> PreviewSer
         raise UsageError(error(None, 0, "serve", problem, hint)) from None
 
 
-def serve(config: Config, build: Build, host: str, port: int, stream: IO[str] = sys.stdout) -> int:
+def serve(config: Config, build: Build, host: str, port: int, stream: TextIO = sys.stdout) -> int:
     """Serve the page `config` builds (`build/handbook.html`) on `host:port`, build it
     now and after every burst of saves (`watch.watch`), until Ctrl-C."""
     from notebook_publish.watch import watch
