@@ -15,7 +15,11 @@ cannot place) when:
 - two shapes of one slide (or layout, master, notes page) share an id. The two
   branches of an `mc:AlternateContent` are alternatives: a viewer reads the Choice or
   the Fallback, so each may reuse the other's ids; the ids are checked once as a
-  viewer that takes every Choice sees them, and once as one that takes every Fallback.
+  viewer that takes every Choice sees them, and once as one that takes every Fallback;
+- the presentation says other than what the package holds: a section list
+  (`p14:sectionLst`) that does not name each slide exactly once, or names a slide that
+  is gone; a slide size `type` that is not the size; `docProps/app.xml` counting other
+  slides or notes pages than there are.
 
 `package_faults(path)` lists every fault found, each naming its part; an empty list
 is a sound package.
@@ -74,6 +78,10 @@ TARGET_TYPES = {
     },
 }
 IMAGE_REL = f"{_OFFICE_REL}image"
+NS_P14 = "http://schemas.microsoft.com/office/powerpoint/2010/main"
+NS_EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+# The slide sizes a `type` names (ST_SlideSizeType), in EMU.
+NAMED_SIZES = {"screen4x3": (9144000, 6858000), "screen16x9": (9144000, 5143500), "screen16x10": (9144000, 5715000)}
 
 
 def package_faults(path: Path) -> list[str]:
@@ -112,6 +120,7 @@ def faults_of(parts: dict[str, bytes]) -> list[str]:
         if name.endswith(".xml") and name != CONTENT_TYPES:
             faults += _part_faults(name, data, rel_ids.get(name, set()))
     faults += _unreached(parts, relationships, by_key)
+    faults += _presentation_faults(parts, relationships)
     return faults
 
 
@@ -270,3 +279,65 @@ def _unreached(
         for name in parts
         if name not in standing and name not in reached and not (_is_rels(name) and _source_of(name) in reached)
     ]
+
+
+def _presentation_faults(parts: dict[str, bytes], relationships: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """Where the presentation part or the app properties say other than the package."""
+    targets = {rid: part for rid, part in relationships.get("", [])}
+    root_types = _relationship_types(parts.get(ROOT_RELS, b""))
+    main = next(
+        (targets[r] for r, t in root_types.items() if t == f"{_OFFICE_REL}officeDocument" and r in targets), None
+    )
+    if main is None or main not in parts:
+        return ["the package has no presentation part"]
+    presentation, faults = _parse(main, parts[main])
+    if presentation is None:
+        return faults
+    slide_ids = [e.get("id") for e in presentation.iterfind(f"{{{NS_P}}}sldIdLst/{{{NS_P}}}sldId")]
+    for section_list in presentation.iter(f"{{{NS_P14}}}sectionLst"):
+        named = Counter(e.get("id") for e in section_list.iter(f"{{{NS_P14}}}sldId"))
+        faults += [
+            f"{main}: a section names slide {sid}, which is not in the deck" for sid in named if sid not in slide_ids
+        ]
+        faults += [f"{main}: slide {sid} is in {named[sid]} sections" for sid in slide_ids if named[sid] != 1]
+    size = presentation.find(f"{{{NS_P}}}sldSz")
+    if size is not None and size.get("type") in NAMED_SIZES:
+        shape = (int(size.get("cx") or 0), int(size.get("cy") or 0))
+        if NAMED_SIZES[str(size.get("type"))] != shape:
+            faults.append(f"{main}: slide size type {size.get('type')} on a {shape[0]} x {shape[1]} EMU slide")
+    app = next(
+        (targets[r] for r, t in root_types.items() if t == f"{_OFFICE_REL}extended-properties" and r in targets), None
+    )
+    if app is not None:
+        properties, app_faults = _parse(app, parts[app])
+        faults += app_faults
+        slide_parts = [part for _rid, part in relationships.get(main, []) if _is_slide(parts, part)]
+        notes = sum(1 for p in slide_parts if any(_is_notes(parts, q) for _r, q in relationships.get(p, [])))
+        for tag, count in (("Slides", len(slide_ids)), ("Notes", notes)):
+            said = properties.findtext(f"{{{NS_EXTENDED}}}{tag}") if properties is not None else None
+            if said is not None and said.strip() != str(count):
+                faults.append(f"{app}: says {said.strip()} {tag.lower()}, the deck has {count}")
+    return faults
+
+
+def _relationship_types(data: bytes) -> dict[str, str]:
+    try:
+        root = etree.fromstring(data)
+    except etree.XMLSyntaxError:
+        return {}
+    return {rel.get("Id") or "": rel.get("Type") or "" for rel in root.iter(f"{{{NS_REL}}}Relationship")}
+
+
+def _root_tag(parts: dict[str, bytes], name: str) -> str:
+    try:
+        return str(etree.fromstring(parts[name]).tag)
+    except (KeyError, etree.XMLSyntaxError):
+        return ""
+
+
+def _is_slide(parts: dict[str, bytes], name: str) -> bool:
+    return name.endswith(".xml") and _root_tag(parts, name) == f"{{{NS_P}}}sld"
+
+
+def _is_notes(parts: dict[str, bytes], name: str) -> bool:
+    return name.endswith(".xml") and _root_tag(parts, name) == f"{{{NS_P}}}notes"

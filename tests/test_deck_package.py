@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from deck_checks import DeckChecks
-from deck_package import ALTERNATE, C_NV_PR, package_faults
+from deck_package import ALTERNATE, C_NV_PR, NS_P, NS_P14, package_faults
 from publish_harness import Project, assert_clean, png_bytes
 
 NOTE = """# Course
@@ -80,6 +80,12 @@ def _edit(entries: Entries, name: str, change: Callable[[etree._Element], None])
 
 def test_a_deck_the_tool_wrote_is_sound(deck: Path) -> None:
     assert package_faults(deck) == []
+
+
+def test_a_section_list_naming_each_slide_once_is_sound(deck: Path, tmp_path: Path) -> None:
+    entries = _entries(deck)
+    assert len(_sections(entries)) >= 2
+    assert package_faults(_write(entries, tmp_path / "sections.pptx")) == []
 
 
 def test_the_two_branches_of_an_equation_share_their_shape_id(deck: Path) -> None:
@@ -188,6 +194,42 @@ def _orphan_slide(entries: Entries) -> str:
     return "ppt/slides/slide2.xml: nothing in the package refers to it"
 
 
+def _sections(entries: Entries, extra: str = "") -> list[str]:
+    """PowerPoint's section list put into the presentation: a section for each slide
+    of the deck, and one more for the slide id `extra`. Returns the ids named."""
+    ids = [str(e.get("id")) for e in etree.fromstring(entries["ppt/presentation.xml"]).iter(f"{{{NS_P}}}sldId")]
+    ids += [extra] if extra else []
+    sections = "".join(
+        f'<p14:section name="S{i}" id="{{{i:08d}-0000-0000-0000-000000000000}}">'
+        f'<p14:sldIdLst><p14:sldId id="{sid}"/></p14:sldIdLst></p14:section>'
+        for i, sid in enumerate(ids, start=1)
+    )
+    ext = (
+        '<p:extLst><p:ext uri="{521415D9-36F7-43E2-AB2F-B90AF26B5E84}">'
+        f'<p14:sectionLst xmlns:p14="{NS_P14}">{sections}</p14:sectionLst></p:ext></p:extLst>'
+    )
+    xml = entries["ppt/presentation.xml"].decode("utf-8")
+    entries["ppt/presentation.xml"] = xml.replace("</p:presentation>", ext + "</p:presentation>").encode("utf-8")
+    return ids
+
+
+def _section_naming_a_gone_slide(entries: Entries) -> str:
+    _sections(entries, extra="9999")
+    return "a section names slide 9999, which is not in the deck"
+
+
+def _slide_size_type_of_another_size(entries: Entries) -> str:
+    xml = entries["ppt/presentation.xml"].decode("utf-8")
+    entries["ppt/presentation.xml"] = re.sub(r"<p:sldSz ", '<p:sldSz type="screen4x3" ', xml, count=1).encode("utf-8")
+    return "slide size type screen4x3 on a"
+
+
+def _app_properties_counting_other_slides(entries: Entries) -> str:
+    xml = entries["docProps/app.xml"].decode("utf-8")
+    entries["docProps/app.xml"] = re.sub(r"<Slides>\d+</Slides>", "<Slides>99</Slides>", xml).encode("utf-8")
+    return "docProps/app.xml: says 99 slides"
+
+
 BREAKAGES = [
     _delete_picture,
     _delete_slide,
@@ -199,6 +241,9 @@ BREAKAGES = [
     _dangling_embed,
     _repeated_relationship_id,
     _orphan_slide,
+    _section_naming_a_gone_slide,
+    _slide_size_type_of_another_size,
+    _app_properties_counting_other_slides,
 ]
 
 
