@@ -4,6 +4,7 @@ openxml-audit validates each XML part against the schema; it does not look at ho
 parts hang together. PowerPoint does, and offers to "repair" a deck (dropping what it
 cannot place) when:
 
+- two zip entries have one name (which of them is the part?);
 - a relationship points at a part that is not in the package, or an `r:id` in a part
   names no relationship of that part;
 - a part has no content type (an `Override` for it, or a `Default` for its extension),
@@ -89,7 +90,8 @@ def package_faults(path: Path) -> list[str]:
     try:
         with zipfile.ZipFile(path) as package:
             names = [n for n in package.namelist() if not n.endswith("/")]
-            return faults_of({name: package.read(name) for name in names})
+            twice = [f"{name}: in the zip {n} times" for name, n in Counter(names).items() if n > 1]
+            return twice + faults_of({name: package.read(name) for name in names})
     except zipfile.BadZipFile as exc:
         return [f"not a zip package: {exc}"]
 

@@ -257,6 +257,16 @@ def test_a_deck_broken_on_purpose_fails_the_check(
     assert any(expected in fault for fault in faults), faults
 
 
+def test_a_part_twice_in_the_zip_fails_the_check(deck: Path, tmp_path: Path) -> None:
+    import warnings
+
+    broken = _write(_entries(deck), tmp_path / "twice.pptx")
+    with warnings.catch_warnings(), zipfile.ZipFile(broken, "a") as z:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is asked to write
+        z.writestr("ppt/slides/slide1.xml", _entries(deck)["ppt/slides/slide2.xml"])
+    assert "ppt/slides/slide1.xml: in the zip 2 times" in package_faults(broken)
+
+
 def test_the_suite_checks_the_decks_the_tool_wrote_and_only_those(deck: Path, tmp_path: Path) -> None:
     """What conftest runs after each test: a deck a manifest vouches for is checked, and
     its faults reported; a broken copy the tool did not write is left alone."""

@@ -4,6 +4,8 @@ python-pptx's default, and where its layouts put titles, bodies and footers."""
 from __future__ import annotations
 
 from pptx import Presentation
+from pptx.oxml.ns import qn
+from pptx.presentation import Presentation as PresentationFile  # what `Presentation()` returns
 from pptx.util import Emu
 
 from notebook_publish.config import Config
@@ -62,11 +64,22 @@ def open_template(config: Config) -> Presentation:
                 f"its layouts are {', '.join(repr(n) for n in names)}; rename one in PowerPoint's Slide Master view",
             )
         )
-    slide_ids = prs.slides.element
-    for slide_id in list(slide_ids):
-        prs.part.drop_rel(slide_id.rId)
-        slide_ids.remove(slide_id)
+    _remove_slides(prs)
     return prs
+
+
+def _remove_slides(prs: PresentationFile) -> None:
+    """The template's slides taken out of the presentation, and its custom shows, which
+    can only list those slides. python-pptx drops a relationship only when nothing else
+    names it: a slide a custom show still named stayed in the package, under the part
+    name the deck's first new slide is then given (two zip entries, one name)."""
+    slide_ids = prs.slides.element
+    presentation = slide_ids.getparent()
+    for shows in presentation.findall(qn("p:custShowLst")):
+        presentation.remove(shows)
+    for slide_id in list(slide_ids):
+        slide_ids.remove(slide_id)
+        prs.part.drop_rel(slide_id.rId)
 
 
 def layout_named(prs: Presentation, name: str):
