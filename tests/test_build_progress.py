@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
+
+import pytest
 
 from notebook_publish.progress import NO_PROGRESS, PlainProgress, RichProgress, make_progress
 
@@ -59,3 +62,42 @@ def test_bars_on_a_terminal_but_lines_in_ci(monkeypatch):
     assert "━" in term.getvalue() and "3/3" in term.getvalue()  # a bar was drawn
     monkeypatch.setenv("CI", "true")
     assert isinstance(make_progress(stream=FakeTerminal()), PlainProgress)
+
+
+def _long_topic(title: str, bullets: int) -> str:
+    items = "".join(f"- Point {i}: a sentence long enough to take most of a line on a slide.\n" for i in range(bullets))
+    return f"## {title}\n\n{items}\n"
+
+
+def _deck_lines(output: str) -> dict[str, str]:
+    """Each deck's progress line, by file name."""
+    found = {}
+    for line in output.splitlines():
+        match = re.match(r"writing decks \[\d+/\d+\] (\S+\.pptx) \((.*)\)$", line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_progress_counts_the_slides_a_deck_has_after_splitting(tmp_path, monkeypatch, jobs):
+    """A topic whose bullets overflow is split into continuation slides: the progress
+    line states the slides the written file holds, not the topics' slides before the
+    split. With two jobs the decks are written by worker processes."""
+    from pptx import Presentation
+
+    from publish_harness import Project, assert_clean
+
+    monkeypatch.delenv("CI", raising=False)
+    p = Project(tmp_path / "book")
+    p.write("index.md", "# Course\n\n" + _long_topic("Overflowing", 60) + _long_topic("Also long", 35))
+    run = p.run("slides", "--set", "slides.topic=heading", "--jobs", jobs)
+    assert_clean(run, codes=(0, 1))
+    decks = p.decks()
+    assert len(decks) == 2
+    lines = _deck_lines(run.stderr)
+    assert sorted(lines) == [d.name for d in decks], run.stderr
+    for deck in decks:
+        count = len(Presentation(str(deck)).slides)
+        assert count > 3  # the topic was split across continuation slides
+        assert lines[deck.name].endswith(f", {count} slides"), (deck.name, count, run.stderr)

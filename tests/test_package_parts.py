@@ -124,3 +124,48 @@ def test_typed_hyphens_are_found_by_search(tmp_path):
     body = text[text.index("The Q") : text.index("\x0cIndex")]  # the chapter (the bold term is in the index too)
     assert body.count("Q-Former") == 3 and "built-in cross-attention" in " ".join(body.split())
     assert "\u2010" not in text
+
+
+def _template_with_a_custom_show(path: Path) -> Path:
+    """A user's template with two slides and a custom show (Slide Show > Custom Slide
+    Show) listing them: the show names the slides through the presentation's relationships."""
+    prs = Presentation()
+    for n in range(2):
+        prs.slides.add_slide(prs.slide_layouts[1]).shapes.title.text = f"Template slide {n}"
+    prs.save(str(path))
+    with zipfile.ZipFile(path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    xml = entries["ppt/presentation.xml"].decode("utf-8")
+    rids = re.findall(r'<p:sldId [^>]*r:id="(rId\d+)"', xml)
+    show = (
+        '<p:custShowLst><p:custShow name="Short" id="0"><p:sldLst>'
+        + "".join(f'<p:sld r:id="{rid}"/>' for rid in rids)
+        + "</p:sldLst></p:custShow></p:custShowLst>"
+    )
+    entries["ppt/presentation.xml"] = re.sub(r"(<p:notesSz [^>]*/>)", lambda m: m.group(1) + show, xml).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_template_with_a_custom_show_gives_a_deck_with_its_slides_only(tmp_path):
+    """The template's slides are removed; a custom show listing them kept them in the
+    package, under the names the deck's own slides were then given (two zip entries
+    each)."""
+    from deck_package import package_faults
+
+    p = Project(tmp_path / "book")
+    p.write("index.md", NOTES)
+    template = _template_with_a_custom_show(tmp_path / "brand.pptx")
+    p.config(f"slides:\n  template: {template}\n  topic: heading\n")
+    assert_clean(p.run("slides"), codes=(0,))
+    [deck] = p.decks()
+    with zipfile.ZipFile(deck) as z:
+        names = z.namelist()
+    assert len(names) == len(set(names))
+    prs = Presentation(str(deck))
+    titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
+    assert "Kernels" in titles and not [t for t in titles if t.startswith("Template slide")]
+    assert b"custShow" not in _read(deck, "ppt/presentation.xml")  # it named only the template's slides
+    assert package_faults(deck) == []

@@ -46,6 +46,28 @@ Result = tuple[list[Path], list[Diagnostic]]  # the files written and what was f
 
 
 @dataclass(frozen=True)
+class WrittenDeck:
+    """What writing one deck came to: the file (none when a user error stopped it),
+    what was found, and how many slides the file holds, counted after pagination split
+    the model's slides into continuation slides (the number a viewer shows)."""
+
+    written: list[Path]
+    diagnostics: list[Diagnostic]
+    slides: int = 0
+
+    @property
+    def result(self) -> Result:
+        return self.written, self.diagnostics
+
+    @property
+    def note(self) -> str:
+        """The deck's line in the progress: its real slide count."""
+        if not self.written:
+            return "not written"
+        return f"{self.slides} slide" if self.slides == 1 else f"{self.slides} slides"
+
+
+@dataclass(frozen=True)
 class DeckJob:
     """One deck to lay out and write, as handed to a worker (`pool`)."""
 
@@ -57,7 +79,7 @@ class DeckJob:
     cache_root: Path | None
     key: str = ""  # the deck's cache key; empty: not cached
 
-    def run(self) -> Result:
+    def run(self) -> WrittenDeck:
         return write_deck(self)
 
 
@@ -238,14 +260,15 @@ def _write_decks(
             for job in jobs_:
                 deck = job.deck
                 stage.start(deck.filename, deck.filename)
-                keep_result(job.run())
-                stage.finish(deck.filename, deck.filename, f"{len(deck.slides)} slides")
+                outcome = job.run()
+                keep_result(outcome.result)
+                stage.finish(deck.filename, deck.filename, outcome.note)
         else:
             before = {job.deck.filename: file_identity(out_dir / job.deck.filename) for job in jobs_}
 
-            def done(job: DeckJob, result: Result) -> None:
-                keep_result(result)
-                stage.finish(job.deck.filename, job.deck.filename, f"{len(job.deck.slides)} slides")
+            def done(job: DeckJob, outcome: WrittenDeck) -> None:
+                keep_result(outcome.result)
+                stage.finish(job.deck.filename, job.deck.filename, outcome.note)
 
             def failed(job: DeckJob, how: str) -> None:
                 deck = job.deck
@@ -287,7 +310,7 @@ def _process_measurer(cache_root: Path | None) -> TextMeasurer:
     return _MEASURERS[pid]
 
 
-def write_deck(job: DeckJob) -> Result:
+def write_deck(job: DeckJob) -> WrittenDeck:
     """Lay out and write one deck (in a worker process); never raises on user errors."""
     from notebook_publish.slides.deck_file import pptx_bytes
     from notebook_publish.slides.layout import layout_deck
@@ -300,12 +323,14 @@ def write_deck(job: DeckJob) -> Result:
     deck = job.deck
     written: list[Path] = []
     diagnostics: list[Diagnostic] = []
+    slides = 0
     try:
         prs = open_template(job.config)
         geometry = template_geometry(prs, job.style, custom)
         laid, found = layout_deck(deck, job.style, geometry, measurer, cache)
         diagnostics += found
         data = pptx_bytes(prs, laid, job.style, custom, measurer.coverage, job.config.author, job.when)
+        slides = len(laid.slides)  # after pagination; the writer draws one slide for each
         path = job.out_dir / deck.filename
         write_atomically(path, data)
         written.append(path)
@@ -313,4 +338,4 @@ def write_deck(job: DeckJob) -> Result:
             deck_cache.put(job.key, _entry(data, list(found)))
     except UsageError as exc:
         diagnostics.append(exc.diagnostic)
-    return written, diagnostics
+    return WrittenDeck(written, diagnostics, slides)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pptx import Presentation
+from pptx.oxml.ns import qn
 from pptx.util import Emu
 
 from notebook_publish.config import Config
@@ -79,11 +80,23 @@ def open_template(config: Config) -> presentation.Presentation:
                 f"its layouts are {', '.join(repr(n) for n in names)}; rename one in PowerPoint's Slide Master view",
             )
         )
-    slide_ids = prs.slides.element
-    for slide_id in list(slide_ids):
-        prs.part.drop_rel(slide_id.rId)
-        slide_ids.remove(slide_id)
+    _remove_slides(prs)
     return prs
+
+
+def _remove_slides(prs: presentation.Presentation) -> None:
+    """The template's slides taken out of the presentation, and its custom shows, which
+    can only list those slides. python-pptx drops a relationship only when nothing else
+    names it: a slide a custom show still named stayed in the package, under the part
+    name the deck's first new slide is then given (two zip entries, one name)."""
+    slide_ids = prs.slides.element
+    root = slide_ids.getparent()
+    assert root is not None, "p:sldIdLst is always inside p:presentation"
+    for shows in root.findall(qn("p:custShowLst")):
+        root.remove(shows)
+    for slide_id in list(slide_ids):
+        slide_ids.remove(slide_id)
+        prs.part.drop_rel(slide_id.rId)
 
 
 def layout_named(prs: presentation.Presentation, name: str) -> SlideLayout:
