@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from notebook_publish.diagnostics import Diagnostic, info
-from notebook_publish.pandoc_ast import stringify, walk_blocks
+from notebook_publish.pandoc.ast import plain_text, walk_blocks
 from notebook_publish.titles import opening_heading, repeats_title
 
 AUTO = "auto"
@@ -101,7 +101,7 @@ def numbered_headings(chapter, toc_levels: int) -> list[str]:
     out = []
     for block in walk_blocks(blocks):
         if block.get("t") == "Header" and max(1, block["c"][0] - base) <= toc_levels:
-            text = " ".join(stringify(block["c"][2]).split())
+            text = " ".join(plain_text(block["c"][2]).split())
             if text:
                 out.append(text)
     return out

@@ -20,15 +20,6 @@ from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.glyphs import NoteChecker
-from notebook_publish.markdown import (
-    DEEP_NESTING_KEY,
-    DEEP_QUOTES_KEY,
-    MAX_BLOCK_NESTING,
-    MAX_QUOTE_NESTING,
-    ParseError,
-    TooDeep,
-    parse_many,
-)
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.notion import DATABASE_CLASS
@@ -42,7 +33,16 @@ from notebook_publish.note_files import (  # noqa: F401  (list_files, read_note_
     read_snippet,
 )
 from notebook_publish.notion_export import expand_databases, top_page
-from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS, make_inline_notes, walk_blocks, walk_inlines
+from notebook_publish.pandoc.ast import INLINE_NOTE_CLASS, make_inline_notes, walk_blocks, walk_inlines
+from notebook_publish.pandoc.parse import (
+    DEEP_NESTING_KEY,
+    DEEP_QUOTES_KEY,
+    MAX_BLOCK_NESTING,
+    MAX_QUOTE_NESTING,
+    TooDeep,
+    parse_many,
+)
+from notebook_publish.pandoc.process import ParseError
 from notebook_publish.picture_marks import PictureMarker
 from notebook_publish.transclude import settle
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
-from notebook_publish.pandoc_ast import stringify, table_cells
+from notebook_publish.pandoc.ast import plain_text, table_cells
 
 # A line that starts like these navigates between pages; it does not list them.
 _NAVIGATION = re.compile(
@@ -49,7 +49,7 @@ def link_target(note_path: Path, inline: dict) -> tuple[Path | None, str, str] |
     if path and not path.lower().endswith(NOTE_SUFFIXES):
         return None  # an attachment, not a note
     target = Path(os.path.normpath(note_path.parent / path)) if path else None
-    return target, anchor, "" if "wikilink" in attr[1] else stringify(content).strip()
+    return target, anchor, "" if "wikilink" in attr[1] else plain_text(content).strip()
 
 
 def page_links(note_path: Path, blocks: list) -> list[PageLink]:
@@ -113,7 +113,7 @@ def _lines(note_path: Path, inlines: list, parent: Path | None, found: list[Page
             line.append(inline)
             continue
         if line:
-            text = stringify(line).strip()
+            text = plain_text(line).strip()
             navigation = bool(_NAVIGATION.match(text))
             lone = None if navigation else _lone_link(note_path, line, item_entry=False)
             if lone is not None:
@@ -133,10 +133,10 @@ def _lone_link(note_path: Path, inlines: list, item_entry: bool) -> tuple[Path, 
     if not rest or rest[0].get("t") != "Link":
         return None
     if len(rest) > 1:
-        after = stringify(rest[1:])
+        after = plain_text(rest[1:])
         if not (item_entry and _DESCRIPTION.match(after)) or any(i.get("t") == "Link" for i in rest[1:]):
             return None
-    text = stringify(rest[0]["c"][1]).strip()
+    text = plain_text(rest[0]["c"][1]).strip()
     if _NAVIGATION.match(text):
         return None  # `[Next →](c2.md)` alone on its line
     found = link_target(note_path, rest[0])

@@ -23,7 +23,7 @@ from notebook_publish import pictures
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
-from notebook_publish.pandoc_ast import walk_inlines
+from notebook_publish.pandoc.ast import walk_inlines
 from notebook_publish.policy import is_data_picture, publishable_picture
 
 _SCHEMA = "picture-verdict-1"

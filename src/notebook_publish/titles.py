@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from notebook_publish.normalize.resolve import FOLDER_PAGES, strip_notion_id
-from notebook_publish.pandoc_ast import stringify
+from notebook_publish.pandoc.ast import plain_text
 
 # Link texts that say how to get to a page, not what it is.
 GENERIC_LINK_TEXTS = frozenset(
@@ -71,7 +71,7 @@ def opening_heading(blocks: list) -> int | None:
     for i, block in enumerate(blocks):
         t = block.get("t")
         if t == "Header":
-            if not stringify(block["c"][2]).strip():
+            if not plain_text(block["c"][2]).strip():
                 return None
             level = block["c"][0]
             return None if any(b.get("t") == "Header" and b["c"][0] < level for b in blocks[i + 1 :]) else i
@@ -103,14 +103,14 @@ def chapter_title(rel: str, blocks: list, front_matter: Mapping | None, link_tex
             return " ".join(strip_notion_id(str(title)).split())
     at = opening_heading(blocks)
     if at is not None:
-        return strip_notion_id(stringify(blocks[at]["c"][2]).strip())
+        return strip_notion_id(plain_text(blocks[at]["c"][2]).strip())
     if link_text and normal_title(link_text) not in GENERIC_LINK_TEXTS:
         return strip_notion_id(link_text)
     # A note's one level-1 heading is its title by Markdown's convention, wherever it
     # stands; it still says more than a file name.
     first_level = [b for b in blocks if b.get("t") == "Header" and b["c"][0] == 1]
-    if len(first_level) == 1 and stringify(first_level[0]["c"][2]).strip():
-        return strip_notion_id(stringify(first_level[0]["c"][2]).strip())
+    if len(first_level) == 1 and plain_text(first_level[0]["c"][2]).strip():
+        return strip_notion_id(plain_text(first_level[0]["c"][2]).strip())
     return file_title(rel)
 
 
@@ -126,4 +126,4 @@ def file_title(rel: str) -> str:
 
 def repeats_title(heading: dict, title: str) -> bool:
     """Whether a heading block says the same as the chapter title."""
-    return normal_title(stringify(heading["c"][2])) == normal_title(title)
+    return normal_title(plain_text(heading["c"][2])) == normal_title(title)

@@ -38,7 +38,7 @@ from urllib.parse import quote, unquote
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.resolve import is_external
-from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+from notebook_publish.pandoc.ast import plain_text, walk_blocks, walk_inlines
 
 MARKER_CLASS = "transclude"
 DIV_CLASS = "transclusion"
@@ -87,7 +87,7 @@ def settle(
 def _headings(note) -> list[tuple[str, str, str]]:
     """(id, squashed id, squashed text) of the note's headings."""
     return [
-        (b["c"][1][0], squash(b["c"][1][0]), squash(stringify(b["c"][2])))
+        (b["c"][1][0], squash(b["c"][1][0]), squash(plain_text(b["c"][2])))
         for b in walk_blocks(note.ast.get("blocks", []))
         if b.get("t") == "Header"
     ]
@@ -229,7 +229,7 @@ class _Expander:
             blocks = _section(blocks, section, target)
             if blocks is None:
                 heads = [
-                    stringify(b["c"][2]) for b in walk_blocks(target.ast.get("blocks", [])) if b.get("t") == "Header"
+                    plain_text(b["c"][2]) for b in walk_blocks(target.ast.get("blocks", [])) if b.get("t") == "Header"
                 ]
                 close = difflib.get_close_matches(section, heads, n=1, cutoff=0.5)
                 hint = (
@@ -285,7 +285,7 @@ def _section(blocks: list, section: str, target) -> list | None:
         return _block(blocks, "block-" + section[1:])
     wanted = squash(section.split("#")[-1])
     for i, block in enumerate(blocks):
-        if block.get("t") == "Header" and wanted in (squash(stringify(block["c"][2])), squash(block["c"][1][0])):
+        if block.get("t") == "Header" and wanted in (squash(plain_text(block["c"][2])), squash(block["c"][1][0])):
             end = i + 1
             while end < len(blocks) and not (blocks[end].get("t") == "Header" and blocks[end]["c"][0] <= block["c"][0]):
                 end += 1
@@ -307,7 +307,7 @@ def _block(blocks: list, ident: str) -> list | None:
         if not _holds_id(block, ident):
             continue
         t = block.get("t")
-        if t in ("Para", "Plain") and not stringify(block["c"]).strip():
+        if t in ("Para", "Plain") and not plain_text(block["c"]).strip():
             return blocks[i - 1 : i] if i else []
         if t in ("BulletList", "OrderedList"):
             items = block["c"] if t == "BulletList" else block["c"][1]

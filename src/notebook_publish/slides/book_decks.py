@@ -16,7 +16,7 @@ from notebook_publish.build import book_version, build_time, open_cache
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info
 from notebook_publish.notes import Book
-from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+from notebook_publish.pandoc.ast import plain_text, walk_blocks, walk_inlines
 from notebook_publish.slides.deck import NOTE_LINK, SLIDE_LINK, Bullet, Callout, Deck, Formula, Table
 from notebook_publish.slides.deck_names import same_title_key, slugify
 from notebook_publish.slides.read_ast import build_deck
@@ -178,7 +178,7 @@ def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
         section = ""
         for block in topic.blocks:
             if block.get("t") == "Header":
-                heading = stringify(block["c"][2]).strip()
+                heading = plain_text(block["c"][2]).strip()
                 section = heading if heading in titles else section
                 if block["c"][1][0]:
                     where.setdefault((rel, block["c"][1][0]), (deck.filename, section))

@@ -19,7 +19,7 @@ from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.mathrender import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Book, Note
-from notebook_publish.pandoc_ast import stringify, walk_inlines
+from notebook_publish.pandoc.ast import plain_text, walk_inlines
 from notebook_publish.policy import SAFE_LINK_SCHEMES
 from notebook_publish.rawhtml import RawHtmlFilter
 from notebook_publish.slides.deck import (
@@ -73,7 +73,7 @@ def build_deck(topic: Topic, number: int, book: Book, date_line: str) -> tuple[D
     sections = [_Section(topic.heading or topic.title, 0, topic.line)]
     for block in topic.blocks:
         if block.get("t") == "Header":
-            title = stringify(block["c"][2]).strip()
+            title = plain_text(block["c"][2]).strip()
             sections.append(_Section(title, block["c"][0], heading_line(topic.note.text, title)))
         else:
             reader.read(block, sections[-1])
@@ -188,7 +188,7 @@ class _BlockReader:
                 body = [i for b in callout.body for i in self.items(b, section, None)]
                 return [Callout(callout.family, title, tuple(body))]
         if t == "BlockQuote":
-            text = "\n\n".join(stringify(_block_inlines(b)) for b in c).strip()
+            text = "\n\n".join(plain_text(_block_inlines(b)) for b in c).strip()
             if NOTE_PREFIX.match(text):
                 section.notes.append(NOTE_PREFIX.sub("", text, count=1))
                 return []
@@ -199,12 +199,12 @@ class _BlockReader:
         if t == "Div":
             (_id, classes, _kv), blocks = c
             if "notes" in classes:
-                section.notes.append("\n\n".join(stringify(_block_inlines(b)) for b in blocks).strip())
+                section.notes.append("\n\n".join(plain_text(_block_inlines(b)) for b in blocks).strip())
                 return []
             return [i for b in blocks for i in self.items(b, section, None)]
         if t == "Figure":
             _attr, caption, blocks = c
-            caption_text = " ".join(stringify(_block_inlines(b)) for b in caption[1]).strip()
+            caption_text = " ".join(plain_text(_block_inlines(b)) for b in caption[1]).strip()
             pictures = [i for b in blocks for i in _walk_images(b)]
             for image in pictures:
                 self.add_picture(image, section, caption_text)
@@ -269,7 +269,7 @@ class _BlockReader:
 
     def add_picture(self, image: dict, section: _Section, caption: str) -> None:
         attr, alt, (target, _title) = image["c"]
-        alt_text = stringify(alt).strip()
+        alt_text = plain_text(alt).strip()
         if not caption and alt_text.lower() not in MEANINGLESS_ALT:
             caption = alt_text
         path: Path | None = None

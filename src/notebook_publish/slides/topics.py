@@ -15,8 +15,8 @@ from pathlib import Path
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.notes import Book, Note
-from notebook_publish.pandoc_ast import stringify
-from notebook_publish.slides.deck_names import Naming, heading_text, name_decks, same_title_key, words
+from notebook_publish.pandoc.ast import plain_text
+from notebook_publish.slides.deck_names import Naming, name_decks, same_title_key, words
 from notebook_publish.titles import opening_heading, repeats_title
 
 
@@ -143,7 +143,7 @@ def _section_topics(book: Book) -> list[_Found]:
 
 
 def _section(note: Note, header: list, blocks: list, chapter: str) -> _Found:
-    title = stringify(header[2]).strip()
+    title = plain_text(header[2]).strip()
     topic = Topic(title, note, tuple(blocks), heading_line(note.text, title), header[1][0], heading=title)
     return _Found(topic, header[2], chapter)
 
@@ -158,7 +158,12 @@ def _named(found: list[_Found], by_note: bool) -> tuple[Topic, ...]:
         namings = [Naming(f.chapter, tuple(words(f.chapter))) for f in found]
     else:
         namings = [
-            Naming(f.topic.heading, tuple(words(heading_text(f.inlines))), f.chapter, tuple(words(f.chapter)))
+            Naming(
+                f.topic.heading,
+                tuple(words(plain_text(f.inlines, math=None, words_only=True))),
+                f.chapter,
+                tuple(words(f.chapter)),
+            )
             for f in found
         ]
     return tuple(replace(f.topic, title=name.title, slug=name.slug) for f, name in zip(found, name_decks(namings)))

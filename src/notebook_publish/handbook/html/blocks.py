@@ -14,7 +14,7 @@ from pygments.util import ClassNotFound
 from notebook_publish import callouts, pictures
 from notebook_publish.handbook.html.ids import heading_anchor
 from notebook_publish.handbook.html.inlines import InlineWriter
-from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, plain_text
+from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, label_text
 from notebook_publish.handbook.html.writer_base import Heading, WriterOptions
 from notebook_publish.notes import Chapter
 from notebook_publish.rawhtml import RawHtmlFilter
@@ -151,7 +151,7 @@ class BlockWriter(InlineWriter):
     def header(self, level: int, attr: list, content: list) -> str:
         ident = attr[0]
         depth = max(1, level - self.base_level)
-        label = plain_text(content)
+        label = label_text(content)
         in_toc = depth <= self.options.toc_depth and bool(label)
         number = ""
         if self.number is not None and in_toc:
@@ -273,7 +273,7 @@ class BlockWriter(InlineWriter):
 
     def figure(self, image: dict) -> str:
         attr, alt, (target, _title) = image["c"]
-        alt_text = plain_text(alt)
+        alt_text = label_text(alt)
         inner = self.image(attr, alt_text, target, block=True)
         if pictures.problem_of(attr[1]) or not inner.startswith("<img"):
             return inner

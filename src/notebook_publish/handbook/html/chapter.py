@@ -12,11 +12,11 @@ from __future__ import annotations
 from notebook_publish.chapter_numbers import title_heading
 from notebook_publish.handbook.html.blocks import BlockWriter
 from notebook_publish.handbook.html.ids import heading_anchor
-from notebook_publish.handbook.html.markup import esc_attr, plain_text
+from notebook_publish.handbook.html.markup import esc_attr, label_text
 from notebook_publish.handbook.html.writer_base import ChapterHtml, Heading, WriterOptions
 from notebook_publish.notes import Chapter
 
-__all__ = ["ChapterHtml", "Heading", "WriterOptions", "plain_text", "render_chapter"]
+__all__ = ["ChapterHtml", "Heading", "WriterOptions", "label_text", "render_chapter"]
 
 
 def render_chapter(chapter: Chapter, number: int | None, options: WriterOptions, math_cache=None) -> ChapterHtml:
