@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "notebook_publish",
             "diagnostics",
+            "text_places",
             "codes",
             "levels",
             "baseline",
@@ -59,7 +60,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filetypes",
             "pictures",
             "emoji",
-            "callouts",
             "lifeline",
             "progress",
             "math_macros",
@@ -68,7 +68,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "omml_fix",
         ),
     ),
-    ("source", ("normalize", "pandoc")),
+    # callouts: the fixers write the boxes' one shape, and it reads them back from the AST.
+    ("source", ("normalize", "pandoc", "callouts")),
     (
         "book",
         (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from notebook_publish.book_math import AT, PROBLEM, SRC
 from notebook_publish.diagnostics import Diagnostic, warning
+from notebook_publish.pandoc.ast import math_tex
 
 CODE = "math-error"
 HINT = "fix the TeX; its source is printed in a box"
@@ -22,7 +23,7 @@ def source_of(node: dict | None, tex: str = "") -> str:
     """The formula as the note writes it (before its macros were expanded)."""
     if node is None:
         return tex.strip()
-    return str(node.get(SRC, node["c"][1])).strip()
+    return str(node.get(SRC, math_tex(node))).strip()
 
 
 def found_problem(node: dict | None) -> bool:
@@ -49,6 +50,4 @@ def _start(node: dict | None, note, source: str) -> tuple[int, int]:
         return node[AT][1], node[AT][2]
     # A formula `book_math` has not seen (a chapter rendered on its own): its first
     # appearance in the note.
-    needle = source.splitlines()[0] if source else ""
-    at = note.text.find(needle) if needle else -1
-    return (note.text.count("\n", 0, at) + 1, 1) if at >= 0 else (1, 1)
+    return note.line_of(source.splitlines()[0] if source else ""), 1

@@ -35,6 +35,10 @@ def attr_id(attr: Attr) -> str:
     return ident
 
 
+def set_attr_id(attr: Attr, ident: str) -> None:
+    attr[0] = ident
+
+
 def attr_classes(attr: Attr) -> list[str]:
     classes: list[str] = attr[1]
     return classes
@@ -68,6 +72,12 @@ def header_id(block: Block) -> str:
 
 def header_inlines(block: Block) -> Inlines:
     inlines: Inlines = block["c"][2]
+    return inlines
+
+
+def para_inlines(block: Block) -> Inlines:
+    """The inlines of a Para or a Plain."""
+    inlines: Inlines = block["c"]
     return inlines
 
 

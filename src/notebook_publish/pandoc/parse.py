@@ -25,6 +25,7 @@ from notebook_publish.pandoc.ast import (
     div_blocks,
     figure_blocks,
     list_items,
+    para_inlines,
     plain_text,
     quote_blocks,
     walk_blocks,
@@ -297,11 +298,11 @@ def _first_text(blocks: Blocks) -> str:
     for block in walk_blocks(blocks):
         if block.get("t") in ("Para", "Plain") and block.get("c"):
             plain: Inlines = []
-            for inline in block["c"]:
+            for inline in para_inlines(block):
                 if inline.get("t") not in ("Str", "Space"):
                     break
                 plain.append(inline)
-            return plain_text(plain or block["c"])[:40]
+            return plain_text(plain or para_inlines(block))[:40]
     return ""
 
 

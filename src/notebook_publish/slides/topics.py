@@ -15,7 +15,7 @@ from pathlib import Path
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.notes import Book, Note
-from notebook_publish.pandoc.ast import plain_text
+from notebook_publish.pandoc.ast import Block, header_id, header_inlines, header_level, plain_text
 from notebook_publish.slides.deck_names import Naming, name_decks, same_title_key, words
 from notebook_publish.titles import opening_heading, repeats_title
 
@@ -125,14 +125,14 @@ def _section_topics(book: Book) -> list[_Found]:
         if note.folder:
             continue
         current: list | None = None
-        header: list = []
+        header: Block = {}
         for block in note.ast.get("blocks", []):
-            if block.get("t") == "Header" and block["c"][0] <= level:
+            if block.get("t") == "Header" and header_level(block) <= level:
                 if current is not None:
                     found.append(_section(note, header, current, chapter.title))
                     current = None
-                if block["c"][0] == level:
-                    header = block["c"]
+                if header_level(block) == level:
+                    header = block
                     current = []
                 continue
             if current is not None:
@@ -142,10 +142,10 @@ def _section_topics(book: Book) -> list[_Found]:
     return found
 
 
-def _section(note: Note, header: list, blocks: list, chapter: str) -> _Found:
-    title = plain_text(header[2]).strip()
-    topic = Topic(title, note, tuple(blocks), heading_line(note.text, title), header[1][0], heading=title)
-    return _Found(topic, header[2], chapter)
+def _section(note: Note, header: Block, blocks: list, chapter: str) -> _Found:
+    title = plain_text(header_inlines(header)).strip()
+    topic = Topic(title, note, tuple(blocks), heading_line(note.text, title), header_id(header), heading=title)
+    return _Found(topic, header_inlines(header), chapter)
 
 
 def _shared_headings(sections: list[_Found]) -> int:

@@ -17,6 +17,16 @@ from notebook_publish.handbook.html.inlines import InlineWriter
 from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, label_text
 from notebook_publish.handbook.html.writer_base import Heading, WriterOptions
 from notebook_publish.notes import Chapter
+from notebook_publish.pandoc.ast import (
+    attr_id,
+    image_attr,
+    image_inlines,
+    image_target,
+    para_inlines,
+    span_attr,
+    span_inlines,
+    str_text,
+)
 from notebook_publish.rawhtml import RawHtmlFilter
 
 # Fenced-div classes shown as callout boxes, like Notion's callouts.
@@ -35,8 +45,8 @@ def _anchor_only(inlines: list) -> str | None:
     """The id of a paragraph that is nothing but an empty anchor `[]{#id}` (an Obsidian
     `^block-id` on a line of its own), which takes no room on the page."""
     lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
-    if len(lone) == 1 and lone[0].get("t") == "Span" and lone[0]["c"][0][0] and not lone[0]["c"][1]:
-        return lone[0]["c"][0][0]
+    if len(lone) == 1 and lone[0].get("t") == "Span" and attr_id(span_attr(lone[0])) and not span_inlines(lone[0]):
+        return attr_id(span_attr(lone[0]))
     return None
 
 
@@ -195,7 +205,7 @@ class BlockWriter(InlineWriter):
                 continue
             tasks += 1
             first = dict(item[0])
-            rest = first["c"][1:]
+            rest = para_inlines(first)[1:]
             if rest and rest[0].get("t") == "Space":
                 rest = rest[1:]
             first = {"t": first["t"], "c": rest}
@@ -211,7 +221,7 @@ class BlockWriter(InlineWriter):
         first = item[0] if item else {}
         if (
             first.get("t") not in ("Para", "Plain")
-            or _lone_image(first["c"]) is not None
+            or _lone_image(para_inlines(first)) is not None
             or self.block_filter.suppressing
         ):
             return self.blocks(item), False
@@ -223,9 +233,9 @@ class BlockWriter(InlineWriter):
     def _task_mark(item: list) -> bool | None:
         if not item or item[0].get("t") not in ("Plain", "Para"):
             return None
-        content = item[0]["c"]
-        if content and content[0].get("t") == "Str" and content[0]["c"] in _TASK_MARKS:
-            return _TASK_MARKS[content[0]["c"]]
+        content = para_inlines(item[0])
+        if content and content[0].get("t") == "Str" and str_text(content[0]) in _TASK_MARKS:
+            return _TASK_MARKS[str_text(content[0])]
         return None
 
     def table(self, c: list) -> str:
@@ -268,11 +278,11 @@ class BlockWriter(InlineWriter):
 
     def _cell(self, blocks: list) -> str:
         if len(blocks) == 1 and blocks[0].get("t") in ("Plain", "Para"):
-            return self._term_anchors(blocks[0]["c"]) + self.inlines(blocks[0]["c"])
+            return self._term_anchors(para_inlines(blocks[0])) + self.inlines(para_inlines(blocks[0]))
         return self.blocks(blocks)
 
     def figure(self, image: dict) -> str:
-        attr, alt, (target, _title) = image["c"]
+        attr, alt, target = image_attr(image), image_inlines(image), image_target(image)
         alt_text = label_text(alt)
         inner = self.image(attr, alt_text, target, block=True)
         if pictures.problem_of(attr[1]) or not inner.startswith("<img"):

@@ -15,6 +15,7 @@ from notebook_publish.handbook.html.ids import heading_anchor
 from notebook_publish.handbook.html.markup import esc_attr, label_text
 from notebook_publish.handbook.html.writer_base import ChapterHtml, Heading, WriterOptions
 from notebook_publish.notes import Chapter
+from notebook_publish.pandoc.ast import header_id
 
 __all__ = ["ChapterHtml", "Heading", "WriterOptions", "label_text", "render_chapter"]
 
@@ -50,6 +51,6 @@ class _ChapterWriter(BlockWriter):
         i = title_heading(blocks, self.chapter.title)
         if i is None:
             return blocks
-        if blocks[i]["c"][1][0]:
-            self._title_anchor = heading_anchor(self.prefix, blocks[i]["c"][1][0])
+        if header_id(blocks[i]):
+            self._title_anchor = heading_anchor(self.prefix, header_id(blocks[i]))
         return blocks[:i] + blocks[i + 1 :]

@@ -9,7 +9,7 @@ from notebook_publish.handbook.html.index_terms import TermUse, term_key, term_o
 from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, label_text
 from notebook_publish.handbook.html.math import MathWriter
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
-from notebook_publish.pandoc.ast import walk_inlines
+from notebook_publish.pandoc.ast import code_text, para_inlines, walk_inlines
 from notebook_publish.policy import is_safe_link
 from notebook_publish.rawhtml import RawHtmlFilter
 
@@ -136,9 +136,9 @@ class InlineWriter(ImageWriter, MathWriter):
         parts = []
         for block in blocks:
             if block.get("t") in ("Para", "Plain"):
-                parts.append(f'<span class="fn-p">{self.inlines(block["c"])}</span>')
+                parts.append(f'<span class="fn-p">{self.inlines(para_inlines(block))}</span>')
             elif block.get("t") == "CodeBlock":
-                parts.append(f'<code class="fn-p">{esc(block["c"][1])}</code>')
+                parts.append(f'<code class="fn-p">{esc(code_text(block))}</code>')
             else:
                 parts.append(f'<span class="fn-p">{esc(label_text(list(walk_inlines([block]))))}</span>')
         return f'<span class="footnote">{"".join(parts)}</span>'
