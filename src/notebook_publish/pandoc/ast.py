@@ -21,7 +21,6 @@ Inline = Node
 Blocks = list[Block]
 Inlines = list[Inline]
 Attr = list[Any]  # [id, [class, ...], [[key, value], ...]]
-Target = list[str]  # [url, title]
 
 INLINE_CONTAINERS = ("Emph", "Strong", "Strikeout", "Underline", "SmallCaps", "Superscript", "Subscript")
 BREAKS = ("Space", "SoftBreak", "LineBreak")
