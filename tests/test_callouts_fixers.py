@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notebook_publish.callouts import read_callout, tab_sections
-from notebook_publish.markdown import MAX_QUOTE_NESTING, parse_markdown
 from notebook_publish.normalize import gitbook_blocks, mkdocs_blocks, normalize, quote_callouts, vitepress_blocks
 from notebook_publish.normalize.boxes import MAX_BOX_DEPTH
 from notebook_publish.normalize.context import context_for_text
-from notebook_publish.pandoc_ast import stringify, walk_blocks
+from notebook_publish.pandoc.ast import plain_text, walk_blocks
+from notebook_publish.pandoc.parse import MAX_QUOTE_NESTING, parse_markdown
 
 CTX = context_for_text("/tmp/notes/note.md")
 BOX_FIXERS = (mkdocs_blocks, vitepress_blocks, gitbook_blocks, quote_callouts)
@@ -41,12 +41,12 @@ def callouts_of(text: str, ctx=CTX) -> list:
         callout = read_callout(block)
         if callout is not None:
             body = " ".join(
-                stringify(b["c"]) if b["t"] in ("Para", "Plain") else b["t"]
+                plain_text(b["c"]) if b["t"] in ("Para", "Plain") else b["t"]
                 for b in callout.body
                 if b["t"] not in ("BlockQuote",)
             )
             found.append(
-                (callout.kind, callout.family, stringify(callout.heading), callout.fold, callout.untitled, body)
+                (callout.kind, callout.family, plain_text(callout.heading), callout.fold, callout.untitled, body)
             )
     return found
 
@@ -57,7 +57,7 @@ def labels_of(text: str, ctx=CTX) -> list:
     for block in walk_blocks(ast["blocks"]):
         if block["t"] in ("Para", "Plain"):
             for label, rest in tab_sections(block["c"]) or ():
-                out.append((stringify(label) if label is not None else None, stringify(rest)))
+                out.append((plain_text(label) if label is not None else None, plain_text(rest)))
     return out
 
 
@@ -134,7 +134,7 @@ def test_obsidian_metadata_after_the_type_is_dropped():
 def test_pandoc_divs_of_a_callout_type_are_callouts():
     ast = parse_markdown(norm('::: {#careful .warning title="Careful"}\nBody.\n:::\n\n::: aside\nAside.\n:::\n')[0])
     first, second = (read_callout(b) for b in ast["blocks"])
-    assert (first.family, stringify(first.heading), first.ident) == ("warning", "Careful", "careful")
+    assert (first.family, plain_text(first.heading), first.ident) == ("warning", "Careful", "careful")
     assert second.untitled and second.family == "note"
 
 
@@ -160,7 +160,7 @@ def test_a_body_that_starts_with_a_table_keeps_its_table():
     text = "> [!info] Figures\n> | a | b |\n> |---|---|\n> | 1 | 2 |\n"
     ast = parse_markdown(norm(text)[0])
     callout = read_callout(ast["blocks"][0])
-    assert stringify(callout.heading) == "Figures" and [b["t"] for b in callout.body] == ["Table"]
+    assert plain_text(callout.heading) == "Figures" and [b["t"] for b in callout.body] == ["Table"]
 
 
 def test_titles_with_brackets_stay_text():
@@ -228,7 +228,7 @@ def test_mkdocs_admonitions_nest_and_fold():
         ("example", "example", "Example", "open", False, "Open."),
         ("info", "info", "Info", "", True, "No title."),
     ]
-    assert "Outside." in stringify(parse_markdown(norm(text)[0])["blocks"][1]["c"])
+    assert "Outside." in plain_text(parse_markdown(norm(text)[0])["blocks"][1]["c"])
 
 
 def test_mkdocs_admonition_with_code_and_in_a_list():

@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from notebook_publish.config import Config
 from notebook_publish.handbook.html.chapter import WriterOptions, render_chapter
-from notebook_publish.markdown import ParseError, parse_markdown
 from notebook_publish.normalize import normalize
 from notebook_publish.normalize.context import NoteContext
 from notebook_publish.notes import Book, Chapter, Note
+from notebook_publish.pandoc.parse import parse_markdown
+from notebook_publish.pandoc.process import ParseError
 from notebook_publish.slides.read_ast import build_deck
 from notebook_publish.slides.topics import find_topics
 

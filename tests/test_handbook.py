@@ -224,14 +224,14 @@ def seed_headings(project: Path, depth: int = 2) -> list[str]:
     """The section titles of the seed that the contents must list, in order."""
     config = load_config(project / "handbook.yml")
     book = load_book(config, MemoryCache())
-    from notebook_publish.pandoc_ast import stringify
+    from notebook_publish.pandoc.ast import plain_text
 
     titles = []
     for chapter in book.chapters:
         titles.append(chapter.title)
         for block in chapter.note.ast["blocks"]:
             if block["t"] == "Header" and 2 <= block["c"][0] <= depth + 1:
-                titles.append(" ".join(stringify(block["c"][2]).split()))
+                titles.append(" ".join(plain_text(block["c"][2]).split()))
     return titles
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pypandoc
 import pytest
 
-from notebook_publish.markdown import READER
 from notebook_publish.normalize import kramdown, liquid, normalize
 from notebook_publish.normalize.context import NoteContext
+from notebook_publish.pandoc.process import READER
 from publish_harness import Project, assert_clean, png_bytes
 
 NOTES = Path("/nonexistent/site")
@@ -119,7 +119,7 @@ def test_side_and_margin_notes_become_footnotes():
         "Tufte[A side note with a [link](http://x.org).]{.inline-note} and [A margin note.]{.inline-note} and [Another]{.inline-note}.\n"
     )
     assert [d.code for d in found] == ["jekyll-syntax"] * 3
-    from notebook_publish.pandoc_ast import make_inline_notes
+    from notebook_publish.pandoc.ast import make_inline_notes
 
     blocks = ast(out)
     assert make_inline_notes(blocks) == 3

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notebook_publish.diagnostics import Severity
-from notebook_publish.markdown import parse_markdown
 from notebook_publish.normalize import normalize
 from notebook_publish.normalize.context import context_for_text
-from notebook_publish.pandoc_ast import stringify, walk_inlines
+from notebook_publish.pandoc.ast import plain_text, walk_inlines
+from notebook_publish.pandoc.parse import parse_markdown
 from publish_harness import Project, assert_clean
 
 CTX = context_for_text("/tmp/delimiters/note.md")
@@ -39,7 +39,7 @@ def maths(blocks) -> list[tuple[str, str]]:
 
 
 def text_of(blocks) -> str:
-    return stringify(list(walk_inlines(blocks)))
+    return plain_text(list(walk_inlines(blocks)))
 
 
 def kinds(blocks) -> list[str]:
@@ -63,10 +63,10 @@ $$0.1 \\times 0 = 0$$. We did not observe one word.
 def test_the_minimal_case_keeps_its_heading_and_sets_the_formula_inline():
     blocks, _, diagnostics = read(MINIMAL)
     headers = top(blocks, "Header")
-    assert [stringify(h["c"][2]) for h in headers] == ["Setup"]
+    assert [plain_text(h["c"][2]) for h in headers] == ["Setup"]
     paragraphs = top(blocks, "Para")
     assert len(paragraphs) == 1
-    text = stringify(paragraphs[0]["c"])
+    text = plain_text(paragraphs[0]["c"])
     assert text.startswith("The probability") and text.endswith("observe one word.")
     assert maths(blocks) == [("InlineMath", r"0.1 \times 0 = 0")]
     assert not [d for d in diagnostics if d.severity > Severity.INFO]
@@ -219,8 +219,8 @@ def test_an_unclosed_display_block_stops_at_the_blank_line():
     text = "Before.\n\n$$\nx = 1\n\n## Setup\n\nThe next paragraph says things.\n\n## Results\n"
     blocks, _, diagnostics = read(text)
     assert [(d.code, d.line, d.col) for d in diagnostics if d.code == "unclosed-math"] == [("unclosed-math", 3, 1)]
-    assert [stringify(h["c"][2]) for h in top(blocks, "Header")] == ["Setup", "Results"]
-    assert "The next paragraph says things." in [stringify(p["c"]) for p in top(blocks, "Para")]
+    assert [plain_text(h["c"][2]) for h in top(blocks, "Header")] == ["Setup", "Results"]
+    assert "The next paragraph says things." in [plain_text(p["c"]) for p in top(blocks, "Para")]
     assert maths(blocks) == [("DisplayMath", "x = 1")]
 
 
@@ -229,7 +229,7 @@ def test_an_unclosed_inline_dollar_pair_is_text():
     blocks, _, diagnostics = read(text)
     assert [(d.code, d.line, d.col) for d in diagnostics if d.code == "unclosed-math"] == [("unclosed-math", 1, 14)]
     assert text_of(blocks[:1]) == "The price is $$ for the lot, we said."
-    assert [stringify(h["c"][2]) for h in top(blocks, "Header")] == ["Setup"]
+    assert [plain_text(h["c"][2]) for h in top(blocks, "Header")] == ["Setup"]
     assert maths(blocks) == []
 
 
@@ -238,7 +238,7 @@ def test_an_unclosed_formula_with_prose_after_it_keeps_the_prose():
     blocks, _, diagnostics = read(text)
     assert [(d.code, d.line) for d in diagnostics if d.code == "unclosed-math"] == [("unclosed-math", 3)]
     assert maths(blocks) == []
-    assert [stringify(h["c"][2]) for h in top(blocks, "Header")] == ["Next"]
+    assert [plain_text(h["c"][2]) for h in top(blocks, "Header")] == ["Next"]
 
 
 def test_the_unclosed_check_reports_at_its_line_in_a_build(tmp_path):

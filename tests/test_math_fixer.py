@@ -1,9 +1,9 @@
 import json
 
-from notebook_publish.markdown import parse_markdown
 from notebook_publish.normalize import math
 from notebook_publish.normalize.context import context_for_text
-from notebook_publish.pandoc_ast import walk_blocks
+from notebook_publish.pandoc.ast import walk_blocks
+from notebook_publish.pandoc.parse import parse_markdown
 
 CTX = context_for_text()
 

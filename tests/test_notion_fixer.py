@@ -142,7 +142,7 @@ def _database_ast(csv_name: str) -> dict:
 
     import pypandoc
 
-    from notebook_publish.markdown import READER
+    from notebook_publish.pandoc.process import READER
 
     return json.loads(
         pypandoc.convert_text(f"# Page\n\n[Tasks](<{csv_name}>){{.notion-database}}\n", "json", format=READER)
@@ -150,11 +150,11 @@ def _database_ast(csv_name: str) -> dict:
 
 
 def _cells(table: dict) -> list[list[str]]:
-    from notebook_publish.pandoc_ast import stringify
+    from notebook_publish.pandoc.ast import plain_text
 
     _attr, _caption, _specs, head, bodies, _foot = table["c"]
     rows = head[1] + [row for body in bodies for row in body[3]]
-    return [[stringify(cell[4][0]["c"]) if cell[4] else "" for cell in row[1]] for row in rows]
+    return [[plain_text(cell[4][0]["c"]) if cell[4] else "" for cell in row[1]] for row in rows]
 
 
 def test_odd_csvs_make_a_table_or_a_warning_never_an_error(tmp_path):

@@ -239,7 +239,7 @@ def load(folder: Path, **overrides):
 
 
 def _links(note) -> list[str]:
-    from notebook_publish.pandoc_ast import walk_inlines
+    from notebook_publish.pandoc.ast import walk_inlines
 
     return [i["c"][2][0] for i in walk_inlines(note.ast["blocks"]) if i.get("t") == "Link"]
 
@@ -293,7 +293,7 @@ def test_embeds_rebase_links_and_demote_headings(tmp_path):
     levels = [b["c"][0] for b in div["c"][1] if b["t"] == "Header"]
     assert levels == [3, 4]  # below the `##` the embed sits in
     assert all(b["c"][1][0] == "" for b in div["c"][1] if b["t"] == "Header")  # ids stay with the note itself
-    from notebook_publish.pandoc_ast import walk_inlines
+    from notebook_publish.pandoc.ast import walk_inlines
 
     urls = [i["c"][2][0] for i in walk_inlines(div["c"][1]) if i["t"] in ("Link", "Image")]
     assert urls == ["sub/Part.md#deep", "index.md", "media/p.png"]

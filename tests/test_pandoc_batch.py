@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from notebook_publish.markdown import parse_many, run_pandoc
-from notebook_publish.pandoc_batch import parse_batch
+from notebook_publish.pandoc.batch import parse_batch
+from notebook_publish.pandoc.parse import parse_many
+from notebook_publish.pandoc.process import run_pandoc
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from notebook_publish.markdown import DEEP_QUOTES_KEY, MAX_QUOTE_NESTING, load_ast, parse_markdown, run_pandoc
-from notebook_publish.pandoc_ast import stringify, walk_blocks
+from notebook_publish.pandoc.ast import plain_text, walk_blocks
+from notebook_publish.pandoc.parse import DEEP_QUOTES_KEY, MAX_QUOTE_NESTING, load_ast, parse_markdown
+from notebook_publish.pandoc.process import run_pandoc
 
 
 def quote_depth(blocks: list, depth: int = 0) -> int:
@@ -21,7 +22,7 @@ def quote_depth(blocks: list, depth: int = 0) -> int:
 
 
 def paragraphs(ast: dict) -> list[str]:
-    return [stringify(b["c"]) for b in walk_blocks(ast["blocks"]) if b["t"] in ("Para", "Plain")]
+    return [plain_text(b["c"]) for b in walk_blocks(ast["blocks"]) if b["t"] in ("Para", "Plain")]
 
 
 def test_quotes_deeper_than_the_limit_lose_their_boxes_not_their_text():

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from conftest import ROOT, SEED
-from notebook_publish.markdown import parse_markdown
-from notebook_publish.pandoc_ast import stringify, walk_blocks
+from notebook_publish.pandoc.ast import plain_text, walk_blocks
+from notebook_publish.pandoc.parse import parse_markdown
 
 
 def normalised_seed() -> str:
@@ -58,7 +58,7 @@ def test_normalised_seed_parses_into_lists_with_display_math():
                     items_with_math.append(item)
     assert len(items_with_math) == 2
     item_texts = [
-        stringify(item[0]["c"])
+        plain_text(item[0]["c"])
         for b in blocks
         if b["t"] == "BulletList"
         for item in b["c"]

@@ -18,7 +18,7 @@ from notebook_publish.cache import Cache
 from notebook_publish.config import load_config
 from notebook_publish.diagnostics import Severity, UsageError
 from notebook_publish.notes import load_book
-from notebook_publish.pandoc_ast import stringify
+from notebook_publish.pandoc.ast import plain_text
 from notebook_publish.slides import build_decks
 from notebook_publish.slides.text_metrics import TextMeasurer
 
@@ -106,7 +106,7 @@ def _all_text(prs: Presentation) -> list[str]:
 def _section_bullets(book, heading: str) -> tuple[list[tuple[int, str]], set[str]]:
     """(depth, text) of every list item under a heading of the seed, and its bold phrases."""
     blocks = book.chapters[0].note.ast["blocks"]
-    start = next(i for i, b in enumerate(blocks) if b["t"] == "Header" and stringify(b["c"][2]).strip() == heading)
+    start = next(i for i, b in enumerate(blocks) if b["t"] == "Header" and plain_text(b["c"][2]).strip() == heading)
     items: list[tuple[int, str]] = []
     bold: set[str] = set()
 
@@ -115,7 +115,7 @@ def _section_bullets(book, heading: str) -> tuple[list[tuple[int, str]], set[str
         cut = next(
             (i for i, x in enumerate(inlines) if x["t"] == "Math" and x["c"][0]["t"] == "DisplayMath"), len(inlines)
         )
-        return " ".join(stringify(inlines[:cut]).split())
+        return " ".join(plain_text(inlines[:cut]).split())
 
     def walk(block, depth):
         if block["t"] == "BulletList":
@@ -127,7 +127,7 @@ def _section_bullets(book, heading: str) -> tuple[list[tuple[int, str]], set[str
                         walk(child, depth + 1)
         for inline in _inlines(block):
             if inline["t"] == "Strong":
-                bold.add(" ".join(stringify(inline["c"]).split()))
+                bold.add(" ".join(plain_text(inline["c"]).split()))
 
     for block in blocks[start + 1 :]:
         if block["t"] == "Header":
@@ -143,7 +143,7 @@ def _xp(element, path: str) -> list:
 
 
 def _inlines(block):
-    from notebook_publish.pandoc_ast import walk_inlines
+    from notebook_publish.pandoc.ast import walk_inlines
 
     return list(walk_inlines([block]))
 

@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from notebook_publish.math_macros import Macro, defines_only, expand, line_col
+from notebook_publish.pandoc.ast import math_tex, set_math_tex
 from notebook_publish.transclude import DIV_CLASS
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def _prepare_note(note: Note, table: Mapping[str, Macro], by_rel: dict[str, Note
     for node, place, in_footnote, parents in _formulas(blocks, _Place(note), by_rel):
         source = node.get(SRC)
         if source is None:  # else prepared before (the same AST read again): start from the source
-            source = node["c"][1]
+            source = math_tex(node)
         found = _locate(place, source, advance=not in_footnote)
         path = str(place.note.path)
         node[SRC] = source
@@ -109,7 +110,7 @@ def _prepare_note(note: Note, table: Mapping[str, Macro], by_rel: dict[str, Note
         if defines_only(expansion):
             definitions_only.append((node, parents))
             continue
-        node["c"][1] = expansion.tex
+        set_math_tex(node, expansion.tex)
         problem = undefined_commands(expansion.tex, source, table)
         if problem is not None:
             message, hint, offset = problem

@@ -144,7 +144,7 @@ class _LinkTree:
                         self.diagnostics.append(
                             info(
                                 here,
-                                _line_of(notes[here].text, target.name),
+                                notes[here].line_of(target.name),
                                 "link-cycle",
                                 f"link back to `{notes[target].rel}` forms a cycle",
                                 "each note appears once, where it is first listed",
@@ -373,8 +373,3 @@ def order_by_nav(
             )
             placed.append(Placed(path, 0))
     return placed, diagnostics
-
-
-def _line_of(text: str, needle: str) -> int:
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1

@@ -21,6 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from notebook_publish.pandoc.ast import (
+    Blocks,
+    Inline,
+    attr_keyvals,
+    has_class,
+    header_inlines,
+    para_inlines,
+    span_attr,
+    span_inlines,
+)
+
 CALLOUT_CLASS = "callout"
 TAB_LABEL_CLASS = "tab-label"
 UNTITLED_CLASS = "untitled"
@@ -95,8 +106,8 @@ class Callout:
 _BREAKS = ("Space", "SoftBreak", "LineBreak")
 
 
-def _callout_span(inline: dict[str, Any]) -> bool:
-    return inline.get("t") == "Span" and CALLOUT_CLASS in inline["c"][0][1]
+def _callout_span(inline: Inline) -> bool:
+    return inline.get("t") == "Span" and has_class(inline, CALLOUT_CLASS)
 
 
 def read_callout(block: dict[str, Any]) -> Callout | None:
@@ -107,17 +118,17 @@ def read_callout(block: dict[str, Any]) -> Callout | None:
         first = c[0]
         ft = first.get("t")
         if ft in ("Para", "Plain"):
-            inlines = first["c"]
+            inlines = para_inlines(first)
             if inlines and _callout_span(inlines[0]):
                 rest = list(inlines[1:])
                 while rest and rest[0].get("t") in _BREAKS:
                     rest.pop(0)
                 body = ([{"t": ft, "c": rest}] if rest else []) + list(c[1:])
-                return _callout(inlines[0]["c"], body)
+                return _callout(inlines[0], body)
         elif ft == "Header":  # the title line of a callout whose body starts with a table
-            inlines = [i for i in first["c"][2] if i.get("t") not in _BREAKS]
+            inlines = [i for i in header_inlines(first) if i.get("t") not in _BREAKS]
             if len(inlines) == 1 and _callout_span(inlines[0]):
-                return _callout(inlines[0]["c"], list(c[1:]))
+                return _callout(inlines[0], list(c[1:]))
         return None
     if t == "Div" and c:
         (ident, classes, kv), blocks = c
@@ -127,7 +138,7 @@ def read_callout(block: dict[str, Any]) -> Callout | None:
         generic = kinds[0] in ("callout", "aside")  # a box without a type: no title line
         kind = DEFAULT_FAMILY if generic else kinds[0]
         first = blocks[0] if blocks else {}
-        if first.get("t") == "Div" and "title" in first["c"][0][1]:
+        if first.get("t") == "Div" and has_class(first, "title"):
             # pandoc's `alerts` extension: Div.note [Div.title [Para "Note"], body...]
             return Callout(kind, family_of(kind), label_of(kind), [], False, "", list(blocks[1:]), ident)
         # a fenced div `::: warning` or `::: {.tip title="..."}`
@@ -145,12 +156,11 @@ def read_callout(block: dict[str, Any]) -> Callout | None:
     return None
 
 
-def _callout(span: list[Any], body: list[dict[str, Any]]) -> Callout:
-    (_ident, classes, kv), content = span
-    attrs = dict(kv)
+def _callout(span: Inline, body: Blocks) -> Callout:
+    attrs = dict(attr_keyvals(span_attr(span)))
     kind = (attrs.get("type") or DEFAULT_FAMILY).strip().lower() or DEFAULT_FAMILY
     fold = attrs.get("fold", "").strip().lower()
-    title = list(content)
+    title = list(span_inlines(span))
     while title and title[-1].get("t") in _BREAKS:
         title.pop()
     while title and title[0].get("t") in _BREAKS:
@@ -160,7 +170,7 @@ def _callout(span: list[Any], body: list[dict[str, Any]]) -> Callout:
         family_of(kind),
         attrs.get("label") or label_of(kind),
         title,
-        UNTITLED_CLASS in classes,
+        has_class(span, UNTITLED_CLASS),
         fold if fold in ("open", "closed") else "",
         body,
     )
@@ -172,7 +182,7 @@ def tab_sections(
     """A paragraph cut at each tab label in it, as (label or None, inlines) pieces; None
     if it holds no label. Labels of tabs written without a blank line between them
     (`== a` / text / `== b`) land in one paragraph."""
-    cuts = [i for i, inline in enumerate(inlines) if inline.get("t") == "Span" and TAB_LABEL_CLASS in inline["c"][0][1]]
+    cuts = [i for i, inline in enumerate(inlines) if inline.get("t") == "Span" and has_class(inline, TAB_LABEL_CLASS)]
     if not cuts:
         return None
     pieces: list[tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]] = []
@@ -189,5 +199,5 @@ def tab_sections(
             rest.pop(0)
         while rest and rest[-1].get("t") in _BREAKS:
             rest.pop()
-        pieces.append((list(inlines[at]["c"][1]), rest))
+        pieces.append((list(span_inlines(inlines[at])), rest))
     return pieces

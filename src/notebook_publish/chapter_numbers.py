@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from notebook_publish.diagnostics import Diagnostic, info
-from notebook_publish.pandoc_ast import stringify, walk_blocks
+from notebook_publish.pandoc.ast import header_inlines, header_level, plain_text, walk_blocks
 from notebook_publish.titles import opening_heading, repeats_title
 
 if TYPE_CHECKING:
@@ -76,11 +76,11 @@ def section_base_level(blocks: list[dict[str, Any]], title: str) -> int:
     is its title, so sections start one level down; so do the sections under an
     opening heading of another level that says the title (`#### 5.1.1 Vectors`, then
     `##### Norms`). A note without either starts at its shallowest heading."""
-    levels = [b["c"][0] for b in blocks if b.get("t") == "Header"]
+    levels = [header_level(b) for b in blocks if b.get("t") == "Header"]
     base = 1 if 1 in levels else (min(levels) - 1 if levels else 1)
     opening = opening_heading(blocks)
     if opening is not None and repeats_title(blocks[opening], title):
-        base = min(base, blocks[opening]["c"][0]) if 1 in levels else blocks[opening]["c"][0]
+        base = min(base, header_level(blocks[opening])) if 1 in levels else header_level(blocks[opening])
     return base
 
 
@@ -91,7 +91,7 @@ def title_heading(blocks: list[dict[str, Any]], title: str) -> int | None:
     at = opening_heading(blocks)
     if at is not None and repeats_title(blocks[at], title):
         return at
-    at = next((i for i, b in enumerate(blocks) if b.get("t") == "Header" and b["c"][0] == 1), None)
+    at = next((i for i, b in enumerate(blocks) if b.get("t") == "Header" and header_level(b) == 1), None)
     return at if at is not None and repeats_title(blocks[at], title) else None
 
 
@@ -105,8 +105,8 @@ def numbered_headings(chapter: Chapter, toc_levels: int) -> list[str]:
         blocks = blocks[:title] + blocks[title + 1 :]
     out = []
     for block in walk_blocks(blocks):
-        if block.get("t") == "Header" and max(1, block["c"][0] - base) <= toc_levels:
-            text = " ".join(stringify(block["c"][2]).split())
+        if block.get("t") == "Header" and max(1, header_level(block) - base) <= toc_levels:
+            text = " ".join(plain_text(header_inlines(block)).split())
             if text:
                 out.append(text)
     return out

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from notebook_publish.book_math import AT, PROBLEM, SRC
 from notebook_publish.diagnostics import Diagnostic, warning
+from notebook_publish.pandoc.ast import math_tex
 
 if TYPE_CHECKING:
     from notebook_publish.notes import Note
@@ -27,7 +28,7 @@ def source_of(node: dict[str, Any] | None, tex: str = "") -> str:
     """The formula as the note writes it (before its macros were expanded)."""
     if node is None:
         return tex.strip()
-    return str(node.get(SRC, node["c"][1])).strip()
+    return str(node.get(SRC, math_tex(node))).strip()
 
 
 def found_problem(node: dict[str, Any] | None) -> bool:
@@ -54,6 +55,4 @@ def _start(node: dict[str, Any] | None, note: Note, source: str) -> tuple[int, i
         return node[AT][1], node[AT][2]
     # A formula `book_math` has not seen (a chapter rendered on its own): its first
     # appearance in the note.
-    needle = source.splitlines()[0] if source else ""
-    at = note.text.find(needle) if needle else -1
-    return (note.text.count("\n", 0, at) + 1, 1) if at >= 0 else (1, 1)
+    return note.line_of(source.splitlines()[0] if source else ""), 1

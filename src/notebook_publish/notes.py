@@ -17,20 +17,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from notebook_publish import text_places
 from notebook_publish.book_math import prepare_math
 from notebook_publish.chapter_numbers import plan_numbering
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info, warning
 from notebook_publish.glyphs import NoteChecker
-from notebook_publish.markdown import (
-    DEEP_NESTING_KEY,
-    DEEP_QUOTES_KEY,
-    MAX_BLOCK_NESTING,
-    MAX_QUOTE_NESTING,
-    ParseError,
-    TooDeep,
-    parse_many,
-)
 from notebook_publish.normalize import NoteContext
 from notebook_publish.normalize.cached import CachedNormalizer
 from notebook_publish.normalize.notion import DATABASE_CLASS
@@ -44,7 +36,27 @@ from notebook_publish.note_files import (  # noqa: F401  (list_files, read_note_
     read_snippet,
 )
 from notebook_publish.notion_export import expand_databases, top_page
-from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS, make_inline_notes, walk_blocks, walk_inlines
+from notebook_publish.pandoc.ast import (
+    INLINE_NOTE_CLASS,
+    attr_id,
+    div_attr,
+    div_blocks,
+    has_class,
+    header_id,
+    make_inline_notes,
+    span_attr,
+    walk_blocks,
+    walk_inlines,
+)
+from notebook_publish.pandoc.parse import (
+    DEEP_NESTING_KEY,
+    DEEP_QUOTES_KEY,
+    MAX_BLOCK_NESTING,
+    MAX_QUOTE_NESTING,
+    TooDeep,
+    parse_many,
+)
+from notebook_publish.pandoc.process import ParseError
 from notebook_publish.picture_marks import PictureMarker
 from notebook_publish.transclude import settle
 
@@ -75,16 +87,28 @@ class Note:
         """The ids a link may name: headings, and the anchors `[]{#id}` and divs `{#id}`
         (an Obsidian `^block-id` is one)."""
         blocks = self.ast.get("blocks", [])
-        found = {b["c"][1][0] for b in walk_blocks(blocks) if b.get("t") == "Header"}
+        found = {header_id(b) for b in walk_blocks(blocks) if b.get("t") == "Header"}
         if "{#" in self.text:
-            found |= {b["c"][0][0] for b in walk_blocks(blocks) if b.get("t") == "Div" and b["c"][0][0]}
-            found |= {i["c"][0][0] for i in walk_inlines(blocks) if i.get("t") == "Span" and i["c"][0][0]}
+            found |= {attr_id(div_attr(b)) for b in walk_blocks(blocks) if b.get("t") == "Div" and attr_id(div_attr(b))}
+            found |= {
+                attr_id(span_attr(i)) for i in walk_inlines(blocks) if i.get("t") == "Span" and attr_id(span_attr(i))
+            }
         return frozenset(found)
 
     @cached_property
     def links(self) -> tuple[tuple[Path | None, str, str], ...]:
         """(target note path or None for this note, anchor, link text) of each working local link."""
         return tuple(_local_links(self))
+
+    def line_of(self, *needles: str) -> int:
+        """The line of the note (on disk: the normaliser keeps every line in place) where
+        the first of `needles` found appears first; 1 when none does. The AST has no
+        positions: this is how a problem found in it is placed."""
+        return text_places.line_of(self.text, *needles)
+
+    def place_of(self, needle: str) -> tuple[int, int]:
+        """(line, column) where `needle` first appears in the note; (1, 1) when it does not."""
+        return text_places.place_of(self.text, needle)
 
 
 @dataclass(frozen=True)
@@ -259,7 +283,7 @@ def _load_book(config: Config, cache: Cache | None = None, archive: bool = False
             found = found + [
                 warning(
                     path,
-                    _line_of(text, deep.get("c", "")),
+                    text_places.line_of(text, deep.get("c", "")),
                     "deep-nesting",
                     f"lists nest more than {MAX_BLOCK_NESTING} levels deep; deeper levels are flattened",
                     "indent less; the text is kept",
@@ -267,7 +291,7 @@ def _load_book(config: Config, cache: Cache | None = None, archive: bool = False
             ]
         deep_quotes = ast.get("meta", {}).get(DEEP_QUOTES_KEY)
         if deep_quotes is not None:
-            line, col = _place_of(text, deep_quotes.get("c", ""))
+            line, col = text_places.place_of(text, deep_quotes.get("c", ""))
             found = found + [
                 warning(
                     path,
@@ -422,8 +446,8 @@ def _local_links(note: Note) -> Iterator[tuple[Path | None, str, str]]:
         {
             id(i)
             for b in walk_blocks(blocks)
-            if b.get("t") == "Div" and "transclusion" in b["c"][0][1]
-            for i in walk_inlines(b["c"][1])
+            if b.get("t") == "Div" and has_class(b, "transclusion")
+            for i in walk_inlines(div_blocks(b))
         }
         if "{.transclude" in note.text
         else set()
@@ -457,7 +481,7 @@ def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:
             diagnostics.append(
                 warning(
                     note.path,
-                    _line_of(note.text, f"#{anchor}"),
+                    note.line_of(f"#{anchor}"),
                     "broken-anchor",
                     f"`#{anchor}` is not a heading of {target.rel}",
                     f"did you mean `#{close[0]}`?"
@@ -466,16 +490,3 @@ def check_anchors(notes: dict[Path, Note]) -> list[Diagnostic]:
                 )
             )
     return diagnostics
-
-
-def _place_of(text: str, needle: str) -> tuple[int, int]:
-    """(line, column) of the first `needle` in `text`, (1, 1) when it is not there."""
-    at = text.find(needle) if needle else -1
-    if at < 0:
-        return 1, 1
-    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
-
-
-def _line_of(text: str, needle: str) -> int:
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1

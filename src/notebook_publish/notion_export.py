@@ -37,6 +37,8 @@ from urllib.parse import quote
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.notion import DATABASE_CLASS
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, split_link, strip_notion_id
+from notebook_publish.pandoc.ast import Block, Inline, has_class, link_inlines, link_target, str_text
+from notebook_publish.text_places import line_of
 
 MAX_CSV_BYTES = 10 * 1024 * 1024  # as for a note
 _RELATION = re.compile(r"(?P<title>[^,()\n][^()\n]*?) \((?P<path>[^()\n]*?\.md)\)")
@@ -53,11 +55,11 @@ def expand_databases(
     database's table (in place); a warning for each CSV that cannot be read."""
     diagnostics: list[Diagnostic] = []
 
-    def table_for(link: dict[str, Any]) -> dict[str, Any] | None:
-        _attr, content, (url, _title) = link["c"]
+    def table_for(link: Inline) -> Block | None:
+        content, url = link_inlines(link), link_target(link)
         rel, _anchor = split_link(url)
         csv_path = Path(os.path.normpath(path.parent / rel))
-        line = _line_of(text, url)
+        line = line_of(text, url, quote(url, safe="/"), DATABASE_CLASS)
         if csv_path not in files:
             diagnostics.append(
                 warning(
@@ -113,17 +115,9 @@ def _replace(blocks: list[dict[str, Any]], table_for: Callable[[dict[str, Any]],
 
 def _lone_database_link(inlines: list[dict[str, Any]]) -> dict[str, Any] | None:
     lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
-    if len(lone) == 1 and lone[0].get("t") == "Link" and DATABASE_CLASS in lone[0]["c"][0][1]:
+    if len(lone) == 1 and lone[0].get("t") == "Link" and has_class(lone[0], DATABASE_CLASS):
         return lone[0]
     return None
-
-
-def _line_of(text: str, url: str) -> int:
-    for needle in (url, quote(url, safe="/"), DATABASE_CLASS):
-        at = text.find(needle)
-        if at >= 0:
-            return text.count("\n", 0, at) + 1
-    return 1
 
 
 def _read_csv(path: Path) -> tuple[list[list[str]] | None, str]:
@@ -290,7 +284,7 @@ def _spaced(inlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in inlines:
         if out and item.get("t") not in ("Space", "LineBreak") and out[-1].get("t") not in ("Space", "LineBreak"):
-            if not (item.get("t") == "Str" and item["c"][:1] in ",.;:"):
+            if not (item.get("t") == "Str" and str_text(item)[:1] in ",.;:"):
                 out.append({"t": "Space"})
         out.append(item)
     return out

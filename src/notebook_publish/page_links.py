@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
-from notebook_publish.pandoc_ast import stringify, table_cells
+from notebook_publish.pandoc.ast import (
+    has_class,
+    link_inlines,
+    para_inlines,
+    plain_text,
+    quoted_inlines,
+    span_inlines,
+    table_cells,
+)
+from notebook_publish.pandoc.ast import link_target as link_url
 
 # A line that starts like these navigates between pages; it does not list them.
 _NAVIGATION = re.compile(
@@ -44,14 +53,14 @@ class PageLink:
 def link_target(note_path: Path, inline: dict[str, Any]) -> tuple[Path | None, str, str] | None:
     """(target note or None for the note itself, anchor, text) of a working link to a
     note; None for an external, broken or attachment link."""
-    attr, content, (url, _title) = inline["c"]
-    if "broken-link" in attr[1] or is_external(url):
+    url = link_url(inline)
+    if has_class(inline, "broken-link") or is_external(url):
         return None
     path, anchor = split_link(url)
     if path and not path.lower().endswith(NOTE_SUFFIXES):
         return None  # an attachment, not a note
     target = Path(os.path.normpath(note_path.parent / path)) if path else None
-    return target, anchor, "" if "wikilink" in attr[1] else stringify(content).strip()
+    return target, anchor, "" if has_class(inline, "wikilink") else plain_text(link_inlines(inline)).strip()
 
 
 def page_links(note_path: Path, blocks: list[dict[str, Any]]) -> list[PageLink]:
@@ -100,7 +109,7 @@ def _item(note_path: Path, item: list[dict[str, Any]], parent: Path | None, foun
         return
     first = item[0]
     if first.get("t") in ("Para", "Plain"):
-        entry = _lone_link(note_path, first["c"], item_entry=True)
+        entry = _lone_link(note_path, para_inlines(first), item_entry=True)
         if entry is not None:
             target, text = entry
             found.append(PageLink(target, text, listed=True, navigation=False, parent=parent))
@@ -116,7 +125,7 @@ def _lines(note_path: Path, inlines: list[dict[str, Any]], parent: Path | None, 
             line.append(inline)
             continue
         if line:
-            text = stringify(line).strip()
+            text = plain_text(line).strip()
             navigation = bool(_NAVIGATION.match(text))
             lone = None if navigation else _lone_link(note_path, line, item_entry=False)
             if lone is not None:
@@ -136,10 +145,10 @@ def _lone_link(note_path: Path, inlines: list[dict[str, Any]], item_entry: bool)
     if not rest or rest[0].get("t") != "Link":
         return None
     if len(rest) > 1:
-        after = stringify(rest[1:])
+        after = plain_text(rest[1:])
         if not (item_entry and _DESCRIPTION.match(after)) or any(i.get("t") == "Link" for i in rest[1:]):
             return None
-    text = stringify(rest[0]["c"][1]).strip()
+    text = plain_text(link_inlines(rest[0])).strip()
     if _NAVIGATION.match(text):
         return None  # `[Next →](c2.md)` alone on its line
     found = link_target(note_path, rest[0])
@@ -159,5 +168,7 @@ def _links_in(note_path: Path, inlines: list[dict[str, Any]]) -> Iterator[tuple[
                 yield found[0], found[2]
         elif t in ("Strong", "Emph", "Underline", "SmallCaps", "Strikeout", "Superscript", "Subscript"):
             stack.extend(reversed(inline["c"]))
-        elif t in ("Span", "Quoted"):
-            stack.extend(reversed(inline["c"][1]))
+        elif t == "Span":
+            stack.extend(reversed(span_inlines(inline)))
+        elif t == "Quoted":
+            stack.extend(reversed(quoted_inlines(inline)))

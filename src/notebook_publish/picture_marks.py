@@ -25,8 +25,9 @@ from notebook_publish import pictures
 from notebook_publish.cache import content_key
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize import linkscan
-from notebook_publish.pandoc_ast import walk_inlines
+from notebook_publish.pandoc.ast import attr_classes, image_attr, image_target, walk_inlines
 from notebook_publish.policy import is_data_picture, publishable_picture
+from notebook_publish.text_places import place_of
 
 if TYPE_CHECKING:
     from notebook_publish.cache import Cache
@@ -50,15 +51,16 @@ class PictureMarker:
         for image in walk_inlines(ast.get("blocks", [])):
             if image.get("t") != "Image":
                 continue
-            attr, _alt, (target, _title) = image["c"]
-            if pictures.problem_of(attr[1]) is not None:
+            classes, target = attr_classes(image_attr(image)), image_target(image)
+            if pictures.problem_of(classes) is not None:
                 continue
             path = publishable_picture(note_path, target, self.files) or _data_picture(target)
             if path is None:
                 continue
             verdict = self.verdict(path)
             if not verdict.ok:
-                attr[1].append(verdict.problem)
+                assert verdict.problem is not None, "a verdict that is not ok names its problem"
+                classes.append(verdict.problem)
                 bad[path] = verdict
         if not bad:
             return []
@@ -118,7 +120,7 @@ class PictureMarker:
         # A picture named another way (a reference-style image): at the first line
         # that names its file.
         for path in sorted(set(bad) - placed, key=str):
-            line, col = _first_mention(text, path.name)
+            line, col = place_of(text, path.name)
             found.append(_warning(note_path, line, col, path, bad[path]))
         return found
 
@@ -160,11 +162,3 @@ def _warning(note_path: Path, line: int, col: int, path: Path | DataPicture, ver
     assert verdict.problem is not None, "only a bad picture is warned about"
     message, hint = pictures.message(verdict, path.name)
     return warning(note_path, line, verdict.problem, message, hint, col)
-
-
-def _first_mention(text: str, name: str) -> tuple[int, int]:
-    at = text.find(name)
-    if at < 0:
-        return 1, 1
-    start = text.rfind("\n", 0, at) + 1
-    return text.count("\n", 0, at) + 1, at - start + 1

@@ -24,7 +24,15 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from notebook_publish.normalize.resolve import FOLDER_PAGES, strip_notion_id
-from notebook_publish.pandoc_ast import stringify
+from notebook_publish.pandoc.ast import (
+    Block,
+    div_blocks,
+    header_inlines,
+    header_level,
+    link_inlines,
+    para_inlines,
+    plain_text,
+)
 
 # Link texts that say how to get to a page, not what it is.
 GENERIC_LINK_TEXTS = frozenset(
@@ -72,11 +80,11 @@ def opening_heading(blocks: list[dict[str, Any]]) -> int | None:
     for i, block in enumerate(blocks):
         t = block.get("t")
         if t == "Header":
-            if not stringify(block["c"][2]).strip():
+            if not plain_text(header_inlines(block)).strip():
                 return None
-            level = block["c"][0]
-            return None if any(b.get("t") == "Header" and b["c"][0] < level for b in blocks[i + 1 :]) else i
-        if t in ("Para", "Plain") and _only_pictures(block["c"]):
+            level = header_level(block)
+            return None if any(b.get("t") == "Header" and header_level(b) < level for b in blocks[i + 1 :]) else i
+        if t in ("Para", "Plain") and _only_pictures(para_inlines(block)):
             continue
         if t == "Figure" or (t == "Div" and _is_banner_div(block)):
             continue
@@ -87,13 +95,13 @@ def opening_heading(blocks: list[dict[str, Any]]) -> int | None:
 def _only_pictures(inlines: list[dict[str, Any]]) -> bool:
     rest = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
     return bool(rest) and all(
-        i.get("t") in _BANNER or (i.get("t") == "Link" and _only_pictures(i["c"][1])) for i in rest
+        i.get("t") in _BANNER or (i.get("t") == "Link" and _only_pictures(link_inlines(i))) for i in rest
     )
 
 
-def _is_banner_div(block: dict[str, Any]) -> bool:
-    inner = block["c"][1]
-    return bool(inner) and all(b.get("t") in ("Para", "Plain") and _only_pictures(b["c"]) for b in inner)
+def _is_banner_div(block: Block) -> bool:
+    inner = div_blocks(block)
+    return bool(inner) and all(b.get("t") in ("Para", "Plain") and _only_pictures(para_inlines(b)) for b in inner)
 
 
 def chapter_title(
@@ -106,14 +114,14 @@ def chapter_title(
             return " ".join(strip_notion_id(str(title)).split())
     at = opening_heading(blocks)
     if at is not None:
-        return strip_notion_id(stringify(blocks[at]["c"][2]).strip())
+        return strip_notion_id(plain_text(header_inlines(blocks[at])).strip())
     if link_text and normal_title(link_text) not in GENERIC_LINK_TEXTS:
         return strip_notion_id(link_text)
     # A note's one level-1 heading is its title by Markdown's convention, wherever it
     # stands; it still says more than a file name.
-    first_level = [b for b in blocks if b.get("t") == "Header" and b["c"][0] == 1]
-    if len(first_level) == 1 and stringify(first_level[0]["c"][2]).strip():
-        return strip_notion_id(stringify(first_level[0]["c"][2]).strip())
+    first_level = [b for b in blocks if b.get("t") == "Header" and header_level(b) == 1]
+    if len(first_level) == 1 and plain_text(header_inlines(first_level[0])).strip():
+        return strip_notion_id(plain_text(header_inlines(first_level[0])).strip())
     return file_title(rel)
 
 
@@ -129,4 +137,4 @@ def file_title(rel: str) -> str:
 
 def repeats_title(heading: dict[str, Any], title: str) -> bool:
     """Whether a heading block says the same as the chapter title."""
-    return normal_title(stringify(heading["c"][2])) == normal_title(title)
+    return normal_title(plain_text(header_inlines(heading))) == normal_title(title)

@@ -39,7 +39,31 @@ from urllib.parse import quote, unquote
 
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.resolve import is_external
-from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+from notebook_publish.pandoc.ast import (
+    Inline,
+    attr_id,
+    attr_keyvals,
+    code_text,
+    div_blocks,
+    has_class,
+    header_attr,
+    header_id,
+    header_inlines,
+    header_level,
+    link_target,
+    list_items,
+    para_inlines,
+    plain_text,
+    quote_blocks,
+    set_attr_id,
+    set_code_text,
+    set_header_level,
+    set_link_target,
+    span_attr,
+    span_inlines,
+    walk_blocks,
+    walk_inlines,
+)
 
 if TYPE_CHECKING:
     from notebook_publish.notes import Note
@@ -95,7 +119,7 @@ def settle(
 def _headings(note: Note) -> list[tuple[str, str, str]]:
     """(id, squashed id, squashed text) of the note's headings."""
     return [
-        (b["c"][1][0], squash(b["c"][1][0]), squash(stringify(b["c"][2])))
+        (header_id(b), squash(header_id(b)), squash(plain_text(header_inlines(b))))
         for b in walk_blocks(note.ast.get("blocks", []))
         if b.get("t") == "Header"
     ]
@@ -105,9 +129,9 @@ def _match_anchors(note: Note, notes: dict[Path, Note], headings: dict[Path, lis
     """Each wikilink's anchor that is no id of its note, matched to a heading by text
     (`headings`: each note's, worked out once)."""
     for inline in walk_inlines(note.ast.get("blocks", [])):
-        if inline.get("t") != "Link" or "wikilink" not in inline["c"][0][1] or "broken-link" in inline["c"][0][1]:
+        if inline.get("t") != "Link" or not has_class(inline, "wikilink") or has_class(inline, "broken-link"):
             continue
-        url = inline["c"][2][0]
+        url = link_target(inline)
         path, hash_, anchor = url.partition("#")
         if not hash_ or not anchor:
             continue
@@ -119,16 +143,16 @@ def _match_anchors(note: Note, notes: dict[Path, Note], headings: dict[Path, lis
             headings[target.path] = _headings(target)
         for ident, ident_key, text_key in headings[target.path]:
             if wanted and wanted in (ident_key, text_key):
-                inline["c"][2][0] = f"{path}#{ident}"
+                set_link_target(inline, f"{path}#{ident}")
                 break
 
 
 # --- embeds ---------------------------------------------------------------------------------
 
 
-def _marker(inline: dict[str, Any]) -> dict[str, str] | None:
-    if inline.get("t") == "Span" and MARKER_CLASS in inline["c"][0][1] and not inline["c"][1]:
-        return dict(inline["c"][0][2])
+def _marker(inline: Inline) -> dict[str, Any] | None:
+    if inline.get("t") == "Span" and has_class(inline, MARKER_CLASS) and not span_inlines(inline):
+        return dict(attr_keyvals(span_attr(inline)))
     return None
 
 
@@ -155,9 +179,9 @@ class _Expander:
         for block in blocks:
             t = block.get("t")
             if t == "Header":
-                level = block["c"][0]
+                level = header_level(block)
                 out.append(block)
-            elif t in ("Para", "Plain") and any(_marker(i) is not None for i in block["c"]):
+            elif t in ("Para", "Plain") and any(_marker(i) is not None for i in para_inlines(block)):
                 out.extend(self.split(block, note, stack, level))
             elif t in _CONTAINERS:
                 out.append(_map_block_lists(block, lambda bs: self.expand(bs, note, stack, level)))
@@ -178,7 +202,7 @@ class _Expander:
                 out.append({"t": block["t"], "c": list(pending)})
             pending.clear()
 
-        for inline in block["c"]:
+        for inline in para_inlines(block):
             kv = _marker(inline)
             if kv is None:
                 pending.append(inline)
@@ -242,9 +266,8 @@ class _Expander:
         if section:
             blocks = _section(blocks, section, target)
             if blocks is None:
-                heads = [
-                    stringify(b["c"][2]) for b in walk_blocks(target.ast.get("blocks", [])) if b.get("t") == "Header"
-                ]
+                every = walk_blocks(target.ast.get("blocks", []))
+                heads = [plain_text(header_inlines(b)) for b in every if b.get("t") == "Header"]
                 close = difflib.get_close_matches(section, heads, n=1, cutoff=0.5)
                 hint = (
                     f"did you mean `#{close[0]}`?"
@@ -299,9 +322,13 @@ def _section(blocks: list[dict[str, Any]], section: str, target: Note) -> list[d
         return _block(blocks, "block-" + section[1:])
     wanted = squash(section.split("#")[-1])
     for i, block in enumerate(blocks):
-        if block.get("t") == "Header" and wanted in (squash(stringify(block["c"][2])), squash(block["c"][1][0])):
+        if block.get("t") == "Header" and wanted in (
+            squash(plain_text(header_inlines(block))),
+            squash(header_id(block)),
+        ):
             end = i + 1
-            while end < len(blocks) and not (blocks[end].get("t") == "Header" and blocks[end]["c"][0] <= block["c"][0]):
+            level = header_level(block)
+            while end < len(blocks) and not (blocks[end].get("t") == "Header" and header_level(blocks[end]) <= level):
                 end += 1
             return blocks[i:end]
     return None
@@ -309,7 +336,7 @@ def _section(blocks: list[dict[str, Any]], section: str, target: Note) -> list[d
 
 def _holds_id(block: dict[str, Any], ident: str) -> bool:
     for inline in walk_inlines([block]):
-        if inline.get("t") == "Span" and inline["c"][0][0] == ident:
+        if inline.get("t") == "Span" and attr_id(span_attr(inline)) == ident:
             return True
     return False
 
@@ -321,16 +348,15 @@ def _block(blocks: list[dict[str, Any]], ident: str) -> list[dict[str, Any]] | N
         if not _holds_id(block, ident):
             continue
         t = block.get("t")
-        if t in ("Para", "Plain") and not stringify(block["c"]).strip():
+        if t in ("Para", "Plain") and not plain_text(para_inlines(block)).strip():
             return blocks[i - 1 : i] if i else []
         if t in ("BulletList", "OrderedList"):
-            items = block["c"] if t == "BulletList" else block["c"][1]
-            for item in items:
+            for item in list_items(block):
                 if any(_holds_id(b, ident) for b in item):
                     found = _block(item, ident)
                     return found if found and len(found) == 1 and found[0].get("t") not in ("Para", "Plain") else item
         if t in ("BlockQuote", "Div"):
-            inner = block["c"] if t == "BlockQuote" else block["c"][1]
+            inner = quote_blocks(block) if t == "BlockQuote" else div_blocks(block)
             return _block(inner, ident) or [block]
         return [block]
     return None
@@ -399,7 +425,7 @@ def _rebased(blocks: list[dict[str, Any]], source: Note, dest: Note) -> list[dic
         c: Any
         t, c = node.get("t"), node.get("c")
         if t == "Header":
-            c[1][0] = ""
+            set_attr_id(header_attr(node), "")
         elif (
             t in _WITH_ATTR_FIRST
             and isinstance(c, list)
@@ -410,7 +436,7 @@ def _rebased(blocks: list[dict[str, Any]], source: Note, dest: Note) -> list[dic
         ):
             c[0][0] = ""
         if t in ("Link", "Image"):
-            c[2][0] = url(c[2][0])
+            set_link_target(node, url(link_target(node)))
         if isinstance(c, list):
             stack.append(c)
     return blocks
@@ -421,9 +447,9 @@ def _demote(blocks: list[dict[str, Any]], level: int) -> None:
     heads = [b for b in walk_blocks(blocks) if b.get("t") == "Header"]
     if not heads:
         return
-    shift = max(0, level + 1 - min(h["c"][0] for h in heads))
+    shift = max(0, level + 1 - min(header_level(h) for h in heads))
     for h in heads:
-        h["c"][0] = min(6, h["c"][0] + shift)
+        set_header_level(h, min(6, header_level(h) + shift))
 
 
 # --- snippets in code blocks ------------------------------------------------------------------
@@ -434,13 +460,13 @@ def _fill_code_snippets(
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for block in walk_blocks(note.ast.get("blocks", [])):
-        if block.get("t") != "CodeBlock" or "--8<--" not in block["c"][1]:
+        if block.get("t") != "CodeBlock" or "--8<--" not in code_text(block):
             continue
 
         def one(m: re.Match[str]) -> str:
             name = m.group("path").strip().split(":", 1)[0]
             where = _snippet_file(name, note.path.parent, notes_dir, files)
-            line = _line_of(note.text, m.group(0).strip())
+            line = note.line_of(m.group(0).strip())
             if where is None:
                 found.append(
                     warning(
@@ -480,7 +506,7 @@ def _fill_code_snippets(
             text = data.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")
             return "\n".join(m.group("indent") + piece if piece else piece for piece in text.split("\n"))
 
-        block["c"][1] = _SNIPPET.sub(one, block["c"][1])
+        set_code_text(block, _SNIPPET.sub(one, code_text(block)))
     return found
 
 
@@ -492,8 +518,3 @@ def _snippet_file(name: str, note_dir: Path, notes_dir: Path, files: Collection[
         if candidate.is_relative_to(notes_dir) and candidate in files:
             return candidate
     return None
-
-
-def _line_of(text: str, needle: str) -> int:
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1

@@ -35,7 +35,7 @@ from notebook_publish.normalize.linkscan import IMAGE
 from notebook_publish.normalize.resolve import IMAGE_SUFFIXES
 from notebook_publish.normalize.skipped import Positions, blank
 from notebook_publish.normalize.triggers import any_of
-from notebook_publish.pandoc_ast import INLINE_NOTE_CLASS
+from notebook_publish.pandoc.ast import INLINE_NOTE_CLASS
 
 if TYPE_CHECKING:
     from notebook_publish.normalize.context import NoteContext

@@ -17,7 +17,16 @@ from notebook_publish.build import book_version, build_time, open_cache
 from notebook_publish.config import Config
 from notebook_publish.diagnostics import Diagnostic, UsageError, error, info
 from notebook_publish.notes import Book
-from notebook_publish.pandoc_ast import stringify, walk_blocks, walk_inlines
+from notebook_publish.pandoc.ast import (
+    attr_id,
+    div_attr,
+    header_id,
+    header_inlines,
+    plain_text,
+    span_attr,
+    walk_blocks,
+    walk_inlines,
+)
 from notebook_publish.slides.deck import NOTE_LINK, SLIDE_LINK, Bullet, Callout, Deck, Formula, Item, Run, Table
 from notebook_publish.slides.deck_names import same_title_key, slugify
 from notebook_publish.slides.read_ast import build_deck
@@ -179,17 +188,17 @@ def link_decks(built: list[tuple[Topic, Deck]]) -> list[Deck]:
         section = ""
         for block in topic.blocks:
             if block.get("t") == "Header":
-                heading = stringify(block["c"][2]).strip()
+                heading = plain_text(header_inlines(block)).strip()
                 section = heading if heading in titles else section
-                if block["c"][1][0]:
-                    where.setdefault((rel, block["c"][1][0]), (deck.filename, section))
+                if header_id(block):
+                    where.setdefault((rel, header_id(block)), (deck.filename, section))
                 continue
             for inner in walk_blocks([block]):
-                if inner.get("t") == "Div" and inner["c"][0][0]:
-                    where.setdefault((rel, inner["c"][0][0]), (deck.filename, section))
+                if inner.get("t") == "Div" and attr_id(div_attr(inner)):
+                    where.setdefault((rel, attr_id(div_attr(inner))), (deck.filename, section))
             for inline in walk_inlines([block]):
-                if inline.get("t") == "Span" and inline["c"][0][0]:
-                    where.setdefault((rel, inline["c"][0][0]), (deck.filename, section))
+                if inline.get("t") == "Span" and attr_id(span_attr(inline)):
+                    where.setdefault((rel, attr_id(span_attr(inline))), (deck.filename, section))
 
     def resolve(deck: Deck, link: str | None) -> str | None:
         if not link or not link.startswith(NOTE_LINK):

@@ -18,45 +18,16 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 EM_DASH = " — "  # between the chapter and the heading in a deck's title
 MAX_SLUG = 60  # characters of a file name's words, before `NN-` and `.pptx`
 FALLBACK = "topic"  # the words of a deck whose heading and chapter have none
 
-# Inline elements whose content is text a reader sees; the rest give no words.
-_CONTAINERS = {"Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"}
 _TEX_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[^}]*\}")
 _TEX_COMMAND = re.compile(r"\\(?:[A-Za-z]+\*?|.)")
 _WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 # Latin letters NFKD does not decompose into ASCII.
 _ASCII_FORMS = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i", "ŋ": "ng"}
-
-
-def heading_text(inlines: list[dict[str, Any]]) -> str:
-    """The words a reader sees in a heading's inlines, as text: Str and spaces, through
-    emphasis, links and spans. Math, code, raw TeX/HTML, emoji, pictures and footnotes
-    are left out."""
-    out: list[str] = []
-
-    def walk(items: list[dict[str, Any]]) -> None:
-        for item in items:
-            t = item.get("t")
-            c: Any = item.get("c")
-            if t == "Str":
-                out.append(c)
-            elif t in ("Space", "SoftBreak", "LineBreak"):
-                out.append(" ")
-            elif t in _CONTAINERS:
-                walk(c)
-            elif t == "Span":
-                if "emoji" not in c[0][1]:
-                    walk(c[1])
-            elif t in ("Link", "Quoted", "Cite"):
-                walk(c[1])
-
-    walk(inlines)
-    return "".join(out)
 
 
 def words(text: str) -> list[str]:

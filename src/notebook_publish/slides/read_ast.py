@@ -21,7 +21,21 @@ from notebook_publish.diagnostics import Diagnostic, info, warning
 from notebook_publish.math_unicode import tex_to_unicode
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
 from notebook_publish.notes import Book, Note
-from notebook_publish.pandoc_ast import stringify, walk_inlines
+from notebook_publish.pandoc.ast import (
+    Inline,
+    attr_classes,
+    header_inlines,
+    header_level,
+    image_attr,
+    image_inlines,
+    image_target,
+    is_display_math,
+    link_target,
+    math_tex,
+    para_inlines,
+    plain_text,
+    walk_inlines,
+)
 from notebook_publish.policy import SAFE_LINK_SCHEMES
 from notebook_publish.rawhtml import RawHtmlFilter
 from notebook_publish.slides.deck import (
@@ -49,12 +63,6 @@ MEANINGLESS_ALT = {"", "image", "img", "picture", "figure", "untitled"}
 MAX_TABLE_COLUMNS = 10  # wider tables go on several slides, a group of columns each
 
 
-def heading_line_of_text(text: str, needle: str) -> int:
-    """The line where `needle` first appears, else 1."""
-    at = text.find(needle) if needle else -1
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1
-
-
 @dataclass
 class _Section:
     title: str
@@ -78,8 +86,8 @@ def build_deck(topic: Topic, number: int, book: Book, date_line: str) -> tuple[D
     sections = [_Section(topic.heading or topic.title, 0, topic.line)]
     for block in topic.blocks:
         if block.get("t") == "Header":
-            title = stringify(block["c"][2]).strip()
-            sections.append(_Section(title, block["c"][0], heading_line(topic.note.text, title)))
+            title = plain_text(header_inlines(block)).strip()
+            sections.append(_Section(title, header_level(block), heading_line(topic.note.text, title)))
         else:
             reader.read(block, sections[-1])
 
@@ -194,7 +202,7 @@ class _BlockReader:
                 body = [i for b in callout.body for i in self.items(b, section, None)]
                 return [Callout(callout.family, title, tuple(body))]
         if t == "BlockQuote":
-            text = "\n\n".join(stringify(_block_inlines(b)) for b in c).strip()
+            text = "\n\n".join(plain_text(_block_inlines(b)) for b in c).strip()
             if NOTE_PREFIX.match(text):
                 section.notes.append(NOTE_PREFIX.sub("", text, count=1))
                 return []
@@ -205,12 +213,12 @@ class _BlockReader:
         if t == "Div":
             (_id, classes, _kv), blocks = c
             if "notes" in classes:
-                section.notes.append("\n\n".join(stringify(_block_inlines(b)) for b in blocks).strip())
+                section.notes.append("\n\n".join(plain_text(_block_inlines(b)) for b in blocks).strip())
                 return []
             return [i for b in blocks for i in self.items(b, section, None)]
         if t == "Figure":
             _attr, caption, blocks = c
-            caption_text = " ".join(stringify(_block_inlines(b)) for b in caption[1]).strip()
+            caption_text = " ".join(plain_text(_block_inlines(b)) for b in caption[1]).strip()
             pictures = [i for b in blocks for i in _walk_images(b)]
             for image in pictures:
                 self.add_picture(image, section, caption_text)
@@ -234,7 +242,7 @@ class _BlockReader:
         children: list[Item] = []
         for i, block in enumerate(blocks):
             if i == 0 and block.get("t") in ("Para", "Plain"):
-                found = self.paragraph(block["c"], section, marker)
+                found = self.paragraph(para_inlines(block), section, marker)
                 if found and isinstance(found[0], Bullet):
                     head = found[0].runs
                     children += found[1:]
@@ -259,13 +267,13 @@ class _BlockReader:
             return []  # a bare link to another note (an exported sub-page link) is navigation
         for inline in inlines:
             t = inline.get("t")
-            if t == "Math" and inline["c"][0]["t"] == "DisplayMath":
+            if t == "Math" and is_display_math(inline):
                 flush()
                 error = self.math_error(inline, display=True)
                 if error is not None:
                     out.append(Bullet(error, marker=None))
                 else:
-                    out.append(Formula(inline["c"][1].strip()))
+                    out.append(Formula(math_tex(inline).strip()))
             elif t == "Image":
                 self.add_picture(inline, section, "")
             else:
@@ -273,15 +281,15 @@ class _BlockReader:
         flush()
         return out
 
-    def add_picture(self, image: dict[str, Any], section: _Section, caption: str) -> None:
-        attr, alt, (target, _title) = image["c"]
-        alt_text = stringify(alt).strip()
+    def add_picture(self, image: Inline, section: _Section, caption: str) -> None:
+        target = image_target(image)
+        alt_text = plain_text(image_inlines(image)).strip()
         if not caption and alt_text.lower() not in MEANINGLESS_ALT:
             caption = alt_text
         path: Path | None = None
         # The notes loader has judged the file already: a missing or bad picture has
         # had its warning and becomes a placeholder.
-        problem = pictures.problem_of(attr[1])
+        problem = pictures.problem_of(attr_classes(image_attr(image)))
         if problem is None and not is_external(target):
             candidate = (self.note.path.parent / unquote(target)).resolve()
             if candidate in self.media:
@@ -353,7 +361,7 @@ class _BlockReader:
         self.diagnostics.append(
             info(
                 self.note.path,
-                heading_line_of_text(self.note.text, first_cell),
+                self.note.line_of(first_cell),
                 "wide-table",
                 f"table with {n} columns split across {len(groups)} slides",
                 f"at most {MAX_TABLE_COLUMNS} columns fit on a slide",
@@ -377,7 +385,7 @@ class _BlockReader:
         if math_errors.found_problem(node):
             error = ""
         else:
-            error = mathrender.tex_problem(node["c"][1].strip(), display)
+            error = mathrender.tex_problem(math_tex(node).strip(), display)
             if not error:
                 return None
         self.diagnostics.append(math_errors.diagnostic(node, self.note, error))
@@ -473,7 +481,7 @@ def _only_note_links(inlines: list[dict[str, Any]]) -> bool:
             continue
         if t != "Link":
             return False
-        url = inline["c"][2][0]
+        url = link_target(inline)
         if is_external(url) or not split_link(url)[0].lower().endswith(NOTE_SUFFIXES):
             return False
         links += 1

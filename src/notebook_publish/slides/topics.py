@@ -16,8 +16,8 @@ from typing import Any
 
 from notebook_publish.diagnostics import Diagnostic, info
 from notebook_publish.notes import Book, Note
-from notebook_publish.pandoc_ast import stringify
-from notebook_publish.slides.deck_names import Naming, heading_text, name_decks, same_title_key, words
+from notebook_publish.pandoc.ast import Block, header_id, header_inlines, header_level, plain_text
+from notebook_publish.slides.deck_names import Naming, name_decks, same_title_key, words
 from notebook_publish.titles import opening_heading, repeats_title
 
 
@@ -125,15 +125,15 @@ def _section_topics(book: Book) -> list[_Found]:
         note = chapter.note
         if note.folder:
             continue
-        current: list[dict[str, Any]] | None = None
-        header: list[Any] = []
+        current: list[Block] | None = None
+        header: Block = {}
         for block in note.ast.get("blocks", []):
-            if block.get("t") == "Header" and block["c"][0] <= level:
+            if block.get("t") == "Header" and header_level(block) <= level:
                 if current is not None:
                     found.append(_section(note, header, current, chapter.title))
                     current = None
-                if block["c"][0] == level:
-                    header = block["c"]
+                if header_level(block) == level:
+                    header = block
                     current = []
                 continue
             if current is not None:
@@ -143,10 +143,10 @@ def _section_topics(book: Book) -> list[_Found]:
     return found
 
 
-def _section(note: Note, header: list[Any], blocks: list[dict[str, Any]], chapter: str) -> _Found:
-    title = stringify(header[2]).strip()
-    topic = Topic(title, note, tuple(blocks), heading_line(note.text, title), header[1][0], heading=title)
-    return _Found(topic, header[2], chapter)
+def _section(note: Note, header: Block, blocks: list[Block], chapter: str) -> _Found:
+    title = plain_text(header_inlines(header)).strip()
+    topic = Topic(title, note, tuple(blocks), heading_line(note.text, title), header_id(header), heading=title)
+    return _Found(topic, header_inlines(header), chapter)
 
 
 def _shared_headings(sections: list[_Found]) -> int:
@@ -159,7 +159,12 @@ def _named(found: list[_Found], by_note: bool) -> tuple[Topic, ...]:
         namings = [Naming(f.chapter, tuple(words(f.chapter))) for f in found]
     else:
         namings = [
-            Naming(f.topic.heading, tuple(words(heading_text(f.inlines))), f.chapter, tuple(words(f.chapter)))
+            Naming(
+                f.topic.heading,
+                tuple(words(plain_text(f.inlines, math=None, words_only=True))),
+                f.chapter,
+                tuple(words(f.chapter)),
+            )
             for f in found
         ]
     return tuple(replace(f.topic, title=name.title, slug=name.slug) for f, name in zip(found, name_decks(namings)))

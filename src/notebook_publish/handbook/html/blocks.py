@@ -16,9 +16,20 @@ from pygments.util import ClassNotFound
 from notebook_publish import callouts, pictures
 from notebook_publish.handbook.html.ids import heading_anchor
 from notebook_publish.handbook.html.inlines import InlineWriter
-from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, plain_text
+from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, label_text
 from notebook_publish.handbook.html.writer_base import Heading, WriterOptions
 from notebook_publish.notes import Chapter
+from notebook_publish.pandoc.ast import (
+    Inline,
+    attr_id,
+    image_attr,
+    image_inlines,
+    image_target,
+    para_inlines,
+    span_attr,
+    span_inlines,
+    str_text,
+)
 from notebook_publish.rawhtml import RawHtmlFilter
 
 if TYPE_CHECKING:
@@ -40,9 +51,8 @@ def _anchor_only(inlines: list[dict[str, Any]]) -> str | None:
     """The id of a paragraph that is nothing but an empty anchor `[]{#id}` (an Obsidian
     `^block-id` on a line of its own), which takes no room on the page."""
     lone = [i for i in inlines if i.get("t") not in ("Space", "SoftBreak", "LineBreak")]
-    if len(lone) == 1 and lone[0].get("t") == "Span" and lone[0]["c"][0][0] and not lone[0]["c"][1]:
-        ident: str = lone[0]["c"][0][0]
-        return ident
+    if len(lone) == 1 and lone[0].get("t") == "Span" and attr_id(span_attr(lone[0])) and not span_inlines(lone[0]):
+        return attr_id(span_attr(lone[0]))
     return None
 
 
@@ -160,7 +170,7 @@ class BlockWriter(InlineWriter):
     def header(self, level: int, attr: list[Any], content: list[dict[str, Any]]) -> str:
         ident = attr[0]
         depth = max(1, level - self.base_level)
-        label = plain_text(content)
+        label = label_text(content)
         in_toc = depth <= self.options.toc_depth and bool(label)
         number = ""
         if self.number is not None and in_toc:
@@ -204,7 +214,7 @@ class BlockWriter(InlineWriter):
                 continue
             tasks += 1
             first = dict(item[0])
-            rest = first["c"][1:]
+            rest = para_inlines(first)[1:]
             if rest and rest[0].get("t") == "Space":
                 rest = rest[1:]
             first = {"t": first["t"], "c": rest}
@@ -220,7 +230,7 @@ class BlockWriter(InlineWriter):
         first = item[0] if item else {}
         if (
             first.get("t") not in ("Para", "Plain")
-            or _lone_image(first["c"]) is not None
+            or _lone_image(para_inlines(first)) is not None
             or self.block_filter.suppressing
         ):
             return self.blocks(item), False
@@ -232,9 +242,9 @@ class BlockWriter(InlineWriter):
     def _task_mark(item: list[dict[str, Any]]) -> bool | None:
         if not item or item[0].get("t") not in ("Plain", "Para"):
             return None
-        content = item[0]["c"]
-        if content and content[0].get("t") == "Str" and content[0]["c"] in _TASK_MARKS:
-            return _TASK_MARKS[content[0]["c"]]
+        content = para_inlines(item[0])
+        if content and content[0].get("t") == "Str" and str_text(content[0]) in _TASK_MARKS:
+            return _TASK_MARKS[str_text(content[0])]
         return None
 
     def table(self, c: list[Any]) -> str:
@@ -277,12 +287,12 @@ class BlockWriter(InlineWriter):
 
     def _cell(self, blocks: list[dict[str, Any]]) -> str:
         if len(blocks) == 1 and blocks[0].get("t") in ("Plain", "Para"):
-            return self._term_anchors(blocks[0]["c"]) + self.inlines(blocks[0]["c"])
+            return self._term_anchors(para_inlines(blocks[0])) + self.inlines(para_inlines(blocks[0]))
         return self.blocks(blocks)
 
-    def figure(self, image: dict[str, Any]) -> str:
-        attr, alt, (target, _title) = image["c"]
-        alt_text = plain_text(alt)
+    def figure(self, image: Inline) -> str:
+        attr, alt, target = image_attr(image), image_inlines(image), image_target(image)
+        alt_text = label_text(alt)
         inner = self.image(attr, alt_text, target, block=True)
         if pictures.problem_of(attr[1]) or not inner.startswith("<img"):
             return inner

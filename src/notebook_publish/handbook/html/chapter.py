@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 from notebook_publish.chapter_numbers import title_heading
 from notebook_publish.handbook.html.blocks import BlockWriter
 from notebook_publish.handbook.html.ids import heading_anchor
-from notebook_publish.handbook.html.markup import esc_attr, plain_text
+from notebook_publish.handbook.html.markup import esc_attr, label_text
 from notebook_publish.handbook.html.writer_base import ChapterHtml, Heading, WriterOptions
 from notebook_publish.notes import Chapter
+from notebook_publish.pandoc.ast import header_id
 
 if TYPE_CHECKING:
     from notebook_publish.cache import Cache
 
-__all__ = ["ChapterHtml", "Heading", "WriterOptions", "plain_text", "render_chapter"]
+__all__ = ["ChapterHtml", "Heading", "WriterOptions", "label_text", "render_chapter"]
 
 
 def render_chapter(
@@ -57,6 +58,6 @@ class _ChapterWriter(BlockWriter):
         i = title_heading(blocks, self.chapter.title)
         if i is None:
             return blocks
-        if blocks[i]["c"][1][0]:
-            self._title_anchor = heading_anchor(self.prefix, blocks[i]["c"][1][0])
+        if header_id(blocks[i]):
+            self._title_anchor = heading_anchor(self.prefix, header_id(blocks[i]))
         return blocks[:i] + blocks[i + 1 :]

@@ -8,10 +8,10 @@ from typing import Any
 from notebook_publish.handbook.html.ids import heading_anchor
 from notebook_publish.handbook.html.images import ImageWriter
 from notebook_publish.handbook.html.index_terms import TermUse, term_key, term_of
-from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, plain_text
+from notebook_publish.handbook.html.markup import esc, esc_attr, known_classes, label_text
 from notebook_publish.handbook.html.math import MathWriter
 from notebook_publish.normalize.resolve import NOTE_SUFFIXES, is_external, split_link
-from notebook_publish.pandoc_ast import walk_inlines
+from notebook_publish.pandoc.ast import code_text, para_inlines, walk_inlines
 from notebook_publish.policy import is_safe_link
 from notebook_publish.rawhtml import RawHtmlFilter
 
@@ -84,7 +84,7 @@ class InlineWriter(ImageWriter, MathWriter):
                 out.append(self.link(c, filt))
             elif t == "Image":
                 attr, alt, (target, _title) = c
-                out.append(self.image(attr, plain_text(alt), target, block=False))
+                out.append(self.image(attr, label_text(alt), target, block=False))
             elif t == "Note":
                 out.append(self.footnote(c))
             elif t == "Span":
@@ -98,7 +98,7 @@ class InlineWriter(ImageWriter, MathWriter):
 
     def strong(self, content: list[dict[str, Any]], filt: RawHtmlFilter) -> str:
         inner = self._inlines(content, filt)
-        term = term_of(plain_text(content), self.options.index_max_words)
+        term = term_of(label_text(content), self.options.index_max_words)
         if term is None:
             return f"<strong>{inner}</strong>"
         anchor = self._new_anchor("ix")
@@ -139,18 +139,18 @@ class InlineWriter(ImageWriter, MathWriter):
         parts = []
         for block in blocks:
             if block.get("t") in ("Para", "Plain"):
-                parts.append(f'<span class="fn-p">{self.inlines(block["c"])}</span>')
+                parts.append(f'<span class="fn-p">{self.inlines(para_inlines(block))}</span>')
             elif block.get("t") == "CodeBlock":
-                parts.append(f'<code class="fn-p">{esc(block["c"][1])}</code>')
+                parts.append(f'<code class="fn-p">{esc(code_text(block))}</code>')
             else:
-                parts.append(f'<span class="fn-p">{esc(plain_text(list(walk_inlines([block]))))}</span>')
+                parts.append(f'<span class="fn-p">{esc(label_text(list(walk_inlines([block]))))}</span>')
         return f'<span class="footnote">{"".join(parts)}</span>'
 
     def _term_anchors(self, inlines: list[dict[str, Any]]) -> str:
         """Invisible anchors for the config's extra index terms found in this paragraph."""
         if not self.extra_terms:
             return ""
-        text = term_key(plain_text(inlines))
+        text = term_key(label_text(inlines))
         out = []
         for key, term, pattern in self.extra_terms:
             if pattern.search(text):

@@ -101,9 +101,7 @@ class WriterCore:
     # --- diagnostics ----------------------------------------------------------------
 
     def _line_of(self, needle: str) -> int:
-        needle = needle.strip().splitlines()[0] if needle.strip() else ""
-        at = self.note.text.find(needle) if needle else -1
-        return self.note.text.count("\n", 0, at) + 1 if at >= 0 else 1
+        return self.note.line_of(needle.strip().splitlines()[0] if needle.strip() else "")
 
     def _report_dropped(self, filt: RawHtmlFilter) -> None:
         if filt.dropped.tags:

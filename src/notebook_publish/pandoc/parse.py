@@ -1,28 +1,38 @@
-"""The only module that talks to pandoc: normalised Markdown in, pandoc AST out.
+"""Normalised Markdown in, pandoc AST out: cached, many notes at a time, its nesting bounded.
 
 pandoc parses each note once (a batch of notes per process when many are parsed, see
-`pandoc_batch`; never per block) and its JSON AST is cached by content hash plus
-pandoc's version and the reader, so an unchanged note is never parsed twice. The AST is
-the one document model both writers read.
+`batch`; never per block) and its JSON AST is cached by content hash plus pandoc's
+version and the reader, so an unchanged note is never parsed twice. The AST is the one
+document model both writers read.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
-from functools import cache
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from types import FrameType
+from typing import Any, Protocol, cast
 
-import pypandoc
+from notebook_publish.cache import content_key
+from notebook_publish.pandoc.ast import (
+    Ast,
+    Block,
+    Blocks,
+    Inlines,
+    div_blocks,
+    figure_blocks,
+    list_items,
+    para_inlines,
+    plain_text,
+    quote_blocks,
+    walk_blocks,
+)
+from notebook_publish.pandoc.batch import parse_batch
+from notebook_publish.pandoc.process import READER, ParseError, pandoc_version, run_pandoc
 
-# GitHub-flavoured Markdown, as the exporters write it, plus what the notes use that
-# GFM lacks: attributes (the normaliser marks missing images and broken links with
-# classes), definition lists and fenced divs (`::: notes`, callouts).
-READER = "gfm+tex_math_dollars+tex_math_gfm+attributes+bracketed_spans+definition_lists+fenced_divs+footnotes+task_lists+pipe_tables"
-
-
-PANDOC_HEAP_MB = 1536  # a 9 MB note needs about 1 GB
-PANDOC_SECONDS = 180  # the same note takes about 25 s
 BATCH_NOTES = 24  # notes per pandoc process when many are parsed at once
 
 # How deep the writers may find the AST. They walk it recursively, as pandoc's own
@@ -47,20 +57,19 @@ DEEP_NESTING_KEY = "notebook-publish-deep-nesting"  # the text where lists and t
 DEEP_QUOTES_KEY = "notebook-publish-deep-quotes"  # the text where block quotes were first flattened
 
 
-class ParseError(Exception):
-    """pandoc refused the text. Carries pandoc's own message."""
-
-
 class TooDeep(ParseError):
     """The note nests deeper than any writer can follow, even after flattening lists."""
 
 
-@cache
-def pandoc_version() -> str:
-    return ".".join(str(p) for p in pypandoc.get_pandoc_version().split("."))
+class AstCache(Protocol):
+    """Where parsed notes are kept (`cache.Cache`, `cache.MemoryCache`)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
 
 
-def parse_markdown(text: str, cache=None) -> dict:
+def parse_markdown(text: str, cache: AstCache | None = None) -> Ast:
     """Return the pandoc AST (as a JSON-compatible dict) of normalised Markdown.
     Raises ParseError."""
     result = parse_many([text], cache, jobs=1)[0]
@@ -69,20 +78,14 @@ def parse_markdown(text: str, cache=None) -> dict:
     return result
 
 
-def parse_many(texts: list[str], cache=None, jobs: int = 0) -> list[dict | ParseError]:
+def parse_many(texts: list[str], cache: AstCache | None = None, jobs: int = 0) -> list[Ast | ParseError]:
     """`parse_markdown` for many notes, with up to `jobs` pandoc processes at a time
     (0: one per CPU). Returns, in order, each note's AST or the ParseError it raised.
 
     Only the pandoc processes run in threads; cache look-ups and loading the JSON
     (which adjusts the recursion limit) stay in the calling thread.
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    from notebook_publish.cache import content_key
-    from notebook_publish.pandoc_batch import parse_batch
-
-    results: list[dict | ParseError | None] = [None] * len(texts)
+    results: list[Ast | ParseError | None] = [None] * len(texts)
     keys = [content_key("ast", pandoc_version(), READER, text) for text in texts]
     pending: list[int] = []
     for i, key in enumerate(keys):
@@ -137,61 +140,20 @@ def parse_many(texts: list[str], cache=None, jobs: int = 0) -> list[dict | Parse
                     keep(pending[j], raw)
         if not batches:
             alone = list(range(len(pending)))
-        for j, raw in zip(alone, pool.map(lambda j: run(pending[j]), alone)):
-            keep(pending[j], raw)
-    return results  # type: ignore[return-value]
-
-
-def run_pandoc(text: str) -> str:
-    """pandoc's JSON for the text, in a sandbox, with bounded memory and time.
-
-    `--sandbox` keeps pandoc from reading files or the network; the heap limit is
-    what pandoc's manual recommends for untrusted input, and the time limit stops a
-    pathological note from holding the build forever.
-    """
-    return run_pandoc_command(pandoc_command(), input=text.encode("utf-8", "replace"))
-
-
-def pandoc_command(*files: str) -> list[str]:
-    """The pandoc command line, sandboxed and memory-bounded, for stdin or `files`."""
-    return [
-        pypandoc.get_pandoc_path(),
-        f"--from={READER}",
-        "--to=json",
-        "--wrap=none",
-        "--sandbox",
-        *files,
-        "+RTS",
-        f"-M{PANDOC_HEAP_MB}m",
-        "-RTS",
-    ]
-
-
-def run_pandoc_command(command: list[str], input: bytes | None = None, cwd: str | None = None) -> str:
-    try:
-        done = subprocess.run(command, input=input, capture_output=True, timeout=PANDOC_SECONDS, cwd=cwd)
-    except subprocess.TimeoutExpired:
-        raise ParseError(f"pandoc took more than {PANDOC_SECONDS} s") from None
-    except OSError as exc:
-        raise ParseError(f"cannot run pandoc: {exc.strerror}") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        if "Heap exhausted" in message:
-            raise ParseError(f"pandoc needed more than {PANDOC_HEAP_MB} MB")
-        raise ParseError(
-            " ".join(message.split())[:300] if message else f"pandoc failed with exit code {done.returncode}"
-        )
-    return done.stdout.decode("utf-8")
+        for j, alone_raw in zip(alone, pool.map(lambda j: run(pending[j]), alone)):
+            keep(pending[j], alone_raw)
+    return cast("list[Ast | ParseError]", results)  # every note has its AST or its error by now
 
 
 def _frame_depth() -> int:
-    frame, depth = sys._getframe(), 0
+    frame: FrameType | None = sys._getframe()
+    depth = 0
     while frame is not None:
         frame, depth = frame.f_back, depth + 1
     return depth
 
 
-def load_ast(raw: str | bytes) -> dict:
+def load_ast(raw: str | bytes) -> Ast:
     """pandoc's JSON as a dict, however deeply it nests (up to a hard limit).
 
     Ordinary notes load under a recursion limit lowered to just above what they need;
@@ -221,11 +183,11 @@ def load_ast(raw: str | bytes) -> dict:
     return ast
 
 
-def _quotes_nest_deeper(raw: str | bytes, ast: dict, limit: int) -> bool:
+def _quotes_nest_deeper(raw: str | bytes, ast: Ast, limit: int) -> bool:
     """Whether some block quote lies inside more than `limit` others. Most notes have
     fewer quotes than that in all, which the JSON text tells without a walk."""
-    marker = '"BlockQuote"' if isinstance(raw, str) else b'"BlockQuote"'
-    if raw.count(marker) <= limit:
+    quotes_in_text = raw.count('"BlockQuote"') if isinstance(raw, str) else raw.count(b'"BlockQuote"')
+    if quotes_in_text <= limit:
         return False
     stack = [(b, 0) for b in ast.get("blocks", [])]
     while stack:
@@ -243,7 +205,7 @@ def _quotes_nest_deeper(raw: str | bytes, ast: dict, limit: int) -> bool:
     return False
 
 
-def ast_depth(node) -> int:
+def ast_depth(node: Any) -> int:
     """How deeply lists and objects nest in a JSON value, without recursion."""
     deepest = 0
     stack = [(node, 1)]
@@ -259,8 +221,8 @@ def ast_depth(node) -> int:
 
 
 def limit_nesting(
-    ast: dict, max_nesting: int = MAX_BLOCK_NESTING, max_quotes: int = MAX_QUOTE_NESTING
-) -> tuple[dict, bool]:
+    ast: Ast, max_nesting: int = MAX_BLOCK_NESTING, max_quotes: int = MAX_QUOTE_NESTING
+) -> tuple[Ast, bool]:
     """The AST with containers below `max_nesting` levels replaced by their content, and
     block quotes below `max_quotes` quotes by theirs.
 
@@ -271,10 +233,11 @@ def limit_nesting(
     `meta` gets `DEEP_NESTING_KEY` and `DEEP_QUOTES_KEY` (the text at the first place
     each limit flattened) so a diagnostic can point at its line.
     """
-    state = {"first": None, "quotes": None}
+    state: dict[str, str | None] = {"first": None, "quotes": None}
 
-    def leaves(block: dict) -> list:
-        out, stack = [], [block]
+    def leaves(block: Block) -> Blocks:
+        out: Blocks = []
+        stack = [block]
         while stack:
             b = stack.pop()
             kids = _children(b)
@@ -284,29 +247,28 @@ def limit_nesting(
             else:
                 stack.extend(reversed(kids))
         if state["first"] is None:
-            from notebook_publish.pandoc_ast import stringify
-
             first = out[0] if out else {}
             inlines = first.get("c") if first.get("t") in ("Para", "Plain") else []
-            state["first"] = stringify(inlines or [])[:40]
+            state["first"] = plain_text(inlines or [])[:40]
         return out
 
-    def unquoted(quote: dict) -> list:
+    def unquoted(quote: Block) -> Blocks:
         """The blocks of a quote and of the quotes directly in it, without their boxes
         (iteratively: a note may nest quotes thousands deep)."""
-        out, stack = [], [quote]
+        out: Blocks = []
+        stack = [quote]
         while stack:
             b = stack.pop()
             if isinstance(b, dict) and b.get("t") == "BlockQuote":
-                stack.extend(reversed(b["c"]))
+                stack.extend(reversed(quote_blocks(b)))
             else:
                 out.append(b)
         if state["quotes"] is None:
             state["quotes"] = _first_text(out)
         return out
 
-    def blocks(items: list, depth: int, quotes: int) -> list:
-        out = []
+    def blocks(items: Blocks, depth: int, quotes: int) -> Blocks:
+        out: Blocks = []
         for b in items:
             if not isinstance(b, dict) or b.get("t") not in _CONTAINERS:
                 out.append(b)
@@ -330,41 +292,38 @@ def limit_nesting(
     return flat, True
 
 
-def _first_text(blocks: list) -> str:
+def _first_text(blocks: Blocks) -> str:
     """The first words of the first paragraph among `blocks`, as the note's text has
     them, to find their line by: the plain words before any markup or line break."""
-    from notebook_publish.pandoc_ast import stringify, walk_blocks
-
     for block in walk_blocks(blocks):
         if block.get("t") in ("Para", "Plain") and block.get("c"):
-            plain = []
-            for inline in block["c"]:
+            plain: Inlines = []
+            for inline in para_inlines(block):
                 if inline.get("t") not in ("Str", "Space"):
                     break
                 plain.append(inline)
-            return stringify(plain or block["c"])[:40]
+            return plain_text(plain or para_inlines(block))[:40]
     return ""
 
 
-def _children(block: dict) -> list | None:
+def _children(block: Block) -> Blocks | None:
     """The blocks inside a container, in order (a definition's term as a paragraph)."""
-    t, c = block.get("t"), block.get("c")
-    if t == "BulletList":
-        return [b for item in c for b in item]
-    if t == "OrderedList":
-        return [b for item in c[1] for b in item]
+    t, c = block.get("t"), cast(Any, block.get("c"))
+    if t in ("BulletList", "OrderedList"):
+        return [b for item in list_items(block) for b in item]
     if t == "BlockQuote":
-        return list(c)
+        return list(quote_blocks(block))
     if t == "Div":
-        return list(c[1])
+        return list(div_blocks(block))
     if t == "Figure":
-        return list(c[2])
+        return list(figure_blocks(block))
     if t == "DefinitionList":
         return [b for term, defs in c for b in [{"t": "Plain", "c": term}] + [x for d in defs for x in d]]
     return None
 
 
-def _rebuild(block: dict, inner) -> dict:
+def _rebuild(block: Block, inner: Callable[[Blocks], Blocks]) -> Block:
+    """The container with `inner` applied to each list of blocks it holds."""
     t, c = block["t"], block["c"]
     if t == "BulletList":
         return {"t": t, "c": [inner(item) for item in c]}

@@ -22,7 +22,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from notebook_publish.markdown import ParseError, pandoc_command, run_pandoc_command
+from notebook_publish.pandoc.ast import Blocks, raw_text
+from notebook_publish.pandoc.process import ParseError, pandoc_command, run_pandoc_command
 
 
 def parse_batch(texts: list[str]) -> list[str | None]:
@@ -50,10 +51,10 @@ def parse_batch(texts: list[str]) -> list[str | None]:
     version = json.dumps(doc.get("pandoc-api-version"))
     sentinel = re.compile(rf"<!-- {token} end (\d+) -->")
     out: list[str | None] = [None] * len(texts)
-    blocks: list = []
+    blocks: Blocks = []
     last = -1
     for block in doc.get("blocks", []):
-        found = block.get("t") == "RawBlock" and sentinel.fullmatch(str(block["c"][1]).strip())
+        found = block.get("t") == "RawBlock" and sentinel.fullmatch(str(raw_text(block)).strip())
         if not found:
             blocks.append(block)
             continue
@@ -64,7 +65,7 @@ def parse_batch(texts: list[str]) -> list[str | None]:
     return out
 
 
-def _note_json(blocks: list, version: str, prefix: str, token: str) -> str | None:
+def _note_json(blocks: Blocks, version: str, prefix: str, token: str) -> str | None:
     try:
         text = json.dumps(blocks, ensure_ascii=False, separators=(",", ":"))
     except RecursionError:
