@@ -61,10 +61,12 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# Lint and formatting (ruff; the rules are in pyproject.toml). CI runs it before the tests.
+# Lint, formatting (ruff) and types (mypy --strict on src/); the rules are in
+# pyproject.toml. CI runs it before the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 # Writes the figures into BENCHMARKS.md (bench/bench.py: ours against the peers, one run).
 bench: $(STAMP)
