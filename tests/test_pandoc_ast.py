@@ -159,7 +159,7 @@ def test_plain_text_for_labels_and_for_file_names():
     assert plain_text(para, math=None, words_only=True) == "Mean  of , the  "
 
 
-def test_one_line_trims_each_element_as_the_labels_always_have():
-    para = para_inlines(parse_markdown("foo[ bar](x)")["blocks"][0])
-    assert plain_text(para) == "foo bar"
-    assert plain_text(para, one_line=True) == "foobar"
+def test_one_line_keeps_the_space_at_an_elements_edge():
+    para = para_inlines(parse_markdown("foo[ bar](x) *baz*\n\tqux `a  b`")["blocks"][0])
+    assert plain_text(para) == "foo bar baz qux a  b"
+    assert plain_text(para, one_line=True) == "foo bar baz qux a b"

@@ -296,8 +296,9 @@ def plain_text(
       handbook's labels (contents, bookmarks) give it as Unicode.
     - `words_only`: only what was typed as words, for file names: no code, no
       picture descriptions, no emoji, no quotation marks.
-    - `one_line`: runs of white space as one space, and each element's text trimmed,
-      for labels that must stay on one line.
+    - `one_line`: runs of white space as one space and the ends trimmed, for labels
+      that must stay on one line. The whole text is collapsed once, not each element:
+      `foo[ bar](x)` reads "foo bar", not "foobar".
     """
 
     def text(items: Inlines) -> str:
@@ -328,10 +329,10 @@ def plain_text(
                 inner = text(quoted_inlines(item))
                 marks = "" if words_only else "“”" if is_double_quoted(item) else "‘’"
                 out.append(marks[:1] + inner + marks[1:])
-        joined = "".join(out)
-        return " ".join(joined.split()) if one_line else joined
+        return "".join(out)
 
-    return text(inlines)
+    joined = text(inlines)
+    return " ".join(joined.split()) if one_line else joined
 
 
 # --- inline footnotes ------------------------------------------------------------
