@@ -76,6 +76,21 @@ def varied(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
+def test_generated_notebook_is_well_formed(tmp_path: Path) -> None:
+    """The benchmark's kind of notebook (bench/generate_notebook.py: code, tables,
+    callouts, nested lists, inline and display math, pictures), a few notes of it."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate_notebook import generate_notebook
+
+    generate_notebook(tmp_path / "notes", 10, 1)
+    (tmp_path / "handbook.yml").write_text("title: Generated\nnotes: notes\nmedia: [notes/media]\n", encoding="utf-8")
+    out = _build(tmp_path)
+    assert problems(out) == []
+    assert _elements(out, "Formula") and _elements(out, "Table") and _elements(out, "Figure")
+
+
 def _pdfinfo(path: Path) -> str:
     return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
 

@@ -125,6 +125,8 @@ def _merge(
         compress_streams=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        # PDF/UA-1 and the PDF/A-3 tags are defined on PDF 1.7 (ISO 32000-1).
+        min_version="1.7" if is_tagged(meta.variant) else "",
     )
     return out.getvalue()
 
