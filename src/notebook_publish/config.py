@@ -43,6 +43,10 @@ DIAGNOSTICS = "diagnostics"  # a mapping of diagnostic codes to levels (levels.p
 FLAVOURS = ("obsidian", "github", "gitbook", "mkdocs", "vitepress", "jekyll", "notion")
 
 
+# The PDF standards a handbook can be written to (`handbook/structure_tree.py`, `pdf.variant`).
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b", "pdf/a-3u", "none")
+
+
 @dataclass(frozen=True)
 class PdfConfig:
     paper: str = setting("choice", "a4", "Paper size.", choices=("a4", "letter"))
@@ -58,6 +62,13 @@ class PdfConfig:
     index_exclude: tuple[str, ...] = setting("strs", [], "Terms never to list in the index.")
     index_max_words: int = setting(
         "int", 4, "Longest bold phrase, in words, that counts as an index term.", span=(1, 20), unit="words"
+    )
+    variant: str = setting(
+        "choice",
+        "pdf/ua-1",
+        "What the PDF conforms to: pdf/ua-1 (tagged, accessible), pdf/a-3b or pdf/a-3u (tagged, archival, with an sRGB "
+        "output intent), or none (untagged).",
+        choices=PDF_VARIANTS,
     )
     chapter_timeout: int = setting(
         "int",

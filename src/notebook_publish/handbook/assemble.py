@@ -38,6 +38,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
 
 from notebook_publish.handbook.shared_fonts import share_font_programs
+from notebook_publish.handbook.structure_tree import FOLIO_ARTIFACT, declare, is_tagged, join_structure
 from notebook_publish.handbook.typeset.parts import XREF, Part
 
 Bookmark = tuple[int, str, str]  # (level, title, anchor): outline.bookmarks
@@ -57,6 +58,7 @@ class PdfMeta:
     language: str
     date: str  # PDF date, "D:20231114221320Z"
     producer: str
+    variant: str = "none"  # pdf.variant: the standard the book is written to (structure_tree.STANDARDS)
 
 
 def assemble(
@@ -91,20 +93,25 @@ def _merge(
     book = open_files.enter_context(Pdf.new())
     parts = [front, *chapters] + ([index] if index else [])
     anchors: dict[str, tuple[int, float, float]] = {}
+    placed_parts: list[tuple[Pdf, int]] = []  # each part's PDF and its first page in the book
     for part in parts:
         first = len(book.pages)
-        book.pages.extend(opened(part).pages)
+        part_pdf = opened(part)
+        placed_parts.append((part_pdf, first))
+        book.pages.extend(part_pdf.pages)
         for name, (page, x, y) in part.anchors.items():
             anchors.setdefault(name, (first + page, x, y))
 
     body_start = front.page_count
     body_pages = sum(c.page_count for c in chapters)
     for piece in folio:
-        _overlay(book, opened(piece), body_start, body_pages)
+        _overlay(book, opened(piece), body_start, body_pages, tagged=is_tagged(meta.variant))
         body_start += piece.page_count
         body_pages -= piece.page_count
 
     _resolve_links(book, anchors)
+    if is_tagged(meta.variant):
+        join_structure(book, placed_parts)
     placed = _add_outline(book, outline, anchors)
     book.Root.PageLabels = _page_labels(book, front.page_count)
     _typed_hyphens(book)
@@ -122,6 +129,8 @@ def _merge(
         )
     )
     book.Root.Lang = String(meta.language)
+    if is_tagged(meta.variant):
+        declare(book, meta.variant, meta.language)
     if placed:
         book.Root.PageMode = Name.UseOutlines
     out = BytesIO()
@@ -134,6 +143,8 @@ def _merge(
         compress_streams=True,
         stream_decode_level=pikepdf.StreamDecodeLevel.none,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        # PDF/UA-1 and the PDF/A-3 tags are defined on PDF 1.7 (ISO 32000-1).
+        min_version="1.7" if is_tagged(meta.variant) else "",
     )
     return out.getvalue()
 
@@ -170,8 +181,9 @@ def _page_labels(book: Pdf, front_pages: int) -> Dictionary:
     return book.make_indirect(Dictionary(Nums=nums))
 
 
-def _overlay(book: Pdf, folio: Pdf, start: int, count: int) -> None:
-    """Draw folio page i over book page start + i, after the page's own content.
+def _overlay(book: Pdf, folio: Pdf, start: int, count: int, tagged: bool = False) -> None:
+    """Draw folio page i over book page start + i, after the page's own content (in a
+    tagged book, as a pagination artifact).
 
     Not `Page.add_overlay`: that names the form XObject at random, and a reproducible
     build must give the same bytes."""
@@ -185,7 +197,8 @@ def _overlay(book: Pdf, folio: Pdf, start: int, count: int) -> None:
         resources.XObject = xobjects
         page.obj.Resources = resources
         page.contents_add(book.make_stream(b"q\n"), prepend=True)
-        page.contents_add(book.make_stream(b"\nQ\nq /NpFolio Do Q\n"))
+        begin, end = FOLIO_ARTIFACT if tagged else (b"", b"")
+        page.contents_add(book.make_stream(b"\nQ\n" + begin + b"q /NpFolio Do Q" + end + b"\n"))
 
 
 def _resolve_links(book: Pdf, anchors: dict[str, tuple[int, float, float]]) -> None:

@@ -236,7 +236,9 @@ class _HandbookBuild:
         html = self._with_fallbacks(html)
         # The formulas' slot keys in the HTML are hashes of their SVGs: the key covers them.
         images = [file_hash(p, self.memo) for p in _images_of(html, self.mounts)]  # their URLs are in the HTML
-        key = content_key(self.fingerprint, kind, html, user_css, *images)
+        # The folio layer is laid over the pages as one pagination artifact: it needs no tags.
+        tagged = self.config.pdf.variant != "none" and kind != "folio"
+        key = content_key(self.fingerprint, kind, html, user_css, f"tagged={tagged}", *images)
         return PartJob(
             key,
             kind,
@@ -251,6 +253,7 @@ class _HandbookBuild:
             weight=len(html),
             members=members,
             math=math,
+            tagged=tagged,
         )
 
     def _render_part(self, group: list[int]) -> PartJob:
@@ -384,6 +387,7 @@ class _HandbookBuild:
             language=meta.language,
             date="D:" + meta.date_iso.replace("-", "").replace("T", "").replace(":", ""),
             producer=_producer(),
+            variant=self.config.pdf.variant,
         )
         try:
             pdf = assemble(

@@ -39,14 +39,23 @@ class ImageWriter(WriterCore):
             return self._placeholder(target, block, pictures.PLACEHOLDER_LABELS.get(problem, "Image not found"))
         if target.startswith("data:"):
             if is_data_picture(target):
-                return f'<img src="{esc_attr(target)}" alt="{esc_attr(alt_text)}">'
+                return f'<img src="{esc_attr(target)}" alt="{esc_attr(alt_text or ("" if self.options.url_base is not None else "picture"))}">'
             return self._refused(target, block, "only data:image/... URIs are embedded")
         if is_external(target):
             return self._refused(target, block, "images are never fetched; put the file in a media folder")
         path = publishable_picture(self.note.path, target, self.options.media_files)
         if path is None:
             return self._refused(target, block, "only files inside the notes and media folders are published")
-        return f'<img src="{esc_attr(self._file_url(path))}" alt="{esc_attr(alt_text)}"{_size_style(attr)}>'
+        return f'<img src="{esc_attr(self._file_url(path))}" alt="{esc_attr(self._alt(alt_text, path))}"{_size_style(attr)}>'
+
+    def _alt(self, alt_text: str, path: Path) -> str:
+        """The picture's description. A tagged PDF must give every figure one (a reader
+        announces a figure by it), so in the PDF a picture the note left undescribed
+        (`![](chart.png)`) is named by its file; the web page keeps the empty `alt`,
+        which there marks a picture as decoration."""
+        if alt_text.strip() or self.options.url_base is not None:
+            return alt_text
+        return f"picture {path.name}"
 
     def _raw_image(self, src: str, alt: str) -> str:
         """An <img> in raw HTML: published only if it names a file we allow."""

@@ -37,7 +37,7 @@ class MathWriter(WriterCore):
             # For the PDF: an empty box now, the outlines drawn in after layout (math_stamp).
             key = content_key(result.svg)[:24]
             self.math_svgs[key] = result.svg
-            return f'<span class="math {kind}">{math_stamp.slot_html(key, style, label)}</span>'
+            return f'<span class="math {kind}">{math_stamp.slot_html(key, style, label, esc_attr(source))}</span>'
         # An <img> with a data: URI rather than inline <svg>: WeasyPrint parses it once
         # per distinct formula with ElementTree instead of running every glyph's <path>
         # through its HTML parser and style cascade (about a tenth of a chapter's time).

@@ -43,11 +43,12 @@ def can_stamp(svg: str) -> bool:
     return all(tag.split(":")[-1] in _STAMPABLE_TAGS for tag in _TAG.findall(svg))
 
 
-def slot_html(key: str, style: str, label: str) -> str:
+def slot_html(key: str, style: str, label: str, tex: str = "") -> str:
     """The empty box that stands for a formula in a chapter's HTML for the PDF. `label`
     (escaped for an attribute) is the formula's text: for assistive technology in the
-    HTML, and the invisible text written over the formula in the PDF."""
-    return f'<span class="math-svg {SLOT_CLASS}" data-math="{key}" role="img" aria-label="{label}" style="display:inline-block;{style}"></span>'
+    HTML, and the invisible text written over the formula in the PDF. `tex` (escaped)
+    is its TeX source, the tagged PDF's alternate description of the formula."""
+    return f'<span class="math-svg {SLOT_CLASS}" data-math="{key}" data-tex="{tex}" role="img" aria-label="{label}" style="display:inline-block;{style}"></span>'
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Slot:
     text: str = ""  # the formula as plain text
     baseline: float = 0.0  # y of the line's baseline the formula sits on, CSS px
     font_size: float = 0.0  # of the text around it, CSS px
+    tex: str = ""  # the formula's TeX source
 
 
 def find_slots(document: Any) -> list[Slot]:  # a WeasyPrint Document
@@ -90,6 +92,7 @@ def find_slots(document: Any) -> list[Slot]:  # a WeasyPrint Document
                     element.get("aria-label") or "",
                     _baseline(box),
                     box.style["font_size"],
+                    element.get("data-tex") or "",
                 )
             )
     return slots
@@ -104,31 +107,44 @@ def _baseline(box: Any) -> float:  # a WeasyPrint box
     return bottom + shift if isinstance(shift, (int, float)) else bottom
 
 
+def slot_drawing(slot: Slot, svgs: dict[str, str]) -> bytes | None:
+    """Operators that draw the slot's formula in its box (None: nothing to draw)."""
+    if slot.key not in svgs:
+        return None
+    ops, width, height = formula_ops(svgs[slot.key])
+    if width <= 0 or height <= 0:
+        return None
+    # SVG pixels into the slot's box, both y down.
+    matrix = (slot.width / width, 0, 0, slot.height / height, slot.x, slot.y)
+    ink = b" ".join(number(c) for c in slot.colour)
+    return b"q %s rg %s RG " % (ink, ink) + b" ".join(number(v) for v in matrix) + b" cm\n" + ops + b"\nQ"
+
+
+def slot_words(slot: Slot, svgs: dict[str, str]) -> Words | None:
+    """The plain text of the slot's formula, over the slot's box, on the baseline and
+    at the size of the text around it, so that an inline formula reads between the
+    words beside it (None: no text to write)."""
+    text = slot.text.strip()
+    if text and slot.key in svgs and slot.width > 0 and slot.font_size > 0:
+        return Words(slot.x, slot.baseline, slot.width, slot.font_size, text)
+    return None
+
+
 def formula_drawings(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[bytes]]:
     """Operators per page (for `pages.draw_over`) that draw each slot's formula in its box."""
     drawings: dict[int, list[bytes]] = {}
     for slot in slots:
-        if slot.key not in svgs:
-            continue
-        ops, width, height = formula_ops(svgs[slot.key])
-        if width <= 0 or height <= 0:
-            continue
-        # SVG pixels into the slot's box, both y down.
-        matrix = (slot.width / width, 0, 0, slot.height / height, slot.x, slot.y)
-        ink = b" ".join(number(c) for c in slot.colour)
-        drawings.setdefault(slot.page, []).append(
-            b"q %s rg %s RG " % (ink, ink) + b" ".join(number(v) for v in matrix) + b" cm\n" + ops + b"\nQ"
-        )
+        ops = slot_drawing(slot, svgs)
+        if ops is not None:
+            drawings.setdefault(slot.page, []).append(ops)
     return drawings
 
 
 def formula_texts(slots: list[Slot], svgs: dict[str, str]) -> dict[int, list[Words]]:
-    """The plain text of each drawn formula, per page (for `pages.draw_over`): over
-    the slot's box, on the baseline and at the size of the text around it, so that an
-    inline formula reads between the words beside it."""
+    """The plain text of each drawn formula, per page (for `pages.draw_over`)."""
     texts: dict[int, list[Words]] = {}
     for slot in slots:
-        text = slot.text.strip()
-        if text and slot.key in svgs and slot.width > 0 and slot.font_size > 0:
-            texts.setdefault(slot.page, []).append(Words(slot.x, slot.baseline, slot.width, slot.font_size, text))
+        words = slot_words(slot, svgs)
+        if words is not None:
+            texts.setdefault(slot.page, []).append(words)
     return texts

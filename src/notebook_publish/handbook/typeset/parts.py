@@ -52,6 +52,7 @@ class PartJob:
     weight: int = 1  # rough cost, to start big parts first
     members: tuple[str, ...] = ()  # the notes a chapter part holds, for messages
     math: tuple[tuple[str, str], ...] = ()  # (slot key, SVG) of formulas drawn in after layout
+    tagged: bool = False  # written with WeasyPrint's structure tree (pdf.variant other than none)
 
 
 @dataclass
@@ -132,18 +133,49 @@ def typeset_part(job: PartJob, font_config: Any) -> Part:  # a WeasyPrint FontCo
             ]
         # Formulas and bullets are drawn into the written PDF, where layout left room.
         # Formulas also get their text, invisible, over the outlines: search and copy find it.
-        drawings, texts = bullet_drawings(document), {}
-        if job.math:
-            slots, svgs = math_stamp.find_slots(document), dict(job.math)
-            merge(drawings, math_stamp.formula_drawings(slots, svgs))
-            texts = math_stamp.formula_texts(slots, svgs)
-        pdf = draw_over(document.write_pdf(pdf_identifier=True), drawings, texts)
+        if job.tagged:
+            pdf = _tagged_pdf(document, job)
+        else:
+            drawings, texts = bullet_drawings(document), {}
+            if job.math:
+                slots, svgs = math_stamp.find_slots(document), dict(job.math)
+                merge(drawings, math_stamp.formula_drawings(slots, svgs))
+                texts = math_stamp.formula_texts(slots, svgs)
+            pdf = draw_over(document.write_pdf(pdf_identifier=True), drawings, texts)
     diagnostics.extend(fetcher.diagnostics(job.source))
     inputs = dict(fetcher.inputs)
     for url in fonts:  # read for an earlier part of this worker, or just now
         if url in READ_IN_THIS_PROCESS:
             inputs.setdefault(url, READ_IN_THIS_PROCESS[url])
     return Part(pdf, names, anchors, diagnostics, time.perf_counter() - started, sorted(inputs.items()))
+
+
+def _tagged_pdf(document: Any, job: PartJob) -> bytes:
+    """The part written with WeasyPrint's structure tree, bullets and formulas drawn
+    in and tagged (`overdraw/tagged_pages.py`)."""
+    from notebook_publish.handbook.overdraw import math_stamp
+    from notebook_publish.handbook.overdraw.bullets import bullet_drawings
+    from notebook_publish.handbook.overdraw.tagged_pages import TaggedFormula, draw_over_tagged
+    from notebook_publish.handbook.typeset.tag_record import recording
+
+    bullets = bullet_drawings(document)
+    slots = math_stamp.find_slots(document) if job.math else []
+    with recording() as record:
+        written = document.write_pdf(pdf_identifier=True, pdf_tags=True)
+    # The slots' elements, in tree order per page and formula: the same order as find_slots'.
+    elements: dict[tuple[int, str], list[int]] = {}
+    for page, key, objnum in record.slots:
+        elements.setdefault((page, key), []).append(objnum)
+    svgs, formulas = dict(job.math), []
+    for slot in slots:
+        noted = elements.get((slot.page, slot.key))
+        objnum = noted.pop(0) if noted else 0
+        ops = math_stamp.slot_drawing(slot, svgs)
+        if ops is None:
+            continue
+        words = math_stamp.slot_words(slot, svgs)
+        formulas.append(TaggedFormula(slot.page, objnum, ops, words, slot.tex, slot.text.strip()))
+    return draw_over_tagged(written, bullets, formulas, record.margins, record.retag)
 
 
 @contextmanager

@@ -68,6 +68,8 @@ PRELOAD = (
     "notebook_publish.handbook.overdraw.math_stamp",
     "notebook_publish.handbook.overdraw.bullets",
     "notebook_publish.handbook.overdraw.pages",
+    "notebook_publish.handbook.overdraw.tagged_pages",
+    "notebook_publish.handbook.typeset.tag_record",
     "notebook_publish.handbook.typeset.render",
 )
 
