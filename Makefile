@@ -48,13 +48,20 @@ watch: $(STAMP)
 check: $(STAMP)
 	$(NP) check $(STRICT)
 
+# The tests run on every core (pytest-xdist); `--dist loadgroup` keeps the tests that
+# share one build (an `xdist_group` mark) on the same worker, so it is built once.
+# TESTFLAGS adds pytest options, e.g. TESTFLAGS="-n 0" for one process.
+TESTFLAGS ?=
+XDIST     := -n auto --dist loadgroup
+
+# Everything, as CI runs it (.ci/run): TODO minutes on two cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST) $(TESTFLAGS)
 
 # The suite without the tests marked `slow` (whole notebooks, 20 MB notes, fault
-# injection): under two minutes on two cores, for the edit-test loop. CI runs `test`.
+# injection): TODO on two cores, for the edit-test loop. CI runs `test`.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q $(XDIST) -m "not slow" $(TESTFLAGS)
 
 # Lint and formatting (ruff; the rules are in pyproject.toml). CI runs it before the tests.
 lint: $(STAMP)
