@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,9 +98,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def edits(project: Path, epoch: dict[str, str]) -> list[tuple[str, Callable[[], object]]]:
-    """Every input of a build, each with an edit of it, in the order they are made."""
-    return [
+def test_each_edit_changes_the_output_and_matches_a_cold_build(project, tmp_path):
+    """Every input in turn: the rebuild differs from the build before it, and equals a
+    cold build of the edited project into a fresh folder, byte for byte."""
+    incremental = project / "build"
+    epoch = {"now": EPOCH}
+    before = build_both(project, incremental)
+
+    edits = [
         (
             "note",
             lambda: (project / "notes" / "second.md").write_text(
@@ -135,18 +139,7 @@ def edits(project: Path, epoch: dict[str, str]) -> list[tuple[str, Callable[[], 
         ),
         ("SOURCE_DATE_EPOCH", lambda: epoch.update(now="1800000000")),
     ]
-
-
-# The edits in two runs of six, each from its own first build, so that the two halves
-# (48 builds in all) can run at the same time under pytest-xdist.
-@pytest.mark.parametrize("half", [slice(0, 6), slice(6, None)], ids=["notes-media-imports", "fonts-theme-config-date"])
-def test_each_edit_changes_the_output_and_matches_a_cold_build(project, tmp_path, half):
-    """Every input in turn: the rebuild differs from the build before it, and equals a
-    cold build of the edited project into a fresh folder, byte for byte."""
-    incremental = project / "build"
-    epoch = {"now": EPOCH}
-    before = build_both(project, incremental)
-    for number, (what, edit) in enumerate(edits(project, epoch)[half]):
+    for number, (what, edit) in enumerate(edits):
         edit()
         after = build_both(project, incremental, epoch["now"])
         assert after["handbook.pdf"] != before["handbook.pdf"] or what == "theme slides", (
