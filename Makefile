@@ -48,11 +48,12 @@ watch: $(STAMP)
 check: $(STAMP)
 	$(NP) check $(STRICT)
 
-# The tests run on every core (pytest-xdist); `--dist loadgroup` keeps the tests that
-# share one build (an `xdist_group` mark) on the same worker, so it is built once.
-# TESTFLAGS adds pytest options, e.g. TESTFLAGS="-n 0" for one process.
+# The tests run on every core (pytest-xdist). `--dist loadfile` sends each test file to
+# one worker, so a build that a file's tests share (a module-scoped fixture) is made
+# once. (`loadgroup` would balance better, but its groups do nothing under pytest 9.)
+# TESTFLAGS adds pytest options, e.g. TESTFLAGS="-n 0 -x" for one process.
 TESTFLAGS ?=
-XDIST     := -n auto --dist loadgroup
+XDIST     := -n auto --dist loadfile
 
 # Everything, as CI runs it (.ci/run): TODO minutes on two cores.
 test: $(STAMP)

@@ -29,23 +29,3 @@ def book_dir(tmp_path: Path) -> Path:
     target = tmp_path / "book"
     shutil.copytree(FIXTURES / "book", target)
     return target
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test`), keep the tests that read one module's shared
-    build (a fixture of module scope or wider, defined in the tests) on one worker, so
-    that the build is made once: `--dist loadgroup` sends a group to a single worker and
-    spreads the other tests as they come."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        shared = [
-            defs[-1].baseid
-            for name in info.names_closure
-            if (defs := info.name2fixturedefs.get(name))
-            and defs[-1].scope != "function"
-            and defs[-1].baseid.endswith(".py")  # a test module's own, not conftest's or pytest's
-        ]
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(min(shared)))
