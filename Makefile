@@ -55,12 +55,12 @@ check: $(STAMP)
 TESTFLAGS ?=
 XDIST     := -n auto --dist loadfile
 
-# Everything, as CI runs it (.ci/run): TODO minutes on two cores.
+# Everything, as CI runs it (.ci/run).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(XDIST) $(TESTFLAGS)
 
 # The suite without the tests marked `slow` (whole notebooks, 20 MB notes, fault
-# injection): TODO on two cores, for the edit-test loop. CI runs `test`.
+# injection): under two minutes on two cores, for the edit-test loop. CI runs `test`.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q $(XDIST) -m "not slow" $(TESTFLAGS)
 
