@@ -53,13 +53,21 @@ serve: $(STAMP)
 check: $(STAMP)
 	$(NP) check $(STRICT)
 
+# The tests run on every core (pytest-xdist). `--dist loadfile` sends each test file to
+# one worker, so a build that a file's tests share (a module-scoped fixture) is made
+# once. (`loadgroup` would balance better, but its groups do nothing under pytest 9.)
+# TESTFLAGS adds pytest options, e.g. TESTFLAGS="-n 0 -x" for one process.
+TESTFLAGS ?=
+XDIST     := -n auto --dist loadfile
+
+# Everything, as CI runs it (.ci/run).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST) $(TESTFLAGS)
 
 # The suite without the tests marked `slow` (whole notebooks, 20 MB notes, fault
 # injection): under two minutes on two cores, for the edit-test loop. CI runs `test`.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q $(XDIST) -m "not slow" $(TESTFLAGS)
 
 # Lint, formatting (ruff) and types (mypy --strict on src/); the rules are in
 # pyproject.toml. CI runs it before the tests.

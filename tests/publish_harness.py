@@ -50,7 +50,7 @@ def run_cli(cwd: Path, *args: str, timeout: float = 180, env: dict | None = None
     The child runs in its own process group so a timeout kills pandoc and any worker
     with it; `wait4` gives the peak memory of the process and of its reaped children.
     """
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
     full_env.pop("COLUMNS", None)
     start = time.monotonic()
     proc = subprocess.Popen(

@@ -458,7 +458,7 @@ def test_the_bench_notebook_has_a_bookmark_per_chapter(tmp_path):
     generate_notebook(project.notes, 108, 0)
     book = book_of(project)
     assert len(book.chapters) == 109 and {c.depth for c in book.chapters} == {0}
-    run = project.run("pdf", "--jobs", "2")
+    run = project.run("pdf", "--jobs", "2", timeout=600)  # 109 chapters, on cores other tests share
     assert_clean(run, codes=(0,))
     top = [t for d, t in outline(project.pdf) if d == 0]
     titles = [c.title for c in book.chapters]

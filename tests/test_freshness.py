@@ -71,7 +71,7 @@ def write_theme(base: Path) -> Path:
 
 def make(root: Path, *targets: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
-    env.update(PYTHONPATH=str(ROOT / "src"), SOURCE_DATE_EPOCH=EPOCH, PYTHONDONTWRITEBYTECODE="1")
+    env.update(PYTHONPATH=str(ROOT / "src"), SOURCE_DATE_EPOCH=EPOCH)
     # -o: the linked .venv is set up already; make must never reinstall into it.
     done = subprocess.run(
         ["make", "-o", ".venv/.installed", *targets], cwd=root, env=env, capture_output=True, text=True, timeout=600

@@ -258,13 +258,15 @@ def test_the_decks_are_built_from_the_zip(built):
 # --- hostile archives -------------------------------------------------------------------
 
 
-def _hostile_zip() -> bytes:
+def _hostile_zip(absolute: Path) -> bytes:
+    """Entries that lead outside the archive; `absolute` is an absolute path of the
+    test's own, so that no two runs of the suite share it."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         z.writestr(f"{TOP}.md", "# Team Handbook\n\nSafe.\n")
         z.writestr(zipfile.ZipInfo("../evil.md"), "# Evil\n")
         z.writestr(zipfile.ZipInfo("../../evil-deeper.md"), "# Evil\n")
-        z.writestr(zipfile.ZipInfo("/tmp/notebook-publish-evil-absolute.md"), "# Evil\n")
+        z.writestr(zipfile.ZipInfo(str(absolute)), "# Evil\n")
         z.writestr(zipfile.ZipInfo("C:\\evil.md"), "# Evil\n")
         link = zipfile.ZipInfo("link.md")
         link.create_system = 3
@@ -283,15 +285,14 @@ def _hostile_zip() -> bytes:
 def test_a_hostile_zip_writes_nothing_outside_the_cache(tmp_path):
     root = tmp_path / "project"
     root.mkdir()
-    (root / "export.zip").write_bytes(_hostile_zip())
-    absolute = Path("/tmp/notebook-publish-evil-absolute.md")
-    absolute.unlink(missing_ok=True)
+    absolute = tmp_path / "evil-absolute.md"
+    (root / "export.zip").write_bytes(_hostile_zip(absolute))
     run = run_cli(root, "check", "--notes", "export.zip")
     assert_clean(run, (0,))
     for name, reason in (
         ("../evil.md", "leads outside the archive"),
         ("../../evil-deeper.md", "leads outside the archive"),
-        ("/tmp/notebook-publish-evil-absolute.md", "absolute path"),
+        (str(absolute), "absolute path"),
         ("C:\\evil.md", "absolute path"),
         ("link.md", "symbolic link"),
         ("escape", "symbolic link"),
