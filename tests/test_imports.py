@@ -80,6 +80,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "book_math",
             "book_tree",
             "transclude",
+            "code_snippets",
             "titles",
             "page_links",
             "chapter_numbers",

@@ -31,19 +31,18 @@ from __future__ import annotations
 import copy
 import difflib
 import os
-import re
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
+from notebook_publish.code_snippets import fill_code_snippets
 from notebook_publish.diagnostics import Diagnostic, warning
 from notebook_publish.normalize.resolve import is_external
 from notebook_publish.pandoc.ast import (
     Inline,
     attr_id,
     attr_keyvals,
-    code_text,
     div_blocks,
     has_class,
     header_attr,
@@ -56,7 +55,6 @@ from notebook_publish.pandoc.ast import (
     plain_text,
     quote_blocks,
     set_attr_id,
-    set_code_text,
     set_header_level,
     set_link_target,
     span_attr,
@@ -72,8 +70,6 @@ MARKER_CLASS = "transclude"
 DIV_CLASS = "transclusion"
 MAX_DEPTH = 16  # embeds inside embeds; deeper is certainly a mistake
 MAX_BLOCKS = 20_000  # what one note may grow to by embedding (notes.MAX_NOTE_BLOCKS)
-MAX_SNIPPET_BYTES = 1024 * 1024
-_SNIPPET = re.compile(r"""^(?P<indent>[ \t]*)--8<--[ \t]+(?P<q>["'])(?P<path>[^"'\n]+)(?P=q)[ \t]*$""", re.MULTILINE)
 _CONTAINERS = ("BlockQuote", "BulletList", "OrderedList", "Div", "DefinitionList", "Figure", "Table")
 _WITH_ATTR_FIRST = ("Span", "Div", "CodeBlock", "Code", "Link", "Image", "Figure", "Table")
 
@@ -102,7 +98,7 @@ def settle(
     if snippets and read is not None:
         for note in notes.values():
             if "--8<--" in note.text:
-                diagnostics += _fill_code_snippets(note, notes_dir, files, read)
+                diagnostics += fill_code_snippets(note, notes_dir, files, read)
     expander = _Expander(notes, notes_dir, diagnostics)
     settled = dict(notes)
     for path, note in notes.items():
@@ -450,71 +446,3 @@ def _demote(blocks: list[dict[str, Any]], level: int) -> None:
     shift = max(0, level + 1 - min(header_level(h) for h in heads))
     for h in heads:
         set_header_level(h, min(6, header_level(h) + shift))
-
-
-# --- snippets in code blocks ------------------------------------------------------------------
-
-
-def _fill_code_snippets(
-    note: Note, notes_dir: Path, files: Collection[Path], read: Callable[[Path], bytes]
-) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    for block in walk_blocks(note.ast.get("blocks", [])):
-        if block.get("t") != "CodeBlock" or "--8<--" not in code_text(block):
-            continue
-
-        def one(m: re.Match[str]) -> str:
-            name = m.group("path").strip().split(":", 1)[0]
-            where = _snippet_file(name, note.path.parent, notes_dir, files)
-            line = note.line_of(m.group(0).strip())
-            if where is None:
-                found.append(
-                    warning(
-                        note.path,
-                        line,
-                        "snippet-outside",
-                        f"snippet `{name[:120]}` is outside the notes folder: not included",
-                        "move the file into the notes folder",
-                        len(m.group("indent")) + 1,
-                    )
-                )
-                return m.group(0)
-            try:
-                data = read(where)
-            except OSError as exc:
-                found.append(
-                    warning(
-                        note.path,
-                        line,
-                        "snippet-outside",
-                        f"snippet `{name[:120]}` cannot be read: {exc.strerror}",
-                        "check the file's permissions",
-                    )
-                )
-                return m.group(0)
-            if len(data) > MAX_SNIPPET_BYTES:
-                found.append(
-                    warning(
-                        note.path,
-                        line,
-                        "snippet-outside",
-                        f"snippet `{name[:120]}` is over {MAX_SNIPPET_BYTES // 1024} KB: not included",
-                        "include a smaller file",
-                    )
-                )
-                return m.group(0)
-            text = data.decode("utf-8", "replace").replace("\r\n", "\n").rstrip("\n")
-            return "\n".join(m.group("indent") + piece if piece else piece for piece in text.split("\n"))
-
-        set_code_text(block, _SNIPPET.sub(one, code_text(block)))
-    return found
-
-
-def _snippet_file(name: str, note_dir: Path, notes_dir: Path, files: Collection[Path]) -> Path | None:
-    if is_external(name):
-        return None
-    for base in (notes_dir.parent, notes_dir, note_dir):
-        candidate = Path(os.path.normpath(base / name.lstrip("/")))
-        if candidate.is_relative_to(notes_dir) and candidate in files:
-            return candidate
-    return None

@@ -280,6 +280,16 @@ def _as_written(tex: str) -> str:
     return tex
 
 
+def block_inlines(block: Block) -> Inlines:
+    """The inlines of a paragraph, a plain block or a heading; none for any other block."""
+    t = block.get("t")
+    if t in ("Para", "Plain"):
+        return para_inlines(block)
+    if t == "Header":
+        return header_inlines(block)
+    return []
+
+
 def plain_text(
     inlines: Inlines,
     *,

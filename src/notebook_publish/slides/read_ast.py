@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import unquote
 
 from notebook_publish import callouts, math_errors, mathrender, pictures
@@ -24,6 +24,7 @@ from notebook_publish.notes import Book, Note
 from notebook_publish.pandoc.ast import (
     Inline,
     attr_classes,
+    block_inlines,
     header_inlines,
     header_level,
     image_attr,
@@ -202,7 +203,7 @@ class _BlockReader:
                 body = [i for b in callout.body for i in self.items(b, section, None)]
                 return [Callout(callout.family, title, tuple(body))]
         if t == "BlockQuote":
-            text = "\n\n".join(plain_text(_block_inlines(b)) for b in c).strip()
+            text = "\n\n".join(plain_text(block_inlines(b)) for b in c).strip()
             if NOTE_PREFIX.match(text):
                 section.notes.append(NOTE_PREFIX.sub("", text, count=1))
                 return []
@@ -213,13 +214,13 @@ class _BlockReader:
         if t == "Div":
             (_id, classes, _kv), blocks = c
             if "notes" in classes:
-                section.notes.append("\n\n".join(plain_text(_block_inlines(b)) for b in blocks).strip())
+                section.notes.append("\n\n".join(plain_text(block_inlines(b)) for b in blocks).strip())
                 return []
             return [i for b in blocks for i in self.items(b, section, None)]
         if t == "Figure":
             _attr, caption, blocks = c
-            caption_text = " ".join(plain_text(_block_inlines(b)) for b in caption[1]).strip()
-            pictures = [i for b in blocks for i in _walk_images(b)]
+            caption_text = " ".join(plain_text(block_inlines(b)) for b in caption[1]).strip()
+            pictures = [i for i in walk_inlines(blocks) if i.get("t") == "Image"]
             for image in pictures:
                 self.add_picture(image, section, caption_text)
             return []
@@ -335,7 +336,7 @@ class _BlockReader:
                     for b in blocks:
                         if runs:
                             runs.append(Run(" "))
-                        runs += self.runs(_block_inlines(b))
+                        runs += self.runs(block_inlines(b))
                     row.append(tuple(runs))
                 while len(row) < len(aligns):
                     row.append(())
@@ -486,17 +487,3 @@ def _only_note_links(inlines: list[dict[str, Any]]) -> bool:
             return False
         links += 1
     return links > 0
-
-
-def _block_inlines(block: dict[str, Any]) -> list[dict[str, Any]]:
-    t = block.get("t")
-    c: Any = block.get("c")
-    if t in ("Para", "Plain"):
-        return cast("list[dict[str, Any]]", c)
-    if t == "Header":
-        return cast("list[dict[str, Any]]", c[2])
-    return []
-
-
-def _walk_images(block: dict[str, Any]) -> list[dict[str, Any]]:
-    return [i for i in walk_inlines([block]) if i.get("t") == "Image"]
