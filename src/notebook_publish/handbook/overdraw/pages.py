@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from notebook_publish.handbook.overdraw.ops import PX_TO_PT, number
 
 if TYPE_CHECKING:
+    import pikepdf
+
     from notebook_publish.handbook.overdraw.text_layer import Words
 
 
@@ -47,15 +49,22 @@ def draw_over(
             for index, runs in texts.items():
                 doc.pages[index].add_resource(font, pikepdf.Name.Font, pikepdf.Name(text_layer.RESOURCE))
                 pages.setdefault(index, []).append(text_layer.text_ops(runs, codes))
-        for index, ops in sorted(pages.items()):
-            page = doc.pages[index]
-            left, top = float(page.mediabox[0]), float(page.mediabox[3])
-            to_page = b" ".join(number(v) for v in (PX_TO_PT, 0, 0, -PX_TO_PT, left, top))
-            # The page's own content is wrapped in q/Q so whatever state it leaves
-            # (a transform, a clip, a colour) does not reach what is drawn over it.
-            page.contents_add(doc.make_stream(b"q\n"), prepend=True)
-            page.contents_add(doc.make_stream(b"\nQ\nq " + to_page + b" cm\n" + b"\n".join(ops) + b"\nQ\n"))
-        out = io.BytesIO()
-        # deterministic_id: the same part gives the same bytes (a reproducible build).
-        doc.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-        return out.getvalue()
+        return append_and_save(doc, pages)
+
+
+def append_and_save(doc: pikepdf.Pdf, pages: dict[int, list[bytes]]) -> bytes:
+    """Each page's operators (WeasyPrint's page space) appended to it; the part saved."""
+    import pikepdf
+
+    for index, ops in sorted(pages.items()):
+        page = doc.pages[index]
+        left, top = float(page.mediabox[0]), float(page.mediabox[3])
+        to_page = b" ".join(number(v) for v in (PX_TO_PT, 0, 0, -PX_TO_PT, left, top))
+        # The page's own content is wrapped in q/Q so whatever state it leaves
+        # (a transform, a clip, a colour) does not reach what is drawn over it.
+        page.contents_add(doc.make_stream(b"q\n"), prepend=True)
+        page.contents_add(doc.make_stream(b"\nQ\nq " + to_page + b" cm\n" + b"\n".join(ops) + b"\nQ\n"))
+    out = io.BytesIO()
+    # deterministic_id: the same part gives the same bytes (a reproducible build).
+    doc.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from notebook_publish.handbook.overdraw import text_layer
-from notebook_publish.handbook.overdraw.ops import PX_TO_PT, number
+from notebook_publish.handbook.overdraw.pages import append_and_save
 from notebook_publish.handbook.overdraw.text_layer import Words
 
 # How WeasyPrint (pydyf) opens a marked-content sequence with an MCID.
@@ -86,15 +86,7 @@ def draw_over_tagged(
             body = formula.ops + (b"\n" + text_layer.text_ops([formula.words], codes) if formula.words else b"")
             mcid = _formula_element(doc, tree, parents, formula)
             pages.setdefault(formula.page, []).append(b"/Formula <</MCID %d>> BDC\n%s\nEMC" % (mcid, body))
-        for index, ops in sorted(pages.items()):
-            page = doc.pages[index]
-            left, top = float(page.mediabox[0]), float(page.mediabox[3])
-            to_page = b" ".join(number(v) for v in (PX_TO_PT, 0, 0, -PX_TO_PT, left, top))
-            page.contents_add(doc.make_stream(b"q\n"), prepend=True)
-            page.contents_add(doc.make_stream(b"\nQ\nq " + to_page + b" cm\n" + b"\n".join(ops) + b"\nQ\n"))
-        out = io.BytesIO()
-        doc.save(out, deterministic_id=True, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
-        return out.getvalue()
+        return append_and_save(doc, pages)
 
 
 def _page_arrays(tree: Any) -> dict[int, Any]:
