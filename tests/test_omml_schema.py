@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
-from ooxml_audit import audit_errors
+from ooxml_audit import audit_errors, reports_beyond_the_allowed
 from publish_harness import Project, assert_clean, run_cli
 
 NS = {
@@ -200,7 +200,46 @@ def test_every_deck_validates_against_the_schema(built, tmp_path):
     for deck in decks:
         problems, allowed = audit_errors(deck, tmp_path)
         assert problems == [], (deck.name, problems[:10])
-        assert allowed > 0  # the audit did reach the equations' runs
+        assert allowed > 0  # the deck's equations have runs with a:rPr
+        # The validator reads the equations: on the deck as written it reports the
+        # allowed a:rPr at exactly the runs the audit counted, and nothing else.
+        others, reported = reports_beyond_the_allowed(deck)
+        assert others == [] and reported == allowed, (deck.name, others[:10], reported, allowed)
+
+
+def _with_first_run_changed(deck: Path, out: Path, change) -> Path:
+    """A copy of `deck` whose first OMML run holding an a:rPr is passed to `change`."""
+    with zipfile.ZipFile(deck) as src, zipfile.ZipFile(out, "w") as dst:
+        done = False
+        for info in src.infolist():
+            data = src.read(info)
+            if not done and info.filename.endswith(".xml") and NS["m"].encode() in data:
+                root = etree.fromstring(data)
+                runs = [r for r in root.iter(f"{M}r") if r.find("a:rPr", NS) is not None]
+                if runs:
+                    change(runs[0])
+                    data, done = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), True
+            dst.writestr(info, data)
+    assert done, "the deck has no OMML run with an a:rPr"
+    return out
+
+
+def test_a_fault_inside_an_equation_run_is_not_hidden_by_the_allowed_report(built, tmp_path):
+    """The validator stops reading a run at the allowed a:rPr: a fault behind it, or an
+    a:rPr where PowerPoint never puts it, must still be found."""
+    _project, decks, _equations = built
+    deck = _deck_of(decks, "operators")
+
+    def unknown_child_after(run):
+        etree.SubElement(run, f"{M}bogus")
+
+    def drawing_props_last(run):
+        run.append(run.find("a:rPr", NS))
+
+    for change, expected in ((unknown_child_after, "bogus"), (drawing_props_last, "not the run's first child")):
+        broken = _with_first_run_changed(deck, tmp_path / f"{change.__name__}.pptx", change)
+        problems, _allowed = audit_errors(broken, tmp_path)
+        assert any(expected in p for p in problems), (change.__name__, problems[:5])
 
 
 def _pdf_text(deck: Path, out: Path) -> str:
