@@ -55,10 +55,12 @@ check: $(STAMP)
 
 # The tests run on every core (pytest-xdist). `--dist loadfile` sends each test file to
 # one worker, so a build that a file's tests share (a module-scoped fixture) is made
-# once. (`loadgroup` would balance better, but its groups do nothing under pytest 9.)
+# once. Files go out in collection order, the longest first (tests/conftest.py), so
+# the workers finish together. (`loadgroup` would balance better, but its groups do
+# nothing under pytest 9.)
 # TESTFLAGS adds pytest options, e.g. TESTFLAGS="-n 0 -x" for one process.
 TESTFLAGS ?=
-XDIST     := -n auto --dist loadfile
+XDIST     := -n auto --dist loadfile --no-loadscope-reorder
 
 # Everything, as CI runs it (.ci/run).
 test: $(STAMP)

@@ -33,6 +33,37 @@ def book_dir(tmp_path: Path) -> Path:
     return target
 
 
+# --- the longest files start first ------------------------------------------------------
+
+# `make test` runs each file on one worker (`--dist loadfile`) and hands out files in
+# collection order (`--no-loadscope-reorder`; xdist's own order, by number of tests,
+# put a one-test file of 50 s last, and the other worker idled while it ran). These
+# are the files that keep a worker longest, longest first, as measured with a per-file
+# sum of `--durations` on two cores; the rest follow in their usual order. The list
+# only orders the run: a file missing from it, or a stale figure, costs time, not
+# correctness.
+LONGEST_FILES = (
+    "test_malformed.py",  # about 80 s
+    "test_faults.py",  # 60 s
+    "test_cache_freshness.py",  # 50 s, one test
+    "test_freshness.py",  # 38 s
+    "test_outputs_owned.py",  # 31 s
+    "test_book_structure.py",  # 29 s
+    "test_hostile.py",  # 25 s
+    "test_levels_and_baseline.py",  # 18 s
+    "test_build_faults.py",  # 16 s
+    "test_worker_deaths.py",  # 15 s
+    "test_picture_files.py",  # 13 s
+    "test_bad_config.py",  # 12 s
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: number for number, name in enumerate(LONGEST_FILES)}
+    order = {id(item): number for number, item in enumerate(items)}
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), order[id(item)]))
+
+
 # --- every deck the tool writes in a test is checked as a deck (deck_checks.py) ----------
 
 DECK_CHECKS = DeckChecks()

@@ -32,7 +32,7 @@ def project(tmp_path):
     (notes / "trouble.md").write_text("# Trouble\n\nThe chapter that fails. " * 30 + "\n", encoding="utf-8")
     # Long enough for a calm chapter on two busy cores (`make test` runs two tests at
     # once, each build with workers of its own); the hanging worker waits it out.
-    (tmp_path / "handbook.yml").write_text("title: Faults\nmedia: []\npdf:\n  chapter_timeout: 10\n", encoding="utf-8")
+    (tmp_path / "handbook.yml").write_text("title: Faults\nmedia: []\npdf:\n  chapter_timeout: 6\n", encoding="utf-8")
     return tmp_path
 
 
@@ -57,7 +57,7 @@ def assert_cache_sound(config) -> None:
 @pytest.mark.parametrize(
     "fault, expected",
     [
-        ("hang", "took longer than 10 s and was stopped"),
+        ("hang", "took longer than 6 s and was stopped"),
         ("crash", "died (exit status 70)"),
         ("kill", "died (killed by SIGKILL)"),
     ],
