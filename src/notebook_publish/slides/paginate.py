@@ -52,7 +52,11 @@ def paginate(
     entries = list(entries)
     if not any(e.kind is BREAK for e in entries):
         for shrink_pt in range(0, int(min(style.max_shrink, measure.max_shrink())) + 1):
-            if measure.stack_height(entries, shrink_pt, width(0), columns) <= capacity(0):
+            # At the theme's size every entry is measured, which also sets each table's
+            # column shares at the first page's width (TableColumns); at a shrunk size
+            # the question is only whether the slide fits.
+            limit = math.inf if shrink_pt == 0 else capacity(0)
+            if measure.stack_height(entries, shrink_pt, width(0), columns, limit=limit) <= capacity(0):
                 return Pagination((Page(tuple(entries), shrink_pt),), columns, 0)
     pages: list[Page] = []
     overflows = 0
