@@ -180,9 +180,10 @@ def interrupt(project: Project, command: str, sig: int, *, group: bool, after: s
 
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory) -> Project:
-    """A book big enough to stop midway (40 notes), built once with all its outputs."""
+    """A book big enough to stop midway (24 notes: seconds of typesetting and deck
+    writing, on a quiet machine too), built once with all its outputs."""
     project = Project(tmp_path_factory.mktemp("interrupt") / "book")
-    generate_notebook(project.notes, 40, seed=3)
+    generate_notebook(project.notes, 24, seed=3)
     for command in ("pdf", "slides"):
         run = project.run(command, "--jobs", "2", timeout=600)
         assert_clean(run, (0, 1))

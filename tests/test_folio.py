@@ -24,9 +24,12 @@ def test_a_folio_that_depends_on_the_page_place_or_count_is_not_split():
 
 
 def test_pieces_cover_every_page_once_and_start_on_even_pages():
-    for count in (0, 1, 2, 3, 7, 276, 277):
-        for pieces in (1, 2, 3):
-            runs = folio_pieces(count, pieces)
+    for count in (0, 1, 2, 3, 7, 63, 64, 65, 128, 276, 277):
+        for piece_pages in (0, 1, 2, 3, 64):
+            runs = folio_pieces(count, piece_pages)
             assert [i for start, n in runs for i in range(start, start + n)] == list(range(count))
             assert all(start % 2 == 0 for start, _n in runs)
-            assert len(runs) <= max(1, pieces)
+            if piece_pages <= 0:
+                assert len(runs) <= 1
+            else:
+                assert all(n <= piece_pages + piece_pages % 2 for _start, n in runs)

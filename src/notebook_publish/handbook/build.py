@@ -42,7 +42,13 @@ from notebook_publish.handbook.assemble import PdfMeta, assemble
 from notebook_publish.handbook.html.index_terms import build_index
 from notebook_publish.handbook.html.outline import INDEX_ANCHOR, TocEntry, bookmarks, toc_entries, with_pages
 from notebook_publish.handbook.typeset.faces import Preparation, fallback_css, fallback_faces, theme_faces
-from notebook_publish.handbook.typeset.folio import first_number_css, folio_html, folio_pieces, page_layers
+from notebook_publish.handbook.typeset.folio import (
+    FOLIO_PIECE_PAGES,
+    first_number_css,
+    folio_html,
+    folio_pieces,
+    page_layers,
+)
 from notebook_publish.handbook.typeset.locations import Access, Mounts, book_mounts
 from notebook_publish.handbook.typeset.part_store import PartStore, file_hash
 from notebook_publish.handbook.typeset.parts import Part, PartJob
@@ -108,7 +114,7 @@ def build_pdf(
         # goes to a worker as soon as it is rendered, the biggest first.
         edited = _edited_since(out, [c.note.path for c in book.chapters])
         body = build.typeset_chapters(pool, progress, part_size, edited)
-        back = build.typeset_back_matter(body, build.number_pages(body), pool, progress, jobs)
+        back = build.typeset_back_matter(body, build.number_pages(body), pool, progress)
     except PartFailed as failed:
         return build.failed(failed)
     finally:
@@ -301,9 +307,7 @@ class _HandbookBuild:
             count += part.page_count
         return _Pages(page_of, count)
 
-    def typeset_back_matter(
-        self, body: _Body, pages: _Pages, pool: TypesetPool, progress: Progress, jobs: int
-    ) -> _BackMatter:
+    def typeset_back_matter(self, body: _Body, pages: _Pages, pool: TypesetPool, progress: Progress) -> _BackMatter:
         """The index (numbered on from the body), the cover and contents (listing every
         page number) and the folio layer, typeset together."""
         config, chapters, common = self.config, self._rendered(), self.common
@@ -331,7 +335,7 @@ class _HandbookBuild:
         )
         front_job = self._job("front", "contents", config.source, front_html)
         later.append(front_job)
-        folio_jobs = self._folio_jobs(body, jobs)
+        folio_jobs = self._folio_jobs(body)
         later.extend(folio_jobs)
         parts = typeset(later, self.store, pool, progress, "typesetting contents, index and page numbers")
         for extra in later:
@@ -342,13 +346,13 @@ class _HandbookBuild:
             parts[index_job.key] if index_job else None, parts[front_job.key], [parts[j.key] for j in folio_jobs], toc
         )
 
-    def _folio_jobs(self, body: _Body, jobs: int) -> list[PartJob]:
+    def _folio_jobs(self, body: _Body) -> list[PartJob]:
         """The folio layer: the body's page numbers, on pages named like the body's.
         It is the one job of its stage that splits: in pieces it is shared by the
         workers while the index and the contents are typeset."""
         names = [name for part in body.typeset() for name in part.page_names]
         head = f'<style>{self.common["font_css"]}</style><link rel="stylesheet" href="{self.mounts.url(self.stylesheet)}"><style>@page {{ size: {self.common["paper"]}; }}</style>'
-        pieces = folio_pieces(len(names), jobs if self.layers.splittable else 1)
+        pieces = folio_pieces(len(names), FOLIO_PIECE_PAGES if self.layers.splittable else 0)
         folio_jobs = []
         for start, count in pieces:
             css = self.layers.folio_css + ("\n" + first_number_css(start + 1) if start else "")
