@@ -57,6 +57,7 @@ class _Worker:
 # What the fork server imports before it forks any worker: everything `typeset_part`
 # needs, so no worker imports anything of weight itself.
 PRELOAD = (
+    "notebook_publish.handbook.typeset.library_lookup",  # WeasyPrint, without 40 lookup processes
     "weasyprint",
     "weasyprint.text.fonts",
     "weasyprint.formatting_structure.boxes",
