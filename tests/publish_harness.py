@@ -9,13 +9,12 @@ time and memory, and nothing from outside the notes in the outputs.
 from __future__ import annotations
 
 import io
+import json
 import os
-import signal
 import socketserver
 import subprocess
 import sys
 import threading
-import time
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -44,65 +43,56 @@ class Run:
         return f"$ notebook-publish {' '.join(self.args)} -> {self.returncode} in {self.seconds:.1f}s, {self.max_rss_mb:.0f} MB\n{self.output[-4000:]}"
 
 
+class _CommandRunner:
+    """The small process that starts this worker's commands (command_runner.py), started
+    on first use and again if it died. One command at a time."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self.lock = threading.Lock()
+
+    def run(self, args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> dict:
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, str(Path(__file__).with_name("command_runner.py"))],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+                )
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            request = {"args": args, "cwd": str(cwd), "env": env, "timeout": timeout}
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            answer = self.proc.stdout.readline()
+            assert answer, "the command runner died"
+            return json.loads(answer)
+
+
+_RUNNER = _CommandRunner()
+
+
 def run_cli(cwd: Path, *args: str, timeout: float = 180, env: dict | None = None) -> Run:
     """`python -m notebook_publish ARGS` in `cwd`, with a hard time limit.
 
     The child runs in its own process group so a timeout kills pandoc and any worker
     with it; `wait4` gives the peak memory of the process and of its reaped children.
+    It is started by a small process of its own (command_runner.py), so that the
+    memory of this one, which Linux counts in a child's peak, is not in the figure.
     """
     full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
     full_env.pop("COLUMNS", None)
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "notebook_publish", *args],
-        cwd=cwd,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
-
-    def drain(stream, sink):
-        for block in iter(lambda: stream.read(65536), b""):
-            sink.append(block)
-
-    readers = [
-        threading.Thread(target=drain, args=(proc.stdout, chunks["out"]), daemon=True),
-        threading.Thread(target=drain, args=(proc.stderr, chunks["err"]), daemon=True),
-    ]
-    for r in readers:
-        r.start()
-    timed_out = threading.Event()
-
-    def kill():
-        timed_out.set()
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    timer = threading.Timer(timeout, kill)
-    timer.start()
-    try:
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    for r in readers:
-        r.join(timeout=10)
-    proc.stdout.close()
-    proc.stderr.close()
+    answer = _RUNNER.run([sys.executable, "-m", "notebook_publish", *args], cwd, full_env, timeout)
     result = Run(
         args=tuple(args),
-        returncode=proc.returncode,
-        stdout=b"".join(chunks["out"]).decode("utf-8", "replace"),
-        stderr=b"".join(chunks["err"]).decode("utf-8", "replace"),
-        seconds=time.monotonic() - start,
-        max_rss_mb=usage.ru_maxrss / 1024,
+        returncode=answer["returncode"],
+        stdout=answer["stdout"],
+        stderr=answer["stderr"],
+        seconds=answer["seconds"],
+        max_rss_mb=answer["max_rss_mb"],
     )
-    if timed_out.is_set():
+    if answer["timed_out"]:
         raise AssertionError(f"timed out after {timeout}s:\n{result}")
     return result
 
