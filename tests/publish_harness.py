@@ -63,9 +63,17 @@ class _CommandRunner:
                 )
             assert self.proc.stdin is not None and self.proc.stdout is not None
             request = {"args": args, "cwd": str(cwd), "env": env, "timeout": timeout}
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
-            answer = self.proc.stdout.readline()
+            try:
+                self.proc.stdin.write(json.dumps(request) + "\n")
+                self.proc.stdin.flush()
+                answer = self.proc.stdout.readline()
+            except BaseException:
+                # Interrupted between question and answer: a later command must not
+                # read this one's answer, so this runner goes and the next starts anew.
+                self.proc.kill()
+                self.proc.wait()
+                self.proc = None
+                raise
             assert answer, "the command runner died"
             return json.loads(answer)
 

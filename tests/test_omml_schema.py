@@ -296,6 +296,10 @@ def test_the_seed_decks_validate(tmp_path):
         problems, found = audit_errors(deck, tmp_path)
         assert problems == [], (deck.name, problems[:10])
         allowed += found
+        # The validator reads the equations: it reports the allowed a:rPr at exactly
+        # the runs the audit counted, and nothing else.
+        others, reported = reports_beyond_the_allowed(deck)
+        assert others == [] and reported == found, (deck.name, others[:10], reported, found)
     assert allowed > 0  # the seed has equations (the Blip section's)
 
 

@@ -102,8 +102,8 @@ def stop_server() -> None:
     use. Without it they end as before, a moment after this process.
 
     The fork server is killed first. Told to stop, it exits like any interpreter,
-    tearing WeasyPrint and the rest down module by module: a tenth of a second that
-    every build waited for. It holds nothing to keep (its workers are gone or die with
+    tearing WeasyPrint and the rest down module by module: 0.08 s that every build
+    waited for. It holds nothing to keep (its workers are gone or die with
     it, and `_stop` removes its socket)."""
     from multiprocessing import forkserver, resource_tracker
 
