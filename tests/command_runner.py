@@ -78,7 +78,10 @@ def run(args: list[str], cwd: str, env: dict[str, str], timeout: float) -> dict[
 def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
-        answer = run(request["args"], request["cwd"], request["env"], request["timeout"])
+        try:
+            answer = run(request["args"], request["cwd"], request["env"], request["timeout"])
+        except OSError as exc:  # the command could not start (no such folder, say)
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 

@@ -75,7 +75,10 @@ class _CommandRunner:
                 self.proc = None
                 raise
             assert answer, "the command runner died"
-            return json.loads(answer)
+            result = json.loads(answer)
+            if "error" in result:
+                raise OSError(f"could not start `{' '.join(args[1:])}` in {cwd}: {result['error']}")
+            return result
 
 
 _RUNNER = _CommandRunner()

@@ -24,3 +24,9 @@ def test_a_command_past_its_time_limit_is_stopped_and_reported(tmp_path):
     project.write("index.md", "# Book\n\n- a point\n")
     with pytest.raises(AssertionError, match="timed out after 1s"):
         project.run("watch", timeout=1)  # watch runs until stopped
+
+
+def test_a_command_that_cannot_start_is_an_error_and_the_runner_goes_on(tmp_path):
+    with pytest.raises(OSError, match="FileNotFoundError"):
+        run_cli(tmp_path / "no-such-folder", "--version")
+    assert run_cli(ROOT, "--version").returncode == 0
