@@ -4,7 +4,7 @@ memory `wait4` reports for a command is the command's.
 Linux counts in a child's peak memory (`ru_maxrss`) the memory of the process it was
 forked from, up to its `exec`: a command started by a pytest worker that has read a
 big deck or validated one (openxml-audit holds 200 MB of schema tables) was reported
-at 400 MB though it used 60. This process starts small and stays small, and starts
+at 403 MB though it used about 30. This process starts small and stays small, and starts
 every command for the worker that started it.
 
 It reads one request per line on stdin (JSON: args, cwd, env, timeout) and answers one

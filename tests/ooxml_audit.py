@@ -115,6 +115,11 @@ def _without_run_drawing_props(deck: Path, out: Path) -> Path:
     return out
 
 
+def _xml_parts(deck: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(deck) as zf:
+        return {name: zf.read(name) for name in zf.namelist() if name.endswith(".xml")}
+
+
 def _misplaced_run_drawing_props(parts: dict[str, bytes]) -> tuple[int, list[str]]:
     """(how many `a:rPr` sit inside OMML runs, those not where PowerPoint puts them)."""
     count, misplaced = 0, []
@@ -138,8 +143,7 @@ def _misplaced_run_drawing_props(parts: dict[str, bytes]) -> tuple[int, list[str
 def audit_errors(deck: Path, scratch: Path) -> tuple[list[str], int]:
     """(the errors openxml-audit finds in `deck` beyond the allowed one, how many
     allowed ones it holds: the `a:rPr`s inside OMML runs)."""
-    with zipfile.ZipFile(deck) as zf:
-        parts = {name: zf.read(name) for name in zf.namelist() if name.endswith(".xml")}
+    parts = _xml_parts(deck)
     allowed, problems = _misplaced_run_drawing_props(parts)
     if not allowed:
         return [_describe(e) for e in validate(deck)], 0
@@ -151,8 +155,7 @@ def reports_beyond_the_allowed(deck: Path) -> tuple[list[str], int]:
     """The deck as it is, through the validator: (its reports other than the allowed
     `a:rPr` in an `m:r`, how many allowed ones it made). For the test that the
     validator reads the equations' runs and reports the runs `audit_errors` counts."""
-    with zipfile.ZipFile(deck) as zf:
-        parts = {name: zf.read(name) for name in zf.namelist() if name.endswith(".xml")}
+    parts = _xml_parts(deck)
     allowed, others = 0, []
     for error in validate(deck):
         if _is_allowed(error, parts):
